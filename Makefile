@@ -1,0 +1,41 @@
+# Hài Lòng — two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONDONTWRITEBYTECODE = 1
+
+.PHONY: run test test-fast browser lint check clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+## run: install, migrate, load the demo and serve http://127.0.0.1:8000 (SQLite, Celery eager)
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo "Mở http://127.0.0.1:8000 — đăng nhập bằng một tài khoản mẫu ở trên."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite on the embedded default (browser tests included)
+test: $(VENV)/.installed browser
+	$(VENV)/bin/pytest
+
+## test-fast: the suite without the browser tests
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/pytest -m "not browser"
+
+## browser: Debian's Chromium for the Playwright tests (Playwright cannot download its own here)
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+check: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) hailong.sqlite3 staticfiles media

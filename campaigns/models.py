@@ -1,0 +1,183 @@
+"""Survey campaigns: forms, channel windows, quotas, the sampling frame, the draw and assignments.
+
+Campaigns never import surveys' code; `CampaignForm.questionnaire` is a lazy reference.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit, UnitType
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    ACTIVE = "active", _("Đang khảo sát")
+    CLOSED = "closed", _("Đã kết thúc")
+    PUBLISHED = "published", _("Đã công bố")
+    ARCHIVED = "archived", _("Lưu trữ")
+
+
+class IndexSchemeCode(models.TextChoices):
+    SIPAS = "sipas", _("SIPAS (Bộ Nội vụ): trung bình các tiêu chí")
+    MOH_POOLED = "moh_pooled", _("Bộ Y tế: tỷ lệ hài lòng chung (gộp)")
+    MEAN_SCORE = "mean_score", _("Điểm trung bình (1–5)")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Điện thoại")
+    HOME_VISIT = "home_visit", _("Phỏng vấn tại nhà")
+    DESK = "desk", _("Tại bộ phận một cửa")
+    VENUE = "venue", _("Tại cơ sở")
+    ONLINE = "online", _("Trực tuyến")
+    PAPER = "paper", _("Phiếu giấy")
+
+
+def default_counted_statuses() -> list[str]:
+    return ["submitted", "approved"]
+
+
+class Campaign(models.Model):
+    code = models.SlugField(_("mã"), max_length=60, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    organiser = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("đơn vị tổ chức"))
+    year = models.PositiveSmallIntegerField(_("năm"))
+    series = models.SlugField(
+        _("chuỗi đợt"), max_length=60, blank=True, help_text=_("Các đợt cùng chuỗi được so sánh qua các năm.")
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("đợt trước")
+    )
+    fieldwork_start = models.DateField(_("bắt đầu khảo sát"))
+    fieldwork_end = models.DateField(_("kết thúc khảo sát"))
+    status = models.CharField(_("trạng thái"), max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    target_index = models.DecimalField(_("chỉ tiêu (%)"), max_digits=5, decimal_places=2, default=80)
+    index_scheme = models.CharField(_("phương pháp tính"), max_length=20, choices=IndexSchemeCode.choices, default=IndexSchemeCode.SIPAS)
+    scheme_options = models.JSONField(
+        _("tuỳ chọn phương pháp"), default=dict, blank=True, help_text=_("Ví dụ {\"element\": \"pooled\", \"overall\": \"mean\"}.")
+    )
+    counted_statuses = models.JSONField(_("trạng thái phiếu được tính"), default=default_counted_statuses)
+    notice_text = models.TextField(_("thông báo công khai"), blank=True)
+    public_key = models.UUIDField(_("khoá công khai"), default=uuid.uuid4, unique=True, editable=False)
+    draw_seed = models.BigIntegerField(_("hạt giống chọn mẫu"), null=True, blank=True)
+    dirty_at = models.DateTimeField(_("cần tính lại từ"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year", "code"]
+        verbose_name = _("đợt khảo sát")
+        verbose_name_plural = _("đợt khảo sát")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(fieldwork_end__gte=models.F("fieldwork_start")), name="campaign_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(target_index__gte=0) & models.Q(target_index__lte=100), name="campaign_target_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignForm(models.Model):
+    """Which questionnaire applies to which unit types or units in a campaign."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms")
+    questionnaire = models.ForeignKey("surveys.Questionnaire", on_delete=models.PROTECT, related_name="campaign_forms", verbose_name=_("phiếu"))
+    unit_types = models.ManyToManyField(UnitType, blank=True, verbose_name=_("áp dụng cho loại đơn vị"))
+    units = models.ManyToManyField(Unit, blank=True, verbose_name=_("áp dụng cho đơn vị"))
+
+    class Meta:
+        verbose_name = _("phiếu của đợt")
+        verbose_name_plural = _("phiếu của đợt")
+        constraints = [models.UniqueConstraint(fields=["campaign", "questionnaire"], name="campaign_form_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} · {self.questionnaire}"
+
+
+class ChannelWindow(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="windows")
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    start = models.DateField(_("từ ngày"))
+    end = models.DateField(_("đến ngày"))
+    unit_types = models.ManyToManyField(UnitType, blank=True, verbose_name=_("phục vụ loại đơn vị"))
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("kênh thu thập")
+        verbose_name_plural = _("kênh thu thập")
+        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="window_period_order")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
+
+
+class SampleQuota(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quotas")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("phiếu"))
+    target = models.PositiveIntegerField(_("cỡ mẫu"))
+
+    class Meta:
+        verbose_name = _("cỡ mẫu")
+        verbose_name_plural = _("cỡ mẫu")
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit", "channel", "form"], name="quota_cell_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.get_channel_display()} · {self.target}"
+
+
+class FrameEntry(models.Model):
+    """One person who completed a procedure (personal data: organiser's officials only)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="frame")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField(_("họ tên"), max_length=200)
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    procedure = models.CharField(_("thủ tục"), max_length=300, blank=True)
+    completed_on = models.DateField(_("ngày hoàn thành"), null=True, blank=True)
+    source_row = models.PositiveIntegerField(_("dòng trong tệp"), default=0)
+
+    class Meta:
+        verbose_name = _("người trong khung mẫu")
+        verbose_name_plural = _("khung mẫu")
+        indexes = [models.Index(fields=["campaign", "unit"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class AssignmentStatus(models.TextChoices):
+    PENDING = "pending", _("Chưa liên hệ")
+    DONE = "done", _("Đã phỏng vấn")
+    UNREACHABLE = "unreachable", _("Không liên hệ được")
+    REFUSED = "refused", _("Từ chối")
+
+
+class Assignment(models.Model):
+    """A drawn person (or an open desk/venue slot when frame_entry is empty) for an enumerator."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
+    quota = models.ForeignKey(SampleQuota, on_delete=models.CASCADE, related_name="assignments")
+    frame_entry = models.OneToOneField(FrameEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="assignment")
+    enumerator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments", verbose_name=_("điều tra viên")
+    )
+    is_reserve = models.BooleanField(_("dự phòng"), default=False)
+    draw_order = models.PositiveIntegerField(_("thứ tự rút"), default=0)
+    status = models.CharField(_("trạng thái"), max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
+
+    class Meta:
+        ordering = ["quota", "is_reserve", "draw_order"]
+        verbose_name = _("phân công")
+        verbose_name_plural = _("phân công")
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} #{self.draw_order}"

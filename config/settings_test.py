@@ -1,0 +1,9 @@
+"""Test settings: the same as production wiring, with fast hashing and plain static storage."""
+
+from config.settings import *  # noqa: F403
+from config.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+AXES_ENABLED = True
+DEMO_RESPONSES = 200

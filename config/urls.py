@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from units import views as unit_views
+
+admin.site.site_header = "Hài Lòng — Quản trị khảo sát"
+admin.site.site_title = "Hài Lòng"
+admin.site.index_title = "Cấu hình đợt khảo sát"
+
+urlpatterns = [
+    path("", unit_views.home, name="home"),
+    path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,143 @@
+"""Fixtures shared by every app's tests: personas, a real Celery worker, a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection
+
+from units.models import Role, Unit, UnitType
+from units.services import membership_grant, unit_save
+
+ROOT = Path(__file__).resolve().parent
+# Playwright runs an event loop in the test thread; the ORM beside it must be allowed.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def unit_types(db) -> dict[str, UnitType]:
+    return {t.code: t for t in UnitType.objects.all()}
+
+
+@pytest.fixture
+def make_unit(unit_types):
+    def build(code: str, name: str | None = None, type_code: str = "commune", parent: Unit | None = None) -> Unit:
+        return unit_save(unit=Unit(code=code, name=name or f"Đơn vị {code}", type=unit_types[type_code], parent=parent))
+
+    return build
+
+
+@pytest.fixture
+def tree(make_unit) -> dict[str, Unit]:
+    """Two provinces: A (with communes A1, A2 and a hospital under A's health department) and B (with B1)."""
+    a = make_unit("A", "Tỉnh A", "province")
+    b = make_unit("B", "Tỉnh B", "province")
+    syt = make_unit("A-SYT", "Sở Y tế A", "department", a)
+    return {
+        "A": a,
+        "B": b,
+        "A1": make_unit("A1", "Xã A1", "commune", a),
+        "A2": make_unit("A2", "Phường A2", "commune", a),
+        "A-SYT": syt,
+        "A-BV": make_unit("A-BV", "Bệnh viện A", "hospital", syt),
+        "B1": make_unit("B1", "Xã B1", "commune", b),
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    def build(username: str, role: str | None = None, unit: Unit | None = None, **extra) -> User:
+        user = User.objects.create_user(username=username, password="secret-pass-123", **extra)
+        if role and unit:
+            membership_grant(user=user, unit=unit, role=role)
+        return user
+
+    return build
+
+
+@pytest.fixture
+def alice(make_user, tree) -> User:
+    """An official of province A (the owner persona)."""
+    return make_user("alice", Role.OFFICIAL, tree["A"], is_staff=True)
+
+
+@pytest.fixture
+def bob(make_user, tree) -> User:
+    """A read-only viewer of province A (the team-member persona)."""
+    return make_user("bob", Role.VIEWER, tree["A"])
+
+
+@pytest.fixture
+def charlie(make_user, tree) -> User:
+    """An official of province B (the outsider persona)."""
+    return make_user("charlie", Role.OFFICIAL, tree["B"], is_staff=True)
+
+
+def _services_ready() -> bool:
+    return bool(os.environ.get("REDIS_URL")) and connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on Redis, writing to this test's PostgreSQL database."""
+    if not _services_ready():
+        pytest.skip("cần REDIS_URL và PostgreSQL (DATABASE_URL) — chạy trong bộ kiểm thử dịch vụ thật của .ci/run")
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0"}
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-Q", queue, "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+    )
+    from config.celery import app
+
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        app.conf.task_default_queue = previous
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (Playwright cannot download browsers here)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium chưa được cài: chạy `make browser` (apt-get install chromium).")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -1,0 +1,120 @@
+"""Computed results: tallies straight from SQL, snapshots of index values, and export jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign, CampaignForm, Channel
+from surveys.models import Question
+from units.models import Unit
+
+
+class Tally(models.Model):
+    """How many counted answers of `question` at `level` a leaf cell (unit × channel × form) has."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    level = models.IntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("bảng đếm")
+        verbose_name_plural = _("bảng đếm")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "form", "unit", "channel", "question", "level"], name="tally_cell_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.unit_id}/{self.channel}: {self.level}×{self.n}"
+
+
+class SnapshotStatus(models.TextChoices):
+    WORKING = "working", _("Đang cập nhật")
+    PUBLISHED = "published", _("Đã công bố")
+
+
+class Snapshot(models.Model):
+    """A computed state of a campaign. A published snapshot never changes and carries a checksum."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="snapshots")
+    status = models.CharField(max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.WORKING)
+    version = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    responses = models.PositiveIntegerField(default=0)
+    checksum = models.CharField(max_length=64, blank=True)
+    workbook = models.FileField(upload_to="reports/published/", blank=True)
+
+    class Meta:
+        verbose_name = _("ảnh chụp kết quả")
+        verbose_name_plural = _("ảnh chụp kết quả")
+        constraints = [models.UniqueConstraint(fields=["campaign", "status", "version"], name="snapshot_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.status} v{self.version}"
+
+
+class IndexScope(models.TextChoices):
+    CRITERION = "criterion", _("Tiêu chí")
+    ELEMENT = "element", _("Yếu tố")
+    OVERALL = "overall", _("Chung")
+    FULL = "full", _("Hài lòng toàn diện")
+    EXPECTATION = "expectation", _("Đáp ứng mong đợi")
+    RETURN = "return", _("Quay lại / giới thiệu")
+
+
+class IndexValue(models.Model):
+    """One index of one unit (its whole subtree) in a snapshot; `value` is a percentage or a mean, None = no data."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="values")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=12, choices=IndexScope.choices)
+    key = models.CharField(max_length=60, blank=True)
+    value = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    n = models.PositiveIntegerField(default=0)
+    ci_low = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    ci_high = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = _("giá trị chỉ số")
+        verbose_name_plural = _("giá trị chỉ số")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "unit", "scope", "key"], name="index_value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}@{self.unit_id}={self.value}"
+
+
+class ExportStatus(models.TextChoices):
+    REQUESTED = "requested", _("Đã yêu cầu")
+    RUNNING = "running", _("Đang xuất")
+    DONE = "done", _("Hoàn tất")
+    FAILED = "failed", _("Lỗi")
+
+
+class ExportJob(models.Model):
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=20)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.REQUESTED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="reports/exports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("yêu cầu xuất")
+        verbose_name_plural = _("yêu cầu xuất")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

@@ -1,0 +1,181 @@
+"""Questionnaires (sections, questions) and the responses collected against them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Assignment, Campaign, CampaignForm, Channel
+from units.models import Unit
+
+
+class QuestionnaireStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    FROZEN = "frozen", _("Đã khoá (đang dùng)")
+
+
+class Questionnaire(models.Model):
+    code = models.SlugField(_("mã"), max_length=60)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    title = models.CharField(_("tiêu đề"), max_length=255)
+    title_en = models.CharField(_("tiêu đề tiếng Anh"), max_length=255, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=QuestionnaireStatus.choices, default=QuestionnaireStatus.DRAFT)
+    language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi")
+    template = models.SlugField(_("mẫu gốc"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("phiếu khảo sát")
+        verbose_name_plural = _("phiếu khảo sát")
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="questionnaire_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Section(models.Model):
+    """An element of the questionnaire, e.g. "Tiếp cận dịch vụ"."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections")
+    code = models.SlugField(_("mã"), max_length=60)
+    title = models.CharField(_("tiêu đề"), max_length=255)
+    title_en = models.CharField(_("tiêu đề tiếng Anh"), max_length=255, blank=True)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+    relevant = models.CharField(_("điều kiện hiển thị"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("phần (khía cạnh)")
+        verbose_name_plural = _("phần (khía cạnh)")
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="section_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+
+class QuestionType(models.TextChoices):
+    LIKERT5 = "likert5", _("Thang 5 mức")
+    LIKERT4 = "likert4", _("Thang 4 mức")
+    SINGLE = "single", _("Chọn một")
+    MULTI = "multi", _("Chọn nhiều")
+    YES_NO = "yes_no", _("Có / Không")
+    NUMBER = "number", _("Số")
+    TEXT = "text", _("Văn bản")
+    DATE = "date", _("Ngày")
+    NOTE = "note", _("Ghi chú (không trả lời)")
+
+
+SCALED_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4})
+CHOICE_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4, QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO})
+
+
+class Question(models.Model):
+    """One question. `choices` is a list of {"value": int, "name": str, "label": str, "label_en": str}."""
+
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(_("mã"), max_length=60)
+    text = models.TextField(_("nội dung"))
+    text_en = models.TextField(_("nội dung tiếng Anh"), blank=True)
+    hint = models.CharField(_("gợi ý"), max_length=500, blank=True)
+    type = models.CharField(_("loại"), max_length=10, choices=QuestionType.choices)
+    required = models.BooleanField(_("bắt buộc"), default=False)
+    choices = models.JSONField(_("lựa chọn"), default=list, blank=True)
+    choice_list = models.SlugField(_("tên danh sách lựa chọn"), max_length=60, blank=True)
+    satisfied_levels = models.JSONField(_("mức được tính là hài lòng"), default=list, blank=True)
+    missing_codes = models.JSONField(_("mã thiếu (không biết / không trả lời)"), default=list, blank=True)
+    relevant = models.CharField(_("điều kiện hiển thị"), max_length=500, blank=True)
+    constraint = models.CharField(_("ràng buộc"), max_length=500, blank=True)
+    constraint_message = models.CharField(_("thông báo khi sai ràng buộc"), max_length=255, blank=True)
+    min_value = models.DecimalField(_("giá trị nhỏ nhất"), max_digits=12, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(_("giá trị lớn nhất"), max_digits=12, decimal_places=2, null=True, blank=True)
+    counts_in_index = models.BooleanField(_("tính vào chỉ số"), default=False)
+    appearance = models.CharField(_("hiển thị"), max_length=60, blank=True)
+    order = models.PositiveIntegerField(_("thứ tự"), default=0)
+
+    class Meta:
+        ordering = ["section__order", "order", "pk"]
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
+        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.text[:80]}"
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("Nháp")
+    SUBMITTED = "submitted", _("Đã gửi")
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Bị loại")
+    ON_HOLD = "on_hold", _("Tạm giữ")
+
+
+class ResponseSource(models.TextChoices):
+    WEB = "web", _("Nhập trên web")
+    OFFLINE = "offline", _("Gửi lại khi có mạng")
+    IMPORT = "import", _("Nhập từ Excel")
+    API = "api", _("API")
+
+
+class Response(models.Model):
+    """One filled questionnaire; `uuid` comes from the client and is the idempotency key."""
+
+    uuid = models.UUIDField(_("mã phiếu (UUID)"), default=uuid.uuid4, unique=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses")
+    form = models.ForeignKey(CampaignForm, on_delete=models.PROTECT, related_name="responses")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses")
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    enumerator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", verbose_name=_("điều tra viên")
+    )
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.SUBMITTED)
+    source = models.CharField(_("nguồn"), max_length=10, choices=ResponseSource.choices, default=ResponseSource.WEB)
+    started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    duration_seconds = models.PositiveIntegerField(_("thời lượng (giây)"), null=True, blank=True)
+    profile = models.JSONField(_("thông tin người trả lời"), default=dict, blank=True)
+    content_hash = models.CharField(_("dấu nội dung"), max_length=64, blank=True)
+    review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phiếu trả lời")
+        verbose_name_plural = _("phiếu trả lời")
+        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["campaign", "unit", "channel"])]
+
+    def __str__(self) -> str:
+        return str(self.uuid)
+
+
+class Answer(models.Model):
+    """One answered question. Scaled and choice answers hold an integer level so aggregation is a GROUP BY.
+
+    Campaign, unit and channel are copied from the response so the index tally needs no join.
+    A multi-choice answer is one row per chosen option.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    value = models.IntegerField(_("giá trị"), null=True, blank=True)
+    number = models.DecimalField(_("số"), max_digits=14, decimal_places=4, null=True, blank=True)
+    text = models.TextField(_("văn bản"), blank=True)
+
+    class Meta:
+        verbose_name = _("câu trả lời")
+        verbose_name_plural = _("câu trả lời")
+        indexes = [models.Index(fields=["campaign", "question", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}={self.value if self.value is not None else self.number or self.text}"

@@ -1,0 +1,139 @@
+"""The unit tree (provinces, communes, departments, hospitals, ...), memberships and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PATH_SEPARATOR = "/"
+
+# Built-in unit types: (code, Vietnamese name, English name). Officials may add more in the admin.
+DEFAULT_UNIT_TYPES: list[tuple[str, str, str]] = [
+    ("province", "Tỉnh / Thành phố", "Province"),
+    ("district", "Quận / Huyện (trước 07/2025)", "District (before 07/2025)"),
+    ("commune", "Xã / Phường / Đặc khu", "Commune / ward / special zone"),
+    ("department", "Sở, ban, ngành", "Department"),
+    ("agency", "Cơ quan, đơn vị", "Agency"),
+    ("hospital", "Bệnh viện", "Hospital"),
+    ("health_centre", "Trung tâm y tế", "Health centre"),
+    ("health_station", "Trạm y tế", "Health station"),
+    ("public_service_centre", "Trung tâm phục vụ hành chính công", "Public service centre"),
+    ("other", "Khác", "Other"),
+]
+
+
+class UnitType(models.Model):
+    """A kind of unit; officials may add their own in the admin."""
+
+    code = models.SlugField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=120)
+    name_en = models.CharField(_("tên tiếng Anh"), max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("loại đơn vị")
+        verbose_name_plural = _("loại đơn vị")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A node of the unit tree; `path` is the materialised chain of codes from the root ("56/22330/")."""
+
+    code = models.CharField(_("mã"), max_length=40, unique=True)
+    name = models.CharField(_("tên"), max_length=255)
+    type = models.ForeignKey(UnitType, on_delete=models.PROTECT, related_name="units", verbose_name=_("loại"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("đơn vị cha")
+    )
+    path = models.CharField(_("đường dẫn"), max_length=1000, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("cấp"), default=0, editable=False)
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+    valid_from = models.DateField(_("hiệu lực từ"), null=True, blank=True)
+    valid_to = models.DateField(_("hiệu lực đến"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+        verbose_name=_("đơn vị kế thừa"),
+        help_text=_("Đơn vị mới sau sáp nhập, để so sánh số liệu giữa các năm."),
+    )
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_range",
+            ),
+            models.CheckConstraint(condition=~models.Q(code__contains=PATH_SEPARATOR), name="unit_code_no_slash"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def compute_path(self) -> str:
+        prefix = self.parent.path if self.parent_id else ""
+        return f"{prefix}{self.code}{PATH_SEPARATOR}"
+
+
+class Role(models.TextChoices):
+    OFFICIAL = "official", _("Cán bộ quản lý khảo sát")
+    SUPERVISOR = "supervisor", _("Giám sát viên")
+    ENUMERATOR = "enumerator", _("Điều tra viên")
+    UNIT_MANAGER = "unit_manager", _("Lãnh đạo đơn vị")
+    LEADERSHIP = "leadership", _("Lãnh đạo (xem báo cáo)")
+    VIEWER = "viewer", _("Người xem")
+
+
+# Roles that may change data at their units; the rest only read.
+WRITE_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR})
+
+
+class Membership(models.Model):
+    """A user's role at a unit; it covers the unit's whole subtree."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("đơn vị"))
+    role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phân quyền")
+        verbose_name_plural = _("phân quyền")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.unit.name}"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when: written by the services, never by views."""
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("người thực hiện")
+    )
+    action = models.CharField(_("hành động"), max_length=60)
+    object_type = models.CharField(_("loại đối tượng"), max_length=60)
+    object_id = models.CharField(_("mã đối tượng"), max_length=60)
+    object_repr = models.CharField(_("đối tượng"), max_length=255)
+    changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"

@@ -1,0 +1,114 @@
+"""Reads about units and who may see them. Every scoped query in the project goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from units.models import WRITE_ROLES, Membership, Role, Unit
+
+
+def subtree_q(paths: Iterable[str], field: str = "") -> Q:
+    """A filter matching every unit under (and including) any of the given unit paths.
+
+    `field` is the lookup from the queried model to its unit, e.g. "unit" or "campaign__organiser".
+    """
+    prefix = f"{field}__path__startswith" if field else "path__startswith"
+    query = Q(pk__in=[])
+    for path in _outermost(paths):
+        query |= Q(**{prefix: path})
+    return query
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    """Drop paths that lie inside another path of the list (their subtree is already covered)."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(kept) for kept in result):
+            result.append(path)
+    return result
+
+
+def membership_paths(user: User | AnonymousUser, roles: Iterable[str] | None = None) -> list[str]:
+    """Paths of the units where the user holds one of `roles` (any role when None)."""
+    if not user.is_authenticated:
+        return []
+    memberships = Membership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return list(memberships.values_list("unit__path", flat=True))
+
+
+def scope_queryset(
+    queryset: QuerySet, *, user: User | AnonymousUser, field: str = "", roles: Iterable[str] | None = None
+) -> QuerySet:
+    """Restrict `queryset` to rows whose unit (reached by `field`) lies in the user's subtrees.
+
+    Superusers see everything; an anonymous user sees nothing.
+    """
+    if user.is_authenticated and user.is_superuser:
+        return queryset
+    return queryset.filter(subtree_q(membership_paths(user, roles), field))
+
+
+def units_visible_to(user: User | AnonymousUser, roles: Iterable[str] | None = None) -> QuerySet[Unit]:
+    return scope_queryset(Unit.objects.select_related("type"), user=user, roles=roles)
+
+
+def unit_for_user(*, user: User | AnonymousUser, code: str, write: bool = False) -> Unit:
+    """The unit `code` if the user may see it: 404 for outsiders, 403 for read-only members asked to write."""
+    unit = units_visible_to(user).filter(code=code).first()
+    if unit is None:
+        raise Http404
+    if write and not user_can_write(user=user, unit=unit):
+        raise PermissionDenied
+    return unit
+
+
+def user_roles_at(*, user: User | AnonymousUser, unit: Unit) -> set[str]:
+    """Roles the user holds at `unit` or any of its ancestors."""
+    if not user.is_authenticated:
+        return set()
+    ancestors = unit_ancestor_paths(unit)
+    return set(
+        Membership.objects.filter(user=user, unit__path__in=ancestors).values_list("role", flat=True)
+    )
+
+
+def user_can_write(*, user: User | AnonymousUser, unit: Unit) -> bool:
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(user_roles_at(user=user, unit=unit) & WRITE_ROLES)
+
+
+def user_has_role(*, user: User | AnonymousUser, unit: Unit, roles: Iterable[str]) -> bool:
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(user_roles_at(user=user, unit=unit) & set(roles))
+
+
+def unit_ancestor_paths(unit: Unit) -> list[str]:
+    """Paths of the unit and each of its ancestors, from the root down."""
+    parts = unit.path.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def unit_subtree(unit: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=unit.path)
+
+
+def user_primary_role(user: User | AnonymousUser) -> str | None:
+    """The role that decides a user's landing page, the strongest first."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.OFFICIAL
+    held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    for role in (Role.OFFICIAL, Role.LEADERSHIP, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.ENUMERATOR, Role.VIEWER):
+        if role in held:
+            return role
+    return None

@@ -1,0 +1,204 @@
+"""Every write to units, memberships and the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from units.models import DEFAULT_UNIT_TYPES, PATH_SEPARATOR, AuditEntry, Membership, Unit, UnitType
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
+
+
+def audit_record(*, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None) -> None:
+    """Write one audit row; callers run it inside the transaction of the change itself."""
+    AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        changes=json.loads(json.dumps(changes or {}, default=str)),
+    )
+
+
+def unit_types_ensure() -> None:
+    """Create the built-in unit types that are missing (idempotent)."""
+    for order, (code, name, name_en) in enumerate(DEFAULT_UNIT_TYPES):
+        UnitType.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "order": order})
+
+
+@transaction.atomic
+def unit_save(*, unit: Unit, actor: User | None = None) -> Unit:
+    """Save a unit, keeping `path` and `depth` of it and its whole subtree right.
+
+    Caller guarantees the parent is not inside the unit's own subtree (the admin form checks it).
+    """
+    old_path = Unit.objects.filter(pk=unit.pk).values_list("path", flat=True).first() if unit.pk else None
+    creating = unit.pk is None
+    unit.path = unit.compute_path()
+    unit.depth = unit.path.count(PATH_SEPARATOR) - 1
+    unit.save()
+    if old_path and old_path != unit.path:
+        depth_shift = unit.depth - (old_path.count(PATH_SEPARATOR) - 1)
+        for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk):
+            child.path = unit.path + child.path[len(old_path) :]
+            child.depth += depth_shift
+            child.save(update_fields=["path", "depth"])
+    audit_record(
+        actor=actor,
+        action="unit.create" if creating else "unit.update",
+        obj=unit,
+        changes={"code": unit.code, "name": unit.name, "parent": unit.parent.code if unit.parent else None},
+    )
+    return unit
+
+
+@transaction.atomic
+def membership_grant(*, user: User, unit: Unit, role: str, actor: User | None = None) -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
+    if created:
+        audit_record(actor=actor, action="membership.grant", obj=membership, changes={"user": user.username, "unit": unit.code, "role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, actor: User | None = None) -> None:
+    audit_record(
+        actor=actor,
+        action="membership.revoke",
+        obj=membership,
+        changes={"user": membership.user.username, "unit": membership.unit.code, "role": membership.role},
+    )
+    membership.delete()
+
+
+def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, action: str) -> int:
+    """Create or update units given as dicts (code, name, type, parent_code), parents before children.
+
+    Units that exist with the same name, type and parent are left untouched, so a rerun changes nothing.
+    """
+    types = {t.code: t for t in UnitType.objects.all()}
+    existing = {u.code: u for u in Unit.objects.select_related("type", "parent")}
+    changed = 0
+    for row in rows:
+        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
+        unit = existing.get(row["code"])
+        unit_type = types[row["type"]]
+        if unit is not None and unit.name == row["name"] and unit.type_id == unit_type.pk and unit.parent_id == (parent.pk if parent else None):
+            continue
+        unit = unit or Unit(code=row["code"])
+        unit.name, unit.type, unit.parent = row["name"], unit_type, parent
+        unit.path = unit.compute_path()
+        unit.depth = unit.path.count(PATH_SEPARATOR) - 1
+        unit.save()
+        existing[unit.code] = unit
+        changed += 1
+    if changed:
+        AuditEntry.objects.create(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            object_type="units.unit",
+            object_id="*",
+            object_repr=_("%(n)d đơn vị") % {"n": changed},
+            changes={"count": changed},
+        )
+    return changed
+
+
+@transaction.atomic
+def units_load_national(*, actor: User | None = None) -> int:
+    """Load Vietnam's provinces and communes (official codes, from `vietnam-provinces`). Returns units changed."""
+    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+    unit_types_ensure()
+    divisions = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+    rows: list[dict[str, Any]] = []
+    for province in divisions:
+        province_code = f"{province['code']:02d}"
+        rows.append({"code": province_code, "name": province["name"], "type": "province", "parent_code": ""})
+        for ward in province["wards"]:
+            rows.append({"code": f"{ward['code']:05d}", "name": ward["name"], "type": "commune", "parent_code": province_code})
+    return _bulk_add_units(rows, actor=actor, action="unit.load_national")
+
+
+def _type_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for unit_type in UnitType.objects.all():
+        for key in (unit_type.code, unit_type.name, unit_type.name_en):
+            if key:
+                lookup[key.strip().lower()] = unit_type.code
+    return lookup
+
+
+def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[CellError]]:
+    """Check every row of a unit sheet; return the rows in parent-first order and the errors found."""
+    errors: list[CellError] = []
+    types = _type_lookup()
+    known = set(Unit.objects.values_list("code", flat=True))
+    seen: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for number, record in records:
+        code = cell_text(record.get("code"))
+        name = cell_text(record.get("name"))
+        type_text = cell_text(record.get("type"))
+        parent_code = cell_text(record.get("parent_code"))
+        if not code:
+            errors.append(CellError(sheet, number, "code", _("Thiếu mã đơn vị.")))
+        elif PATH_SEPARATOR in code or len(code) > 40:
+            errors.append(CellError(sheet, number, "code", _("Mã «%(code)s» không hợp lệ (tối đa 40 ký tự, không có «/»).") % {"code": code}))
+        elif code in seen:
+            errors.append(CellError(sheet, number, "code", _("Mã «%(code)s» bị trùng với dòng %(row)d.") % {"code": code, "row": seen[code]}))
+        else:
+            seen[code] = number
+        if not name:
+            errors.append(CellError(sheet, number, "name", _("Thiếu tên đơn vị.")))
+        type_code = types.get(type_text.lower())
+        if type_code is None:
+            errors.append(CellError(sheet, number, "type", _("Loại đơn vị «%(type)s» không tồn tại.") % {"type": type_text}))
+        rows.append({"row": number, "code": code, "name": name[:255], "type": type_code, "parent_code": parent_code})
+    for row in rows:
+        if row["parent_code"] and row["parent_code"] not in known and row["parent_code"] not in seen:
+            errors.append(CellError(sheet, row["row"], "parent_code", _("Không tìm thấy đơn vị cha «%(code)s».") % {"code": row["parent_code"]}))
+    if errors:
+        return [], errors
+    return _parent_first(sheet, rows, known, errors), errors
+
+
+def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], errors: list[CellError]) -> list[dict[str, Any]]:
+    """Order rows so each parent comes before its children; report cycles as errors."""
+    placed = set(known)
+    ordered: list[dict[str, Any]] = []
+    pending = list(rows)
+    while pending:
+        ready = [row for row in pending if not row["parent_code"] or row["parent_code"] in placed and row["parent_code"] != row["code"]]
+        if not ready:
+            for row in pending:
+                errors.append(CellError(sheet, row["row"], "parent_code", _("Đơn vị cha tạo thành vòng lặp.")))
+            return []
+        for row in ready:
+            ordered.append(row)
+            placed.add(row["code"])
+        pending = [row for row in pending if row not in ready]
+    return ordered
+
+
+def units_import(*, source: str | IO[bytes], actor: User | None = None) -> int:
+    """Import units from an Excel file with columns code, name, type, parent_code. All or nothing.
+
+    Raises ImportFailed with every error found; returns the number of units created or changed.
+    """
+    workbook = open_workbook(source)
+    sheet, header, records = read_rows(workbook)
+    require_columns(sheet, header, ["code", "name", "type", "parent_code"])
+    if not records:
+        raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
+    rows, errors = units_validate_rows(sheet, records)
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        return _bulk_add_units(rows, actor=actor, action="unit.import")
