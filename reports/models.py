@@ -67,6 +67,8 @@ class IndexScope(models.TextChoices):
     FULL = "full", _("Hài lòng toàn diện")
     EXPECTATION = "expectation", _("Đáp ứng mong đợi")
     RETURN = "return", _("Quay lại / giới thiệu")
+    MEAN = "mean", _("Điểm trung bình (1–5)")
+    RESPONSES = "responses", _("Số phiếu được tính")
 
 
 class IndexValue(models.Model):
