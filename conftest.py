@@ -67,7 +67,7 @@ def make_user(db):
 @pytest.fixture
 def alice(make_user, tree) -> User:
     """An official of province A (the owner persona)."""
-    return make_user("alice", Role.OFFICIAL, tree["A"], is_staff=True)
+    return make_user("alice", Role.OFFICIAL, tree["A"])
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def bob(make_user, tree) -> User:
 @pytest.fixture
 def charlie(make_user, tree) -> User:
     """An official of province B (the outsider persona)."""
-    return make_user("charlie", Role.OFFICIAL, tree["B"], is_staff=True)
+    return make_user("charlie", Role.OFFICIAL, tree["B"])
 
 
 def _services_ready() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from units.models import Role, Unit, UnitType
@@ -37,17 +37,6 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
     ("xem", "Đỗ Thanh Mai (người xem)", Role.VIEWER, PROVINCE_CODE),
 ]
 
-OFFICIAL_GROUP = "Cán bộ quản lý khảo sát"
-
-
-def official_group() -> Group:
-    """A group that lets officials use the admin for every model of the project's apps."""
-    group, _ = Group.objects.get_or_create(name=OFFICIAL_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=["units", "campaigns", "surveys", "reports"])
-    group.permissions.set(permissions)
-    return group
-
-
 @transaction.atomic
 def load_units_demo() -> list[tuple[str, str, str]]:
     """Create (idempotently) the demo units and users; return (username, password, role label) rows."""
@@ -57,7 +46,6 @@ def load_units_demo() -> list[tuple[str, str, str]]:
         if Unit.objects.filter(code=code).exists():
             continue
         unit_save(unit=Unit(code=code, name=name, type=types[type_code], parent=Unit.objects.get(code=parent_code)))
-    group = official_group()
     logins = []
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD, first_name="Quản trị hệ thống")
@@ -66,10 +54,7 @@ def load_units_demo() -> list[tuple[str, str, str]]:
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.is_staff = role == Role.OFFICIAL
             user.save()
-        if role == Role.OFFICIAL:
-            user.groups.add(group)
         membership_grant(user=user, unit=Unit.objects.get(code=unit_code), role=role)
         logins.append((username, DEMO_PASSWORD, Role(role).label))
     return logins

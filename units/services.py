@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from units.models import DEFAULT_UNIT_TYPES, PATH_SEPARATOR, AuditEntry, Membership, Unit, UnitType
+from units.models import DEFAULT_UNIT_TYPES, PATH_SEPARATOR, AuditEntry, Membership, Role, Unit, UnitType
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 
@@ -58,11 +58,34 @@ def unit_save(*, unit: Unit, actor: User | None = None) -> Unit:
     return unit
 
 
+OFFICIAL_GROUP = "Cán bộ quản lý khảo sát"
+
+
+def official_group() -> Group:
+    """The group that lets officials configure campaigns in the admin (scoped to their subtree there)."""
+    group, _created = Group.objects.get_or_create(name=OFFICIAL_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["units", "campaigns", "surveys", "reports"]))
+    return group
+
+
+def _sync_admin_access(user: User) -> None:
+    """Officials use the admin; a user loses it with their last official role (superusers keep theirs)."""
+    is_official = Membership.objects.filter(user=user, role=Role.OFFICIAL).exists()
+    if is_official:
+        user.groups.add(official_group())
+    else:
+        user.groups.remove(*Group.objects.filter(name=OFFICIAL_GROUP))
+    if not user.is_superuser and user.is_staff != is_official:
+        user.is_staff = is_official
+        user.save(update_fields=["is_staff"])
+
+
 @transaction.atomic
 def membership_grant(*, user: User, unit: Unit, role: str, actor: User | None = None) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     if created:
         audit_record(actor=actor, action="membership.grant", obj=membership, changes={"user": user.username, "unit": unit.code, "role": role})
+        _sync_admin_access(user)
     return membership
 
 
@@ -75,6 +98,7 @@ def membership_revoke(*, membership: Membership, actor: User | None = None) -> N
         changes={"user": membership.user.username, "unit": membership.unit.code, "role": membership.role},
     )
     membership.delete()
+    _sync_admin_access(membership.user)
 
 
 def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, action: str) -> int:
