@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 
 from units.models import Role, Unit, UnitType
-from units.services import membership_grant, unit_save
+from units.services import membership_grant, unit_save, unit_types_ensure
 
 ROOT = Path(__file__).resolve().parent
 # Playwright runs an event loop in the test thread; the ORM beside it must be allowed.
@@ -25,6 +25,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture
 def unit_types(db) -> dict[str, UnitType]:
+    unit_types_ensure()  # transactional tests flush the rows the data migration made
     return {t.code: t for t in UnitType.objects.all()}
 
 
