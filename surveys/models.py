@@ -143,6 +143,8 @@ class Response(models.Model):
     duration_seconds = models.PositiveIntegerField(_("thời lượng (giây)"), null=True, blank=True)
     profile = models.JSONField(_("thông tin người trả lời"), default=dict, blank=True)
     content_hash = models.CharField(_("dấu nội dung"), max_length=64, blank=True)
+    # Online self-survey: "t:<token>" or "d:<campaign>:<device>"; unique, so one response per token or device.
+    online_key = models.CharField(_("khoá phiếu trực tuyến"), max_length=120, null=True, blank=True, unique=True, editable=False)
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)

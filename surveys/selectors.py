@@ -1,0 +1,366 @@
+"""Reads about data collection that views, the API, imports and the demo share.
+
+`compiled_form` turns a questionnaire into plain data (parsed skip-logic trees, allowed levels) that
+both the server-side validator and the browser (through `form_schema`) use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
+from surveys.expressions import Node, parse
+from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
+from units.models import Role, Unit
+from units.selectors import scope_queryset, subtree_q, unit_ancestor_paths
+
+# Roles that may submit responses at a unit (and its subtree).
+COLLECT_ROLES = (Role.ENUMERATOR, Role.SUPERVISOR, Role.OFFICIAL)
+# Roles that review responses.
+REVIEW_ROLES = (Role.SUPERVISOR, Role.OFFICIAL)
+
+_DEFAULT_LEVELS: dict[str, list[tuple[int, str, str]]] = {
+    QuestionType.LIKERT5: [
+        (1, "1", "Rất không hài lòng"),
+        (2, "2", "Không hài lòng"),
+        (3, "3", "Bình thường"),
+        (4, "4", "Hài lòng"),
+        (5, "5", "Rất hài lòng"),
+    ],
+    QuestionType.LIKERT4: [(1, "1", "Không mong muốn"), (2, "2", "Ít mong muốn"), (3, "3", "Mong muốn"), (4, "4", "Rất mong muốn")],
+    QuestionType.YES_NO: [(1, "yes", "Có"), (0, "no", "Không")],
+}
+
+SEX_CHOICES = [("female", "Nữ"), ("male", "Nam"), ("other", "Khác")]
+AGE_GROUP_CHOICES = [
+    ("under_25", "Dưới 25 tuổi"),
+    ("25_34", "Từ 25 đến 34 tuổi"),
+    ("35_49", "Từ 35 đến 49 tuổi"),
+    ("50_64", "Từ 50 đến 64 tuổi"),
+    ("65_plus", "Từ 65 tuổi trở lên"),
+]
+
+
+@dataclass(frozen=True)
+class CompiledChoice:
+    value: int
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CompiledQuestion:
+    pk: int
+    code: str
+    text: str
+    hint: str
+    type: str
+    section: str
+    required: bool
+    choices: tuple[CompiledChoice, ...]
+    missing_codes: frozenset[int]
+    relevant: Node | None
+    constraint: Node | None
+    constraint_message: str
+    min_value: Decimal | None
+    max_value: Decimal | None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in CHOICE_TYPES
+
+    def choice_by_value(self, value: int) -> CompiledChoice | None:
+        return next((choice for choice in self.choices if choice.value == value), None)
+
+    def choice_by_name(self, name: str) -> CompiledChoice | None:
+        return next((choice for choice in self.choices if choice.name == name), None)
+
+
+@dataclass(frozen=True)
+class CompiledSection:
+    code: str
+    title: str
+    relevant: Node | None
+    questions: tuple[CompiledQuestion, ...]
+
+
+@dataclass(frozen=True)
+class CompiledForm:
+    questionnaire_id: int
+    title: str
+    sections: tuple[CompiledSection, ...]
+    questions: dict[str, CompiledQuestion] = field(default_factory=dict)
+
+
+def _choices(question: Question) -> tuple[CompiledChoice, ...]:
+    if question.choices:
+        return tuple(
+            CompiledChoice(int(item["value"]), str(item.get("name", item["value"])), str(item.get("label") or item.get("name") or item["value"]))
+            for item in question.choices
+            if isinstance(item, dict) and "value" in item
+        )
+    return tuple(CompiledChoice(*level) for level in _DEFAULT_LEVELS.get(question.type, []))
+
+
+def _safe_parse(text: str) -> Node | None:
+    # Expressions were checked when the questionnaire was saved; a bad one must not block collection.
+    try:
+        return parse(text)
+    except ValueError:
+        return None
+
+
+_COMPILED: dict[tuple[int, dt.datetime], CompiledForm] = {}
+
+
+def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
+    """The questionnaire as plain data; frozen questionnaires are compiled once per process."""
+    key = (questionnaire.pk, questionnaire.created_at)
+    if questionnaire.status == QuestionnaireStatus.FROZEN and key in _COMPILED:
+        return _COMPILED[key]
+    questions = list(Question.objects.filter(questionnaire=questionnaire).select_related("section"))
+    sections = list(questionnaire.sections.all())
+    compiled_questions: dict[str, CompiledQuestion] = {}
+    by_section: dict[int, list[CompiledQuestion]] = {section.pk: [] for section in sections}
+    for question in questions:
+        compiled = CompiledQuestion(
+            pk=question.pk,
+            code=question.code,
+            text=question.text,
+            hint=question.hint,
+            type=question.type,
+            section=question.section.code,
+            required=question.required,
+            choices=_choices(question),
+            missing_codes=frozenset(int(code) for code in question.missing_codes or [] if str(code).lstrip("-").isdigit()),
+            relevant=_safe_parse(question.relevant),
+            constraint=_safe_parse(question.constraint),
+            constraint_message=question.constraint_message,
+            min_value=question.min_value,
+            max_value=question.max_value,
+        )
+        compiled_questions[question.code] = compiled
+        by_section.setdefault(question.section_id, []).append(compiled)
+    form = CompiledForm(
+        questionnaire_id=questionnaire.pk,
+        title=questionnaire.title,
+        sections=tuple(
+            CompiledSection(section.code, section.title, _safe_parse(section.relevant), tuple(by_section.get(section.pk, [])))
+            for section in sections
+        ),
+        questions=compiled_questions,
+    )
+    if questionnaire.status == QuestionnaireStatus.FROZEN:
+        if len(_COMPILED) > 200:
+            _COMPILED.clear()
+        _COMPILED[key] = form
+    return form
+
+
+def form_schema(form: CompiledForm) -> dict[str, Any]:
+    """What the browser needs to run the form: the same JSON trees the server evaluates."""
+    return {
+        "sections": [
+            {
+                "code": section.code,
+                "title": section.title,
+                "relevant": section.relevant,
+                "questions": [
+                    {
+                        "code": q.code,
+                        "type": q.type,
+                        "required": q.required,
+                        "relevant": q.relevant,
+                        "constraint": q.constraint,
+                        "constraint_message": q.constraint_message,
+                        "min": float(q.min_value) if q.min_value is not None else None,
+                        "max": float(q.max_value) if q.max_value is not None else None,
+                        "choices": [{"value": c.value, "name": c.name} for c in q.choices],
+                    }
+                    for q in section.questions
+                ],
+            }
+            for section in form.sections
+        ]
+    }
+
+
+def today_local() -> dt.date:
+    return timezone.localdate()
+
+
+def forms_for_unit(*, campaign: Campaign, unit: Unit) -> list[CampaignForm]:
+    """The campaign's forms that apply to `unit` (by explicit unit or unit type; a form naming neither applies to all)."""
+    forms = CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire").annotate(
+        n_units=Count("units", distinct=True), n_types=Count("unit_types", distinct=True)
+    )
+    result = []
+    applies = set(
+        CampaignForm.objects.filter(campaign=campaign).filter(Q(units=unit) | Q(unit_types=unit.type_id)).values_list("pk", flat=True)
+    )
+    for form in forms:
+        if form.pk in applies or (form.n_units == 0 and form.n_types == 0):
+            result.append(form)
+    return result
+
+
+def unit_in_campaign(*, campaign: Campaign, unit: Unit) -> bool:
+    """A unit takes part when it lies under the organiser and has a quota cell or a form that applies to it."""
+    if not unit.path.startswith(campaign.organiser.path):
+        return False
+    return SampleQuota.objects.filter(campaign=campaign, unit=unit).exists() or bool(forms_for_unit(campaign=campaign, unit=unit))
+
+
+def open_window(*, campaign: Campaign, channel: str, unit: Unit, on: dt.date) -> ChannelWindow | None:
+    """The channel window serving `unit` on date `on`, if any."""
+    windows = ChannelWindow.objects.filter(campaign=campaign, channel=channel, start__lte=on, end__gte=on).prefetch_related("unit_types")
+    for window in windows:
+        types = {t.pk for t in window.unit_types.all()}
+        if not types or unit.type_id in types:
+            return window
+    return None
+
+
+def campaign_units(*, campaign: Campaign) -> QuerySet[Unit]:
+    """Units with a quota cell in the campaign (those the online survey offers)."""
+    return Unit.objects.filter(pk__in=SampleQuota.objects.filter(campaign=campaign).values("unit")).order_by("path")
+
+
+# --- enumerator home -------------------------------------------------------------------------
+
+
+@dataclass
+class QuotaProgress:
+    quota: SampleQuota
+    done: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.quota.target)) if self.quota.target else 100
+
+
+def enumerator_quotas(*, user: User | AnonymousUser) -> list[QuotaProgress]:
+    """Quota cells of active campaigns that the user collects for, each with its counted responses."""
+    if not user.is_authenticated:
+        return []
+    quotas = scope_queryset(
+        SampleQuota.objects.filter(campaign__status=CampaignStatus.ACTIVE).select_related("campaign", "unit", "form__questionnaire"),
+        user=user,
+        field="unit",
+        roles=COLLECT_ROLES,
+    ).order_by("campaign__code", "unit__path", "channel")
+    quotas = list(quotas[:200])
+    if not quotas:
+        return []
+    counts: dict[tuple[int, int, str, int], int] = {}
+    rows = (
+        Response.objects.filter(campaign__in={q.campaign_id for q in quotas}, unit__in={q.unit_id for q in quotas})
+        .values("campaign", "unit", "channel", "form", "status")
+        .annotate(n=Count("pk"))
+    )
+    counted = {q.campaign_id: set(q.campaign.counted_statuses) for q in quotas}
+    for row in rows:
+        if row["status"] in counted.get(row["campaign"], set()):
+            key = (row["campaign"], row["unit"], row["channel"], row["form"])
+            counts[key] = counts.get(key, 0) + row["n"]
+    return [QuotaProgress(q, counts.get((q.campaign_id, q.unit_id, q.channel, q.form_id), 0)) for q in quotas]
+
+
+def enumerator_assignments(*, user: User | AnonymousUser, limit: int = 100) -> list[Assignment]:
+    """The user's own pending assignments in active campaigns."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Assignment.objects.filter(enumerator=user, campaign__status=CampaignStatus.ACTIVE, status="pending")
+        .select_related("campaign", "quota__unit", "frame_entry")
+        .order_by("campaign__code", "is_reserve", "draw_order")[:limit]
+    )
+
+
+def quota_for_user(*, user: User | AnonymousUser, quota_id: int) -> SampleQuota | None:
+    """A quota cell the user collects for, or None (the view answers 404)."""
+    return (
+        scope_queryset(SampleQuota.objects.all(), user=user, field="unit", roles=COLLECT_ROLES)
+        .select_related("campaign__organiser", "unit__type", "form__questionnaire")
+        .filter(pk=quota_id)
+        .first()
+    )
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+def responses_visible_to(user: User | AnonymousUser, roles: Iterable[str] | None = None) -> QuerySet[Response]:
+    return scope_queryset(Response.objects.all(), user=user, field="unit", roles=roles)
+
+
+def responses_for_review(*, user: User | AnonymousUser, filters: dict[str, Any]) -> QuerySet[Response]:
+    """Responses the user may review, filtered by campaign, unit (subtree), channel, enumerator, status and date."""
+    queryset = responses_visible_to(user, REVIEW_ROLES).select_related("campaign", "unit", "enumerator")
+    if filters.get("campaign"):
+        queryset = queryset.filter(campaign=filters["campaign"])
+    if filters.get("unit"):
+        queryset = queryset.filter(subtree_q([filters["unit"].path], "unit"))
+    if filters.get("channel"):
+        queryset = queryset.filter(channel=filters["channel"])
+    if filters.get("enumerator"):
+        queryset = queryset.filter(enumerator__username=filters["enumerator"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("date_from"):
+        queryset = queryset.filter(submitted_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        queryset = queryset.filter(submitted_at__date__lte=filters["date_to"])
+    return queryset.order_by("-submitted_at", "-pk")
+
+
+def user_reviews_somewhere(user: User | AnonymousUser) -> bool:
+    from units.selectors import membership_paths
+
+    return bool(user.is_authenticated and (user.is_superuser or membership_paths(user, REVIEW_ROLES)))
+
+
+def unit_roles(*, user: User | AnonymousUser, unit: Unit) -> set[str]:
+    """Roles held at the unit or above (superusers hold every role)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return set(Role.values)
+    from units.models import Membership
+
+    return set(Membership.objects.filter(user=user, unit__path__in=unit_ancestor_paths(unit)).values_list("role", flat=True))
+
+
+def answers_display(response: Response) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The response's answers per section as (section title, [(code, question text, answer text)])."""
+    form = compiled_form(response.form.questionnaire)
+    by_question: dict[int, list[str]] = {}
+    for answer in response.answers.all():
+        by_question.setdefault(answer.question_id, []).append(_answer_text(form, answer))
+    result = []
+    for section in form.sections:
+        rows = [(q.code, q.text, "; ".join(by_question[q.pk])) for q in section.questions if q.pk in by_question]
+        if rows:
+            result.append((section.title, rows))
+    return result
+
+
+def _answer_text(form: CompiledForm, answer: Any) -> str:
+    question = next((q for q in form.questions.values() if q.pk == answer.question_id), None)
+    if question is not None and question.is_choice and answer.value is not None:
+        choice = question.choice_by_value(answer.value)
+        if answer.value in question.missing_codes and choice is None:
+            return _("Không biết / không trả lời")
+        return f"{answer.value} — {choice.label}" if choice else str(answer.value)
+    if answer.number is not None:
+        return f"{answer.number.normalize():f}"
+    return answer.text

@@ -1,0 +1,475 @@
+"""Every write to responses: submission (browser, API, online, import), review, and their rules.
+
+A submission carries a client UUID, the idempotency key: the same UUID with the same content returns
+the stored response; the same UUID with other content is a conflict. The unique index on `uuid` is
+what makes this safe under concurrency; the early lookup only saves work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid as uuid_module
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignForm, CampaignStatus, Channel
+from campaigns.services import campaign_mark_dirty
+from surveys.expressions import is_true
+from surveys.models import Answer, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.selectors import (
+    AGE_GROUP_CHOICES,
+    COLLECT_ROLES,
+    REVIEW_ROLES,
+    SEX_CHOICES,
+    CompiledForm,
+    CompiledQuestion,
+    compiled_form,
+    forms_for_unit,
+    open_window,
+    unit_in_campaign,
+    unit_roles,
+)
+from units.models import Unit
+from units.services import audit_record
+
+MAX_TEXT = 5000
+MAX_DURATION = 24 * 3600
+# Keys of a submission that make up its content (and so its idempotency hash).
+CONTENT_KEYS = ("campaign", "form", "unit", "channel", "assignment", "status", "started_at", "duration_seconds", "profile", "answers")
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be saved; `status` is the HTTP status, messages are in Vietnamese."""
+
+    status = 422
+
+    def __init__(self, message: str, errors: Mapping[str, list[str]] | None = None) -> None:
+        self.message = message
+        self.errors = dict(errors or {})
+        super().__init__(message)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"detail": self.message, "errors": self.errors}
+
+
+class SubmissionInvalid(SubmissionError):
+    status = 422
+
+
+class SubmissionForbidden(SubmissionError):
+    status = 403
+
+
+class SubmissionNotFound(SubmissionError):
+    status = 404
+
+
+class SubmissionConflict(SubmissionError):
+    status = 409
+
+
+@dataclass
+class Submitter:
+    """Who submits: a logged-in user, or a citizen answering online (user None, with a one-time key)."""
+
+    user: User | AnonymousUser | None
+    source: str = ResponseSource.API
+    online_key: str | None = None
+    allowed_statuses: tuple[str, ...] = (ResponseStatus.SUBMITTED, ResponseStatus.DRAFT)
+
+
+@dataclass
+class ValidatedAnswers:
+    rows: list[tuple[CompiledQuestion, int | None, Decimal | None, str]] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def content_hash(payload: Mapping[str, Any]) -> str:
+    content = {key: payload.get(key) for key in CONTENT_KEYS}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or raw == "" or raw == []
+
+
+def _choice_value(question: CompiledQuestion, raw: Any) -> tuple[int | None, str]:
+    """(level, name) of one chosen option given as its number or its name; (None, "") when unknown."""
+    if isinstance(raw, bool):
+        return None, ""
+    if isinstance(raw, str):
+        choice = question.choice_by_name(raw.strip())
+        if choice is not None:
+            return choice.value, choice.name
+        text = raw.strip()
+        if text.lstrip("-").isdigit():
+            raw = int(text)
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int):
+        choice = question.choice_by_value(raw)
+        if choice is not None:
+            return choice.value, choice.name
+        if raw in question.missing_codes:
+            return raw, str(raw)
+    return None, ""
+
+
+def _levels_text(question: CompiledQuestion) -> str:
+    return ", ".join(str(choice.value) for choice in question.choices)
+
+
+def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | None, Decimal | None, str]], Any, str | None]:
+    """Rows to store, the value seen by expressions, and an error message (or None)."""
+    kind = question.type
+    if question.is_choice:
+        items = raw if kind == QuestionType.MULTI and isinstance(raw, list) else [raw]
+        if kind != QuestionType.MULTI and isinstance(raw, list):
+            return [], "", _("Câu hỏi này chỉ chọn một phương án.")
+        rows, names = [], []
+        for item in items:
+            value, name = _choice_value(question, item)
+            if value is None:
+                return [], "", _("Mức «%(value)s» không hợp lệ; chọn một trong: %(levels)s.") % {"value": item, "levels": _levels_text(question)}
+            if name not in names:
+                rows.append((value, None, ""))
+                names.append(name)
+        return rows, (names if kind == QuestionType.MULTI else names[0]), None
+    if kind == QuestionType.NUMBER:
+        try:
+            number = Decimal(str(raw).strip().replace(",", "."))
+        except InvalidOperation:
+            return [], "", _("Cần nhập một số.")
+        if not number.is_finite() or abs(number) >= Decimal("1e10"):
+            return [], "", _("Cần nhập một số.")
+        if question.min_value is not None and number < question.min_value:
+            return [], "", _("Giá trị phải từ %(min)s trở lên.") % {"min": f"{question.min_value.normalize():f}"}
+        if question.max_value is not None and number > question.max_value:
+            return [], "", _("Giá trị không được lớn hơn %(max)s.") % {"max": f"{question.max_value.normalize():f}"}
+        return [(None, number, "")], float(number), None
+    if kind == QuestionType.DATE:
+        text = str(raw).strip()
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                iso = dt.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 (a calendar date)
+            except ValueError:
+                continue
+            return [(None, None, iso)], iso, None
+        return [], "", _("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
+    if kind == QuestionType.NOTE:
+        return [], "", None
+    text = str(raw).replace("\x00", "")
+    if len(text) > MAX_TEXT:
+        return [], "", _("Câu trả lời quá dài (tối đa %(n)d ký tự).") % {"n": MAX_TEXT}
+    return [(None, None, text)], text, None
+
+
+def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False) -> ValidatedAnswers:
+    """Check answers against the questionnaire: known codes, levels, skip logic, required, constraints.
+
+    Answers to questions that the skip logic hides are dropped, as the browser drops them.
+    A draft is not checked for required answers.
+    """
+    result = ValidatedAnswers()
+    if not isinstance(answers, Mapping):
+        result.errors["answers"] = [_("Phần «answers» phải là một đối tượng {mã câu hỏi: câu trả lời}.")]
+        return result
+    parsed: dict[str, list[tuple[int | None, Decimal | None, str]]] = {}
+    values: dict[str, Any] = {}
+    for code, raw in answers.items():
+        question = form.questions.get(str(code))
+        if question is None:
+            result.errors[f"answers.{code}"] = [_("Phiếu không có câu hỏi mã «%(code)s».") % {"code": code}]
+            continue
+        if _is_blank(raw):
+            continue
+        rows, value, error = _parse_one(question, raw)
+        if error:
+            result.errors[f"answers.{code}"] = [error]
+            continue
+        parsed[question.code] = rows
+        values[question.code] = value
+    if result.errors:
+        return result
+    for section in form.sections:
+        section_shown = is_true(section.relevant, values)
+        for question in section.questions:
+            if not section_shown or not is_true(question.relevant, values):
+                values.pop(question.code, None)
+                parsed.pop(question.code, None)
+                continue
+            if question.code not in parsed:
+                if question.required and not draft and question.type != QuestionType.NOTE:
+                    result.errors[f"answers.{question.code}"] = [_("Câu này bắt buộc trả lời.")]
+                continue
+            current = values[question.code]
+            if question.constraint is not None and not is_true(question.constraint, values, current):
+                message = question.constraint_message or _("Câu trả lời không thoả điều kiện của câu hỏi.")
+                result.errors[f"answers.{question.code}"] = [message]
+                continue
+            result.rows.extend((question, *row) for row in parsed[question.code])
+    return result
+
+
+def profile_validate(profile: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The respondent profile (sex, age group), keeping only known keys."""
+    if profile in (None, ""):
+        return {}, {}
+    if not isinstance(profile, Mapping):
+        return {}, {"profile": [_("Thông tin người trả lời không hợp lệ.")]}
+    clean: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for key, choices, label in (("sex", SEX_CHOICES, _("Giới tính")), ("age_group", AGE_GROUP_CHOICES, _("Nhóm tuổi"))):
+        value = profile.get(key)
+        if value in (None, ""):
+            continue
+        if value not in {code for code, _label in choices}:
+            errors[f"profile.{key}"] = [_("%(field)s «%(value)s» không hợp lệ.") % {"field": label, "value": value}]
+        else:
+            clean[key] = str(value)
+    return clean, errors
+
+
+# --- submission ------------------------------------------------------------------------------
+
+
+@dataclass
+class SubmissionResult:
+    response: Response
+    created: bool
+
+
+def _parse_uuid(raw: Any) -> uuid_module.UUID:
+    try:
+        return uuid_module.UUID(str(raw))
+    except (TypeError, ValueError, AttributeError):
+        raise SubmissionInvalid(_("Mã phiếu (uuid) không hợp lệ."), {"uuid": [_("Cần một UUID do thiết bị tạo.")]}) from None
+
+
+def _existing(key: uuid_module.UUID, digest: str) -> SubmissionResult | None:
+    existing = Response.objects.filter(uuid=key).first()
+    if existing is None:
+        return None
+    if existing.content_hash != digest:
+        raise SubmissionConflict(
+            _("Mã phiếu này đã được gửi với nội dung khác; phiếu không được lưu lần hai."), {"uuid": [_("Mã phiếu đã tồn tại.")]}
+        )
+    return SubmissionResult(existing, created=False)
+
+
+def _parse_time(raw: Any, field_name: str) -> dt.datetime | None:
+    if raw in (None, ""):
+        return None
+    value = parse_datetime(str(raw)) if isinstance(raw, str) else None
+    if value is None:
+        raise SubmissionInvalid(_("Dữ liệu không hợp lệ."), {field_name: [_("Thời điểm không hợp lệ (cần dạng ISO 8601).")]})
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[Campaign, Unit, CampaignForm, str, Assignment | None]:
+    """Campaign, unit, form, channel and assignment of a submission, each checked for this submitter."""
+    campaign = Campaign.objects.select_related("organiser").filter(code=str(payload.get("campaign") or "")).first()
+    if campaign is None:
+        raise SubmissionNotFound(_("Không tìm thấy đợt khảo sát."), {"campaign": [_("Không tìm thấy đợt khảo sát.")]})
+    unit = Unit.objects.select_related("type").filter(code=str(payload.get("unit") or "")).first()
+    if unit is None:
+        raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
+    if submitter.user is not None:
+        roles = unit_roles(user=submitter.user, unit=unit)
+        if not roles:
+            raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
+        if not roles & set(COLLECT_ROLES):
+            raise SubmissionForbidden(_("Bạn không có quyền nhập phiếu cho đơn vị này."))
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise SubmissionForbidden(_("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})
+    if not unit_in_campaign(campaign=campaign, unit=unit):
+        raise SubmissionInvalid(_("Đơn vị không thuộc đợt khảo sát."), {"unit": [_("Đơn vị «%(name)s» không thuộc đợt khảo sát này.") % {"name": unit.name}]})
+    channel = str(payload.get("channel") or "")
+    if channel not in Channel.values:
+        raise SubmissionInvalid(_("Kênh thu thập không hợp lệ."), {"channel": [_("Kênh «%(channel)s» không tồn tại.") % {"channel": channel}]})
+    forms = forms_for_unit(campaign=campaign, unit=unit)
+    wanted = payload.get("form")
+    if wanted not in (None, ""):
+        form = next((f for f in forms if str(f.pk) == str(wanted)), None)
+        if form is None:
+            raise SubmissionInvalid(_("Phiếu không áp dụng cho đơn vị này."), {"form": [_("Phiếu không áp dụng cho đơn vị này.")]})
+    elif len(forms) == 1:
+        form = forms[0]
+    else:
+        raise SubmissionInvalid(_("Cần chọn phiếu."), {"form": [_("Đơn vị này có %(n)d loại phiếu; hãy chọn một.") % {"n": len(forms)}]})
+    assignment = None
+    if payload.get("assignment") not in (None, ""):
+        assignment = (
+            Assignment.objects.select_related("quota").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
+        )
+        roles = unit_roles(user=submitter.user, unit=unit) if submitter.user is not None else set()
+        is_owner = assignment is not None and submitter.user is not None and assignment.enumerator_id == submitter.user.pk
+        if assignment is None or not (is_owner or roles & set(REVIEW_ROLES)):
+            raise SubmissionNotFound(_("Không tìm thấy phân công."), {"assignment": [_("Không tìm thấy phân công.")]})
+        if (assignment.quota.unit_id, assignment.quota.channel, assignment.quota.form_id) != (unit.pk, channel, form.pk):
+            raise SubmissionInvalid(_("Phân công không khớp với đơn vị, kênh hoặc phiếu."), {"assignment": [_("Phân công không khớp.")]})
+    return campaign, unit, form, channel, assignment
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
+    """Store one submission, or return the one already stored under its UUID.
+
+    Raises a SubmissionError subclass (422 invalid, 403 closed or forbidden, 404 unknown or outside
+    the submitter's units, 409 same UUID with other content). Nothing is half-saved.
+    """
+    if not isinstance(payload, Mapping):
+        raise SubmissionInvalid(_("Nội dung gửi lên phải là một đối tượng JSON."))
+    key = _parse_uuid(payload.get("uuid"))
+    digest = content_hash(payload)
+    found = _existing(key, digest)
+    if found is not None:
+        return found
+    status = str(payload.get("status") or ResponseStatus.SUBMITTED)
+    if status not in submitter.allowed_statuses:
+        raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Chỉ được gửi phiếu nháp hoặc phiếu hoàn thành.")]})
+    campaign, unit, form, channel, assignment = _resolve_target(payload, submitter)
+    now = timezone.now()
+    if open_window(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)) is None:
+        raise SubmissionForbidden(
+            _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
+            {"channel": [_("Kênh thu thập đang đóng.")]},
+        )
+    errors: dict[str, list[str]] = {}
+    started_at = _parse_time(payload.get("started_at"), "started_at")
+    duration = payload.get("duration_seconds")
+    if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
+        errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
+    profile, profile_errors = profile_validate(payload.get("profile"))
+    errors.update(profile_errors)
+    validated = answers_validate(form=compiled_form(form.questionnaire), answers=payload.get("answers", {}), draft=status == ResponseStatus.DRAFT)
+    errors.update(validated.errors)
+    if errors:
+        raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
+    response = Response(
+        uuid=key,
+        campaign=campaign,
+        form=form,
+        unit=unit,
+        channel=channel,
+        enumerator=submitter.user if submitter.user is not None and submitter.user.is_authenticated else None,
+        assignment=assignment,
+        status=status,
+        source=submitter.source,
+        started_at=started_at,
+        submitted_at=now if status != ResponseStatus.DRAFT else None,
+        duration_seconds=duration if isinstance(duration, int) else None,
+        profile=profile,
+        content_hash=digest,
+        online_key=submitter.online_key,
+    )
+    try:
+        with transaction.atomic():
+            _store(response, validated, campaign=campaign, assignment=assignment)
+    except IntegrityError:
+        # A concurrent request stored the same UUID (or used the same online key) first.
+        found = _existing(key, digest)
+        if found is not None:
+            return found
+        raise SubmissionConflict(_("Thiết bị hoặc đường dẫn này đã được dùng để trả lời phiếu."), {"token": [_("Đã trả lời.")]}) from None
+    return SubmissionResult(response, created=True)
+
+
+def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaign, assignment: Assignment | None) -> None:
+    response.save(force_insert=True)
+    _answers_create(response, validated)
+    if assignment is not None and response.status != ResponseStatus.DRAFT:
+        Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DONE)
+    if response.status in campaign.counted_statuses:
+        campaign_mark_dirty(campaign_id=campaign.pk)
+
+
+def _answers_create(response: Response, validated: ValidatedAnswers) -> None:
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                response=response,
+                question_id=question.pk,
+                campaign_id=response.campaign_id,
+                unit_id=response.unit_id,
+                channel=response.channel,
+                value=value,
+                number=number,
+                text=text,
+            )
+            for question, value, number, text in validated.rows
+        ]
+    )
+
+
+# --- review ----------------------------------------------------------------------------------
+
+REVIEW_ACTIONS: dict[str, str] = {
+    "approve": ResponseStatus.APPROVED,
+    "reject": ResponseStatus.REJECTED,
+    "hold": ResponseStatus.ON_HOLD,
+}
+
+
+class ReviewError(Exception):
+    """A review action that cannot be applied (message in Vietnamese)."""
+
+
+@transaction.atomic
+def responses_review(*, responses: Iterable[Response], action: str, actor: User, reason: str = "") -> int:
+    """Approve, reject (with a reason) or hold responses; audited; marks campaigns dirty when counts change.
+
+    Caller guarantees `actor` may review every response given (the selector scoped them). Drafts are
+    skipped. Returns how many responses changed status.
+    """
+    if action not in REVIEW_ACTIONS:
+        raise ReviewError(_("Thao tác không hợp lệ."))
+    reason = reason.strip()
+    if action == "reject" and not reason:
+        raise ReviewError(_("Cần ghi lý do khi loại phiếu."))
+    new_status = REVIEW_ACTIONS[action]
+    now = timezone.now()
+    changed = 0
+    dirty: set[int] = set()
+    for response in responses:
+        if response.status == ResponseStatus.DRAFT or response.status == new_status:
+            continue
+        old_status = response.status
+        counted = set(response.campaign.counted_statuses)
+        updated = Response.objects.filter(pk=response.pk, status=old_status).update(
+            status=new_status, review_reason=reason[:500], reviewed_by=actor, reviewed_at=now, updated_at=now
+        )
+        if not updated:  # changed by someone else meanwhile
+            continue
+        changed += 1
+        audit_record(
+            actor=actor,
+            action=f"response.{action}",
+            obj=response,
+            changes={"status": [old_status, new_status], "reason": reason},
+        )
+        if (old_status in counted) != (new_status in counted):
+            dirty.add(response.campaign_id)
+    for campaign_id in sorted(dirty):
+        campaign_mark_dirty(campaign_id=campaign_id)
+    return changed
