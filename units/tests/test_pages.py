@@ -111,3 +111,16 @@ class TestUnitAdmin:
         assert response.status_code == 302
         assert Unit.objects.get(code="N1").path == "A/A1/N1/"
         assert AuditEntry.objects.filter(action="unit.import", actor=alice).exists()
+
+
+def test_vietnamese_is_the_default_even_for_an_english_browser(client, db):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Tên đăng nhập" in html
+    assert '<html lang="vi">' in html
+
+
+def test_a_user_may_switch_to_english(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("login")).content.decode()
+    assert '<html lang="en">' in html
+    assert "Username" in html
