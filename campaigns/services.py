@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
 
 from celery import current_app
+from django.contrib.auth.models import User
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, IndexSchemeCode, SampleQuota
+from campaigns.quotas import default_quota_for, quota_defaults
+from campaigns.selectors import LOCKED_STATUSES, quota_cells
+from units.formatting import date_vi
+from units.models import Unit, UnitType
+from units.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +47,413 @@ def _enqueue_recompute(campaign_id: int) -> None:
         task.apply_async(args=[campaign_id], retry=False)
     except Exception:  # the broker being down must never fail a submission
         logger.warning("Không gửi được yêu cầu tính lại cho đợt %s; lượt quét định kỳ sẽ xử lý.", campaign_id, exc_info=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Campaign lifecycle: draft → active → closed → published. Every write is audited.
+# ---------------------------------------------------------------------------------------------
+
+# Written as a plain value: campaigns never import surveys (the FK is a lazy "surveys.Questionnaire").
+QUESTIONNAIRE_FROZEN = "frozen"
+
+CampaignPart = CampaignForm | ChannelWindow | SampleQuota
+
+
+class CampaignRuleError(ValidationError):
+    """A campaign rule was broken; `messages` says which, in Vietnamese. Nothing has been saved."""
+
+
+def _audit_campaign(campaign: Campaign, action: str, actor: User | None, **changes: Any) -> None:
+    audit_record(actor=actor, action=f"campaign.{action}", obj=campaign, changes=changes)
+
+
+def campaign_ensure_editable(campaign: Campaign) -> None:
+    """Raise when the campaign, as stored, may no longer change (published or archived)."""
+    status = Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).first() or campaign.status
+    if status in LOCKED_STATUSES:
+        raise CampaignRuleError(_("Đợt khảo sát đã công bố hoặc đã lưu trữ: không thể thay đổi."))
+
+
+def _field_label(field: str) -> str:
+    return str(Campaign._meta.get_field(field).verbose_name) if field != NON_FIELD_ERRORS else _("Đợt khảo sát")
+
+
+def _period_problem(start: dt.date | None, end: dt.date | None) -> str | None:
+    if start and end and end < start:
+        return _("Ngày kết thúc (%(end)s) phải sau ngày bắt đầu (%(start)s).") % {"start": date_vi(start), "end": date_vi(end)}
+    return None
+
+
+def campaign_validate(campaign: Campaign) -> None:
+    """Raise CampaignRuleError (Vietnamese) when a campaign's own fields break a rule; the admin form shows the same messages."""
+    period = _period_problem(campaign.fieldwork_start, campaign.fieldwork_end)
+    problems: list[str] = [period] if period else []
+    if campaign.index_scheme and campaign.index_scheme not in IndexSchemeCode.values:
+        problems.append(_("Phương pháp tính «%(scheme)s» không tồn tại.") % {"scheme": campaign.index_scheme})
+    if campaign.target_index is not None and not Decimal(0) <= Decimal(str(campaign.target_index)) <= Decimal(100):
+        problems.append(_("Chỉ tiêu phải nằm trong khoảng 0–100%."))
+    if Campaign.objects.filter(code=campaign.code).exclude(pk=campaign.pk).exists():
+        problems.append(_("Mã đợt «%(code)s» đã tồn tại.") % {"code": campaign.code})
+    if problems:
+        raise CampaignRuleError(problems)
+
+
+@transaction.atomic
+def campaign_save(*, campaign: Campaign, actor: User | None = None, changed: list[str] | None = None) -> Campaign:
+    """Create or update a campaign's own fields; the status moves only through the lifecycle services.
+
+    Caller guarantees `actor` is an official of the organiser (the admin scopes its choices).
+    """
+    creating = campaign.pk is None
+    if not creating:
+        campaign_ensure_editable(campaign)
+        campaign.status = Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+    if not campaign.year and campaign.fieldwork_start:
+        campaign.year = campaign.fieldwork_start.year
+    campaign_validate(campaign)
+    try:
+        campaign.full_clean(exclude=["public_key", "organiser", "previous"])
+    except ValidationError as invalid:
+        raise CampaignRuleError(
+            [f"{_field_label(field)}: {message}" for field, messages in invalid.message_dict.items() for message in messages]
+        ) from None
+    campaign.save()
+    if creating:
+        _audit_campaign(
+            campaign, "create", actor, code=campaign.code, organiser=campaign.organiser.code, start=campaign.fieldwork_start, end=campaign.fieldwork_end
+        )
+    else:
+        _audit_campaign(campaign, "update", actor, fields=changed or [])
+    return campaign
+
+
+def campaign_create(
+    *,
+    code: str,
+    name: str,
+    organiser: Unit,
+    fieldwork_start: dt.date,
+    fieldwork_end: dt.date,
+    index_scheme: str = IndexSchemeCode.SIPAS,
+    target_index: Decimal | int | float = Decimal("80"),
+    year: int | None = None,
+    notice_text: str = "",
+    series: str = "",
+    previous: Campaign | None = None,
+    actor: User | None = None,
+) -> Campaign:
+    """Create a draft campaign (see campaign_save)."""
+    campaign = Campaign(
+        code=code,
+        name=name,
+        organiser=organiser,
+        year=year or fieldwork_start.year,
+        fieldwork_start=fieldwork_start,
+        fieldwork_end=fieldwork_end,
+        index_scheme=index_scheme,
+        target_index=Decimal(str(target_index)),
+        notice_text=notice_text,
+        series=series,
+        previous=previous,
+    )
+    return campaign_save(campaign=campaign, actor=actor)
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign, actor: User | None = None) -> None:
+    """Delete a draft campaign (one that was ever opened keeps its history)."""
+    if Campaign.objects.filter(pk=campaign.pk).exclude(status=CampaignStatus.DRAFT).exists():
+        raise CampaignRuleError(_("Chỉ xoá được đợt đang ở trạng thái nháp."))
+    _audit_campaign(campaign, "delete", actor, code=campaign.code)
+    campaign.delete()
+
+
+def _freeze_questionnaires(forms: list[CampaignForm]) -> list[str]:
+    """Freeze each form's questionnaire through the FK instance; return the ones newly frozen."""
+    frozen = []
+    for form in forms:
+        questionnaire = form.questionnaire
+        if questionnaire.status != QUESTIONNAIRE_FROZEN:
+            questionnaire.status = QUESTIONNAIRE_FROZEN
+            questionnaire.save(update_fields=["status"])
+            frozen.append(str(questionnaire))
+    return frozen
+
+
+def campaign_activation_problems(campaign: Campaign) -> list[str]:
+    """The activation rules the campaign breaks, in Vietnamese (empty when it may be activated)."""
+    problems = []
+    if campaign.status != CampaignStatus.DRAFT:
+        problems.append(_("Chỉ kích hoạt được đợt đang ở trạng thái nháp (hiện tại: %(status)s).") % {"status": campaign.get_status_display()})
+    if not campaign.forms.exists():
+        problems.append(_("Đợt chưa có phiếu khảo sát nào: cần ít nhất một phiếu."))
+    if not campaign.windows.exists():
+        problems.append(_("Đợt chưa có kênh thu thập (khung thời gian) nào."))
+    if not campaign.quotas.filter(target__gt=0).exists():
+        problems.append(_("Đợt chưa có cỡ mẫu (chỉ tiêu số phiếu) nào."))
+    return problems
+
+
+def _locked(campaign: Campaign) -> Campaign:
+    return Campaign.objects.select_for_update().select_related("organiser").get(pk=campaign.pk)
+
+
+@transaction.atomic
+def campaign_activate(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+    """Open a draft campaign for entry and freeze its questionnaires. Raises CampaignRuleError naming each broken rule."""
+    current = _locked(campaign)
+    problems = campaign_activation_problems(current)
+    if problems:
+        raise CampaignRuleError(problems)
+    frozen = _freeze_questionnaires(list(current.forms.select_related("questionnaire").order_by("pk")))
+    current.status = CampaignStatus.ACTIVE
+    current.save(update_fields=["status", "updated_at"])
+    _audit_campaign(current, "activate", actor, frozen_questionnaires=frozen)
+    campaign.status = current.status
+    return current
+
+
+def _transition(campaign: Campaign, *, source: str, target: str, action: str, actor: User | None, refusal: str) -> Campaign:
+    # A conditional update: two officials pressing the button at once move the campaign once.
+    moved = Campaign.objects.filter(pk=campaign.pk, status=source).update(status=target, updated_at=timezone.now())
+    if not moved:
+        raise CampaignRuleError(refusal)
+    campaign.refresh_from_db()
+    _audit_campaign(campaign, action, actor, status={"from": source, "to": target})
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+    """End fieldwork: an active campaign stops accepting entries (see selectors.campaign_accepts_responses)."""
+    return _transition(
+        campaign, source=CampaignStatus.ACTIVE, target=CampaignStatus.CLOSED, action="close", actor=actor,
+        refusal=_("Chỉ kết thúc được đợt đang khảo sát."),
+    )
+
+
+@transaction.atomic
+def campaign_publish(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+    """Mark a closed campaign published; from then on nothing about it may change.
+
+    The snapshot and the report workbook are made by reports, which calls this.
+    """
+    return _transition(
+        campaign, source=CampaignStatus.CLOSED, target=CampaignStatus.PUBLISHED, action="publish", actor=actor,
+        refusal=_("Chỉ công bố được đợt đã kết thúc khảo sát."),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The parts of a campaign: forms, channel windows, quotas.
+# ---------------------------------------------------------------------------------------------
+
+
+def quota_check(*, campaign: Campaign, unit: Unit, form: CampaignForm | None = None) -> None:
+    """Refuse a quota for a unit outside the organiser's subtree, or for another campaign's form."""
+    organiser = campaign.organiser
+    if not unit.path.startswith(organiser.path):
+        raise CampaignRuleError(
+            _("Đơn vị «%(unit)s» không thuộc phạm vi của đơn vị tổ chức «%(organiser)s».") % {"unit": unit.name, "organiser": organiser.name}
+        )
+    if form is not None and form.campaign_id != campaign.pk:
+        raise CampaignRuleError(_("Phiếu «%(form)s» không thuộc đợt khảo sát này.") % {"form": form})
+
+
+def _part_changes(part: CampaignPart) -> dict[str, Any]:
+    if isinstance(part, SampleQuota):
+        return {"unit": part.unit.code, "channel": part.channel, "form": part.form_id, "target": part.target}
+    if isinstance(part, ChannelWindow):
+        return {"channel": part.channel, "start": part.start, "end": part.end}
+    return {"questionnaire": part.questionnaire_id}
+
+
+@transaction.atomic
+def campaign_part_save(*, part: CampaignPart, actor: User | None = None) -> CampaignPart:
+    """Save a form, channel window or quota of a campaign, checking its rules; audited on the campaign.
+
+    A form added to an active campaign has its questionnaire frozen at once. Save many-to-many
+    fields (unit types, units) after this call.
+    """
+    campaign = part.campaign
+    campaign_ensure_editable(campaign)
+    if isinstance(part, SampleQuota):
+        quota_check(campaign=campaign, unit=part.unit, form=part.form)
+    if isinstance(part, ChannelWindow) and (period := _period_problem(part.start, part.end)):
+        raise CampaignRuleError(period)
+    creating = part.pk is None
+    part.save()
+    if isinstance(part, CampaignForm) and campaign.status == CampaignStatus.ACTIVE:
+        _freeze_questionnaires([part])
+    kind = part._meta.model_name
+    _audit_campaign(campaign, f"{kind}.{'add' if creating else 'change'}", actor, **_part_changes(part))
+    return part
+
+
+@transaction.atomic
+def campaign_part_delete(*, part: CampaignPart, actor: User | None = None) -> None:
+    campaign_ensure_editable(part.campaign)
+    _audit_campaign(part.campaign, f"{part._meta.model_name}.delete", actor, **_part_changes(part))
+    part.delete()
+
+
+@transaction.atomic
+def campaign_form_add(
+    *, campaign: Campaign, questionnaire: Any, unit_types: Iterable[UnitType] = (), units: Iterable[Unit] = (), actor: User | None = None
+) -> CampaignForm:
+    """Attach a questionnaire (a surveys.Questionnaire row) to the campaign, for some unit types or units (all when none)."""
+    if campaign.forms.filter(questionnaire=questionnaire).exists():
+        raise CampaignRuleError(_("Phiếu «%(q)s» đã có trong đợt.") % {"q": questionnaire})
+    form = campaign_part_save(part=CampaignForm(campaign=campaign, questionnaire=questionnaire), actor=actor)
+    form.unit_types.set(list(unit_types))
+    form.units.set(list(units))
+    return form
+
+
+@transaction.atomic
+def channel_window_add(
+    *, campaign: Campaign, channel: str, start: dt.date, end: dt.date, unit_types: Iterable[UnitType] = (), actor: User | None = None
+) -> ChannelWindow:
+    if channel not in Channel.values:
+        raise CampaignRuleError(_("Kênh «%(channel)s» không tồn tại.") % {"channel": channel})
+    window = campaign_part_save(part=ChannelWindow(campaign=campaign, channel=channel, start=start, end=end), actor=actor)
+    window.unit_types.set(list(unit_types))
+    return window
+
+
+@transaction.atomic
+def quota_set(*, campaign: Campaign, unit: Unit, channel: str, form: CampaignForm, target: int, actor: User | None = None) -> SampleQuota:
+    """Set the sample size of one cell (unit × channel × form), creating the cell when needed."""
+    if target < 0:
+        raise CampaignRuleError(_("Cỡ mẫu không được âm."))
+    quota = SampleQuota.objects.filter(campaign=campaign, unit=unit, channel=channel, form=form).first()
+    quota = quota or SampleQuota(campaign=campaign, unit=unit, channel=channel, form=form)
+    quota.target = target
+    return campaign_part_save(part=quota, actor=actor)
+
+
+@transaction.atomic
+def quotas_generate(
+    *, campaign: Campaign, defaults: Mapping[str, int] | None = None, size: int | None = None, actor: User | None = None
+) -> int:
+    """Create the missing quotas of every cell the forms and windows call for; return how many were created.
+
+    The size is `size` for every unit when given, else the per-type default (units whose type has
+    no default get none). Quotas that exist keep the size an official gave them.
+    """
+    campaign_ensure_editable(campaign)
+    if size is not None and size <= 0:
+        raise CampaignRuleError(_("Cỡ mẫu phải là số nguyên dương."))
+    table = quota_defaults() if defaults is None else dict(defaults)
+    existing = set(campaign.quotas.values_list("unit_id", "channel", "form_id"))
+    new = []
+    for unit, channel, form in quota_cells(campaign):
+        target = size if size is not None else default_quota_for(unit, table)
+        if target and (unit.pk, channel, form.pk) not in existing:
+            new.append(SampleQuota(campaign=campaign, unit=unit, channel=channel, form=form, target=target))
+    SampleQuota.objects.bulk_create(new, batch_size=1000)
+    if new:
+        _audit_campaign(campaign, "quotas.generate", actor, created=len(new), size=size, defaults=None if size else table)
+    return len(new)
+
+
+# ---------------------------------------------------------------------------------------------
+# Copying last year's campaign.
+# ---------------------------------------------------------------------------------------------
+
+
+def shift_years(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def campaign_next_code(campaign: Campaign, years: int = 1) -> str:
+    """The copy's code: the year in the code moved on ("sipas-2025" → "sipas-2026"), else "<code>-<year>"."""
+    old, new = str(campaign.year), str(campaign.year + years)
+    if old in campaign.code:
+        return campaign.code.replace(old, new)
+    return f"{campaign.code}-{new}"[:60]
+
+
+@transaction.atomic
+def campaign_copy(
+    *, campaign: Campaign, code: str | None = None, name: str | None = None, years: int = 1, actor: User | None = None
+) -> Campaign:
+    """A draft copy of `campaign` for `years` later: same forms, windows moved on, same quotas; new code and public link."""
+    code = code or campaign_next_code(campaign, years)
+    old_year, new_year = str(campaign.year), str(campaign.year + years)
+    copy = campaign_create(
+        code=code,
+        name=name or (campaign.name.replace(old_year, new_year) if old_year in campaign.name else f"{campaign.name} ({new_year})"),
+        organiser=campaign.organiser,
+        fieldwork_start=shift_years(campaign.fieldwork_start, years),
+        fieldwork_end=shift_years(campaign.fieldwork_end, years),
+        index_scheme=campaign.index_scheme,
+        target_index=campaign.target_index,
+        year=campaign.year + years,
+        notice_text=campaign.notice_text,
+        series=campaign.series or campaign.code,
+        previous=campaign,
+        actor=actor,
+    )
+    Campaign.objects.filter(pk=copy.pk).update(scheme_options=campaign.scheme_options, counted_statuses=campaign.counted_statuses)
+    form_map: dict[int, CampaignForm] = {}
+    for form in campaign.forms.prefetch_related("unit_types", "units").order_by("pk"):
+        new_form = CampaignForm.objects.create(campaign=copy, questionnaire_id=form.questionnaire_id)
+        new_form.unit_types.set(form.unit_types.all())
+        new_form.units.set(form.units.all())
+        form_map[form.pk] = new_form
+    for window in campaign.windows.prefetch_related("unit_types").order_by("pk"):
+        new_window = ChannelWindow.objects.create(
+            campaign=copy, channel=window.channel, start=shift_years(window.start, years), end=shift_years(window.end, years)
+        )
+        new_window.unit_types.set(window.unit_types.all())
+    SampleQuota.objects.bulk_create(
+        [
+            SampleQuota(campaign=copy, unit_id=quota.unit_id, channel=quota.channel, form=form_map[quota.form_id], target=quota.target)
+            for quota in campaign.quotas.all()
+        ],
+        batch_size=1000,
+    )
+    _audit_campaign(copy, "copy", actor, source=campaign.code)
+    return copy
+
+
+@transaction.atomic
+def campaign_setup(
+    *,
+    code: str,
+    name: str,
+    organiser: Unit,
+    questionnaires: list[Any],
+    fieldwork_start: dt.date,
+    fieldwork_end: dt.date,
+    index_scheme: str = IndexSchemeCode.SIPAS,
+    target_index: Decimal | int | float = Decimal("80"),
+    quota: int | None = None,
+    actor: User | None = None,
+) -> tuple[Campaign, int]:
+    """A draft campaign ready to activate: the questionnaires over the organiser's subtree, the desk
+    channel over the whole period, and quotas (`quota` for every unit, else the per-type defaults).
+
+    Returns the campaign and the number of quotas made; all or nothing.
+    """
+    if not questionnaires:
+        raise CampaignRuleError(_("Cần ít nhất một phiếu khảo sát."))
+    campaign = campaign_create(
+        code=code,
+        name=name,
+        organiser=organiser,
+        fieldwork_start=fieldwork_start,
+        fieldwork_end=fieldwork_end,
+        index_scheme=index_scheme,
+        target_index=target_index,
+        actor=actor,
+    )
+    for questionnaire in questionnaires:
+        campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=actor)
+    channel_window_add(campaign=campaign, channel=Channel.DESK, start=fieldwork_start, end=fieldwork_end, actor=actor)
+    return campaign, quotas_generate(campaign=campaign, size=quota, actor=actor)

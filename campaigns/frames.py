@@ -1,0 +1,175 @@
+"""The sampling frame: people who completed a procedure, imported from the one-stop system's Excel export.
+
+The whole file is checked first; a file with any error saves nothing and every error names its
+sheet, row and column (Vietnamese). A good file replaces the campaign's frame in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import IO, Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils.translation import gettext as _
+from openpyxl.utils.datetime import from_excel
+
+from campaigns.models import Campaign, FrameEntry
+from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
+from units.models import Unit
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+
+# Canonical column → the headers accepted for it (English, Vietnamese, and the one-stop system's ASCII names).
+FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": ("full_name", "họ tên", "họ và tên", "ho_ten"),
+    "phone": ("phone", "điện thoại", "số điện thoại", "so_dien_thoai"),
+    "address": ("address", "địa chỉ", "dia_chi"),
+    "procedure": ("procedure", "thủ tục", "tên thủ tục", "thu_tuc"),
+    "completed_on": ("completed_on", "ngày hoàn thành", "ngay_hoan_thanh"),
+    "unit_code": ("unit_code", "mã đơn vị", "ma_don_vi"),
+}
+REQUIRED_COLUMNS = ("full_name", "unit_code")
+FRAME_COLUMNS_HELP = "full_name (họ tên), phone, address, procedure, completed_on (dd/mm/yyyy), unit_code"
+
+DATE_PATTERN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+PHONE_PATTERN = re.compile(r"^\+?[\d\s.()-]+$")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip().lower()
+
+
+def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
+    """Canonical column → the header the file uses for it; missing required columns are errors."""
+    present = {_nfc(name): name for name in header if name}
+    found = {}
+    for canonical, aliases in FRAME_COLUMNS.items():
+        for alias in aliases:
+            if alias in present:
+                found[canonical] = present[alias]
+                break
+    missing = [name for name in REQUIRED_COLUMNS if name not in found]
+    if missing:
+        raise ImportFailed([CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing])
+    return found
+
+
+def parse_completed_on(value: Any) -> dt.date | None:
+    """A date cell, dd/mm/yyyy text or an Excel day number; None when empty. Raises ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 1 <= value <= 2958465:
+            raise ValueError(value)
+        return from_excel(value).date()
+    match = DATE_PATTERN.match(str(value).strip())
+    if not match:
+        raise ValueError(value)
+    day, month, year = (int(part) for part in match.groups())
+    return dt.date(year, month, day)
+
+
+def normalise_phone(value: Any) -> str:
+    """Digits only (a leading + kept); a 9-digit number that lost its leading 0 in Excel gets it back."""
+    text = cell_text(value)
+    if not text:
+        return ""
+    if not PHONE_PATTERN.match(text):
+        raise ValueError(text)
+    digits = re.sub(r"[^\d]", "", text)
+    if not 8 <= len(digits) <= 15:
+        raise ValueError(text)
+    if text.startswith("+"):
+        return "+" + digits
+    if len(digits) == 9 and not digits.startswith("0"):
+        digits = "0" + digits
+    return digits
+
+
+def frame_validate_rows(
+    campaign: Campaign, sheet: str, columns: dict[str, str], records: list[tuple[int, dict[str, Any]]]
+) -> tuple[list[FrameEntry], list[CellError]]:
+    """Check every row; return unsaved FrameEntry objects and the errors found (entries are empty when any error)."""
+    units = {unit.code: unit for unit in Unit.objects.only("pk", "code", "path", "name")}
+    organiser_path = campaign.organiser.path
+    errors: list[CellError] = []
+    entries: list[FrameEntry] = []
+
+    def column_value(record: dict[str, Any], canonical: str) -> Any:
+        return record.get(columns[canonical]) if canonical in columns else None
+
+    for number, record in records:
+        label = {name: columns.get(name, name) for name in FRAME_COLUMNS}
+        full_name = cell_text(column_value(record, "full_name"))
+        if not full_name:
+            errors.append(CellError(sheet, number, label["full_name"], _("Thiếu họ tên.")))
+        elif len(full_name) > 200:
+            errors.append(CellError(sheet, number, label["full_name"], _("Họ tên dài quá 200 ký tự.")))
+        code = cell_text(column_value(record, "unit_code"))
+        unit = units.get(code)
+        if not code:
+            errors.append(CellError(sheet, number, label["unit_code"], _("Thiếu mã đơn vị.")))
+        elif unit is None:
+            errors.append(CellError(sheet, number, label["unit_code"], _("Không tìm thấy đơn vị có mã «%(code)s».") % {"code": code}))
+        elif not unit.path.startswith(organiser_path):
+            errors.append(
+                CellError(sheet, number, label["unit_code"], _("Đơn vị «%(code)s» không thuộc phạm vi của đơn vị tổ chức.") % {"code": code})
+            )
+        raw_date = column_value(record, "completed_on")
+        completed_on = None
+        try:
+            completed_on = parse_completed_on(raw_date)
+        except (ValueError, OverflowError):
+            errors.append(
+                CellError(sheet, number, label["completed_on"], _("Ngày «%(value)s» không hợp lệ (cần dạng dd/mm/yyyy).") % {"value": cell_text(raw_date)})
+            )
+        phone = ""
+        try:
+            phone = normalise_phone(column_value(record, "phone"))
+        except ValueError:
+            errors.append(CellError(sheet, number, label["phone"], _("Số điện thoại «%(value)s» không hợp lệ.") % {"value": cell_text(column_value(record, "phone"))}))
+        if not errors:
+            entries.append(
+                FrameEntry(
+                    campaign=campaign,
+                    unit=unit,
+                    full_name=full_name,
+                    phone=phone,
+                    address=cell_text(column_value(record, "address"))[:300],
+                    procedure=cell_text(column_value(record, "procedure"))[:300],
+                    completed_on=completed_on,
+                    source_row=number,
+                )
+            )
+    return ([] if errors else entries), errors
+
+
+def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> int:
+    """Replace the campaign's sampling frame with the people in an Excel file. All or nothing.
+
+    Raises ImportFailed listing every error (nothing saved), CampaignRuleError when the campaign
+    may no longer take a frame (published, or already drawn). Returns the number of people imported.
+    """
+    campaign_ensure_editable(campaign)
+    if campaign.assignments.filter(frame_entry__isnull=False).exists():
+        raise CampaignRuleError(_("Đợt đã rút mẫu từ khung mẫu hiện tại: không thể nhập lại khung mẫu."))
+    workbook = open_workbook(source)
+    sheet, header, records = read_rows(workbook)
+    columns = _column_map(sheet, header)
+    if not records:
+        raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
+    entries, errors = frame_validate_rows(campaign, sheet, columns, records)
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        replaced = campaign.frame.count()
+        campaign.frame.all().delete()
+        FrameEntry.objects.bulk_create(entries, batch_size=2000)
+        audit_record(actor=actor, action="campaign.frame.import", obj=campaign, changes={"count": len(entries), "replaced": replaced})
+    return len(entries)

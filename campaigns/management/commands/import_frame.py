@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
+from campaigns.management.lookup import campaign_or_error
+from campaigns.services import CampaignRuleError
+from units.spreadsheets import ImportFailed
+
+
+class Command(BaseCommand):
+    help = (
+        f"Nhập khung mẫu (danh sách người đã hoàn thành thủ tục, xuất từ hệ thống một cửa) cho một đợt khảo sát. "
+        f"Các cột: {FRAME_COLUMNS_HELP}. Tệp mới thay khung mẫu cũ; tệp có lỗi thì không lưu gì và liệt kê mọi lỗi."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("campaign", metavar="CAMPAIGN", help="Mã đợt khảo sát")
+        parser.add_argument("file", metavar="FILE", help="Tệp .xlsx")
+
+    def handle(self, *args, **options) -> None:
+        campaign = campaign_or_error(options["campaign"])
+        try:
+            with open(options["file"], "rb") as handle:
+                count = frame_import(campaign=campaign, source=handle)
+        except FileNotFoundError:
+            raise CommandError(f"Không tìm thấy tệp {options['file']}") from None
+        except CampaignRuleError as problem:
+            raise CommandError(" ".join(problem.messages)) from None
+        except ImportFailed as failure:
+            for error in failure.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, không lưu người nào.") from None
+        self.stdout.write(f"Đã nhập {count} người vào khung mẫu của đợt «{campaign.code}».")

@@ -1,0 +1,50 @@
+"""Sample-size helpers: the Yamane formula and the per-unit-type default quotas.
+
+Pure functions (no writes); `campaigns.services.quotas_generate` turns them into `SampleQuota` rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from units.models import Unit
+
+# Key for a commune-type unit whose name starts with "Phường" (a ward, urban); other keys are unit type codes.
+WARD_KEY = "ward"
+WARD_PREFIX = "Phường"
+
+# Conventions seen in provinces (Bình Dương 2018): 150 forms per commune (xã), 200 per ward (phường).
+# A deployment overrides them with the CAMPAIGN_QUOTA_DEFAULTS setting; a caller may pass its own dict.
+BUILTIN_QUOTA_DEFAULTS: dict[str, int] = {"commune": 150, WARD_KEY: 200}
+
+
+def yamane_size(population: int, margin: float) -> int:
+    """Yamane's sample size n = ⌈N / (1 + N·e²)⌉ for a frame of `population` people and margin `margin` (0.05 = 5%)."""
+    if population < 0:
+        raise ValueError("population must not be negative")
+    if not 0 < margin < 1:
+        raise ValueError("margin must lie strictly between 0 and 1")
+    return math.ceil(population / (1 + population * margin * margin))
+
+
+def quota_defaults() -> dict[str, int]:
+    return dict(getattr(settings, "CAMPAIGN_QUOTA_DEFAULTS", BUILTIN_QUOTA_DEFAULTS))
+
+
+def default_quota_key(unit: Unit) -> str:
+    """The defaults key of a unit: its type code, or "ward" for a commune-type unit named "Phường …"."""
+    if unit.type.code == "commune" and unit.name.strip().startswith(WARD_PREFIX):
+        return WARD_KEY
+    return unit.type.code
+
+
+def default_quota_for(unit: Unit, defaults: Mapping[str, int] | None = None) -> int | None:
+    """The default quota of a unit, or None when its type has no default (the unit gets no quota)."""
+    table = quota_defaults() if defaults is None else defaults
+    key = default_quota_key(unit)
+    if key == WARD_KEY and key not in table:
+        key = unit.type.code
+    return table.get(key)

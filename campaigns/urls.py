@@ -1,0 +1,9 @@
+from django.urls import path
+
+from campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("khao-sat/<uuid:public_key>/", views.notice, name="notice"),
+]
