@@ -1,0 +1,329 @@
+"""Every write to questionnaires, sections and questions.
+
+A questionnaire is built from a plain `QuestionnaireSpec` (the built-in templates and the XLSForm
+importer both produce one), validated as a whole, then saved in one transaction. Once frozen, or once a
+campaign that uses it is running, it is locked: edits go to a new version (`questionnaire_new_version`).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, fields
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from surveys.builtin_forms import builtin_spec
+from surveys.expressions import ExpressionError, parse, referenced_names
+from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
+from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from units.services import audit_record
+
+# Campaign statuses in which a questionnaire's answers exist or are being collected (strings: no import upwards).
+LOCKING_CAMPAIGN_STATUSES = ("active", "closed", "published", "archived")
+QUESTION_FIELDS = [f.name for f in fields(QuestionSpec)]
+CODE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem of a spec: `code` names the section or question it belongs to, `column` the field."""
+
+    code: str
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.column}): {self.message}" if self.code else self.message
+
+
+class QuestionnaireInvalid(ValidationError):
+    """A questionnaire (or spec) breaks a rule; `problems` says where, in Vietnamese."""
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = problems
+        super().__init__([str(problem) for problem in problems])
+
+
+class QuestionnaireLocked(ValidationError):
+    """Raised when a frozen or in-use questionnaire is edited."""
+
+
+# ---------------------------------------------------------------------------------------------- rules
+
+
+def expression_errors(text: str, *, known_names: set[str]) -> list[str]:
+    """Vietnamese problems of one `relevant` / `constraint` expression (an empty one has none)."""
+    try:
+        tree = parse(text)
+    except ExpressionError as error:
+        return [str(error)]
+    unknown = sorted(referenced_names(tree) - known_names)
+    return [
+        _("Biểu thức tham chiếu đến «${%(name)s}» nhưng phiếu không có câu hỏi nào mã «%(name)s».") % {"name": name}
+        for name in unknown
+    ]
+
+
+def questionnaire_lock_reason(questionnaire: Questionnaire) -> str | None:
+    """Why the questionnaire cannot be edited in place, or None when it can."""
+    if questionnaire.pk is None:
+        return None
+    if questionnaire.status == QuestionnaireStatus.FROZEN:
+        return _("Phiếu đã khoá; hãy tạo phiên bản mới để sửa.")
+    campaigns = sorted(
+        questionnaire.campaign_forms.filter(campaign__status__in=LOCKING_CAMPAIGN_STATUSES).values_list("campaign__code", flat=True)
+    )
+    if campaigns:
+        return _("Phiếu đang được dùng trong đợt khảo sát %(codes)s; hãy tạo phiên bản mới để sửa.") % {"codes": ", ".join(campaigns)}
+    return None
+
+
+def questionnaire_check_editable(questionnaire: Questionnaire) -> None:
+    reason = questionnaire_lock_reason(questionnaire)
+    if reason:
+        raise QuestionnaireLocked(reason)
+
+
+def _choice_problems(question: QuestionSpec) -> list[str]:
+    problems: list[str] = []
+    if question.type not in CHOICE_TYPES:
+        return problems
+    values = [choice.get("value") for choice in question.choices]
+    if not values:
+        problems.append(_("Câu hỏi loại «%(type)s» cần ít nhất một lựa chọn.") % {"type": question.type})
+    if any(not isinstance(value, int) or isinstance(value, bool) for value in values):
+        problems.append(_("Giá trị của mỗi lựa chọn phải là số nguyên."))
+    elif len(set(values)) != len(values):
+        problems.append(_("Hai lựa chọn có cùng giá trị."))
+    for name, levels in (("satisfied_levels", question.satisfied_levels), ("missing_codes", question.missing_codes)):
+        stray = [level for level in levels if level not in values]
+        if stray:
+            problems.append(
+                _("Mức %(levels)s trong «%(field)s» không có trong danh sách lựa chọn.")
+                % {"levels": ", ".join(str(level) for level in stray), "field": name}
+            )
+    if question.type in SCALED_TYPES and not question.satisfied_levels:
+        problems.append(_("Câu hỏi thang đo cần ít nhất một mức được tính là hài lòng."))
+    return problems
+
+
+# Column limits of Question (checked here so that an import says so instead of failing in the database).
+QUESTION_LIMITS = {"code": 60, "hint": 500, "relevant": 500, "constraint": 500, "constraint_message": 255, "appearance": 60, "choice_list": 60}
+
+
+def _length_problems(question: QuestionSpec) -> list[SpecProblem]:
+    return [
+        SpecProblem(question.code, column, _("Quá dài: tối đa %(n)d ký tự.") % {"n": limit})
+        for column, limit in QUESTION_LIMITS.items()
+        if len(getattr(question, column) or "") > limit
+    ]
+
+
+def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
+    """Every rule a spec breaks: codes, duplicates, types, choices, expressions."""
+    problems: list[SpecProblem] = []
+    if not CODE_PATTERN.match(spec.code or ""):
+        problems.append(SpecProblem("", "code", _("Mã phiếu «%(code)s» không hợp lệ (chỉ chữ, số, «_», «-»).") % {"code": spec.code}))
+    question_codes = [question.code for section in spec.sections for question in section.questions]
+    known = set(question_codes)
+    seen_sections: set[str] = set()
+    seen_questions: set[str] = set()
+    types = set(QuestionType.values)
+    for section in spec.sections:
+        if not CODE_PATTERN.match(section.code or ""):
+            problems.append(SpecProblem(section.code, "name", _("Mã phần «%(code)s» không hợp lệ.") % {"code": section.code}))
+        if section.code in seen_sections:
+            problems.append(SpecProblem(section.code, "name", _("Mã phần «%(code)s» bị trùng.") % {"code": section.code}))
+        seen_sections.add(section.code)
+        problems += [SpecProblem(section.code, "relevant", message) for message in expression_errors(section.relevant, known_names=known)]
+        for question in section.questions:
+            if not CODE_PATTERN.match(question.code or ""):
+                problems.append(SpecProblem(question.code, "name", _("Mã câu hỏi «%(code)s» không hợp lệ.") % {"code": question.code}))
+            if question.code in seen_questions:
+                problems.append(SpecProblem(question.code, "name", _("Mã câu hỏi «%(code)s» bị trùng.") % {"code": question.code}))
+            seen_questions.add(question.code)
+            if question.type not in types:
+                problems.append(SpecProblem(question.code, "type", _("Loại câu hỏi «%(type)s» không tồn tại.") % {"type": question.type}))
+            problems += [SpecProblem(question.code, "type", message) for message in _choice_problems(question)]
+            problems += _length_problems(question)
+            for column in ("relevant", "constraint"):
+                problems += [
+                    SpecProblem(question.code, column, message)
+                    for message in expression_errors(getattr(question, column), known_names=known)
+                ]
+    if not question_codes:
+        problems.append(SpecProblem("", "survey", _("Phiếu không có câu hỏi nào.")))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------- writes
+
+
+def _next_version(code: str) -> int:
+    return (Questionnaire.objects.filter(code=code).aggregate(top=Max("version"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def questionnaire_create(*, spec: QuestionnaireSpec, actor: User | None = None, action: str = "questionnaire.create") -> Questionnaire:
+    """Validate a whole spec and save it as a draft. Raises QuestionnaireInvalid; nothing is saved then.
+
+    When the (code, version) pair is taken, the next free version is used.
+    """
+    problems = questionnaire_spec_problems(spec)
+    if problems:
+        raise QuestionnaireInvalid(problems)
+    version = spec.version if not Questionnaire.objects.filter(code=spec.code, version=spec.version).exists() else _next_version(spec.code)
+    questionnaire = Questionnaire.objects.create(
+        code=spec.code,
+        version=version,
+        title=spec.title[:255],
+        title_en=spec.title_en[:255],
+        language=spec.language,
+        template=spec.template,
+    )
+    sections = Section.objects.bulk_create(
+        [
+            Section(questionnaire=questionnaire, code=s.code, title=s.title[:255], title_en=s.title_en[:255], order=n, relevant=s.relevant)
+            for n, s in enumerate(spec.sections, start=1)
+        ]
+    )
+    questions = [
+        Question(questionnaire=questionnaire, section=section, order=n, **{name: getattr(q, name) for name in QUESTION_FIELDS})
+        for section, section_spec in zip(sections, spec.sections, strict=True)
+        for n, q in enumerate(section_spec.questions, start=1)
+    ]
+    Question.objects.bulk_create(questions)
+    audit_record(actor=actor, action=action, obj=questionnaire, changes={"code": questionnaire.code, "version": version, "questions": len(questions)})
+    return questionnaire
+
+
+def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
+    """The spec of a saved questionnaire (used to copy it and to export it)."""
+    sections: dict[int, SectionSpec] = {}
+    for section in questionnaire.sections.order_by("order", "pk"):
+        sections[section.pk] = SectionSpec(code=section.code, title=section.title, title_en=section.title_en, relevant=section.relevant)
+    for q in questionnaire.questions.order_by("section__order", "order", "pk"):
+        sections[q.section_id].questions.append(QuestionSpec(**{name: copy.deepcopy(getattr(q, name)) for name in QUESTION_FIELDS}))
+    return QuestionnaireSpec(
+        code=questionnaire.code,
+        title=questionnaire.title,
+        title_en=questionnaire.title_en,
+        version=questionnaire.version,
+        language=questionnaire.language,
+        template=questionnaire.template,
+        sections=list(sections.values()),
+    )
+
+
+@transaction.atomic
+def questionnaire_freeze(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
+    """Lock a questionnaire (idempotent). Campaign activation calls this for every form it runs."""
+    locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if locked.status != QuestionnaireStatus.FROZEN:
+        problems = questionnaire_spec_problems(questionnaire_to_spec(locked))
+        if problems:
+            raise QuestionnaireInvalid(problems)
+        locked.status = QuestionnaireStatus.FROZEN
+        locked.save(update_fields=["status"])
+        audit_record(actor=actor, action="questionnaire.freeze", obj=locked, changes={"status": locked.status})
+    questionnaire.status = locked.status
+    return locked
+
+
+@transaction.atomic
+def questionnaire_new_version(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
+    """A draft deep copy (sections, questions, choices, expressions) under the next free version number."""
+    spec = questionnaire_to_spec(questionnaire)
+    spec.version = _next_version(questionnaire.code)
+    copy = questionnaire_create(spec=spec, actor=actor, action="questionnaire.new_version")
+    audit_record(actor=actor, action="questionnaire.copied", obj=questionnaire, changes={"new_version": copy.version})
+    return copy
+
+
+def question_problems(*, question: Question, known_names: set[str]) -> list[SpecProblem]:
+    """The rules of one edited question, against the codes of its questionnaire."""
+    spec = QuestionSpec(
+        code=question.code,
+        text=question.text,
+        type=question.type,
+        choices=list(question.choices or []),
+        satisfied_levels=list(question.satisfied_levels or []),
+        missing_codes=list(question.missing_codes or []),
+        relevant=question.relevant,
+        constraint=question.constraint,
+    )
+    problems = [SpecProblem(question.code, "choices", message) for message in _choice_problems(spec)]
+    for column in ("relevant", "constraint"):
+        problems += [SpecProblem(question.code, column, m) for m in expression_errors(getattr(question, column), known_names=known_names)]
+    return problems
+
+
+def questionnaire_codes(questionnaire: Questionnaire) -> set[str]:
+    return set(questionnaire.questions.values_list("code", flat=True)) if questionnaire.pk else set()
+
+
+@transaction.atomic
+def questionnaire_save(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
+    """Save the questionnaire's own fields; refused when it is locked (see `questionnaire_lock_reason`)."""
+    creating = questionnaire.pk is None
+    if not creating:
+        stored = Questionnaire.objects.get(pk=questionnaire.pk)
+        questionnaire_check_editable(stored)
+        if questionnaire.status != stored.status:
+            raise QuestionnaireLocked(_("Hãy dùng thao tác «Khoá phiếu» để đổi trạng thái."))
+    questionnaire.save()
+    audit_record(
+        actor=actor,
+        action="questionnaire.create" if creating else "questionnaire.update",
+        obj=questionnaire,
+        changes={"code": questionnaire.code, "version": questionnaire.version, "title": questionnaire.title},
+    )
+    return questionnaire
+
+
+@transaction.atomic
+def section_save(*, section: Section, actor: User | None = None) -> Section:
+    questionnaire_check_editable(section.questionnaire)
+    problems = [SpecProblem(section.code, "relevant", m) for m in expression_errors(section.relevant, known_names=questionnaire_codes(section.questionnaire))]
+    if problems:
+        raise QuestionnaireInvalid(problems)
+    section.save()
+    audit_record(actor=actor, action="questionnaire.section_save", obj=section.questionnaire, changes={"section": section.code})
+    return section
+
+
+@transaction.atomic
+def question_save(*, question: Question, actor: User | None = None) -> Question:
+    """Save one question of an editable questionnaire after checking its choices and expressions."""
+    questionnaire_check_editable(question.questionnaire)
+    problems = question_problems(question=question, known_names=questionnaire_codes(question.questionnaire) | {question.code})
+    if problems:
+        raise QuestionnaireInvalid(problems)
+    question.save()
+    audit_record(actor=actor, action="questionnaire.question_save", obj=question.questionnaire, changes={"question": question.code})
+    return question
+
+
+@transaction.atomic
+def questionnaire_part_delete(*, obj: Section | Question, actor: User | None = None) -> None:
+    """Delete a section or a question of an editable questionnaire."""
+    questionnaire_check_editable(obj.questionnaire)
+    audit_record(actor=actor, action="questionnaire.part_delete", obj=obj.questionnaire, changes={"deleted": f"{obj._meta.model_name} {obj.code}"})
+    obj.delete()
+
+
+def questionnaire_load_template(*, name: str, actor: User | None = None) -> tuple[Questionnaire, bool]:
+    """The newest questionnaire made from a built-in template, creating it when none exists (idempotent).
+
+    Returns (questionnaire, created). Raises KeyError for an unknown template name.
+    """
+    spec = builtin_spec(name)
+    existing = Questionnaire.objects.filter(template=spec.template).order_by("-version").first()
+    if existing is not None:
+        return existing, False
+    return questionnaire_create(spec=spec, actor=actor, action="questionnaire.load_template"), True
