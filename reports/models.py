@@ -33,6 +33,100 @@ class Tally(models.Model):
         return f"{self.question_id}@{self.unit_id}/{self.channel}: {self.level}×{self.n}"
 
 
+class PeopleCounts(models.Model):
+    """Counted responses, those with at least one valid index answer (respondents), and those whose
+    every valid index answer is satisfied (hài lòng toàn diện)."""
+
+    responses = models.PositiveIntegerField(default=0)
+    respondents = models.PositiveIntegerField(default=0)
+    fully_satisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CellCount(PeopleCounts):
+    """People counts of a leaf cell (unit × channel × form)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("số phiếu theo ô")
+        verbose_name_plural = _("số phiếu theo ô")
+        constraints = [models.UniqueConstraint(fields=["campaign", "form", "unit", "channel"], name="cell_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.channel}: {self.responses}"
+
+
+class SubtreeTally(models.Model):
+    """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
+    one unit is merged into its ancestors instead of summing the whole tree again."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    level = models.IntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("bảng đếm cộng dồn")
+        verbose_name_plural = _("bảng đếm cộng dồn")
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit", "question", "level"], name="subtree_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.unit_id}: {self.level}×{self.n}"
+
+
+class SubtreeCount(PeopleCounts):
+    """`CellCount` rolled up over a unit's whole subtree."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("số phiếu cộng dồn")
+        verbose_name_plural = _("số phiếu cộng dồn")
+        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="subtree_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.responses}"
+
+
+class RecomputeRun(models.Model):
+    """A full recompute split into chunks of the unit tree; the chunk that finds all done finishes it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    dirty_seen = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt tính lại")
+        verbose_name_plural = _("lượt tính lại")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} @ {self.started_at:%d/%m/%Y %H:%M}"
+
+
+class RecomputeChunk(models.Model):
+    """One part of a run: the subtree under `path`, or (empty path) every unit outside the other chunks."""
+
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
+    path = models.CharField(max_length=1000, blank=True)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("phần của lượt tính lại")
+        verbose_name_plural = _("phần của lượt tính lại")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.path or '*'}"
+
+
 class SnapshotStatus(models.TextChoices):
     WORKING = "working", _("Đang cập nhật")
     PUBLISHED = "published", _("Đã công bố")
@@ -48,6 +142,9 @@ class Snapshot(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     responses = models.PositiveIntegerField(default=0)
+    # Fingerprint of the settings (scheme, options, counted statuses, questions) the values were computed with:
+    # when it changes, the next recompute starts from scratch instead of merging what changed.
+    basis = models.CharField(max_length=64, blank=True)
     checksum = models.CharField(max_length=64, blank=True)
     workbook = models.FileField(upload_to="reports/published/", blank=True)
 

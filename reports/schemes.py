@@ -1,0 +1,399 @@
+"""Index schemes (DESIGN.md §5): from counts of answers per level to the indices of one unit.
+
+Pure functions, no database: the engine feeds them rolled-up tallies, the tests feed them hand-made
+counts. Every share is computed exactly (fractions) and rounded half-up to two decimals only at the end.
+docs/methodology.md states the same rules in prose.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SIPAS = "sipas"
+MOH_POOLED = "moh_pooled"
+MEAN_SCORE = "mean_score"
+SHARE_SCHEMES = frozenset({SIPAS, MOH_POOLED})
+
+POOLED = "pooled"  # answers at the satisfied levels / all valid answers of the level below
+MEAN = "mean"  # mean of the values of the level below (criteria for an element, elements for the overall)
+
+# Which aggregation each scheme uses at the element and overall level unless scheme_options say otherwise.
+SCHEME_DEFAULTS: dict[str, dict[str, str]] = {
+    SIPAS: {"element": MEAN, "overall": MEAN},
+    MOH_POOLED: {"element": POOLED, "overall": POOLED},
+    MEAN_SCORE: {"element": POOLED, "overall": POOLED},
+}
+
+# Roles a question plays in the indices.
+ROLE_INDEX = "index"
+ROLE_EXPECTATION = "expectation"
+ROLE_RETURN = "return"
+ROLE_OTHER = "other"
+
+# Satisfied levels assumed for an index question on a Likert scale whose official left them empty.
+DEFAULT_SATISFIED = {"likert5": frozenset({4, 5}), "likert4": frozenset({3, 4})}
+SCALE_LEVELS = {"likert5": frozenset(range(1, 6)), "likert4": frozenset(range(1, 5))}
+CHOICE_TYPES = frozenset({"single", "multi", "yes_no"})
+
+Z_95 = 1.959963984540054  # the 97.5% quantile of the standard normal distribution
+HUNDRED = Fraction(100)
+HUNDREDTH = Decimal("0.01")
+
+
+# ------------------------------------------------------------------------------------------------
+# Settings: the scheme and the role and valid levels of every question
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemeSettings:
+    """The scheme of a campaign; `known` is False when the official chose a scheme the engine lacks."""
+
+    code: str
+    element: str
+    overall: str
+    known: bool = True
+
+
+def scheme_settings(code: str, options: Any) -> SchemeSettings:
+    """The scheme `code` with its per-level options; bad options fall back to the scheme's defaults."""
+    defaults = SCHEME_DEFAULTS.get(code)
+    if defaults is None:
+        logger.warning("Phương pháp tính không hợp lệ: %r — các chỉ số để trống.", code)
+        return SchemeSettings(code=code, element=POOLED, overall=POOLED, known=False)
+    options = options if isinstance(options, Mapping) else {}
+    chosen = {}
+    for level in ("element", "overall"):
+        value = options.get(level, defaults[level])
+        if value not in (POOLED, MEAN):
+            logger.warning("Tuỳ chọn %s=%r không hợp lệ, dùng mặc định %s.", level, value, defaults[level])
+            value = defaults[level]
+        chosen[level] = value
+    return SchemeSettings(code=code, element=chosen["element"], overall=chosen["overall"])
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    """How the answers to one question count.
+
+    `levels` are the valid levels (None: any integer within `low`..`high`); missing codes are never valid.
+    """
+
+    question_id: int
+    code: str
+    section_code: str
+    role: str
+    levels: frozenset[int] | None
+    missing: frozenset[int]
+    satisfied: frozenset[int]
+    low: int | None = None
+    high: int | None = None
+
+    def is_valid(self, level: int) -> bool:
+        if level in self.missing:
+            return False
+        if self.levels is not None:
+            return level in self.levels
+        return (self.low is None or level >= self.low) and (self.high is None or level <= self.high)
+
+    @property
+    def scale_max(self) -> int | None:
+        """The top of the scale, for `mean_score`'s mean / top × 100."""
+        return max(self.levels) if self.levels else None
+
+    def as_key(self) -> tuple:
+        return (
+            self.question_id, self.code, self.section_code, self.role, sorted(self.levels) if self.levels is not None else None,
+            sorted(self.missing), sorted(self.satisfied), self.low, self.high,
+        )
+
+
+def _int_set(values: Any) -> frozenset[int]:
+    """Integers from a JSON list; anything else (a typo by an official) is dropped."""
+    if not isinstance(values, list | tuple):
+        return frozenset()
+    result = set()
+    for value in values:
+        try:
+            result.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return frozenset(result)
+
+
+def _code_list(options: Any, name: str) -> frozenset[str] | None:
+    value = options.get(name) if isinstance(options, Mapping) else None
+    return frozenset(str(code) for code in value) if isinstance(value, list | tuple) else None
+
+
+def question_rule(
+    *, question_id: int, code: str, section_code: str, type: str, counts_in_index: bool, choices: Any,
+    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None, options: Any = None,
+) -> QuestionRule:
+    """The rule for one question, from its fields and the campaign's scheme options.
+
+    Roles: an index question is one marked `counts_in_index`. Outside the index, the codes listed in
+    scheme_options["expectation"] / ["return"] take those roles; without such lists a `number` question
+    bounded 0..100 is an expectation rate (G1) and a question with satisfied levels is a return rate (G2).
+    """
+    missing = _int_set(missing_codes)
+    if type in SCALE_LEVELS:
+        levels: frozenset[int] | None = SCALE_LEVELS[type]
+    elif type in CHOICE_TYPES:
+        levels = _int_set([c.get("value") for c in choices if isinstance(c, Mapping)] if isinstance(choices, list) else [])
+    else:
+        levels = None
+    if levels is not None:
+        levels = levels - missing
+    low = int(min_value) if min_value is not None else None
+    high = int(max_value) if max_value is not None else None
+    satisfied = _int_set(satisfied_levels)
+    expectation_codes = _code_list(options, "expectation")
+    return_codes = _code_list(options, "return")
+    if counts_in_index:
+        role = ROLE_INDEX
+        satisfied = satisfied or DEFAULT_SATISFIED.get(type, frozenset())
+        if not levels:  # an index needs a known, finite scale; without one the question shows no data
+            levels = frozenset()
+    elif expectation_codes is not None and code in expectation_codes:
+        role = ROLE_EXPECTATION
+    elif return_codes is not None and code in return_codes:
+        role = ROLE_RETURN
+    elif expectation_codes is None and type == "number" and low == 0 and high == 100:
+        role = ROLE_EXPECTATION
+    elif return_codes is None and satisfied:
+        role = ROLE_RETURN
+    else:
+        role = ROLE_OTHER
+    return QuestionRule(
+        question_id=question_id, code=code, section_code=section_code, role=role, levels=levels,
+        missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Arithmetic: rounding, Wilson interval, largest remainder
+# ------------------------------------------------------------------------------------------------
+
+
+def to_hundredths(value: Fraction | float | int | None) -> Decimal | None:
+    """Round half-up to two decimals (87.685 → 87.69), exactly for fractions."""
+    if value is None:
+        return None
+    fraction = Fraction(value)
+    with localcontext() as context:
+        context.prec = 40
+        decimal = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+        return decimal.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def wilson_interval(successes: float, n: float, z: float = Z_95) -> tuple[Decimal, Decimal] | tuple[None, None]:
+    """The Wilson score interval of a share, in percent; (None, None) without observations."""
+    if n <= 0:
+        return None, None
+    p = successes / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(max(p * (1 - p) / n + z2 / (4 * n * n), 0.0))
+    low = max(0.0, centre - half) * 100
+    high = min(1.0, centre + half) * 100
+    return to_hundredths(Fraction(low)), to_hundredths(Fraction(high))
+
+
+def largest_remainder_percentages(counts: Sequence[int], decimals: int = 2) -> list[Decimal | None]:
+    """Percentages of `counts` rounded so that they add up to exactly 100 (largest-remainder method).
+
+    Each share is first cut down to `decimals`; the units still missing go, one each, to the shares
+    with the largest remainders (ties: the larger count first, then the earlier position).
+    Without any count every percentage is None (no data).
+    """
+    total = sum(counts)
+    if total <= 0:
+        return [None] * len(counts)
+    scale = 10**decimals
+    units = 100 * scale
+    exact = [Fraction(count * units, total) for count in counts]
+    floors = [math.floor(value) for value in exact]
+    missing = units - sum(floors)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), -counts[i], i))
+    for i in order[:missing]:
+        floors[i] += 1
+    quantum = Decimal(1).scaleb(-decimals)
+    return [(Decimal(value) / scale).quantize(quantum, rounding=ROUND_FLOOR) for value in floors]
+
+
+# ------------------------------------------------------------------------------------------------
+# The indices of one unit
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerStats:
+    """Valid answers of one or more questions: how many, how many satisfied, sums for means."""
+
+    n: int = 0
+    satisfied: int = 0
+    level_sum: int = 0
+    top_share: Fraction = field(default_factory=Fraction)  # Σ level / top of scale, for mean_score
+
+    def add(self, other: AnswerStats) -> None:
+        self.n += other.n
+        self.satisfied += other.satisfied
+        self.level_sum += other.level_sum
+        self.top_share += other.top_share
+
+
+@dataclass(frozen=True)
+class People:
+    """Counted responses of a unit's subtree; respondents have at least one valid index answer."""
+
+    responses: int = 0
+    respondents: int = 0
+    fully_satisfied: int = 0
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    scope: str
+    key: str
+    value: Decimal | None
+    n: int
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
+
+
+def question_stats(rule: QuestionRule, levels: Mapping[int, int]) -> AnswerStats:
+    """Valid answers of one question from its counts per level."""
+    stats = AnswerStats()
+    top = rule.scale_max
+    for level, count in levels.items():
+        if count <= 0 or not rule.is_valid(level):
+            continue
+        stats.n += count
+        stats.level_sum += level * count
+        if level in rule.satisfied:
+            stats.satisfied += count
+        if top:
+            stats.top_share += Fraction(level * count, top)
+    return stats
+
+
+def _score(stats: AnswerStats, scheme: SchemeSettings) -> Fraction | None:
+    """The criterion-style value (a fraction of 1) of pooled answers, None without valid answers."""
+    if stats.n == 0:
+        return None
+    if scheme.code == MEAN_SCORE:
+        return stats.top_share / stats.n
+    return Fraction(stats.satisfied, stats.n)
+
+
+def _share_result(scope: str, key: str, stats: AnswerStats, scheme: SchemeSettings) -> IndexResult:
+    score = _score(stats, scheme) if scheme.known else None
+    if score is None:
+        return IndexResult(scope, key, None, stats.n)
+    if scheme.code in SHARE_SCHEMES:
+        low, high = wilson_interval(stats.satisfied, stats.n)
+        return IndexResult(scope, key, to_hundredths(score * HUNDRED), stats.n, low, high)
+    return IndexResult(scope, key, to_hundredths(score * HUNDRED), stats.n)
+
+
+def _mean_result(scope: str, key: str, parts: Sequence[tuple[Fraction | None, AnswerStats]], scheme: SchemeSettings) -> IndexResult:
+    """The mean of the values below that have data; its interval is Wilson's at that mean with n = the
+    average number of valid answers per part (an approximation, stated in docs/methodology.md)."""
+    pooled = AnswerStats()
+    for _, stats in parts:
+        pooled.add(stats)
+    present = [score for score, _ in parts if score is not None]
+    if not scheme.known or not present:
+        return IndexResult(scope, key, None, pooled.n)
+    mean = sum(present, Fraction(0)) / len(present)
+    if scheme.code in SHARE_SCHEMES:
+        effective_n = pooled.n / len(present)
+        low, high = wilson_interval(float(mean) * effective_n, effective_n)
+        return IndexResult(scope, key, to_hundredths(mean * HUNDRED), pooled.n, low, high)
+    return IndexResult(scope, key, to_hundredths(mean * HUNDRED), pooled.n)
+
+
+def _plain_mean(scope: str, key: str, stats: AnswerStats) -> IndexResult:
+    value = to_hundredths(Fraction(stats.level_sum, stats.n)) if stats.n else None
+    return IndexResult(scope, key, value, stats.n)
+
+
+def _rate(scope: str, key: str, stats: AnswerStats) -> IndexResult:
+    if stats.n == 0:
+        return IndexResult(scope, key, None, 0)
+    low, high = wilson_interval(stats.satisfied, stats.n)
+    return IndexResult(scope, key, to_hundredths(Fraction(stats.satisfied * 100, stats.n)), stats.n, low, high)
+
+
+def unit_indices(
+    *, rules: Iterable[QuestionRule], counts: Mapping[int, Mapping[int, int]], people: People, scheme: SchemeSettings
+) -> list[IndexResult]:
+    """Every index of one unit from its (subtree) counts: question id → level → number of answers.
+
+    Questions sharing a code (the same item in two questionnaires of a campaign) are one criterion;
+    sections sharing a code are one element. The unit gets a row for every index question and section
+    of `rules` (value None where nobody answered), so callers pass only the rules of forms it used.
+    """
+    by_code: dict[str, AnswerStats] = {}
+    elements: dict[str, AnswerStats] = {}
+    element_codes: dict[str, list[str]] = {}
+    expectation: dict[str, AnswerStats] = {}
+    returns: dict[str, AnswerStats] = {}
+    for rule in rules:
+        stats = question_stats(rule, counts.get(rule.question_id, {}))
+        if rule.role == ROLE_INDEX:
+            by_code.setdefault(rule.code, AnswerStats()).add(stats)
+            elements.setdefault(rule.section_code, AnswerStats()).add(stats)
+            members = element_codes.setdefault(rule.section_code, [])
+            if rule.code not in members:
+                members.append(rule.code)
+        elif rule.role == ROLE_EXPECTATION:
+            expectation.setdefault(rule.code, AnswerStats()).add(stats)
+        elif rule.role == ROLE_RETURN:
+            returns.setdefault(rule.code, AnswerStats()).add(stats)
+
+    results: list[IndexResult] = [IndexResult("responses", "", Decimal(people.responses), people.responses)]
+    for code, stats in by_code.items():
+        results.append(_share_result("criterion", code, stats, scheme))
+        results.append(_plain_mean("mean", code, stats))
+
+    overall = AnswerStats()
+    element_parts: list[tuple[Fraction | None, AnswerStats]] = []
+    for section_code, stats in elements.items():
+        overall.add(stats)
+        if scheme.element == MEAN:
+            parts = [(_score(by_code[code], scheme), by_code[code]) for code in element_codes[section_code]]
+            result = _mean_result("element", section_code, parts, scheme)
+            present = [score for score, _ in parts if score is not None]
+            element_score = sum(present, Fraction(0)) / len(present) if present else None
+        else:
+            result = _share_result("element", section_code, stats, scheme)
+            element_score = _score(stats, scheme)
+        results.append(result)
+        results.append(_plain_mean("mean", section_code, stats))
+        element_parts.append((element_score, stats))
+
+    if scheme.overall == MEAN:
+        results.append(_mean_result("overall", "", element_parts, scheme))
+    else:
+        results.append(_share_result("overall", "", overall, scheme))
+    results.append(_plain_mean("mean", "", overall))
+
+    low, high = wilson_interval(people.fully_satisfied, people.respondents)
+    full = to_hundredths(Fraction(people.fully_satisfied * 100, people.respondents)) if people.respondents else None
+    results.append(IndexResult("full", "", full, people.respondents, low, high))
+    for code, stats in expectation.items():
+        results.append(_plain_mean("expectation", code, stats))
+    for code, stats in returns.items():
+        results.append(_rate("return", code, stats))
+    return results

@@ -1,0 +1,502 @@
+"""Every write to the index tables: the recompute of a campaign, whole, in part, or in chunks.
+
+Three ways, one result:
+- full: tally every answer of the campaign, then rebuild roll-ups and index values;
+- incremental (a dirty campaign): re-tally only the units whose responses changed since the last run
+  and merge the difference into their ancestors' roll-ups (DHIS2-style continuous analytics);
+- chunked: one full recompute split per child of the organiser (Celery group); the chunk that finds
+  every chunk done rebuilds roll-ups and index values from the leaf tallies, exactly as `full` does.
+Every path replaces rows rather than adding to them, so running it twice gives the same tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignForm, default_counted_statuses
+from reports.models import (
+    CellCount,
+    IndexValue,
+    RecomputeChunk,
+    RecomputeRun,
+    Snapshot,
+    SnapshotStatus,
+    SubtreeCount,
+    SubtreeTally,
+    Tally,
+)
+from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
+from reports.tallies import (
+    ALL_UNITS,
+    CountRow,
+    TallyRow,
+    UnitFilter,
+    UnitLevels,
+    UnitPeople,
+    ancestor_chain,
+    index_level_table,
+    leaf_counts,
+    leaf_tallies,
+    per_unit,
+    roll_up,
+)
+from surveys.models import Question, Response, ResponseStatus
+from units.models import Unit
+from units.selectors import subtree_q
+
+logger = logging.getLogger(__name__)
+
+# Responses saved this long before the last run started are looked at again by the next incremental run,
+# so a submission whose transaction straddled the run is never missed.
+CHANGE_MARGIN = dt.timedelta(seconds=60)
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class CampaignSetup:
+    """What a recompute needs to know about a campaign besides its answers."""
+
+    campaign: Campaign
+    scheme: SchemeSettings
+    statuses: list[str]
+    rules: list[QuestionRule]
+    questionnaire_of: dict[int, int]  # question → questionnaire
+    root_path: str
+    basis: str
+
+    @property
+    def index_levels(self) -> list[tuple[int, int, int]]:
+        return index_level_table(self.rules)
+
+
+@dataclass(frozen=True)
+class RecomputeSummary:
+    campaign: str
+    mode: str  # "full", "incremental", "chunked", "up_to_date"
+    responses: int
+    overall: Decimal | None
+    units: int
+    seconds: float
+
+
+def _counted_statuses(value: object) -> list[str]:
+    valid = set(ResponseStatus.values)
+    if isinstance(value, list) and value and all(isinstance(s, str) and s in valid for s in value):
+        return sorted(set(value))
+    logger.warning("Trạng thái phiếu được tính không hợp lệ (%r), dùng mặc định.", value)
+    return sorted(default_counted_statuses())
+
+
+def campaign_setup(campaign: Campaign) -> CampaignSetup:
+    """Scheme, counted statuses and question rules of a campaign (two queries besides the organiser)."""
+    questionnaires = list(CampaignForm.objects.filter(campaign=campaign).values_list("questionnaire_id", flat=True))
+    rows = (
+        Question.objects.filter(questionnaire_id__in=questionnaires)
+        .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
+        .values_list(
+            "pk", "questionnaire_id", "code", "section__code", "type", "counts_in_index", "choices",
+            "satisfied_levels", "missing_codes", "min_value", "max_value",
+        )
+    )
+    rules: list[QuestionRule] = []
+    questionnaire_of: dict[int, int] = {}
+    for pk, questionnaire, code, section, qtype, in_index, choices, satisfied, missing, low, high in rows:
+        questionnaire_of[pk] = questionnaire
+        rules.append(
+            question_rule(
+                question_id=pk, code=code, section_code=section, type=qtype, counts_in_index=in_index, choices=choices,
+                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, options=campaign.scheme_options,
+            )
+        )
+    scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)
+    statuses = _counted_statuses(campaign.counted_statuses)
+    root_path = campaign.organiser.path
+    fingerprint = json.dumps(
+        [scheme.code, scheme.element, scheme.overall, scheme.known, statuses, root_path, [r.as_key() for r in rules]],
+        sort_keys=True, default=str,
+    )
+    return CampaignSetup(
+        campaign=campaign, scheme=scheme, statuses=statuses, rules=rules, questionnaire_of=questionnaire_of,
+        root_path=root_path, basis=hashlib.sha256(fingerprint.encode()).hexdigest(),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The working snapshot and its lock
+# ------------------------------------------------------------------------------------------------
+
+
+def _working_snapshot_id(campaign: Campaign) -> int:
+    snapshot_id = Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.WORKING, version=0).values_list("pk", flat=True).first()
+    if snapshot_id is not None:
+        return snapshot_id
+    try:
+        with transaction.atomic():
+            return Snapshot.objects.create(campaign=campaign, status=SnapshotStatus.WORKING, version=0).pk
+    except IntegrityError:  # another worker created it in the meantime
+        return Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING, version=0).pk
+
+
+def _lock_snapshot(snapshot_id: int) -> Snapshot:
+    """Serialise the writers of one campaign's index tables (call inside a transaction)."""
+    return Snapshot.objects.select_for_update().get(pk=snapshot_id)
+
+
+def _share_lock_snapshot(snapshot_id: int) -> None:
+    """Let chunks of one run write side by side while keeping whole recomputes out (PostgreSQL only;
+    SQLite serialises every writer anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {Snapshot._meta.db_table} WHERE id = %s FOR SHARE", [snapshot_id])
+
+
+# ------------------------------------------------------------------------------------------------
+# Leaf rows
+# ------------------------------------------------------------------------------------------------
+
+
+def _units_queryset_filter(units: UnitFilter) -> dict:
+    if units.include is not None:
+        return {"unit_id__in": sorted(units.include)}
+    return {}
+
+
+def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> tuple[list[TallyRow], list[CountRow]]:
+    """Re-tally the units of `units` from the answers and store the result in place of their old leaf rows."""
+    campaign_id = setup.campaign.pk
+    tallies = leaf_tallies(campaign_id=campaign_id, statuses=setup.statuses, units=units)
+    counts = leaf_counts(campaign_id=campaign_id, statuses=setup.statuses, index_levels=setup.index_levels, units=units)
+    for model in (Tally, CellCount):
+        stale = model.objects.filter(campaign_id=campaign_id, **_units_queryset_filter(units))
+        if units.exclude:
+            stale = stale.exclude(unit_id__in=sorted(units.exclude))
+        stale.delete()
+    Tally.objects.bulk_create(
+        (Tally(campaign_id=campaign_id, form_id=f, unit_id=u, channel=c, question_id=q, level=lv, n=n) for f, u, c, q, lv, n in tallies),
+        batch_size=BATCH,
+    )
+    CellCount.objects.bulk_create(
+        (
+            CellCount(campaign_id=campaign_id, form_id=f, unit_id=u, channel=c, responses=r, respondents=v, fully_satisfied=s)
+            for f, u, c, r, v, s in counts
+        ),
+        batch_size=BATCH,
+    )
+    return tallies, counts
+
+
+def _stored_leaf(campaign_id: int, units: UnitFilter) -> tuple[UnitLevels, UnitPeople]:
+    filters = _units_queryset_filter(units)
+    tallies = Tally.objects.filter(campaign_id=campaign_id, **filters).values_list("form_id", "unit_id", "channel", "question_id", "level", "n")
+    counts = CellCount.objects.filter(campaign_id=campaign_id, **filters).values_list(
+        "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"
+    )
+    return per_unit(tallies.iterator(chunk_size=BATCH), counts)
+
+
+# ------------------------------------------------------------------------------------------------
+# Roll-ups and index values
+# ------------------------------------------------------------------------------------------------
+
+
+def _unit_maps(setup: CampaignSetup, unit_ids: Iterable[int]) -> tuple[dict[int, str], dict[str, int]]:
+    """Paths of the given units, and ids of every unit on their chains up to the organiser."""
+    organiser = setup.campaign.organiser
+    unit_paths = dict(Unit.objects.filter(pk__in=sorted(set(unit_ids))).values_list("pk", "path"))
+    unit_paths[organiser.pk] = organiser.path
+    chain_paths = {p for path in unit_paths.values() for p in ancestor_chain(path, root_path=setup.root_path)}
+    path_units = {path: pk for pk, path in unit_paths.items()}
+    missing = sorted(chain_paths - set(path_units))
+    if missing:
+        for pk, path in Unit.objects.filter(path__in=missing).values_list("pk", "path"):
+            path_units[path] = pk
+            unit_paths[pk] = path
+    return unit_paths, path_units
+
+
+def _index_rows(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Iterable[int]) -> list[IndexValue]:
+    """Index values of each unit from its subtree counts; units without responses get none, except the organiser."""
+    organiser_id = setup.campaign.organiser_id
+    rows: list[IndexValue] = []
+    for unit in sorted(set(units)):
+        responses, respondents, full = people.get(unit, (0, 0, 0))
+        if responses <= 0 and unit != organiser_id:
+            continue
+        counts = levels.get(unit, {})
+        present = {setup.questionnaire_of.get(q) for q, by_level in counts.items() if any(by_level.values())}
+        rules = [r for r in setup.rules if r.question_id in setup.questionnaire_of and setup.questionnaire_of[r.question_id] in present]
+        results = unit_indices(
+            rules=rules or setup.rules, counts=counts, people=People(responses, respondents, full), scheme=setup.scheme
+        )
+        seen: set[tuple[str, str]] = set()
+        for result in results:
+            if (result.scope, result.key) in seen:  # a section and a question with the same code: keep the first
+                continue
+            seen.add((result.scope, result.key))
+            rows.append(
+                IndexValue(
+                    snapshot=snapshot, unit_id=unit, scope=result.scope, key=result.key, value=result.value, n=result.n,
+                    ci_low=result.ci_low, ci_high=result.ci_high,
+                )
+            )
+    return rows
+
+
+def _store_subtrees(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Sequence[int] | None) -> None:
+    """Replace roll-ups and index values of `units` (all units when None) by the given subtree counts."""
+    campaign_id = setup.campaign.pk
+    if units is None:
+        scope = {}
+        targets: Iterable[int] = set(levels) | set(people) | {setup.campaign.organiser_id}
+    else:
+        scope = {"unit_id__in": sorted(units)}
+        targets = units
+    SubtreeTally.objects.filter(campaign_id=campaign_id, **scope).delete()
+    SubtreeCount.objects.filter(campaign_id=campaign_id, **scope).delete()
+    IndexValue.objects.filter(snapshot=snapshot, **scope).delete()
+    targets = sorted(set(targets))
+    SubtreeTally.objects.bulk_create(
+        (
+            SubtreeTally(campaign_id=campaign_id, unit_id=unit, question_id=q, level=lv, n=n)
+            for unit in targets
+            for q, by_level in levels.get(unit, {}).items()
+            for lv, n in by_level.items()
+            if n
+        ),
+        batch_size=BATCH,
+    )
+    SubtreeCount.objects.bulk_create(
+        (
+            SubtreeCount(campaign_id=campaign_id, unit_id=unit, responses=r, respondents=v, fully_satisfied=s)
+            for unit in targets
+            for r, v, s in [people.get(unit, (0, 0, 0))]
+            if r or v or s
+        ),
+        batch_size=BATCH,
+    )
+    IndexValue.objects.bulk_create(_index_rows(setup, snapshot, levels, people, targets), batch_size=BATCH)
+
+
+def _finish_snapshot(setup: CampaignSetup, snapshot: Snapshot, started: dt.datetime, responses: int) -> None:
+    Snapshot.objects.filter(pk=snapshot.pk).update(computed_at=started, responses=responses, basis=setup.basis)
+
+
+def _rebuild_from_leaves(setup: CampaignSetup, snapshot: Snapshot, leaf_levels: UnitLevels, leaf_people: UnitPeople, started: dt.datetime) -> int:
+    unit_paths, path_units = _unit_maps(setup, set(leaf_levels) | set(leaf_people))
+    levels, people = roll_up(leaf_levels, leaf_people, unit_paths=unit_paths, path_units=path_units, root_path=setup.root_path)
+    _store_subtrees(setup, snapshot, levels, people, None)
+    responses = people.get(setup.campaign.organiser_id, (0, 0, 0))[0]
+    _finish_snapshot(setup, snapshot, started, responses)
+    return len(set(levels) | set(people))
+
+
+# ------------------------------------------------------------------------------------------------
+# The three ways
+# ------------------------------------------------------------------------------------------------
+
+
+def _recompute_full(setup: CampaignSetup, snapshot_id: int, started: dt.datetime) -> int:
+    with transaction.atomic():
+        snapshot = _lock_snapshot(snapshot_id)
+        tallies, counts = _replace_leaf_rows(setup, ALL_UNITS)
+        leaf_levels, leaf_people = per_unit(tallies, counts)
+        return _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, started)
+
+
+def _merge(into: UnitLevels, people_into: dict[int, list[int]], levels: UnitLevels, people: UnitPeople) -> None:
+    for unit, questions in levels.items():
+        for question, by_level in questions.items():
+            for level, n in by_level.items():
+                into[unit][question][level] += n
+    for unit, triple in people.items():
+        cell = people_into[unit]
+        for i in range(3):
+            cell[i] += triple[i]
+
+
+def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetime, unit_ids: Iterable[int]) -> int:
+    """Re-tally `unit_ids` and merge the difference into the roll-ups of their chains."""
+    units = UnitFilter(include=frozenset(unit_ids))
+    with transaction.atomic():
+        snapshot = _lock_snapshot(snapshot_id)
+        old_levels, old_people = _stored_leaf(setup.campaign.pk, units)
+        tallies, counts = _replace_leaf_rows(setup, units)
+        new_levels, new_people = per_unit(tallies, counts)
+        unit_paths, path_units = _unit_maps(setup, units.include or ())
+        maps = {"unit_paths": unit_paths, "path_units": path_units, "root_path": setup.root_path}
+        plus_levels, plus_people = roll_up(new_levels, new_people, **maps)
+        minus_levels, minus_people = roll_up(old_levels, old_people, sign=-1, **maps)
+        affected = sorted(
+            {path_units[p] for u in units.include or () for p in ancestor_chain(unit_paths[u], root_path=setup.root_path) if p in path_units}
+        )
+        current: UnitLevels = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        current_people: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        stored_levels = SubtreeTally.objects.filter(campaign_id=setup.campaign.pk, unit_id__in=affected).values_list("unit_id", "question_id", "level", "n")
+        for unit, question, level, n in stored_levels:
+            current[unit][question][level] += n
+        stored_people = SubtreeCount.objects.filter(campaign_id=setup.campaign.pk, unit_id__in=affected)
+        for unit, r, v, s in stored_people.values_list("unit_id", "responses", "respondents", "fully_satisfied"):
+            current_people[unit] = [r, v, s]
+        _merge(current, current_people, plus_levels, plus_people)
+        _merge(current, current_people, minus_levels, minus_people)
+        people = {unit: (r, v, s) for unit, (r, v, s) in current_people.items()}
+        _store_subtrees(setup, snapshot, current, people, affected)
+        responses = people.get(setup.campaign.organiser_id, (0, 0, 0))[0]
+        _finish_snapshot(setup, snapshot, started, responses)
+    return len(affected)
+
+
+def _changed_units(setup: CampaignSetup, since: dt.datetime) -> set[int]:
+    """Units whose counted responses may differ from the stored leaf rows: saved since `since`, or counted
+    in a different number (a status changed by a bulk update, a response deleted)."""
+    campaign_id = setup.campaign.pk
+    changed = set(Response.objects.filter(campaign_id=campaign_id, updated_at__gte=since).values_list("unit_id", flat=True).distinct())
+    now = dict(
+        Response.objects.filter(campaign_id=campaign_id, status__in=setup.statuses)
+        .values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n")
+    )
+    stored = dict(CellCount.objects.filter(campaign_id=campaign_id).values("unit_id").annotate(n=Sum("responses")).values_list("unit_id", "n"))
+    changed |= {unit for unit in set(now) | set(stored) if now.get(unit, 0) != stored.get(unit, 0)}
+    return changed
+
+
+def _clear_dirty(campaign_id: int, dirty_seen: dt.datetime | None, started: dt.datetime) -> None:
+    """Clear the dirty mark only if nobody re-marked it and no response was saved since the run started."""
+    if dirty_seen is None:
+        return
+    if Response.objects.filter(campaign_id=campaign_id, updated_at__gte=started).exists():
+        return
+    Campaign.objects.filter(pk=campaign_id, dirty_at=dirty_seen).update(dirty_at=None)
+
+
+def _load(campaign_id: int) -> Campaign | None:
+    return Campaign.objects.select_related("organiser").filter(pk=campaign_id).first()
+
+
+def index_recompute(campaign_id: int, unit_paths: Sequence[str] | None = None, *, full: bool = False) -> RecomputeSummary | None:
+    """Bring the working snapshot of a campaign up to date; safe to run twice or side by side.
+
+    - `unit_paths`: re-tally the subtrees under these unit paths and merge them (the rest is kept);
+    - `full`: recompute everything from the answers;
+    - neither: incremental for a dirty campaign (only units whose responses changed), full when the
+      settings changed or nothing was computed yet, nothing when the campaign is clean and up to date.
+    Returns None when the campaign does not exist (e.g. deleted before a queued task ran).
+    """
+    clock = time.monotonic()
+    campaign = _load(campaign_id)
+    if campaign is None:
+        return None
+    started = timezone.now()
+    dirty_seen = campaign.dirty_at
+    setup = campaign_setup(campaign)
+    snapshot_id = _working_snapshot_id(campaign)
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    fresh = snapshot.computed_at is None or snapshot.basis != setup.basis
+    if full or fresh:
+        mode, units = "full", _recompute_full(setup, snapshot_id, started)
+    elif unit_paths is not None:
+        ids = set(Unit.objects.filter(subtree_q(unit_paths)).values_list("pk", flat=True))
+        mode, units = "incremental", _recompute_units(setup, snapshot_id, started, ids)
+    elif dirty_seen is None:
+        mode, units = "up_to_date", 0
+    else:
+        changed = _changed_units(setup, snapshot.computed_at - CHANGE_MARGIN)
+        mode, units = "incremental", _recompute_units(setup, snapshot_id, started, changed) if changed else 0
+        if not changed:
+            Snapshot.objects.filter(pk=snapshot_id).update(computed_at=started)
+    if unit_paths is None:
+        _clear_dirty(campaign_id, dirty_seen, started)
+    return _summary(campaign, snapshot_id, mode, units, clock)
+
+
+def _summary(campaign: Campaign, snapshot_id: int, mode: str, units: int, clock: float) -> RecomputeSummary:
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    overall = (
+        IndexValue.objects.filter(snapshot_id=snapshot_id, unit_id=campaign.organiser_id, scope="overall", key="")
+        .values_list("value", flat=True).first()
+    )
+    return RecomputeSummary(
+        campaign=campaign.code, mode=mode, responses=snapshot.responses, overall=overall, units=units, seconds=time.monotonic() - clock
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Chunked full recompute (Celery group; see reports/tasks.py)
+# ------------------------------------------------------------------------------------------------
+
+
+def index_recompute_plan(*, campaign_id: int) -> list[int]:
+    """Open a chunked run: one chunk per child of the organiser and one for everything else.
+
+    Returns the chunk ids to hand to workers; [] when the campaign does not exist.
+    """
+    campaign = _load(campaign_id)
+    if campaign is None:
+        return []
+    children = list(Unit.objects.filter(parent_id=campaign.organiser_id).order_by("path").values_list("path", flat=True))
+    with transaction.atomic():
+        run = RecomputeRun.objects.create(campaign=campaign, started_at=timezone.now(), dirty_seen=campaign.dirty_at)
+        chunks = RecomputeChunk.objects.bulk_create([RecomputeChunk(run=run, path=p) for p in [*children, ""]])
+    if connection.vendor != "postgresql" or any(c.pk is None for c in chunks):
+        return list(RecomputeChunk.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
+    return [c.pk for c in chunks]
+
+
+def _chunk_units(chunk: RecomputeChunk) -> UnitFilter:
+    if chunk.path:
+        return UnitFilter(include=frozenset(Unit.objects.filter(path__startswith=chunk.path).values_list("pk", flat=True)))
+    siblings = RecomputeChunk.objects.filter(run_id=chunk.run_id).exclude(path="").values_list("path", flat=True)
+    covered = Unit.objects.filter(subtree_q(list(siblings))).values_list("pk", flat=True) if siblings else []
+    return UnitFilter(exclude=frozenset(covered))
+
+
+def index_recompute_chunk(*, chunk_id: int) -> bool:
+    """Re-tally one chunk's units; the call that finds every chunk of the run done finishes the run.
+
+    Returns True when this call finished the run. Safe to run twice (a redelivered chunk).
+    """
+    chunk = RecomputeChunk.objects.select_related("run__campaign__organiser").filter(pk=chunk_id).first()
+    if chunk is None or chunk.run.finished_at is not None:
+        return False
+    setup = campaign_setup(chunk.run.campaign)
+    snapshot_id = _working_snapshot_id(chunk.run.campaign)
+    units = _chunk_units(chunk)
+    with transaction.atomic():
+        _share_lock_snapshot(snapshot_id)
+        _replace_leaf_rows(setup, units)
+        RecomputeChunk.objects.filter(pk=chunk_id, done=False).update(done=True)
+    if RecomputeChunk.objects.filter(run_id=chunk.run_id, done=False).exists():
+        return False
+    return index_recompute_finish(run_id=chunk.run_id)
+
+
+def index_recompute_finish(*, run_id: int) -> bool:
+    """Rebuild roll-ups and index values from the leaf tallies the chunks wrote (idempotent)."""
+    run = RecomputeRun.objects.select_related("campaign__organiser").get(pk=run_id)
+    setup = campaign_setup(run.campaign)
+    snapshot_id = _working_snapshot_id(run.campaign)
+    with transaction.atomic():
+        snapshot = _lock_snapshot(snapshot_id)
+        leaf_levels, leaf_people = _stored_leaf(run.campaign_id, ALL_UNITS)
+        _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, run.started_at)
+        RecomputeRun.objects.filter(pk=run_id).update(finished_at=timezone.now())
+    _clear_dirty(run.campaign_id, run.dirty_seen, run.started_at)
+    return True
+
+
+def index_runs_prune(*, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
+    """Delete finished (or abandoned) chunked runs older than `older_than`."""
+    deleted, _ = RecomputeRun.objects.filter(started_at__lt=timezone.now() - older_than).delete()
+    return deleted

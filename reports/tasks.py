@@ -1,0 +1,96 @@
+"""Celery tasks of the index engine: thin wrappers that load by id and call a service.
+
+Every task is idempotent (a redelivered task finds its work done or redoes it to the same tables),
+acknowledged late (a killed worker's task is delivered again) and retried only on transient
+database or broker errors. The schedule lives in config/celery.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from campaigns.models import Campaign, CampaignStatus
+from reports.models import ExportJob, RecomputeChunk
+from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan, index_runs_prune
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
+# A chunk not done this long after its run started was lost (worker killed past the broker's redelivery).
+STALE_CHUNK_AFTER = dt.timedelta(minutes=15)
+
+RETRYING = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="reports.tasks.recompute_campaign", soft_time_limit=300, time_limit=360, **RETRYING)
+def recompute_campaign(campaign_id: int) -> str | None:
+    """Bring one campaign's indices up to date (incremental when it is dirty); enqueued on commit."""
+    summary = index_recompute(campaign_id)
+    return summary.mode if summary else None
+
+
+@shared_task(name="reports.tasks.recompute_campaign_chunked", soft_time_limit=60, time_limit=90, **RETRYING)
+def recompute_campaign_chunked(campaign_id: int) -> int:
+    """Start a full recompute split per child of the organiser; the chunks run as a group on any worker."""
+    chunk_ids = index_recompute_plan(campaign_id=campaign_id)
+    if chunk_ids:
+        group(recompute_chunk.s(chunk_id) for chunk_id in chunk_ids).apply_async()
+    return len(chunk_ids)
+
+
+@shared_task(name="reports.tasks.recompute_chunk", soft_time_limit=600, time_limit=660, **RETRYING)
+def recompute_chunk(chunk_id: int) -> bool:
+    """Re-tally one chunk; the last chunk to finish rebuilds roll-ups and index values."""
+    return index_recompute_chunk(chunk_id=chunk_id)
+
+
+@shared_task(name="reports.tasks.sweep_dirty", soft_time_limit=50, time_limit=58, **RETRYING)
+def sweep_dirty() -> int:
+    """Ask for a recompute of every campaign still marked dirty (e.g. after a broker outage), and
+    restart chunks of chunked runs that were lost."""
+    now = timezone.now()
+    campaign_ids = list(Campaign.objects.filter(dirty_at__isnull=False).order_by("dirty_at").values_list("pk", flat=True))
+    for campaign_id in campaign_ids:
+        recompute_campaign.apply_async(args=[campaign_id])
+    lost = RecomputeChunk.objects.filter(
+        done=False, run__finished_at__isnull=True, run__started_at__lt=now - STALE_CHUNK_AFTER, run__started_at__gt=now - dt.timedelta(days=1)
+    ).values_list("pk", flat=True)
+    for chunk_id in lost:
+        recompute_chunk.apply_async(args=[chunk_id])
+    return len(campaign_ids)
+
+
+@shared_task(name="reports.tasks.recompute_all", soft_time_limit=120, time_limit=150, **RETRYING)
+def recompute_all() -> int:
+    """Nightly: recompute every campaign that is not archived from scratch, chunked, and prune old runs."""
+    index_runs_prune()
+    campaign_ids = list(Campaign.objects.exclude(status=CampaignStatus.ARCHIVED).values_list("pk", flat=True))
+    for campaign_id in campaign_ids:
+        recompute_campaign_chunked.apply_async(args=[campaign_id])
+    return len(campaign_ids)
+
+
+@shared_task(name="reports.tasks.expire_exports", soft_time_limit=120, time_limit=150, **RETRYING)
+def expire_exports() -> int:
+    """Delete the files of exports whose time is up; the rows stay as a record."""
+    expired = ExportJob.objects.filter(expires_at__lte=timezone.now()).exclude(file="")
+    count = 0
+    for job in expired.iterator():
+        job.file.delete(save=False)
+        ExportJob.objects.filter(pk=job.pk).update(file="")
+        count += 1
+    return count

@@ -1,0 +1,116 @@
+"""The schemes of DESIGN.md §5 on the worked example, and the arithmetic they rest on."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reports.schemes import largest_remainder_percentages, to_hundredths, wilson_interval
+from reports.selectors import index_values, working_snapshot
+from reports.services import index_recompute
+from reports.tests.factories import make_campaign, worked_example
+
+D = Decimal
+
+
+def values_of(campaign, unit) -> dict[tuple[str, str], Decimal | None]:
+    return {(v.scope, v.key): v.value for v in index_values(working_snapshot(campaign), unit)}
+
+
+def worked(tree, scheme: str, options: dict | None = None):
+    """The worked example answered at commune A1 of a campaign organised by province A, recomputed."""
+    campaign = make_campaign(tree["A"], scheme=scheme, options=options)
+    worked_example(campaign, tree["A1"])
+    index_recompute(campaign.pk)
+    return campaign, values_of(campaign, tree["A"])
+
+
+@pytest.mark.django_db
+def test_the_worked_example_gives_80_percent_pooled_mean_4_and_half_fully_satisfied(tree):
+    campaign, values = worked(tree, "moh_pooled")
+    assert values[("overall", "")] == D("80.00")
+    assert values[("element", "A")] == D("80.00")
+    assert values[("mean", "")] == D("4.00")
+    assert values[("full", "")] == D("50.00")
+    assert values[("responses", "")] == D("2")
+    assert values[("criterion", "A1")] == D("100.00")
+    assert values[("criterion", "A3")] == D("0.00")  # R1's 3 is the only valid answer; R2's "missing" is left out
+    assert values_of(campaign, tree["A1"]) == values  # the commune is the only unit with data
+
+
+@pytest.mark.django_db
+def test_the_worked_example_under_sipas_averages_the_criteria(tree):
+    campaign, values = worked(tree, "sipas")
+    # criteria 2/2, 2/2 and 0/1 → element (100 + 100 + 0) / 3, overall = the mean of its one element
+    assert [values[("criterion", c)] for c in ("A1", "A2", "A3")] == [D("100.00"), D("100.00"), D("0.00")]
+    assert values[("element", "A")] == D("66.67")
+    assert values[("overall", "")] == D("66.67")
+    assert values[("mean", "")] == D("4.00")
+    assert values[("full", "")] == D("50.00")
+
+
+@pytest.mark.django_db
+def test_the_worked_example_under_mean_score_is_the_mean_over_five(tree):
+    campaign, values = worked(tree, "mean_score")
+    assert values[("mean", "")] == D("4.00")
+    assert values[("overall", "")] == D("80.00")
+    assert [values[("criterion", c)] for c in ("A1", "A2", "A3")] == [D("90.00"), D("80.00"), D("60.00")]
+    assert [values[("mean", c)] for c in ("A1", "A2", "A3")] == [D("4.50"), D("4.00"), D("3.00")]
+    assert values[("full", "")] == D("50.00")
+
+
+@pytest.mark.django_db
+def test_pooled_or_mean_of_items_is_a_setting_per_level(tree):
+    _, values = worked(tree, "sipas", {"element": "pooled"})
+    assert values[("element", "A")] == D("80.00")
+    assert values[("overall", "")] == D("80.00")
+
+    _, values = worked(tree, "moh_pooled", {"element": "mean", "overall": "mean"})
+    assert values[("overall", "")] == D("66.67")
+
+
+@pytest.mark.django_db
+def test_shares_carry_a_95_percent_wilson_interval(tree):
+    campaign, _ = worked(tree, "moh_pooled")
+    overall = index_values(working_snapshot(campaign), tree["A"], "overall").get()
+    assert (overall.n, overall.ci_low, overall.ci_high) == (5, D("37.55"), D("96.38"))
+    full = index_values(working_snapshot(campaign), tree["A"], "full").get()
+    assert full.n == 2 and full.ci_low < D("50") < full.ci_high
+
+
+def test_wilson_interval_matches_the_textbook_value():
+    assert wilson_interval(8, 10) == (D("49.02"), D("94.33"))
+    assert wilson_interval(0, 0) == (None, None)
+    low, high = wilson_interval(0, 20)
+    assert low == D("0.00") and high == D("16.11")
+
+
+def test_rounding_is_half_up_to_the_hundredth():
+    from fractions import Fraction
+
+    assert to_hundredths(Fraction(87685, 1000)) == D("87.69")
+    assert to_hundredths(Fraction(2, 3) * 100) == D("66.67")
+    assert to_hundredths(None) is None
+
+
+def test_largest_remainder_adds_up_to_exactly_100():
+    assert largest_remainder_percentages([1, 1, 1]) == [D("33.34"), D("33.33"), D("33.33")]
+    assert largest_remainder_percentages([2, 1]) == [D("66.67"), D("33.33")]
+    assert largest_remainder_percentages([0, 0]) == [None, None]
+    assert largest_remainder_percentages([5, 0]) == [D("100.00"), D("0.00")]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=8), st.integers(min_value=0, max_value=3))
+def test_largest_remainder_always_sums_to_100_and_stays_within_one_unit(counts, decimals):
+    shares = largest_remainder_percentages(counts, decimals)
+    if sum(counts) == 0:
+        assert shares == [None] * len(counts)
+        return
+    assert sum(shares) == D(100)
+    unit = D(1).scaleb(-decimals)
+    for count, share in zip(counts, shares, strict=True):
+        exact = D(count) * 100 / D(sum(counts))
+        assert abs(share - exact) < unit
