@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -45,6 +47,12 @@ from units.selectors import scope_queryset, user_has_role
 from units.spreadsheets import ImportFailed
 
 OFFICIAL_ROLES = [Role.OFFICIAL]
+
+# Django's "vi" locale sets no input formats (it would read 01/09/2025 as 9 January); dates here are dd/mm/yyyy,
+# and ISO stays accepted for the admin's calendar widget.
+DATE_FIELDS_VI = {
+    models.DateField: {"widget": AdminDateWidget(format="%d/%m/%Y"), "input_formats": ["%d/%m/%Y", "%Y-%m-%d"]},
+}
 
 
 def _official_units(request: HttpRequest) -> QuerySet[Unit]:
@@ -105,6 +113,7 @@ class CampaignPartInline(admin.TabularInline):
     """An inline whose rows are saved through campaign_part_save (rules and audit) by CampaignAdmin."""
 
     extra = 1
+    formfield_overrides = DATE_FIELDS_VI
 
     def _campaign_editable(self, request: HttpRequest, obj: Campaign | None) -> bool:
         return user_is_official(request.user) and (obj is None or (not campaign_is_locked(obj) and _official_of(request, obj)))
@@ -200,6 +209,7 @@ def _attempt(request: HttpRequest, campaign: Campaign, service: Any) -> Any:
 class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
     scope_field = "organiser"
     form = CampaignAdminForm
+    formfield_overrides = DATE_FIELDS_VI
     list_display = ["code", "name", "organiser", "year", "status", "period", "notice_link"]
     list_filter = ["status", "year", "index_scheme"]
     search_fields = ["code", "name"]
