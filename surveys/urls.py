@@ -2,10 +2,16 @@
 
 from django.urls import path
 
-from surveys import api
+from surveys import api, views
 
 app_name = "surveys"
 
 urlpatterns = [
     path("api/v1/responses/", api.responses_create, name="api_responses"),
+    path("thu-thap/nhap/<int:quota_id>/", views.entry_form, name="entry_form"),
+    path("giam-sat/phieu/", views.review_list, name="review_list"),
+    path("giam-sat/phieu/<uuid:key>/", views.review_detail, name="review_detail"),
+    path("khao-sat/<uuid:public_key>/tra-loi/", views.online_survey, name="online_survey"),
+    path("khao-sat/<uuid:public_key>/tra-loi/gui/", views.online_submit, name="online_submit"),
+    path("khao-sat/<uuid:public_key>/cam-on/", views.online_thanks, name="online_thanks"),
 ]

@@ -462,6 +462,7 @@ def responses_review(*, responses: Iterable[Response], action: str, actor: User,
         if not updated:  # changed by someone else meanwhile
             continue
         changed += 1
+        response.status, response.review_reason, response.reviewed_by, response.reviewed_at = new_status, reason[:500], actor, now
         audit_record(
             actor=actor,
             action=f"response.{action}",

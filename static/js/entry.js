@@ -1,0 +1,338 @@
+/*
+ * Hài Lòng: the entry form. One section per page with a progress bar; skip logic and constraints
+ * evaluated with HLExpressions over the server's JSON trees (the server checks them again);
+ * a draft kept in localStorage on every change; a finished response goes into HLQueue.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("entry-form");
+  if (!form) return;
+  var schema = JSON.parse(document.getElementById("form-schema").textContent);
+  var text = document.getElementById("entry-messages").dataset;
+  var pages = Array.prototype.slice.call(form.querySelectorAll(".entry-page"));
+  var draftKey = "hl-draft:" + form.dataset.draftKey;
+  var CHOICE = ["likert5", "likert4", "single", "yes_no", "multi"];
+  var questions = [];
+  schema.sections.forEach(function (section) {
+    section.questions.forEach(function (question) { questions.push(question); });
+  });
+
+  function newUuid() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function freshState() {
+    return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: {} };
+  }
+
+  function loadDraft() {
+    try {
+      var draft = JSON.parse(window.localStorage.getItem(draftKey) || "null");
+      return draft && draft.uuid ? draft : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  var state = loadDraft() || freshState();
+
+  // --- reading the inputs ----------------------------------------------------------------
+
+  function inputs(name) {
+    return Array.prototype.slice.call(form.querySelectorAll('[name="' + name + '"]'));
+  }
+
+  function rawValue(name) {
+    var elements = inputs(name);
+    if (!elements.length) return "";
+    var first = elements[0];
+    if (first.type === "checkbox") return elements.filter(function (el) { return el.checked; }).map(function (el) { return el.value; });
+    if (first.type === "radio") {
+      var checked = elements.filter(function (el) { return el.checked; })[0];
+      return checked ? checked.value : "";
+    }
+    return first.value.trim();
+  }
+
+  function isBlank(raw) {
+    return raw === "" || (Array.isArray(raw) && raw.length === 0);
+  }
+
+  function parseNumber(raw) {
+    var normal = String(raw).replace(",", ".");
+    return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(normal) ? parseFloat(normal) : NaN;
+  }
+
+  // The value an expression sees: a choice's name, a list of names, a number, or text.
+  function expressionValue(question, raw) {
+    if (question.type === "number") {
+      var number = parseNumber(raw);
+      return isNaN(number) ? raw : number;
+    }
+    return raw;
+  }
+
+  // --- skip logic ----------------------------------------------------------------------------
+
+  function relevance() {
+    var values = {};
+    questions.forEach(function (question) {
+      var raw = rawValue("q-" + question.code);
+      if (!isBlank(raw)) values[question.code] = expressionValue(question, raw);
+    });
+    var shown = {};
+    var sectionsShown = {};
+    schema.sections.forEach(function (section) {
+      var sectionOn = HLExpressions.isTrue(section.relevant, values);
+      section.questions.forEach(function (question) {
+        var on = sectionOn && HLExpressions.isTrue(question.relevant, values);
+        if (on) {
+          shown[question.code] = true;
+          sectionsShown[section.code] = true;
+        } else {
+          delete values[question.code];
+        }
+        var box = form.querySelector('[data-question="' + question.code + '"]');
+        if (box) box.classList.toggle("d-none", !on);
+      });
+    });
+    return { values: values, shown: shown, sections: sectionsShown };
+  }
+
+  function visiblePages() {
+    var seen = relevance();
+    return pages.filter(function (page) {
+      return page.dataset.section === "_profile" || seen.sections[page.dataset.section];
+    });
+  }
+
+  // --- validation (the same rules as surveys/services/responses.py) ------------------------
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+  }
+
+  function checkQuestion(question, values) {
+    var raw = rawValue("q-" + question.code);
+    if (isBlank(raw)) return question.required ? text.required : "";
+    if (question.type === "number") {
+      var number = parseNumber(raw);
+      if (isNaN(number)) return text.number;
+      if (question.min !== null && number < question.min) return format(text.min, { min: question.min });
+      if (question.max !== null && number > question.max) return format(text.max, { max: question.max });
+    }
+    if (question.constraint && !HLExpressions.isTrue(question.constraint, values, expressionValue(question, raw))) {
+      return question.constraint_message || text.constraint;
+    }
+    return "";
+  }
+
+  function showError(code, message) {
+    var box = form.querySelector('[data-question="' + code + '"]');
+    var slot = form.querySelector('[data-error-for="' + code + '"]');
+    if (slot) slot.textContent = message;
+    if (box) box.classList.toggle("is-invalid", Boolean(message));
+  }
+
+  function validatePage(page) {
+    var seen = relevance();
+    var ok = true;
+    questions.forEach(function (question) {
+      var box = form.querySelector('[data-question="' + question.code + '"]');
+      if (!box || !page.contains(box)) return;
+      var message = seen.shown[question.code] ? checkQuestion(question, seen.values) : "";
+      showError(question.code, message);
+      if (message) ok = false;
+    });
+    return ok;
+  }
+
+  // --- paging and drafts ----------------------------------------------------------------------
+
+  function render() {
+    var visible = visiblePages();
+    if (state.page >= visible.length) state.page = visible.length - 1;
+    if (state.page < 0) state.page = 0;
+    pages.forEach(function (page) { page.classList.add("d-none"); });
+    visible[state.page].classList.remove("d-none");
+    var percent = Math.round(((state.page + 1) / visible.length) * 100);
+    var bar = document.getElementById("entry-progress");
+    bar.style.width = percent + "%";
+    bar.parentElement.setAttribute("aria-valuenow", String(percent));
+    document.getElementById("entry-step").textContent = format(text.step, { n: state.page + 1, total: visible.length });
+    var last = state.page === visible.length - 1;
+    document.getElementById("entry-back").disabled = state.page === 0;
+    document.getElementById("entry-next").classList.toggle("d-none", last);
+    document.getElementById("entry-submit").classList.toggle("d-none", !last);
+  }
+
+  function collectFields() {
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrfmiddlewaretoken") return;
+      var raw = rawValue(el.name);
+      if (!isBlank(raw)) fields[el.name] = raw;
+    });
+    return fields;
+  }
+
+  function restoreFields(fields) {
+    Object.keys(fields || {}).forEach(function (name) {
+      var value = fields[name];
+      inputs(name).forEach(function (el) {
+        if (el.type === "radio") el.checked = el.value === value;
+        else if (el.type === "checkbox") el.checked = Array.isArray(value) && value.indexOf(el.value) !== -1;
+        else el.value = value;
+      });
+    });
+  }
+
+  function saveDraft() {
+    state.fields = collectFields();
+    try {
+      window.localStorage.setItem(draftKey, JSON.stringify(state));
+      var now = new Date();
+      document.getElementById("draft-status").textContent =
+        text.draftSaved + " " + String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0");
+    } catch (error) {
+      // storage full or disabled: the form still works, only the draft is not kept
+    }
+  }
+
+  function clearForm() {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.type === "radio" || el.type === "checkbox") el.checked = false;
+      else if (el.name && el.name !== "csrfmiddlewaretoken") el.value = "";
+    });
+    form.querySelectorAll(".entry-error").forEach(function (el) { el.textContent = ""; });
+    form.querySelectorAll(".is-invalid").forEach(function (el) { el.classList.remove("is-invalid"); });
+  }
+
+  // --- submission -----------------------------------------------------------------------------
+
+  function answerPayload(question) {
+    var name = "q-" + question.code;
+    if (CHOICE.indexOf(question.type) !== -1) {
+      var chosen = inputs(name).filter(function (el) { return el.checked; }).map(function (el) { return parseInt(el.dataset.value, 10); });
+      return question.type === "multi" ? chosen : chosen[0];
+    }
+    if (question.type === "number") return parseNumber(rawValue(name));
+    return rawValue(name);
+  }
+
+  function buildPayload() {
+    var seen = relevance();
+    var answers = {};
+    questions.forEach(function (question) {
+      if (seen.shown[question.code] && !isBlank(rawValue("q-" + question.code))) answers[question.code] = answerPayload(question);
+    });
+    var profile = {};
+    ["sex", "age_group"].forEach(function (key) {
+      var value = rawValue("p-" + key);
+      if (value) profile[key] = value;
+    });
+    var body = {
+      uuid: state.uuid,
+      status: "submitted",
+      started_at: state.started_at,
+      duration_seconds: Math.max(0, Math.min(86400, Math.round((Date.now() - state.started_ms) / 1000))),
+      profile: profile,
+      answers: answers,
+    };
+    Object.keys(schema.submit).forEach(function (key) { body[key] = schema.submit[key]; });
+    return body;
+  }
+
+  function showServerErrors(errors) {
+    var summary = document.getElementById("entry-summary");
+    var general = [];
+    Object.keys(errors || {}).forEach(function (key) {
+      var code = key.indexOf("answers.") === 0 ? key.slice(8) : null;
+      if (code && form.querySelector('[data-error-for="' + code + '"]')) showError(code, errors[key].join(" "));
+      else general.push(errors[key].join(" "));
+    });
+    summary.textContent = general.join(" ");
+    summary.classList.toggle("d-none", general.length === 0);
+  }
+
+  function goTo(index) {
+    state.page = index;
+    render();
+    saveDraft();
+    window.scrollTo(0, 0);
+  }
+
+  document.getElementById("entry-next").addEventListener("click", function () {
+    var visible = visiblePages();
+    if (validatePage(visible[state.page])) goTo(state.page + 1);
+  });
+
+  document.getElementById("entry-back").addEventListener("click", function () {
+    goTo(state.page - 1);
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var visible = visiblePages();
+    for (var i = 0; i < visible.length; i += 1) {
+      if (!validatePage(visible[i])) {
+        goTo(i);
+        var summary = document.getElementById("entry-summary");
+        summary.textContent = text.fix;
+        summary.classList.remove("d-none");
+        return;
+      }
+    }
+    var body = buildPayload();
+    HLQueue.add({ url: form.dataset.submitUrl, body: body });
+    window.localStorage.removeItem(draftKey);
+    var done = document.getElementById("entry-done");
+    done.textContent = text.queued;
+    done.classList.remove("d-none");
+    document.getElementById("entry-summary").classList.add("d-none");
+    if (form.dataset.mode !== "online") {
+      clearForm();
+      state = freshState();
+      render();
+    } else {
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    }
+    HLQueue.flush();
+  });
+
+  HLQueue.onResult(function (event, item, status, data) {
+    if (form.dataset.mode === "online" && item.body.uuid === state.uuid) {
+      if (event === "sent" || status === 409) {
+        window.localStorage.removeItem(draftKey);
+        window.location.href = form.dataset.doneUrl;
+        return;
+      }
+      form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+      showServerErrors((data && data.errors) || {});
+      var summary = document.getElementById("entry-summary");
+      if (data && data.detail && summary.classList.contains("d-none")) {
+        summary.textContent = data.detail;
+        summary.classList.remove("d-none");
+      }
+      document.getElementById("entry-done").classList.add("d-none");
+      return;
+    }
+    if (event === "sent") {
+      var done = document.getElementById("entry-done");
+      done.textContent = text.sent;
+      done.classList.remove("d-none");
+    }
+  });
+
+  form.addEventListener("input", function () { relevance(); saveDraft(); });
+  form.addEventListener("change", function () { relevance(); saveDraft(); });
+
+  restoreFields(state.fields);
+  render();
+})();

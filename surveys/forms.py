@@ -1,0 +1,80 @@
+"""Forms of the data-collection pages: review filters and actions, response import upload."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign, Channel
+from surveys.models import ResponseStatus
+from surveys.selectors import REVIEW_ROLES
+from units.models import Unit
+from units.selectors import scope_queryset
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+def campaigns_for_review(user: User | AnonymousUser) -> QuerySet[Campaign]:
+    return scope_queryset(Campaign.objects.all(), user=user, field="organiser", roles=REVIEW_ROLES) | Campaign.objects.filter(
+        pk__in=scope_queryset(Campaign.objects.all(), user=user, field="quotas__unit", roles=REVIEW_ROLES).values("pk")
+    )
+
+
+class ReviewFilterForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Đợt khảo sát"), queryset=Campaign.objects.none(), required=False, empty_label=_("Tất cả"))
+    unit = forms.CharField(label=_("Mã đơn vị"), required=False, max_length=40)
+    channel = forms.ChoiceField(label=_("Kênh"), choices=[("", _("Tất cả")), *Channel.choices], required=False)
+    enumerator = forms.CharField(label=_("Điều tra viên (tên đăng nhập)"), required=False, max_length=150)
+    status = forms.ChoiceField(label=_("Trạng thái"), choices=[("", _("Tất cả")), *ResponseStatus.choices], required=False)
+    date_from = forms.DateField(label=_("Gửi từ ngày"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+    date_to = forms.DateField(label=_("đến ngày"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+
+    def __init__(self, *args, user: User | AnonymousUser, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["campaign"].queryset = campaigns_for_review(user).distinct().order_by("-year", "code")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+
+    def clean_unit(self) -> Unit | None:
+        code = self.cleaned_data.get("unit", "").strip()
+        if not code:
+            return None
+        unit = scope_queryset(Unit.objects.filter(code=code), user=self.user, roles=REVIEW_ROLES).first()
+        if unit is None:
+            raise forms.ValidationError(_("Không tìm thấy đơn vị «%(code)s» trong phạm vi của bạn.") % {"code": code})
+        return unit
+
+
+class ReviewActionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Thao tác"), choices=[("approve", _("Duyệt")), ("reject", _("Loại")), ("hold", _("Tạm giữ"))]
+    )
+    reason = forms.CharField(label=_("Lý do"), required=False, max_length=500, widget=forms.TextInput(attrs={"class": "form-control"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Cần ghi lý do khi loại phiếu."))
+        return data
+
+
+class BulkReviewForm(ReviewActionForm):
+    ids = forms.TypedMultipleChoiceField(label=_("Phiếu"), coerce=int, required=True, choices=[])
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the view keeps only those the user may review.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+        self.fields["ids"].error_messages["required"] = _("Hãy chọn ít nhất một phiếu.")
+
+
+class ResponseImportForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("Đợt khảo sát"), queryset=Campaign.objects.none())
+    file = forms.FileField(label=_("Tệp Excel (.xlsx)"))
+
+    def __init__(self, *args, user: User | AnonymousUser, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = scope_queryset(Campaign.objects.all(), user=user, field="organiser")

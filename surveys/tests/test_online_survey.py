@@ -1,0 +1,107 @@
+"""The public online self-survey: no login, one response per token or device, rate-limited."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from campaigns.models import Campaign, CampaignStatus
+from surveys.models import Response
+from surveys.services.online import online_token_make
+from surveys.tests.factories_collection import make_campaign, payload
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def setup(tree):
+    return make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]])
+
+
+def survey_url(setup) -> str:
+    return f"/khao-sat/{setup.campaign.public_key}/tra-loi/"
+
+
+def submit(client: Client, setup, tree, token: str = "", **extra) -> tuple[int, dict]:
+    body = payload(setup, tree["A1"], channel="online", **extra)
+    url = f"{survey_url(setup)}gui/" + (f"?ma={token}" if token else "")
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    return response.status_code, response.json()
+
+
+def test_without_a_unit_the_citizen_picks_one_of_the_campaigns_units(client, setup):
+    page = client.get(survey_url(setup))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'value="A1"' in html and 'value="A2"' in html and 'value="B1"' not in html
+    assert "hl_device" in page.cookies
+
+
+def test_the_unit_from_the_link_opens_the_questionnaire(client, setup):
+    page = client.get(survey_url(setup), {"don-vi": "A1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="form-schema"' in html and 'data-mode="online"' in html
+    assert '"channel": "online"' in html
+
+
+def test_one_response_per_device(client, setup, tree):
+    client.get(survey_url(setup))  # sets the device cookie
+    status, first = submit(client, setup, tree)
+    assert status == 201
+    response = Response.objects.get()
+    assert response.channel == "online" and response.enumerator is None and response.online_key.startswith("d:")
+    # a resend of the same response is fine; a second, different response from the device is not
+    assert submit(client, setup, tree, uuid=str(response.uuid))[0] == 200
+    status, body = submit(client, setup, tree)
+    assert status == 409 and Response.objects.count() == 1
+    # the survey page now says thank you instead of showing the form
+    assert "đã trả lời khảo sát này rồi" in client.get(survey_url(setup), {"don-vi": "A1"}).content.decode()
+
+
+def test_one_response_per_one_time_token_and_forged_tokens_are_refused(client, setup, tree):
+    token = online_token_make(campaign=setup.campaign)
+    assert submit(Client(), setup, tree, token=token)[0] == 201
+    assert submit(Client(), setup, tree, token=token)[0] == 409  # reused on another device
+    assert submit(Client(), setup, tree, token=token[:-2] + "xx")[0] == 403
+    other = make_campaign(organiser=tree["A"], units=[tree["A1"]], code="khac")
+    assert submit(Client(), setup, tree, token=online_token_make(campaign=other.campaign))[0] == 403
+    assert Client().get(survey_url(setup), {"ma": "forged"}).status_code == 403
+    assert Response.objects.count() == 1
+
+
+def test_submissions_without_cookie_or_token_outside_the_online_channel_or_units_are_refused(client, setup, tree):
+    assert submit(Client(), setup, tree)[0] == 403  # no device cookie
+    client.get(survey_url(setup))
+    assert submit(client, setup, tree, campaign="khac")[0] == 403
+    body = payload(setup, tree["A1"], channel="desk")
+    assert client.post(f"{survey_url(setup)}gui/", json.dumps(body), content_type="application/json").status_code == 403
+    body = payload(setup, tree["B1"], channel="online")
+    assert client.post(f"{survey_url(setup)}gui/", json.dumps(body), content_type="application/json").status_code == 403
+    assert client.post(f"{survey_url(setup)}gui/", "nonsense", content_type="application/json").status_code == 422
+    assert Response.objects.count() == 0
+
+
+@override_settings(ONLINE_SURVEY_RATE_LIMIT=3)
+def test_submissions_are_rate_limited_per_address(client, setup, tree):
+    client.get(survey_url(setup))
+    statuses = [submit(client, setup, tree, answers={"S1_Q1": 99})[0] for _ in range(5)]
+    assert statuses == [422, 422, 422, 429, 429]
+
+
+def test_a_closed_campaign_or_unknown_key_shows_no_form(client, setup):
+    Campaign.objects.filter(pk=setup.campaign.pk).update(status=CampaignStatus.CLOSED)
+    page = client.get(survey_url(setup), {"don-vi": "A1"})
+    assert page.status_code == 403 and "không nhận phiếu" in page.content.decode()
+    assert client.get("/khao-sat/00000000-0000-0000-0000-000000000000/tra-loi/").status_code == 404
+
+
+def test_the_thank_you_page(client, setup):
+    page = client.get(f"/khao-sat/{setup.campaign.public_key}/cam-on/")
+    assert page.status_code == 200 and "Cảm ơn" in page.content.decode()
