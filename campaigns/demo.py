@@ -1,0 +1,124 @@
+"""Demo campaigns for Khánh Hòa: SIPAS 2025 over the communes and a Sở Y tế inpatient survey over the hospitals.
+
+Needs the demo units and users (units.demo.load_units_demo) and two questionnaires, passed in by the
+caller so that campaigns never imports surveys. Idempotent: a campaign that exists is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from openpyxl import Workbook
+
+from campaigns.frames import frame_import
+from campaigns.models import Campaign, Channel, IndexSchemeCode
+from campaigns.sampling import sample_draw
+from campaigns.services import campaign_activate, campaign_create, campaign_form_add, campaign_save, channel_window_add, quotas_generate
+from units.demo import DEMO_PASSWORD, PROVINCE_CODE
+from units.models import Role, Unit, UnitType
+from units.services import membership_grant
+
+SIPAS_CODE = "sipas-2025-khanh-hoa"
+INPATIENT_CODE = "noi-tru-2025-khanh-hoa"
+START, END = dt.date(2025, 9, 1), dt.date(2025, 11, 30)
+HEALTH_ENUMERATOR = ("dieutravien_yte", "Ngô Thị Hồng (điều tra viên y tế)")
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Huỳnh"]
+MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Quốc", "Ngọc", "Thanh", "Hữu"]
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Hà", "Hùng", "Lan", "Linh", "Nam", "Phúc", "Quyên", "Sơn", "Tâm", "Trang", "Vy"]
+PROCEDURES = ["Đăng ký khai sinh", "Chứng thực bản sao", "Đăng ký kết hôn", "Cấp giấy chứng nhận quyền sử dụng đất", "Đăng ký thường trú"]
+
+
+def _frame_workbook(units: list[Unit], per_unit: int, procedures: list[str], seed: int) -> io.BytesIO:
+    """A one-stop-system style export with made-up people (fixed seed: the same file every run)."""
+    rng = random.Random(seed)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["họ tên", "phone", "address", "procedure", "completed_on", "unit_code"])
+    for unit in units:
+        for _ in range(per_unit):
+            name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+            day = START - dt.timedelta(days=rng.randint(1, 60))
+            sheet.append([name, f"09{rng.randint(10_000_000, 99_999_999)}", f"Tổ {rng.randint(1, 20)}, {unit.name}", rng.choice(procedures), day.strftime("%d/%m/%Y"), unit.code])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _campaign_with_draw(
+    *,
+    code: str,
+    name: str,
+    organiser: Unit,
+    questionnaire: Any,
+    unit_type: UnitType,
+    main_channel: str,
+    quota_defaults: dict[str, int],
+    phone_quota: int,
+    frame_per_unit: int,
+    procedures: list[str],
+    scheme: str,
+    target: int,
+    notice: str,
+    seed: int,
+    actor: User | None,
+) -> Campaign:
+    campaign = campaign_create(
+        code=code, name=name, organiser=organiser, fieldwork_start=START, fieldwork_end=END, index_scheme=scheme,
+        target_index=target, notice_text=notice, series=code.rsplit("-2025", 1)[0], actor=actor,
+    )
+    campaign_form_add(campaign=campaign, questionnaire=questionnaire, unit_types=[unit_type], actor=actor)
+    channel_window_add(campaign=campaign, channel=main_channel, start=START, end=END, unit_types=[unit_type], actor=actor)
+    quotas_generate(campaign=campaign, defaults=quota_defaults, actor=actor)
+    # Phone interviews of people from the frame (the 1022 call-centre), a smaller quota per unit.
+    channel_window_add(campaign=campaign, channel=Channel.PHONE, start=START, end=END, unit_types=[unit_type], actor=actor)
+    quotas_generate(campaign=campaign, size=phone_quota, actor=actor)
+    units = list(Unit.objects.filter(path__startswith=organiser.path, type=unit_type, is_active=True).order_by("path"))
+    frame_import(campaign=campaign, source=_frame_workbook(units, frame_per_unit, procedures, seed), actor=actor)
+    campaign.draw_seed = seed
+    campaign_save(campaign=campaign, actor=actor, changed=["draw_seed"])
+    sample_draw(campaign=campaign, actor=actor)
+    campaign_activate(campaign=campaign, actor=actor)
+    return campaign
+
+
+@transaction.atomic
+def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: Any) -> list[str]:
+    """Create the two demo campaigns (active, with windows, quotas, a frame, a draw and enumerators); return one line each."""
+    actor = User.objects.filter(username="canbo").first()
+    types = {unit_type.code: unit_type for unit_type in UnitType.objects.all()}
+    province = Unit.objects.get(code=PROVINCE_CODE)
+    health_department = Unit.objects.get(code="KH-SYT")
+    enumerator, created = User.objects.get_or_create(username=HEALTH_ENUMERATOR[0], defaults={"first_name": HEALTH_ENUMERATOR[1]})
+    if created:
+        enumerator.set_password(DEMO_PASSWORD)
+        enumerator.save()
+    membership_grant(user=enumerator, unit=health_department, role=Role.ENUMERATOR)
+    lines = []
+    if not Campaign.objects.filter(code=SIPAS_CODE).exists():
+        # Sở Nội vụ runs it for the province: the communes lie under the province, not under the department.
+        _campaign_with_draw(
+            code=SIPAS_CODE, name="Khảo sát SIPAS 2025 tỉnh Khánh Hòa", organiser=province, questionnaire=sipas_questionnaire,
+            unit_type=types["commune"], main_channel=Channel.DESK, quota_defaults={"commune": 150, "ward": 200}, phone_quota=8,
+            frame_per_unit=12, procedures=PROCEDURES, scheme=IndexSchemeCode.SIPAS, target=85,
+            notice="Sở Nội vụ tỉnh Khánh Hòa khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước năm 2025. Xin Quý vị dành ít phút trả lời phiếu khảo sát.",
+            seed=20250901, actor=actor,
+        )
+    lines.append(SIPAS_CODE)
+    if not Campaign.objects.filter(code=INPATIENT_CODE).exists():
+        _campaign_with_draw(
+            code=INPATIENT_CODE, name="Khảo sát hài lòng người bệnh nội trú 2025", organiser=health_department,
+            questionnaire=inpatient_questionnaire, unit_type=types["hospital"], main_channel=Channel.VENUE,
+            quota_defaults={"hospital": 100}, phone_quota=10, frame_per_unit=25, procedures=["Điều trị nội trú"],
+            scheme=IndexSchemeCode.MOH_POOLED, target=90,
+            notice="Sở Y tế tỉnh Khánh Hòa khảo sát sự hài lòng của người bệnh nội trú tại các bệnh viện năm 2025.",
+            seed=20250902, actor=actor,
+        )
+    lines.append(INPATIENT_CODE)
+    return lines
