@@ -40,6 +40,9 @@ ROLE_OTHER = "other"
 
 # Satisfied levels assumed for an index question on a Likert scale whose official left them empty.
 DEFAULT_SATISFIED = {"likert5": frozenset({4, 5}), "likert4": frozenset({3, 4})}
+# G2 of the Ministry of Health forms: "có thể sẽ quay lại" (4) and "chắc chắn quay lại hoặc giới thiệu" (5).
+DEFAULT_RETURN_SATISFIED = frozenset({4, 5})
+RETURN_WORDS = "quay lại"
 SCALE_LEVELS = {"likert5": frozenset(range(1, 6)), "likert4": frozenset(range(1, 5))}
 CHOICE_TYPES = frozenset({"single", "multi", "yes_no"})
 
@@ -136,13 +139,14 @@ def _code_list(options: Any, name: str) -> frozenset[str] | None:
 
 def question_rule(
     *, question_id: int, code: str, section_code: str, type: str, counts_in_index: bool, choices: Any,
-    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None, options: Any = None,
+    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None, options: Any = None, text: str = "",
 ) -> QuestionRule:
     """The rule for one question, from its fields and the campaign's scheme options.
 
     Roles: an index question is one marked `counts_in_index`. Outside the index, the codes listed in
     scheme_options["expectation"] / ["return"] take those roles; without such lists a `number` question
-    bounded 0..100 is an expectation rate (G1) and a question with satisfied levels is a return rate (G2).
+    bounded 0..100 is an expectation rate (G1) and a choice question asking whether one would come back
+    ("quay lại", G2) is a return/recommend rate, satisfied at its satisfied levels or else at 4 and 5.
     """
     missing = _int_set(missing_codes)
     if type in SCALE_LEVELS:
@@ -169,10 +173,12 @@ def question_rule(
         role = ROLE_RETURN
     elif expectation_codes is None and type == "number" and low == 0 and high == 100:
         role = ROLE_EXPECTATION
-    elif return_codes is None and satisfied:
+    elif return_codes is None and levels and RETURN_WORDS in text.lower():
         role = ROLE_RETURN
     else:
         role = ROLE_OTHER
+    if role == ROLE_RETURN and not satisfied:
+        satisfied = DEFAULT_RETURN_SATISFIED
     return QuestionRule(
         question_id=question_id, code=code, section_code=section_code, role=role, levels=levels,
         missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,

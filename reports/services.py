@@ -107,17 +107,17 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
         .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
         .values_list(
             "pk", "questionnaire_id", "code", "section__code", "type", "counts_in_index", "choices",
-            "satisfied_levels", "missing_codes", "min_value", "max_value",
+            "satisfied_levels", "missing_codes", "min_value", "max_value", "text",
         )
     )
     rules: list[QuestionRule] = []
     questionnaire_of: dict[int, int] = {}
-    for pk, questionnaire, code, section, qtype, in_index, choices, satisfied, missing, low, high in rows:
+    for pk, questionnaire, code, section, qtype, in_index, choices, satisfied, missing, low, high, text in rows:
         questionnaire_of[pk] = questionnaire
         rules.append(
             question_rule(
                 question_id=pk, code=code, section_code=section, type=qtype, counts_in_index=in_index, choices=choices,
-                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, options=campaign.scheme_options,
+                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, options=campaign.scheme_options, text=text,
             )
         )
     scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)
@@ -138,15 +138,16 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
 # ------------------------------------------------------------------------------------------------
 
 
-def _working_snapshot_id(campaign: Campaign) -> int:
-    snapshot_id = Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.WORKING, version=0).values_list("pk", flat=True).first()
-    if snapshot_id is not None:
-        return snapshot_id
+def _working_snapshot(campaign: Campaign) -> Snapshot:
+    """The campaign's working snapshot, created on first use."""
+    snapshot = Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.WORKING, version=0).first()
+    if snapshot is not None:
+        return snapshot
     try:
         with transaction.atomic():
-            return Snapshot.objects.create(campaign=campaign, status=SnapshotStatus.WORKING, version=0).pk
+            return Snapshot.objects.create(campaign=campaign, status=SnapshotStatus.WORKING, version=0)
     except IntegrityError:  # another worker created it in the meantime
-        return Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING, version=0).pk
+        return Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING, version=0)
 
 
 def _lock_snapshot(snapshot_id: int) -> Snapshot:
@@ -401,8 +402,8 @@ def index_recompute(campaign_id: int, unit_paths: Sequence[str] | None = None, *
     started = timezone.now()
     dirty_seen = campaign.dirty_at
     setup = campaign_setup(campaign)
-    snapshot_id = _working_snapshot_id(campaign)
-    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    snapshot = _working_snapshot(campaign)
+    snapshot_id = snapshot.pk
     fresh = snapshot.computed_at is None or snapshot.basis != setup.basis
     if full or fresh:
         mode, units = "full", _recompute_full(setup, snapshot_id, started)
@@ -471,7 +472,7 @@ def index_recompute_chunk(*, chunk_id: int) -> bool:
     if chunk is None or chunk.run.finished_at is not None:
         return False
     setup = campaign_setup(chunk.run.campaign)
-    snapshot_id = _working_snapshot_id(chunk.run.campaign)
+    snapshot_id = _working_snapshot(chunk.run.campaign).pk
     units = _chunk_units(chunk)
     with transaction.atomic():
         _share_lock_snapshot(snapshot_id)
@@ -486,7 +487,7 @@ def index_recompute_finish(*, run_id: int) -> bool:
     """Rebuild roll-ups and index values from the leaf tallies the chunks wrote (idempotent)."""
     run = RecomputeRun.objects.select_related("campaign__organiser").get(pk=run_id)
     setup = campaign_setup(run.campaign)
-    snapshot_id = _working_snapshot_id(run.campaign)
+    snapshot_id = _working_snapshot(run.campaign).pk
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
         leaf_levels, leaf_people = _stored_leaf(run.campaign_id, ALL_UNITS)
