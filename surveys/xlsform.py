@@ -1,0 +1,624 @@
+"""XLSForm (ODK / KoboToolbox spreadsheet) import and export.
+
+Import reads the file twice: once row by row ourselves, so that every error names its sheet, row and
+column in Vietnamese (unknown types, duplicate names, empty lists, bad expressions), then through
+pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_other` and checks the
+rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
+Types we do not collect (geopoint, photo, calculate, repeat groups, metadata ...) are skipped with a note.
+
+Our own columns (`hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_counts_in_index`, `hl_min`, `hl_max`)
+carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
+ODK and Kobo ignore them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from django.contrib.auth.models import User
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from pyxform import aliases
+from pyxform.errors import PyXFormError
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.xls2json import workbook_to_json
+from pyxform.xls2json_backends import get_xlsform
+
+from surveys.expressions import ExpressionError, parse, referenced_names
+from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
+from surveys.services.questionnaires import questionnaire_create, questionnaire_spec_problems, questionnaire_to_spec
+from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+
+SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
+DEFAULT_SECTION = "chung"
+MAX_VERSION = 2_147_483_647
+_CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)$", re.IGNORECASE)
+_INTEGER = re.compile(r"^-?\d+$")
+_OR_OTHER = re.compile(r"selected\(\s*\.\./([A-Za-z_][\w.\-]*)\s*,\s*'other'\s*\)")
+_PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_SELECT_PREFIXES = sorted(aliases.select, key=len, reverse=True)
+# Types that only record facts about the interview (who, when, on which device): never asked.
+_METADATA = frozenset(name for name, spec in QUESTION_TYPE_DICT.items() if "control" not in spec and name not in ("calculate", "hidden"))
+SINGLE_SELECT_TYPES = frozenset({QuestionType.SINGLE, QuestionType.LIKERT5, QuestionType.LIKERT4, QuestionType.YES_NO})
+YES_NAMES, NO_NAMES = frozenset({"yes", "y", "co", "có", "true", "1"}), frozenset({"no", "n", "khong", "không", "false", "0"})
+
+
+@dataclass
+class XLSFormImport:
+    questionnaire: Questionnaire
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------------ type rules
+
+
+def simple_type(xlsform_type: str) -> str | None:
+    """Our question type for a non-select XLSForm type, or None when we do not collect it."""
+    spec = QUESTION_TYPE_DICT.get(xlsform_type) or QUESTION_TYPE_DICT.get(xlsform_type.lower())
+    if spec is None or xlsform_type in _METADATA:
+        return None
+    tag, bind = spec.get("control", {}).get("tag"), spec.get("bind", {})
+    if tag == "range" or (tag == "input" and bind.get("type") in ("int", "decimal")):
+        return QuestionType.NUMBER
+    if tag == "input" and bind.get("type") == "date":
+        return QuestionType.DATE
+    if tag == "input" and bind.get("type") == "string":
+        return QuestionType.NOTE if bind.get("readonly") == "true()" else QuestionType.TEXT
+    return None
+
+
+def classify(type_text: str) -> tuple[str, str]:
+    """(kind, detail) of a survey row's type: kind is begin_group, end_group, begin_repeat, end_repeat,
+    select (detail: list name), simple (detail: our type), unsupported (detail: the type), unknown or missing_list."""
+    text = " ".join(type_text.split())
+    control = _CONTROL.match(text)
+    if control:
+        return f"{control.group(1).lower()}_{'group' if control.group(2).lower() == 'group' else 'repeat'}", ""
+    lowered = text.lower()
+    for prefix in _SELECT_PREFIXES:
+        if lowered == prefix or lowered.startswith(prefix + " "):
+            rest = re.sub(r"\s+(or_other|or specify other)$", "", text[len(prefix) :].strip(), flags=re.IGNORECASE)
+            target = aliases.select[prefix]
+            if prefix in aliases.select_from_file or target not in ("select one", "select all that apply"):
+                return "unsupported", prefix
+            return ("select", rest.split()[0]) if rest else ("missing_list", prefix)
+    if text in QUESTION_TYPE_DICT or lowered in QUESTION_TYPE_DICT or text in aliases._type_alias_map:
+        ours = simple_type(text)
+        return ("simple", ours) if ours else ("unsupported", text)
+    return "unknown", text
+
+
+def _skip_reason(xlsform_type: str) -> str:
+    if xlsform_type in _METADATA:
+        return _("trường siêu dữ liệu (hệ thống tự ghi thời điểm, người nhập)")
+    if xlsform_type in ("calculate", "hidden"):
+        return _("trường tính toán, không hỏi người trả lời")
+    return _("hệ thống chỉ thu thập câu hỏi chọn, số, văn bản, ngày và ghi chú")
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def _read_bytes(source: str | Path | IO[bytes]) -> tuple[bytes, str]:
+    if hasattr(source, "read"):
+        data = source.read()  # type: ignore[union-attr]
+        return data, Path(getattr(source, "name", "") or "").stem
+    path = Path(source)
+    try:
+        return path.read_bytes(), path.stem
+    except OSError:
+        raise ImportFailed([CellError("", None, None, _("Không mở được tệp «%(path)s».") % {"path": source})]) from None
+
+
+def _sheet_rows(workbook: Workbook, wanted: str) -> tuple[str, list[str], list[_Row]] | None:
+    actual = next((name for name in workbook.sheetnames if name.strip().lower() == wanted), None)
+    if actual is None:
+        return None
+    title, header, records = read_rows(workbook, sheet=actual)
+    return title, header, [_Row(number, values) for number, values in records]
+
+
+def _column(header: list[str], *names: str) -> str | None:
+    return next((name for name in names if name in header), None)
+
+
+def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list[CellError]) -> dict[str, int]:
+    """Number of choices per list name; errors for rows without a name and duplicate names."""
+    if sheet is None:
+        return {}
+    title, header, rows = sheet
+    list_column, name_column = _column(header, "list_name", "list name"), _column(header, "name", "value")
+    if list_column is None or name_column is None:
+        errors.append(CellError(title, 1, None, _("Trang tính «choices» cần hai cột «list_name» và «name».")))
+        return {}
+    counts: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        list_name, name = cell_text(row.values.get(list_column)), cell_text(row.values.get(name_column))
+        if not list_name:
+            continue
+        if not name:
+            errors.append(CellError(title, row.number, name_column, _("Lựa chọn của danh sách «%(list)s» thiếu tên.") % {"list": list_name}))
+            continue
+        if (list_name, name) in seen:
+            errors.append(
+                CellError(
+                    title,
+                    row.number,
+                    name_column,
+                    _("Lựa chọn «%(name)s» bị trùng trong danh sách «%(list)s» (đã có ở dòng %(row)d).")
+                    % {"name": name, "list": list_name, "row": seen[(list_name, name)]},
+                )
+            )
+        seen[(list_name, name)] = row.number
+        counts[list_name] = counts.get(list_name, 0) + 1
+    return counts
+
+
+@dataclass
+class _Scan:
+    """What the row-by-row pass learnt: rows by name, skipped names with their reasons, warnings."""
+
+    rows: dict[str, _Row] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], errors: list[CellError]) -> _Scan:
+    scan = _Scan()
+    stack: list[tuple[str, str, int]] = []  # (kind, name, row)
+    for row in rows:
+        type_text, name = cell_text(row.values.get("type")), cell_text(row.values.get("name"))
+        if not type_text:
+            if name:
+                errors.append(CellError(title, row.number, "type", _("Dòng có tên «%(name)s» nhưng thiếu loại câu hỏi.") % {"name": name}))
+            continue
+        kind, detail = classify(type_text)
+        in_repeat = any(level[0] == "repeat" for level in stack)
+        if kind in ("end_group", "end_repeat"):
+            if not stack or stack[-1][0] != kind[4:]:
+                errors.append(CellError(title, row.number, "type", _("«%(type)s» không khớp với nhóm nào đang mở.") % {"type": type_text}))
+            else:
+                stack.pop()
+            continue
+        if kind == "unknown":
+            errors.append(CellError(title, row.number, "type", _("Loại câu hỏi «%(type)s» không tồn tại trong chuẩn XLSForm.") % {"type": type_text}))
+        elif kind == "missing_list":
+            errors.append(CellError(title, row.number, "type", _("Câu hỏi chọn «%(type)s» thiếu tên danh sách lựa chọn.") % {"type": type_text}))
+        elif kind == "select" and not list_sizes.get(detail) and not in_repeat:
+            errors.append(
+                CellError(title, row.number, "type", _("Danh sách lựa chọn «%(list)s» không có lựa chọn nào trong trang tính «choices».") % {"list": detail})
+            )
+        if not name:
+            errors.append(CellError(title, row.number, "name", _("Thiếu tên (name) của câu hỏi hoặc nhóm.")))
+        elif name in scan.rows:
+            errors.append(
+                CellError(title, row.number, "name", _("Tên «%(name)s» bị trùng (đã dùng ở dòng %(row)d).") % {"name": name, "row": scan.rows[name].number})
+            )
+        else:
+            scan.rows[name] = row
+        if kind in ("begin_group", "begin_repeat"):
+            stack.append((kind[6:], name, row.number))
+            if kind == "begin_repeat" and not in_repeat:
+                scan.warnings.append(
+                    _("Dòng %(row)d: bỏ qua nhóm lặp «%(name)s» và các câu hỏi bên trong (hệ thống chưa hỗ trợ nhóm lặp).") % {"row": row.number, "name": name}
+                )
+        if name and (in_repeat or kind == "begin_repeat"):
+            scan.skipped[name] = _("nằm trong nhóm lặp")
+        elif name and kind == "unsupported":
+            reason = _skip_reason(detail)
+            scan.skipped[name] = _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": reason}
+            scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s» loại «%(type)s»: %(reason)s.") % {"row": row.number, "name": name, "type": type_text, "reason": reason})
+    for kind, name, number in stack:
+        errors.append(CellError(title, number, "type", _("Nhóm «%(name)s» mở ở đây nhưng không có dòng kết thúc (end %(kind)s).") % {"name": name, "kind": kind}))
+    _check_expressions(title, rows, scan, errors)
+    return scan
+
+
+def _check_expressions(title: str, rows: list[_Row], scan: _Scan, errors: list[CellError]) -> None:
+    for name, row in scan.rows.items():
+        if name in scan.skipped:
+            continue
+        for column in ("relevant", "relevance", "constraint"):
+            text = cell_text(row.values.get(column))
+            try:
+                names = referenced_names(parse(text))
+            except ExpressionError as error:
+                errors.append(CellError(title, row.number, column, str(error)))
+                continue
+            for missing in sorted(names):
+                if missing not in scan.rows:
+                    errors.append(CellError(title, row.number, column, _("Biểu thức tham chiếu đến «${%(name)s}» nhưng trang tính «survey» không có trường nào tên «%(name)s».") % {"name": missing}))
+                elif missing in scan.skipped:
+                    errors.append(
+                        CellError(title, row.number, column, _("Biểu thức tham chiếu đến «${%(name)s}», trường này bị bỏ qua khi nhập (%(reason)s).") % {"name": missing, "reason": scan.skipped[missing]})
+                    )
+
+
+# ------------------------------------------------------------------------------------------ building
+
+
+def _language_key(keys: list[str], *markers: str) -> str | None:
+    for key in keys:
+        lowered = key.strip().lower()
+        if any(lowered == marker or lowered.endswith(f"({marker})") or lowered.startswith(marker) for marker in markers):
+            return key
+    return None
+
+
+def pick_text(value: Any) -> tuple[str, str]:
+    """(Vietnamese-first text, English text) of a label that is a plain string or a {language: text} dict."""
+    if not value:
+        return "", ""
+    if isinstance(value, str):
+        return value, ""
+    keys = [key for key, text in value.items() if text]
+    if not keys:
+        return "", ""
+    vi = _language_key(keys, "vi", "tiếng việt", "vietnamese")
+    en = _language_key(keys, "en", "english")
+    main = vi or ("default" if "default" in keys else None) or keys[0]
+    english = value[en] if en and en != main else ""
+    return str(value[main]), str(english)
+
+
+def _levels(value: Any) -> list[int] | None:
+    text = cell_text(value)
+    if not text:
+        return None
+    return [int(part) for part in re.split(r"[\s,;]+", text) if part]
+
+
+def _flag(value: Any) -> bool | None:
+    text = cell_text(value).lower()
+    if not text:
+        return None
+    return text in ("yes", "true", "true()", "1", "có", "co")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    text = cell_text(value)
+    return Decimal(text) if text else None
+
+
+def _choices(node: dict[str, Any]) -> list[dict[str, Any]]:
+    raw = node.get("choices") or []
+    names = [cell_text(choice.get("name")) for choice in raw]
+    numeric = all(_INTEGER.match(name) for name in names)
+    choices = []
+    for position, (choice, name) in enumerate(zip(raw, names, strict=True), start=1):
+        label, label_en = pick_text(choice.get("label"))
+        choices.append({"value": int(name) if numeric else position, "name": name, "label": label or name, "label_en": label_en})
+    return choices
+
+
+def _is_yes_no(choices: list[dict[str, Any]]) -> bool:
+    if len(choices) != 2:
+        return False
+    words = [{str(c["name"]).strip().lower(), str(c["label"]).strip().lower()} for c in choices]
+    return bool(words[0] & YES_NAMES) and bool(words[1] & NO_NAMES)
+
+
+def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Decide single / likert5 / likert4 / yes_no / multi and the levels of a select question."""
+    spec.choices = _choices(node)
+    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))[:60]
+    if node["type"] == "select all that apply":
+        spec.type = QuestionType.MULTI
+        return
+    tokens = spec.appearance.split()
+    values = [choice["value"] for choice in spec.choices]
+    missing = extra["missing"] if extra["missing"] is not None else []
+    scale = [value for value in values if value not in missing]
+    names = [choice["name"] for choice in spec.choices]
+    if "likert" in tokens and len(scale) not in (4, 5) and {1, 2, 3, 4, 5} <= set(scale) and extra["missing"] is None:
+        missing = [value for value in scale if value not in (1, 2, 3, 4, 5)]  # e.g. 9 "không biết"
+        scale = [1, 2, 3, 4, 5]
+    if extra["type"] in SINGLE_SELECT_TYPES:
+        spec.type = extra["type"]
+    elif "likert" in tokens and len(scale) in (4, 5):
+        spec.type = QuestionType.LIKERT5 if len(scale) == 5 else QuestionType.LIKERT4
+    elif names in (["1", "2", "3", "4", "5"], ["1", "2", "3", "4"]):
+        spec.type = QuestionType.LIKERT5 if len(names) == 5 else QuestionType.LIKERT4
+    elif _is_yes_no(spec.choices):
+        spec.type = QuestionType.YES_NO
+    spec.missing_codes = missing
+    if spec.type in SCALED_TYPES:
+        spec.appearance = " ".join(token for token in tokens if token != "likert")
+        spec.satisfied_levels = extra["satisfied"] if extra["satisfied"] is not None else scale[-2:]
+    else:
+        spec.satisfied_levels = extra["satisfied"] or []
+
+
+def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[CellError]) -> QuestionSpec:
+    bind, control = node.get("bind") or {}, node.get("control") or {}
+    text, text_en = pick_text(node.get("label"))
+    hint, _hint_en = pick_text(node.get("hint"))
+    message, _message_en = pick_text(bind.get("jr:constraintMsg"))
+    required = bind.get("required")
+    spec = QuestionSpec(
+        code=node["name"],
+        text=text or node["name"],
+        text_en=text_en,
+        hint=hint,
+        type=QuestionType.SINGLE,
+        required=aliases.yes_no.get(str(required).strip(), False) if required else False,
+        relevant=_OR_OTHER.sub(r"selected(${\1}, 'other')", bind.get("relevant", "")),
+        constraint=bind.get("constraint", ""),
+        constraint_message=message,
+        appearance=str(control.get("appearance", "")),
+    )
+    values = row.values if row else {}
+    extra: dict[str, Any] = {}
+    for key, column, reader in (
+        ("type", "hl_type", cell_text),
+        ("satisfied", "hl_satisfied_levels", _levels),
+        ("missing", "hl_missing_codes", _levels),
+        ("counts", "hl_counts_in_index", _flag),
+        ("min", "hl_min", _decimal),
+        ("max", "hl_max", _decimal),
+    ):
+        try:
+            extra[key] = reader(values.get(column))
+        except (ValueError, InvalidOperation):
+            errors.append(CellError(title, row.number if row else None, column, _("Giá trị «%(value)s» không hợp lệ.") % {"value": values.get(column)}))
+            extra[key] = None
+    if node["type"] in ("select one", "select all that apply"):
+        _select_question(spec, node, extra)
+    else:
+        spec.type = simple_type(node["type"]) or QuestionType.TEXT
+        parameters = node.get("parameters") or {}
+        if node["type"] == "range":
+            extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
+            extra["max"] = extra["max"] if extra["max"] is not None else _decimal(parameters.get("end"))
+        spec.min_value, spec.max_value = extra["min"], extra["max"]
+    spec.counts_in_index = extra["counts"] if extra["counts"] is not None else spec.type in SCALED_TYPES
+    return spec
+
+
+class _SectionBuilder:
+    """Groups become sections; questions outside any group go in a default section."""
+
+    def __init__(self, used_names: set[str]) -> None:
+        self.sections: list[SectionSpec] = []
+        self.used = set(used_names)
+
+    def unique(self, base: str) -> str:
+        code, n = base, 2
+        while code in self.used:
+            code, n = f"{base}_{n}", n + 1
+        self.used.add(code)
+        return code
+
+    def open(self, code: str, title: str, title_en: str, relevant: str) -> SectionSpec:
+        section = SectionSpec(code=code, title=title, title_en=title_en, relevant=relevant)
+        self.sections.append(section)
+        return section
+
+
+def _join(first: str, second: str) -> str:
+    return f"({first}) and ({second})" if first and second else first or second
+
+
+def _build_sections(children: list[dict[str, Any]], scan: _Scan, title: str, errors: list[CellError]) -> list[SectionSpec]:
+    builder = _SectionBuilder(set(scan.rows))
+
+    def walk(nodes: list[dict[str, Any]], section: SectionSpec | None, relevant: str, parent: dict[str, Any] | None) -> None:
+        current = section
+        for node in nodes:
+            name = node.get("name", "")
+            if name in scan.skipped or node.get("type") == "repeat":
+                continue
+            if node.get("type") == "group":
+                if node.get("control", {}).get("bodyless"):
+                    continue  # pyxform's own "meta" group
+                label, label_en = pick_text(node.get("label"))
+                combined = _join(relevant, (node.get("bind") or {}).get("relevant", ""))
+                builder.used.add(name)
+                walk(node.get("children", []), builder.open(name, label or name, label_en, combined), combined, node)
+                current = None  # questions after a nested group start a new section
+                continue
+            if current is None:
+                if parent is None:
+                    current = builder.open(builder.unique(DEFAULT_SECTION), _("Thông tin chung"), "General", relevant)
+                else:
+                    label, label_en = pick_text(parent.get("label"))
+                    current = builder.open(builder.unique(parent["name"]), label or parent["name"], label_en, relevant)
+            current.questions.append(_question(node, scan.rows.get(name), title, errors))
+
+    walk(children, None, "", None)
+    return [section for section in builder.sections if section.questions]
+
+
+def _version(value: Any, warnings: list[str]) -> int:
+    text = cell_text(value)
+    digits = re.search(r"\d+", text)
+    if not digits:
+        return 1
+    number = int(digits.group())
+    if not 1 <= number <= MAX_VERSION:
+        warnings.append(_("Phiên bản «%(version)s» không dùng được làm số phiên bản; dùng 1.") % {"version": text})
+        return 1
+    return number
+
+
+def _settings(workbook: Workbook) -> dict[str, Any]:
+    sheet = _sheet_rows(workbook, SETTINGS)
+    if sheet is None or not sheet[2]:
+        return {}
+    return sheet[2][0].values
+
+
+def _pyxform_json(data: bytes) -> dict[str, Any]:
+    try:
+        return workbook_to_json(get_xlsform(data, file_type=".xlsx"), form_name="data", warnings=[])
+    except Exception as error:  # pyxform raises PyXFormError and, on odd input, plain Python errors
+        detail = str(error)
+        row = _PYXFORM_ROW.search(detail)
+        sheet = CHOICES if "choices" in detail.lower() and not row else SURVEY
+        reason = detail if isinstance(error, PyXFormError) else type(error).__name__
+        raise ImportFailed(
+            [CellError(sheet, int(row.group(1)) if row else None, None, _("Tệp không đúng chuẩn XLSForm (pyxform báo: %(detail)s).") % {"detail": reason})]
+        ) from None
+
+
+def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
+    """Read and check an XLSForm; return the spec and the warnings. Raises ImportFailed with every error."""
+    data, stem = _read_bytes(source)
+    workbook = open_workbook(io.BytesIO(data), sheet_hint=SURVEY)
+    errors: list[CellError] = []
+    survey = _sheet_rows(workbook, SURVEY)
+    if survey is None:
+        raise ImportFailed([CellError(SURVEY, None, None, _("Thiếu trang tính «survey»: tệp không phải là một XLSForm."))])
+    title, header, rows = survey
+    missing = [column for column in ("type", "name") if column not in header]
+    if missing:
+        raise ImportFailed([CellError(title, 1, column, _("Thiếu cột bắt buộc «%(column)s».") % {"column": column}) for column in missing])
+    list_sizes = _check_choices(_sheet_rows(workbook, CHOICES), errors)
+    scan = _scan_survey(title, rows, list_sizes, errors)
+    if errors:
+        raise ImportFailed(errors)
+    form = _pyxform_json(data)
+    settings = _settings(workbook)
+    sections = _build_sections(form.get("children", []), scan, title, errors)
+    raw_code = code or cell_text(settings.get("form_id")) or stem or "xlsform"
+    form_title = cell_text(settings.get("form_title")) or stem or raw_code
+    spec = QuestionnaireSpec(
+        code=slugify(raw_code)[:60] or "xlsform",
+        title=form_title,
+        version=_version(settings.get("version"), scan.warnings),
+        sections=sections,
+        language="vi",
+    )
+    for problem in questionnaire_spec_problems(spec):
+        row = scan.rows.get(problem.code)
+        errors.append(CellError(title if problem.code else SETTINGS, row.number if row else None, problem.column, problem.message))
+    if errors:
+        raise ImportFailed(errors)
+    return spec, scan.warnings
+
+
+def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, actor: User | None = None) -> XLSFormImport:
+    """Import an XLSForm as a new draft questionnaire (next free version when the version is taken).
+
+    Raises ImportFailed (sheet, row, column, Vietnamese message); nothing is saved then.
+    """
+    spec, warnings = xlsform_spec(source, code)
+    taken = Questionnaire.objects.filter(code=spec.code, version=spec.version).exists()
+    questionnaire = questionnaire_create(spec=spec, actor=actor, action="questionnaire.import_xlsform")
+    if taken:
+        warnings.append(_("Phiếu «%(code)s» phiên bản %(old)d đã có; đã lưu thành phiên bản %(new)d.") % {"code": spec.code, "old": spec.version, "new": questionnaire.version})
+    return XLSFormImport(questionnaire=questionnaire, warnings=warnings)
+
+
+# ------------------------------------------------------------------------------------------ export
+
+SURVEY_COLUMNS = [
+    "type",
+    "name",
+    f"label::{VI_LABEL}",
+    f"label::{EN_LABEL}",
+    f"hint::{VI_LABEL}",
+    "required",
+    "relevant",
+    "constraint",
+    f"constraint_message::{VI_LABEL}",
+    "appearance",
+    "hl_type",
+    "hl_satisfied_levels",
+    "hl_missing_codes",
+    "hl_counts_in_index",
+    "hl_min",
+    "hl_max",
+]
+_SELECT_TYPES = {QuestionType.MULTI: "select_multiple"}
+_SIMPLE_EXPORT = {QuestionType.TEXT: "text", QuestionType.DATE: "date", QuestionType.NOTE: "note"}
+
+
+def _number_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _list_name(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
+    """The question's own list name, or a new one when another question uses that name for other choices."""
+    base = question.choice_list or f"{question.code}_ds"
+    name, n = base, 2
+    while name in lists and lists[name] != question.choices:
+        name, n = f"{base}_{n}", n + 1
+    lists[name] = question.choices
+    return name
+
+
+def _export_type(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
+    if question.type == QuestionType.NUMBER:
+        whole = all(value is None or value == value.to_integral() for value in (question.min_value, question.max_value))
+        return "integer" if whole else "decimal"
+    if question.type in _SIMPLE_EXPORT:
+        return _SIMPLE_EXPORT[question.type]
+    return f"{_SELECT_TYPES.get(question.type, 'select_one')} {_list_name(question, lists)}"
+
+
+def _levels_text(levels: list[int]) -> str:
+    return " ".join(str(level) for level in levels)
+
+
+def xlsform_export(questionnaire: Questionnaire) -> bytes:
+    """The questionnaire as an XLSForm workbook (survey, choices, settings)."""
+    spec = questionnaire_to_spec(questionnaire)
+    lists: dict[str, list[dict[str, Any]]] = {}
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = SURVEY
+    survey.append(SURVEY_COLUMNS)
+    for section in spec.sections:
+        survey.append(["begin group", section.code, section.title, section.title_en, "", "", section.relevant])
+        for q in section.questions:
+            appearance = " ".join(filter(None, [q.appearance, "likert" if q.type in SCALED_TYPES else ""]))
+            survey.append(
+                [
+                    _export_type(q, lists),
+                    q.code,
+                    q.text,
+                    q.text_en,
+                    q.hint,
+                    "yes" if q.required else "",
+                    q.relevant,
+                    q.constraint,
+                    q.constraint_message,
+                    appearance,
+                    q.type,
+                    _levels_text(q.satisfied_levels),
+                    _levels_text(q.missing_codes),
+                    "yes" if q.counts_in_index else "no",
+                    _number_text(q.min_value),
+                    _number_text(q.max_value),
+                ]
+            )
+        survey.append(["end group", section.code])
+    choices = workbook.create_sheet(CHOICES)
+    choices.append(["list_name", "name", f"label::{VI_LABEL}", f"label::{EN_LABEL}"])
+    for list_name, items in lists.items():
+        for item in items:
+            choices.append([list_name, item.get("name") or str(item["value"]), item.get("label", ""), item.get("label_en", "")])
+    settings = workbook.create_sheet(SETTINGS)
+    settings.append(["form_id", "version", "form_title", "default_language"])
+    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
