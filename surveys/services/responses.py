@@ -397,14 +397,14 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
 
 def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaign, assignment: Assignment | None) -> None:
     response.save(force_insert=True)
-    _answers_create(response, validated)
+    answers_create(response, validated)
     if assignment is not None and response.status != ResponseStatus.DRAFT:
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DONE)
     if response.status in campaign.counted_statuses:
         campaign_mark_dirty(campaign_id=campaign.pk)
 
 
-def _answers_create(response: Response, validated: ValidatedAnswers) -> None:
+def answers_create(response: Response, validated: ValidatedAnswers) -> None:
     Answer.objects.bulk_create(
         [
             Answer(

@@ -1,0 +1,86 @@
+"""Admin for responses: a scoped, read-only list with review actions and the Excel import upload.
+
+Responses are never edited in the admin: status changes go through `responses_review` (audited).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from surveys.forms import ResponseImportForm
+from surveys.models import Response
+from surveys.services.response_import import responses_import
+from surveys.services.responses import ReviewError, responses_review
+from units.admin import ScopedAdmin
+from units.spreadsheets import ImportFailed
+
+__all__ = ["ResponseAdmin"]
+
+
+@admin.register(Response)
+class ResponseAdmin(ScopedAdmin):
+    list_display = ["uuid", "campaign", "unit", "channel", "status", "source", "enumerator", "submitted_at"]
+    list_filter = ["status", "channel", "source", "campaign"]
+    search_fields = ["uuid", "unit__code", "unit__name", "enumerator__username"]
+    list_select_related = ["campaign", "unit", "enumerator"]
+    date_hierarchy = "submitted_at"
+    actions = ["approve_selected", "hold_selected"]
+    change_list_template = "admin/surveys/response/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
+        return False
+
+    def _review(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
+        try:
+            changed = responses_review(responses=queryset.select_related("campaign"), action=action, actor=request.user)
+        except ReviewError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Đã cập nhật %(n)d phiếu.") % {"n": changed})
+
+    @admin.action(description=_("Duyệt các phiếu đã chọn"), permissions=["view"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, "approve")
+
+    @admin.action(description=_("Tạm giữ các phiếu đã chọn"), permissions=["view"])
+    def hold_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._review(request, queryset, "hold")
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="surveys_response_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("surveys.add_response") and not request.user.is_superuser:
+            return redirect("admin:surveys_response_changelist")
+        errors: list[str] = []
+        form = ResponseImportForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                saved = responses_import(campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"], actor=request.user)
+            except ImportFailed as failure:
+                errors = [str(error) for error in failure.errors]
+            else:
+                messages.success(request, _("Đã nhập %(n)d phiếu.") % {"n": saved})
+                return redirect("admin:surveys_response_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "errors": errors,
+            "title": _("Nhập phiếu giấy / tổng đài từ Excel"),
+            "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…",
+            "help_text": _("Mỗi dòng một phiếu; ô câu hỏi ghi mức (1–5) hoặc tên lựa chọn; ô trống là không trả lời. Ngày theo dd/mm/yyyy."),
+        }
+        return TemplateResponse(request, "admin/import_upload.html", context)

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from campaigns.models import Campaign
+from surveys.services.response_import import responses_import
+from units.spreadsheets import ImportFailed
+
+
+class Command(BaseCommand):
+    help = (
+        "Nhập phiếu giấy / tổng đài từ tệp Excel: cột unit_code, channel, submitted_at (tuỳ chọn, dd/mm/yyyy), "
+        "rồi mỗi cột một mã câu hỏi (mức hoặc tên lựa chọn; ô trống là không trả lời). "
+        "Tệp có lỗi thì không lưu gì và liệt kê mọi lỗi theo dòng, cột."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("campaign", help="Mã đợt khảo sát")
+        parser.add_argument("file", help="Tệp .xlsx")
+
+    def handle(self, *args, **options) -> None:
+        campaign = Campaign.objects.filter(code=options["campaign"]).first()
+        if campaign is None:
+            raise CommandError(f"Không tìm thấy đợt khảo sát «{options['campaign']}».")
+        try:
+            with open(options["file"], "rb") as handle:
+                saved = responses_import(campaign=campaign, source=handle)
+        except FileNotFoundError:
+            raise CommandError(f"Không tìm thấy tệp {options['file']}") from None
+        except ImportFailed as failure:
+            for error in failure.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, không lưu phiếu nào.") from None
+        self.stdout.write(f"Đã nhập {saved} phiếu vào đợt {campaign.code}.")

@@ -1,0 +1,175 @@
+"""Import of paper and call-centre responses from Excel: validate every row, then save all or nothing.
+
+Columns: `unit_code`, `channel`, optional `submitted_at` (dd/mm/yyyy or ISO; default now), then one
+column per question code holding the level number or the choice name; an empty cell is a missing answer.
+Each row's UUID is derived from the campaign, the file's bytes and the row number, so importing the
+same file twice is refused instead of counting it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import uuid
+from typing import IO, Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel
+from campaigns.services import campaign_mark_dirty
+from surveys.models import Response, ResponseSource, ResponseStatus
+from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
+from surveys.services.responses import ValidatedAnswers, answers_create, answers_validate
+from units.models import Unit
+from units.services import audit_record
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
+
+FIXED_COLUMNS = ("unit_code", "channel", "submitted_at")
+IMPORT_NAMESPACE = uuid.UUID("5b0c3f5e-6d1a-4c55-9a53-2f5a1d0b7e11")
+
+
+def _parse_submitted_at(value: Any) -> dt.datetime | None:
+    if value in (None, ""):
+        return timezone.now()
+    if isinstance(value, dt.datetime):
+        return timezone.make_aware(value) if timezone.is_naive(value) else value
+    if isinstance(value, dt.date):
+        return timezone.make_aware(dt.datetime.combine(value, dt.time(12, 0)))
+    text = cell_text(value)
+    for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            parsed = dt.datetime.strptime(text, pattern)  # noqa: DTZ007 (made aware below)
+        except ValueError:
+            continue
+        if pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+            parsed = parsed.replace(hour=12)
+        return timezone.make_aware(parsed)
+    return None
+
+
+class _Context:
+    """Per-file caches so that a row costs no query for units, forms or questionnaires already seen."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+        self.units: dict[str, Unit | None] = {}
+        self.forms: dict[int, list[CampaignForm]] = {}
+        self.compiled: dict[int, CompiledForm] = {}
+        self.windows: dict[tuple[str, int, dt.date], bool] = {}
+
+    def unit(self, code: str) -> Unit | None:
+        if code not in self.units:
+            unit = Unit.objects.select_related("type").filter(code=code).first()
+            self.units[code] = unit if unit is not None and unit_in_campaign(campaign=self.campaign, unit=unit) else None
+        return self.units[code]
+
+    def unit_forms(self, unit: Unit) -> list[CampaignForm]:
+        if unit.pk not in self.forms:
+            self.forms[unit.pk] = forms_for_unit(campaign=self.campaign, unit=unit)
+        return self.forms[unit.pk]
+
+    def form(self, campaign_form: CampaignForm) -> CompiledForm:
+        if campaign_form.pk not in self.compiled:
+            self.compiled[campaign_form.pk] = compiled_form(campaign_form.questionnaire)
+        return self.compiled[campaign_form.pk]
+
+    def window_open(self, channel: str, unit: Unit, on: dt.date) -> bool:
+        key = (channel, unit.type_id, on)
+        if key not in self.windows:
+            self.windows[key] = open_window(campaign=self.campaign, channel=channel, unit=unit, on=on) is not None
+        return self.windows[key]
+
+
+def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx: _Context, errors: list[CellError]) -> tuple[Unit, CampaignForm, str, dt.datetime, ValidatedAnswers] | None:
+    """Check one row; append its errors and return what to save (None when the row has errors)."""
+    before = len(errors)
+    code = cell_text(record.get("unit_code"))
+    unit = ctx.unit(code) if code else None
+    if unit is None:
+        errors.append(CellError(sheet, number, "unit_code", _("Đơn vị «%(code)s» không thuộc đợt khảo sát.") % {"code": code} if code else _("Thiếu mã đơn vị.")))
+    channel = cell_text(record.get("channel"))
+    if channel not in Channel.values:
+        errors.append(CellError(sheet, number, "channel", _("Kênh «%(channel)s» không hợp lệ; dùng một trong: %(list)s.") % {"channel": channel, "list": ", ".join(Channel.values)}))
+    submitted_at = _parse_submitted_at(record.get("submitted_at"))
+    if submitted_at is None:
+        errors.append(CellError(sheet, number, "submitted_at", _("Ngày gửi không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd.")))
+    if unit is None or len(errors) > before:
+        return None
+    assert submitted_at is not None
+    if not ctx.window_open(channel, unit, timezone.localdate(submitted_at)):
+        errors.append(CellError(sheet, number, "channel", _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(submitted_at).strftime("%d/%m/%Y")}))
+        return None
+    forms = ctx.unit_forms(unit)
+    if len(forms) != 1:
+        errors.append(CellError(sheet, number, "unit_code", _("Đơn vị này có %(n)d loại phiếu trong đợt; không xác định được phiếu.") % {"n": len(forms)}))
+        return None
+    form = ctx.form(forms[0])
+    # Headers are read in lower case; question codes are matched without regard to case.
+    codes = {code.lower(): code for code in form.questions}
+    answers = {codes[column]: record.get(column) for column in header if column in codes}
+    validated = answers_validate(form=form, answers=answers)
+    for key, messages in validated.errors.items():
+        for message in messages:
+            errors.append(CellError(sheet, number, key.removeprefix("answers."), message))
+    if validated.errors:
+        return None
+    return unit, forms[0], channel, submitted_at, validated
+
+
+def _unknown_columns(sheet: str, header: list[str], campaign: Campaign) -> list[CellError]:
+    known = {
+        code.lower()
+        for form in CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire")
+        for code in compiled_form(form.questionnaire).questions
+    }
+    return [
+        CellError(sheet, 1, column, _("Phiếu không có câu hỏi mã «%(code)s».") % {"code": column})
+        for column in header
+        if column and column not in FIXED_COLUMNS and column not in known
+    ]
+
+
+def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> int:
+    """Import responses for `campaign` from an Excel file. All rows valid or nothing saved.
+
+    Raises ImportFailed listing every error with its row and column; returns the number of responses saved.
+    """
+    data = source.read() if hasattr(source, "read") else open(source, "rb").read()  # noqa: SIM115
+    workbook = open_workbook(io.BytesIO(data))
+    sheet, header, records = read_rows(workbook)
+    require_columns(sheet, header, ["unit_code", "channel"])
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise ImportFailed([CellError(sheet, None, None, _("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})])
+    if not records:
+        raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
+    ctx = _Context(campaign)
+    errors = _unknown_columns(sheet, header, campaign)
+    valid_rows = []
+    for number, record in records:
+        checked = _row(sheet, number, record, header, ctx, errors)
+        if checked is not None:
+            valid_rows.append((number, checked))
+    digest = hashlib.sha256(data).hexdigest()
+    keys = {number: uuid.uuid5(IMPORT_NAMESPACE, f"{campaign.pk}:{digest}:{number}") for number, _record in records}
+    already = set(Response.objects.filter(uuid__in=keys.values()).values_list("uuid", flat=True))
+    for number, key in keys.items():
+        if key in already:
+            errors.append(CellError(sheet, number, None, _("Dòng này đã được nhập từ cùng tệp trước đây.")))
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        for number, (unit, form, channel, submitted_at, validated) in valid_rows:
+            response = Response.objects.create(
+                uuid=keys[number], campaign=campaign, form=form, unit=unit, channel=channel,
+                status=ResponseStatus.SUBMITTED, source=ResponseSource.IMPORT, submitted_at=submitted_at,
+                content_hash=digest,
+            )
+            answers_create(response, validated)
+        audit_record(actor=actor, action="response.import", obj=campaign, changes={"rows": len(valid_rows), "file_sha256": digest})
+        if ResponseStatus.SUBMITTED in campaign.counted_statuses:
+            campaign_mark_dirty(campaign_id=campaign.pk)
+    return len(valid_rows)
