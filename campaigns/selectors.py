@@ -37,7 +37,14 @@ def user_is_official(user: User | AnonymousUser) -> bool:
     """Whether the user may use the campaign pages of the admin at all: an active staff official, or a superuser."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    return user.is_superuser or Membership.objects.filter(user=user, role=Role.OFFICIAL).exists()
+    if user.is_superuser:
+        return True
+    # Asked once per admin page for every model and row: remembered on the request's user object.
+    cached = getattr(user, "_campaigns_is_official", None)
+    if cached is None:
+        cached = Membership.objects.filter(user=user, role=Role.OFFICIAL).exists()
+        user._campaigns_is_official = cached  # type: ignore[union-attr]
+    return cached
 
 
 def campaign_is_locked(campaign: Campaign) -> bool:

@@ -233,3 +233,11 @@ def test_a_published_campaign_is_read_only_in_the_admin(client, ready_campaign, 
     assert client.post(change_url(ready_campaign), data).status_code == 403
     ready_campaign.refresh_from_db()
     assert ready_campaign.code == "sipas-2025"
+
+
+@pytest.mark.parametrize("name", ["admin:campaigns_assignment_changelist", "admin:campaigns_frameentry_changelist", CHANGELIST])
+def test_list_pages_do_not_query_per_row(client, drawn_campaign, alice, name, django_assert_max_num_queries):
+    client.force_login(alice)
+    client.get(reverse(name))  # warm the session and content types
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse(name)).status_code == 200
