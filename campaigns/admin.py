@@ -389,6 +389,11 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
     def person(self, obj: Assignment) -> str:
         return obj.frame_entry.full_name if obj.frame_entry else "—"
 
+    @admin.display(description=_("Điện thoại"))
+    def contact_phone(self, obj: Assignment) -> str:
+        """Masked: the safe default; get_list_display swaps in a version that knows the request's user."""
+        return mask_phone(obj.frame_entry.phone) if obj.frame_entry and obj.frame_entry.phone else "—"
+
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         def contact_phone(obj: Assignment) -> str:
             if obj.frame_entry is None or not obj.frame_entry.phone:
