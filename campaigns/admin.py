@@ -238,6 +238,8 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
         if db_field.name == "organiser":
             kwargs["queryset"] = _official_units(request)
             return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        if db_field.name == "previous":
+            kwargs["queryset"] = self.get_queryset(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("Thời gian khảo sát"))

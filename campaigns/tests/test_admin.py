@@ -241,3 +241,12 @@ def test_list_pages_do_not_query_per_row(client, drawn_campaign, alice, name, dj
     client.get(reverse(name))  # warm the session and content types
     with django_assert_max_num_queries(14):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_an_outsider_cannot_name_another_provinces_campaign_as_the_previous_one(client, campaign, tree, charlie):
+    client.force_login(charlie)
+    data = _campaign_post(tree, organiser=str(tree["B"].pk), code="b-2025", previous=str(campaign.pk))
+    page = client.post(reverse("admin:campaigns_campaign_add"), data).content.decode()
+    assert not Campaign.objects.filter(code="b-2025").exists() and "errorlist" in page
+    data["previous"] = ""
+    assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
