@@ -15,5 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("reports.urls")),
     path("", include("surveys.urls")),
 ]

@@ -1,0 +1,49 @@
+"""Forms of the report pages: dashboard filters and export requests."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import CampaignForm, Channel
+from reports.dashboards import Reach
+from units.models import Unit
+
+
+class DashboardFilterForm(forms.Form):
+    """Filters of the campaign dashboard; the unit is a code checked against what the user may see."""
+
+    form = forms.TypedChoiceField(label=_("Phiếu"), required=False, coerce=int, empty_value=None)
+    channel = forms.ChoiceField(label=_("Kênh"), required=False)
+    unit = forms.CharField(label=_("Mã đơn vị"), required=False, max_length=40)
+
+    def __init__(self, *args, reach: Reach, forms_: list[CampaignForm], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.reach = reach
+        self.fields["form"].choices = [("", _("Tất cả phiếu"))] + [(f.pk, f.questionnaire.title) for f in forms_]
+        self.fields["channel"].choices = [("", _("Tất cả kênh")), *Channel.choices]
+
+    def clean_unit(self) -> Unit | None:
+        code = (self.cleaned_data.get("unit") or "").strip()
+        if not code:
+            return None
+        unit = Unit.objects.filter(code=code).first()
+        if unit is None or not self.reach.covers(unit):
+            raise forms.ValidationError(_("Không có đơn vị mã «%(code)s» trong phạm vi đợt khảo sát mà bạn được xem."), params={"code": code})
+        return unit
+
+
+EXPORT_KINDS = [
+    ("report", _("Báo cáo Excel của Sở (tổng hợp, tiêu chí, xếp hạng)")),
+    ("raw_xlsx", _("Dữ liệu thô (Excel, mỗi phiếu một dòng)")),
+    ("raw_csv", _("Dữ liệu thô (CSV, UTF-8)")),
+]
+
+
+class ExportRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Loại tệp"), choices=EXPORT_KINDS)
+    codes = forms.BooleanField(label=_("Ghi mã thay cho nhãn câu trả lời (dữ liệu thô)"), required=False)
+    include_raw = forms.BooleanField(label=_("Kèm trang dữ liệu thô trong báo cáo"), required=False)
+
+    def filters(self) -> dict[str, object]:
+        return {"codes": self.cleaned_data["codes"], "include_raw": self.cleaned_data["include_raw"]}

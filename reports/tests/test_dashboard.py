@@ -1,0 +1,201 @@
+"""The campaign dashboard and the unit page: figures, ranking, filters, drill-down, permissions, query counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign, CampaignStatus
+from reports.tests.factories_dashboard import campaign_build, dashboard_fixture  # noqa: F401 (fixture)
+from units.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard_url(code: str = "ks-2026") -> str:
+    return reverse("reports:dashboard", args=[code])
+
+
+def chart_data(response) -> dict:
+    html = response.content.decode()
+    start = html.index('id="dashboard-data"')
+    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    return json.loads(body)
+
+
+def test_the_dashboard_shows_the_overall_index_against_the_target(client, alice, dashboard_data):
+    client.force_login(alice)
+    response = client.get(dashboard_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "75,00%" in html  # overall of province A (SIPAS: mean of elements)
+    assert "80,00%" in html  # the target
+    assert 'id="verdict">CHƯA ĐẠT' in html
+    assert 'id="responses">60<' in html
+
+
+def test_the_ranking_marks_statistical_ties_and_the_change_since_last_year(client, alice, dashboard_data):
+    client.force_login(alice)
+    data = client.get(dashboard_url()).context["data"]
+    rows = [(r.unit.code, r.rank, r.tied_above, r.tied_below, r.change_points, r.change_rank) for r in data.ranking]
+    # A1 90% [76,95–96,04] and A2 85% [70,93–92,94] overlap; A-SYT 50% [35,20–64,80] is clearly below.
+    assert rows[0][:4] == ("A1", 1, False, True)
+    assert rows[1][:4] == ("A2", 2, True, False)
+    assert rows[2][:4] == ("A-SYT", 3, False, False)
+    # 2025: A2 95% (1st), A1 80% (2nd), A-SYT 40% (3rd).
+    assert rows[0][4:] == (10, 1)
+    assert rows[1][4:] == (-10, -1)
+    assert rows[2][4:] == (10, 0)
+    html = client.get(dashboard_url()).content.decode()
+    assert "+10,00 điểm" in html and "-10,00 điểm" in html and "≈" in html
+
+
+def test_every_distribution_adds_up_to_exactly_one_hundred(client, alice, dashboard_data):
+    client.force_login(alice)
+    data = chart_data(client.get(dashboard_url()))
+    assert [d["code"] for d in data["distributions"]] == ["TC1", "TC2", "TT1", "TT2"]
+    for distribution in data["distributions"]:
+        assert round(sum(level["percent"] for level in distribution["levels"]), 2) == 100.0
+    first = {level["label"]: level["percent"] for level in data["distributions"][0]["levels"]}
+    assert first == {"Rất không hài lòng": 16.67, "Không hài lòng": 3.33, "Bình thường": 5.0, "Hài lòng": 45.0, "Rất hài lòng": 30.0}
+
+
+def test_the_charts_get_elements_heat_map_and_trend(client, alice, dashboard_data):
+    client.force_login(alice)
+    response = client.get(dashboard_url())
+    data = chart_data(response)
+    assert [e["value"] for e in data["elements"]] == [75.0, 75.0]
+    assert data["heatmap"]["units"] == ["Xã A1", "Phường A2", "Sở Y tế A"]
+    assert data["heatmap"]["z"] == [[90.0, 90.0], [85.0, 85.0], [50.0, 50.0]]
+    assert [p["value"] for p in data["trend"]] == [71.67, 75.0]
+    assert "/static/plotly/plotly.min.js" in response.content.decode()
+    assert "<script>" not in response.content.decode()  # no inline script (CSP)
+
+
+def test_fieldwork_progress_counts_responses_against_quotas_per_unit_and_channel(client, alice, dashboard_data):
+    client.force_login(alice)
+    progress = client.get(dashboard_url()).context["data"].progress
+    assert [(p.unit.code, p.channel, p.done, p.target) for p in progress] == [("A1", "desk", 20, 30), ("A2", "phone", 20, 20)]
+    assert client.get(dashboard_url()).context["data"].progress_total == (40, 50)
+
+
+def test_drilling_down_shows_the_subtree_of_the_chosen_unit(client, alice, dashboard_data):
+    client.force_login(alice)
+    response = client.get(dashboard_url(), {"unit": "A-SYT"})
+    data = response.context["data"]
+    assert data.unit.code == "A-SYT"
+    assert [u.code for u in data.breadcrumb] == ["A", "A-SYT"]
+    assert [r.unit.code for r in data.ranking] == ["A-BV"]
+    assert "50,00%" in response.content.decode()
+
+
+def test_a_channel_filter_recomputes_the_indices_from_tallies(client, alice, dashboard_data):
+    client.force_login(alice)
+    data = client.get(dashboard_url(), {"channel": "phone"}).context["data"]
+    assert data.filtered
+    assert data.own.overall.value == 85  # only A2 answered by phone
+    assert data.own.responses == 20
+    assert [r.unit.code for r in data.ranking] == ["A2"]
+    form = client.get(dashboard_url(), {"form": dashboard_data.form.pk}).context["data"]
+    assert form.own.overall.value == 75
+
+
+@pytest.mark.parametrize("code", ["KHONG-CO", "B1"])
+def test_an_unknown_or_foreign_unit_filter_gives_a_clear_message(client, alice, dashboard_data, code):
+    client.force_login(alice)
+    response = client.get(dashboard_url(), {"unit": code})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Không có đơn vị mã «{code}»" in html
+    assert response.context["data"].unit.code == "A"
+
+
+def test_a_campaign_without_data_shows_a_clear_page(client, alice, tree, dashboard_data):
+    campaign_build(tree["A"], dashboard_data.questionnaire, code="ks-trong", year=2027, status=CampaignStatus.ACTIVE)
+    client.force_login(alice)
+    response = client.get(dashboard_url("ks-trong"))
+    assert response.status_code == 200
+    assert 'id="no-data"' in response.content.decode()
+    assert client.get(reverse("reports:unit", args=["ks-trong", "A1"])).status_code == 200
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(client, alice, dashboard_data, django_assert_num_queries):
+    client.force_login(alice)
+    client.get(dashboard_url())
+    with django_assert_num_queries(26):
+        client.get(dashboard_url())
+    with django_assert_num_queries(26):
+        client.get(dashboard_url(), {"unit": "A-SYT"})
+
+
+def test_the_unit_page_compares_with_parent_and_peers_and_lists_the_weakest_criteria(client, make_user, tree, dashboard_data):
+    manager = make_user("giamdoc", Role.UNIT_MANAGER, tree["A1"])
+    client.force_login(manager)
+    response = client.get(reverse("reports:unit", args=["ks-2026", "A1"]))
+    assert response.status_code == 200
+    data = response.context["data"]
+    assert data.own.overall.value == 90
+    assert data.parent.code == "A" and data.parent_values.overall.value == 75
+    assert [r.unit.code for r in data.peers] == ["A1", "A2", "A-SYT"]
+    assert [code for code, _text, _score in data.weakest] == ["TC1", "TC2", "TT1"]
+    assert all(score.ci_low is not None and score.n == 20 for _c, _t, score in data.weakest)
+    assert [(c, d) for c, _t, _m, _p, d in data.elements] == [("TC", 15), ("TT", 15)]
+    assert "+15,00" in response.content.decode()
+
+
+def test_a_unit_manager_sees_only_their_own_subtree(client, make_user, tree, dashboard_data):
+    manager = make_user("giamdoc", Role.UNIT_MANAGER, tree["A1"])
+    client.force_login(manager)
+    assert client.get(reverse("reports:unit", args=["ks-2026", "A2"])).status_code == 404
+    response = client.get(dashboard_url())
+    assert response.context["data"].unit.code == "A1"
+    assert "Không có đơn vị mã «A»" in client.get(dashboard_url(), {"unit": "A"}).content.decode()
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("reports:unit", args=["ks-2026", "A1"]) in home
+
+
+def test_the_unit_page_reads_a_fixed_number_of_queries(client, alice, dashboard_data, django_assert_num_queries):
+    client.force_login(alice)
+    url = reverse("reports:unit", args=["ks-2026", "A1"])
+    client.get(url)
+    with django_assert_num_queries(11):
+        client.get(url)
+
+
+def test_the_landing_pages_link_to_the_dashboards(client, make_user, tree, dashboard_data):
+    for role in (Role.LEADERSHIP, Role.VIEWER):
+        user = make_user(f"u-{role}", role, tree["A"])
+        client.force_login(user)
+        html = client.get(reverse("home")).content.decode()
+        assert dashboard_url() in html, role
+    assert Campaign.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        dashboard_url(),
+        dashboard_url() + "?unit=A1",
+        reverse("reports:unit", args=["ks-2026", "A1"]),
+        reverse("reports:unit", args=["ks-2026", "B1"]),
+        reverse("reports:dashboard", args=["khong-ton-tai"]),
+    ],
+)
+def test_an_outsider_gets_404_on_every_dashboard(client, charlie, bob, alice, dashboard_data, url):
+    client.force_login(charlie)
+    assert client.get(url).status_code == 404
+
+
+def test_a_read_only_member_reads_the_dashboard_but_may_not_publish(client, bob, dashboard_data):
+    client.force_login(bob)
+    response = client.get(dashboard_url())
+    assert response.status_code == 200
+    assert 'id="publish-form"' not in response.content.decode()
+    assert client.post(reverse("reports:publish", args=["ks-2026"])).status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, dashboard_data):
+    response = client.get(dashboard_url())
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]

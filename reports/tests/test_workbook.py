@@ -1,0 +1,82 @@
+"""The department report workbook: sheets, exact percentages, distributions adding to 100%, layout."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from reports.dashboards import snapshot_working
+from reports.tests.factories_dashboard import dashboard_fixture  # noqa: F401 (fixture)
+from reports.workbook import report_workbook_write
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def workbook(dashboard_data):
+    campaign = dashboard_data.campaign
+    buffer = io.BytesIO()
+    report_workbook_write(campaign=campaign, snapshot=snapshot_working(campaign), out=buffer)
+    buffer.seek(0)
+    return load_workbook(buffer)
+
+
+def labelled(sheet) -> dict[str, object]:
+    return {row[0].value: row[1].value for row in sheet.iter_rows(min_row=4, max_row=18) if row[0].value}
+
+
+def test_the_summary_sheet_states_overall_target_verdict_counts_period_and_method(workbook):
+    assert workbook.sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng"]
+    summary = labelled(workbook["Tổng hợp"])
+    assert summary["Chỉ số hài lòng chung"] == 0.75
+    assert summary["Chỉ tiêu"] == 0.8
+    assert summary["Kết quả so với chỉ tiêu"] == "CHƯA ĐẠT"
+    assert summary["Số phiếu được tính"] == 60
+    assert summary["Thời gian khảo sát"] == "01/09/2026 – 31/10/2026"
+    assert summary["Phương pháp tính"].startswith("SIPAS")
+    sheet = workbook["Tổng hợp"]
+    assert sheet["B9"].number_format == "0.00%"
+    assert sheet.freeze_panes == "A4"
+    assert len(sheet._charts) == 1
+
+
+def test_the_criteria_sheet_gives_counts_and_shares_that_add_up_to_one_hundred(workbook):
+    sheet = workbook["Tiêu chí"]
+    assert sheet["E4"].value == "1. Rất không hài lòng" and sheet["M4"].value == "5. Rất hài lòng"
+    assert sheet["E5"].value == "Số lượng" and sheet["F5"].value == "Tỷ lệ"
+    rows = list(sheet.iter_rows(min_row=6, max_row=9, values_only=True))
+    assert [row[1] for row in rows] == ["TC1", "TC2", "TT1", "TT2"]
+    first = rows[0]
+    assert first[4:14] == (10, 0.1667, 2, 0.0333, 3, 0.05, 27, 0.45, 18, 0.3)
+    assert first[14:17] == (0.75, 3.68, 60)  # satisfied share, mean (221 / 60), n
+    for row in rows:
+        assert round(sum(row[5:14:2]) * 100, 2) == 100.0
+    assert sheet.freeze_panes == "E6"
+    assert sheet.print_title_rows == "$4:$5"
+    assert sheet.page_setup.orientation == "landscape"
+    chart = sheet._charts[0]
+    assert chart.grouping == "percentStacked" and len(chart.series) == 5
+
+
+def test_the_ranking_sheet_ranks_units_with_change_and_ties(workbook):
+    sheet = workbook["Xếp hạng"]
+    rows = list(sheet.iter_rows(min_row=5, max_row=7, values_only=True))
+    assert [(r[0], r[1], r[3], r[7], r[8], r[9], r[10], r[11]) for r in rows] == [
+        (1, "A1", 0.9, "ĐẠT", 0.8, 10.0, 1, "≈"),
+        (2, "A2", 0.85, "ĐẠT", 0.95, -10.0, -1, "≈"),
+        (3, "A-SYT", 0.5, "CHƯA ĐẠT", 0.4, 10.0, 0, None),
+    ]
+    assert sheet.freeze_panes == "D5"
+    assert sheet.column_dimensions["C"].width == 40
+
+
+def test_a_raw_data_sheet_can_be_added(dashboard_data):
+    campaign = dashboard_data.campaign
+    buffer = io.BytesIO()
+    report_workbook_write(campaign=campaign, snapshot=snapshot_working(campaign), out=buffer, include_raw=True)
+    buffer.seek(0)
+    raw = load_workbook(buffer)["Dữ liệu thô"]
+    assert raw.max_row == 61
+    assert [c.value for c in raw[1]][-4:] == ["TC1", "TC2", "TT1", "TT2"]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("bao-cao/", views.campaign_list, name="campaign_list"),
+    path("bao-cao/<slug:code>/", views.dashboard, name="dashboard"),
+    path("bao-cao/<slug:code>/don-vi/<str:unit_code>/", views.unit_results, name="unit"),
+    path("bao-cao/<slug:code>/xuat/", views.export_create, name="export_create"),
+    path("bao-cao/<slug:code>/cong-bo/", views.publish, name="publish"),
+    path("xuat/<int:pk>/", views.export_detail, name="export_detail"),
+    path("xuat/<int:pk>/trang-thai/", views.export_status, name="export_status"),
+    path("xuat/<int:pk>/tai-ve/", views.export_download, name="export_download"),
+    path("xuat/<int:pk>/thu-lai/", views.export_retry, name="export_retry"),
+    path("ket-qua/", views.public_list, name="public_list"),
+    path("ket-qua/<slug:code>/", views.public_results, name="public_results"),
+    path("ket-qua/<slug:code>/v<int:version>/", views.public_results, name="public_version"),
+    path("ket-qua/<slug:code>/v<int:version>/bao-cao.xlsx", views.public_download, name="public_download"),
+]

@@ -1,0 +1,187 @@
+"""Report pages: dashboards, the unit page, exports, publication and the public results page.
+
+Views read input with a form, call one selector or service and render. Outsiders get 404,
+read-only members 403 (units.selectors decides who is which).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.models import Campaign
+from reports import dashboards, exports, publication
+from reports.forms import DashboardFilterForm, ExportRequestForm
+from reports.models import ExportJob, ExportStatus
+from units.formatting import datetime_vi
+from units.models import Role, Unit
+from units.selectors import user_has_role
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaigns = dashboards.campaigns_for_landing(request.user)
+    return render(request, "reports/campaign_list.html", {"campaigns": campaigns})
+
+
+def _root_unit(reach: dashboards.Reach) -> Unit:
+    if reach.everything:
+        return reach.campaign.organiser
+    return dashboards.reach_units(reach).first() or reach.campaign.organiser
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    forms_ = dashboards.campaign_forms(reach.campaign)
+    form = DashboardFilterForm(request.GET or None, reach=reach, forms_=forms_)
+    unit, form_id, channel = _root_unit(reach), None, None
+    if form.is_bound and form.is_valid():
+        unit = form.cleaned_data["unit"] or unit
+        form_id, channel = form.cleaned_data["form"], form.cleaned_data["channel"] or None
+    data = dashboards.campaign_dashboard(reach=reach, unit=unit, form_id=form_id, channel=channel)
+    context = {
+        "reach": reach,
+        "campaign": reach.campaign,
+        "filter_form": form,
+        "data": data,
+        "chart_data": data.chart_data(),
+        "can_publish": _can_publish(request, reach.campaign),
+        "export_form": ExportRequestForm(),
+        "published": dashboards.snapshot_published(reach.campaign),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def unit_results(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
+    if unit is None or not reach.covers(unit):
+        raise Http404
+    data = dashboards.unit_page(reach=reach, unit=unit)
+    return render(request, "reports/unit.html", {"campaign": reach.campaign, "data": data, "reach": reach})
+
+
+def _can_publish(request: HttpRequest, campaign: Campaign) -> bool:
+    return user_has_role(user=request.user, unit=campaign.organiser, roles=[Role.OFFICIAL])
+
+
+# ---------------------------------------------------------------- exports
+
+
+@login_required
+@require_POST
+def export_create(request: HttpRequest, code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    form = ExportRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Yêu cầu xuất không hợp lệ: hãy chọn loại tệp."))
+        return redirect("reports:dashboard", code=code)
+    kind = form.cleaned_data["kind"]
+    if not exports.export_allowed(user=request.user, reach=reach, kind=kind):
+        raise PermissionDenied
+    job = exports.export_request(user=request.user, campaign=reach.campaign, kind=kind, filters=form.filters())
+    return redirect("reports:export_detail", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+    """The user's own export whose campaign they still may see; anything else is 404."""
+    job = ExportJob.objects.select_related("campaign").filter(pk=pk, requested_by=request.user).first()
+    if job is None:
+        raise Http404
+    dashboards.campaign_reach(user=request.user, code=job.campaign.code)
+    return job
+
+
+@login_required
+@require_GET
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    return render(request, "reports/export_detail.html", {"job": job, "status": exports.export_status(job)})
+
+
+@login_required
+@require_GET
+def export_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The small JSON the progress bar polls (static/js/export_progress.js)."""
+    job = _own_job(request, pk)
+    status = exports.export_status(job)
+    status["download_url"] = reverse("reports:export_download", args=[job.pk]) if status["ready"] else ""
+    status["finished_at"] = datetime_vi(job.finished_at) if job.finished_at else ""
+    return JsonResponse(status)
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    if job.status != ExportStatus.DONE or not job.file:
+        return render(request, "reports/export_detail.html", {"job": job, "status": exports.export_status(job)}, status=410 if job.status == ExportStatus.DONE else 409)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=exports.export_filename(job))
+
+
+@login_required
+@require_POST
+def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    try:
+        exports.export_retry(job_id=job.pk, user=request.user)
+    except exports.ExportError as error:
+        messages.error(request, str(error))
+    return redirect("reports:export_detail", pk=job.pk)
+
+
+# ---------------------------------------------------------------- publication and the public page
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    if not _can_publish(request, reach.campaign):
+        raise PermissionDenied
+    try:
+        snapshot = publication.campaign_results_publish(campaign_id=reach.campaign.pk, actor=request.user)
+    except publication.PublicationError as error:
+        messages.error(request, str(error))
+        return redirect("reports:dashboard", code=code)
+    messages.success(request, _("Đã công bố kết quả, phiên bản %(version)s.") % {"version": snapshot.version})
+    return redirect("reports:public_results", code=code)
+
+
+@require_GET
+def public_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/public_list.html", {"campaigns": publication.published_campaigns()})
+
+
+def _public_snapshot(code: str, version: int | None):
+    campaign = Campaign.objects.select_related("organiser").filter(code=code).first()
+    snapshot = dashboards.snapshot_published(campaign, version) if campaign else None
+    return campaign, snapshot
+
+
+@require_GET
+def public_results(request: HttpRequest, code: str, version: int | None = None) -> HttpResponse:
+    campaign, snapshot = _public_snapshot(code, version)
+    if snapshot is None:
+        return render(request, "reports/public_missing.html", {"code": code}, status=404)
+    data = dashboards.public_results(campaign=campaign, snapshot=snapshot)
+    return render(request, "reports/public_results.html", {"campaign": campaign, "data": data})
+
+
+@require_GET
+def public_download(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    campaign, snapshot = _public_snapshot(code, version)
+    if snapshot is None or not snapshot.workbook:
+        return render(request, "reports/public_missing.html", {"code": code}, status=404)
+    return FileResponse(snapshot.workbook.open("rb"), as_attachment=True, filename=publication.workbook_filename(snapshot))
