@@ -30,3 +30,14 @@ def test_dates_are_day_month_year_in_ho_chi_minh_time():
 def test_templates_use_the_same_formatting():
     html = Template("{% load vi_format %}{{ p|percent_vi }} {{ n|number_vi }}").render(Context({"p": 83.944, "n": 24270}))
     assert html == "83,94% 24.270"
+
+
+def test_forms_accept_vietnamese_dates():
+    from django import forms
+
+    class PeriodForm(forms.Form):
+        start = forms.DateField()
+
+    form = PeriodForm({"start": "30/11/2025"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["start"] == dt.date(2025, 11, 30)
