@@ -19,6 +19,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from campaigns.models import Campaign, Channel
+from reports.dashboards import LIKERT_LABELS
 from surveys.models import Answer, Question, QuestionType, Response
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
@@ -48,7 +49,8 @@ def raw_columns(campaign: Campaign) -> list[RawColumn]:
         RawColumn(
             q.pk,
             q.code,
-            {c["value"]: str(c.get("label") or c.get("name") or c["value"]) for c in q.choices or [] if "value" in c},
+            {c["value"]: str(c.get("label") or c.get("name") or c["value"]) for c in q.choices or [] if "value" in c}
+            or dict(LIKERT_LABELS.get(q.type, {})),
             q.type == QuestionType.MULTI,
         )
         for q in questions

@@ -1,0 +1,28 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from campaigns.models import Campaign
+from reports.raw_export import raw_export_write
+
+
+class Command(BaseCommand):
+    help = "Xuất dữ liệu thô của một đợt khảo sát: mỗi phiếu một dòng, mỗi câu hỏi một cột (.xlsx hoặc .csv)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("campaign", help="mã đợt khảo sát")
+        parser.add_argument("--out", required=True, help="đường dẫn tệp .xlsx hoặc .csv")
+        parser.add_argument("--codes", action="store_true", help="ghi mã thay cho nhãn câu trả lời")
+
+    def handle(self, *args, **options) -> None:
+        campaign = Campaign.objects.filter(code=options["campaign"]).first()
+        if campaign is None:
+            raise CommandError(f"Không có đợt khảo sát mã «{options['campaign']}».")
+        out = Path(options["out"])
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("xlsx", "csv"):
+            raise CommandError("Tệp ra phải có đuôi .xlsx hoặc .csv.")
+        started = time.monotonic()
+        rows = raw_export_write(campaign=campaign, out=out, fmt=fmt, codes=options["codes"])
+        self.stdout.write(f"Đã ghi {rows:,} phiếu vào {out} trong {time.monotonic() - started:.1f} giây.".replace(",", "."))
