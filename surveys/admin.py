@@ -26,6 +26,7 @@ from surveys.models import Question, Questionnaire, QuestionnaireStatus, Section
 from surveys.services.questionnaires import (
     LOCKING_CAMPAIGN_STATUSES,
     QuestionnaireInvalid,
+    expression_errors,
     question_problems,
     question_save,
     questionnaire_freeze,
@@ -70,8 +71,19 @@ class LockAwareInline:
         return self._editable(request, obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
+class SectionFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        known = set(self.instance.questions.values_list("code", flat=True)) if self.instance.pk else set()
+        for form in self.forms:
+            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                for message in expression_errors(form.cleaned_data.get("relevant") or "", known_names=known):
+                    form.add_error("relevant", message)
+
+
 class SectionInline(LockAwareInline, admin.TabularInline):
     model = Section
+    formset = SectionFormSet
     fields = ["order", "code", "title", "title_en", "relevant"]
     extra = 0
 
@@ -177,13 +189,14 @@ class QuestionnaireAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         for deleted in formset.deleted_objects:
             questionnaire_part_delete(obj=deleted, actor=request.user)
-        # Sections first (questions point at them), then questions with every code of the form known.
+        # Django saves the sections' formset first (questions point at them); questions may name each other.
+        batch = frozenset(instance.code for instance in instances if isinstance(instance, Question))
         for instance in instances:
             if isinstance(instance, Section):
                 section_save(section=instance, actor=request.user)
             else:
                 instance.questionnaire = form.instance
-                question_save(question=instance, actor=request.user)
+                question_save(question=instance, actor=request.user, batch_codes=batch)
 
     def has_delete_permission(self, request: HttpRequest, obj: Questionnaire | None = None) -> bool:
         return (obj is None or questionnaire_lock_reason(obj) is None) and super().has_delete_permission(request, obj)

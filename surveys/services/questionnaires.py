@@ -298,10 +298,15 @@ def section_save(*, section: Section, actor: User | None = None) -> Section:
 
 
 @transaction.atomic
-def question_save(*, question: Question, actor: User | None = None) -> Question:
-    """Save one question of an editable questionnaire after checking its choices and expressions."""
+def question_save(*, question: Question, actor: User | None = None, batch_codes: frozenset[str] = frozenset()) -> Question:
+    """Save one question of an editable questionnaire after checking its choices and expressions.
+
+    `batch_codes` are the codes of questions saved together with this one (a whole admin form), which
+    its expressions may already name.
+    """
     questionnaire_check_editable(question.questionnaire)
-    problems = question_problems(question=question, known_names=questionnaire_codes(question.questionnaire) | {question.code})
+    known = questionnaire_codes(question.questionnaire) | {question.code} | batch_codes
+    problems = question_problems(question=question, known_names=known)
     if problems:
         raise QuestionnaireInvalid(problems)
     question.save()

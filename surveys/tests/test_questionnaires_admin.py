@@ -184,3 +184,25 @@ def test_actions_freeze_and_export(client, officials, one_stop):
     assert sorted(zipfile.ZipFile(io.BytesIO(both.content)).namelist()) == ["one-stop-v1.xlsx", "sipas-v1.xlsx"]
     client.post(url, {"action": "new_version_selected", "_selected_action": [sipas.pk]})
     assert Questionnaire.objects.filter(code="sipas").count() == 2
+
+
+def test_a_section_condition_naming_an_unknown_question_is_refused_not_crashed(client, officials, one_stop):
+    client.force_login(officials[0])
+    data = inline_data(one_stop)
+    data["sections-0-relevant"] = "${khong_co} = 1"
+    response = client.post(reverse("admin:surveys_questionnaire_change", args=[one_stop.pk]), data)
+    assert response.status_code == 200 and "khong_co" in response.content.decode()
+    assert one_stop.sections.filter(relevant="").count() == one_stop.sections.count()
+
+
+def test_a_new_question_may_be_named_by_another_question_saved_in_the_same_form(client, officials, one_stop):
+    client.force_login(officials[0])
+    data = inline_data(one_stop, relevant="${GHI_CHU} != ''")
+    n = data["questions-TOTAL_FORMS"]
+    data["questions-TOTAL_FORMS"] = n + 1
+    section = one_stop.sections.first()
+    data.update({f"questions-{n}-section": section.pk, f"questions-{n}-order": 99, f"questions-{n}-code": "GHI_CHU", f"questions-{n}-type": "text",
+                 f"questions-{n}-text": "Ghi chú thêm", f"questions-{n}-choices": "[]", f"questions-{n}-satisfied_levels": "[]", f"questions-{n}-missing_codes": "[]"})
+    response = client.post(reverse("admin:surveys_questionnaire_change", args=[one_stop.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert one_stop.questions.filter(code="GHI_CHU").exists()
