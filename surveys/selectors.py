@@ -200,34 +200,24 @@ def today_local() -> dt.date:
 
 def forms_for_unit(*, campaign: Campaign, unit: Unit) -> list[CampaignForm]:
     """The campaign's forms that apply to `unit` (by explicit unit or unit type; a form naming neither applies to all)."""
-    forms = CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire").annotate(
-        n_units=Count("units", distinct=True), n_types=Count("unit_types", distinct=True)
-    )
-    result = []
-    applies = set(
-        CampaignForm.objects.filter(campaign=campaign).filter(Q(units=unit) | Q(unit_types=unit.type_id)).values_list("pk", flat=True)
-    )
-    for form in forms:
-        if form.pk in applies or (form.n_units == 0 and form.n_types == 0):
-            result.append(form)
-    return result
+    applies = Q(units=unit) | Q(unit_types=unit.type_id) | Q(units__isnull=True, unit_types__isnull=True)
+    return list(CampaignForm.objects.filter(applies, campaign=campaign).select_related("questionnaire").distinct().order_by("pk"))
 
 
-def unit_in_campaign(*, campaign: Campaign, unit: Unit) -> bool:
-    """A unit takes part when it lies under the organiser and has a quota cell or a form that applies to it."""
+def unit_in_campaign(*, campaign: Campaign, unit: Unit, forms: list[CampaignForm] | None = None) -> bool:
+    """A unit takes part when it lies under the organiser and has a form that applies to it or a quota cell."""
     if not unit.path.startswith(campaign.organiser.path):
         return False
-    return SampleQuota.objects.filter(campaign=campaign, unit=unit).exists() or bool(forms_for_unit(campaign=campaign, unit=unit))
+    if forms is None:
+        forms = forms_for_unit(campaign=campaign, unit=unit)
+    return bool(forms) or SampleQuota.objects.filter(campaign=campaign, unit=unit).exists()
 
 
-def open_window(*, campaign: Campaign, channel: str, unit: Unit, on: dt.date) -> ChannelWindow | None:
-    """The channel window serving `unit` on date `on`, if any."""
-    windows = ChannelWindow.objects.filter(campaign=campaign, channel=channel, start__lte=on, end__gte=on).prefetch_related("unit_types")
-    for window in windows:
-        types = {t.pk for t in window.unit_types.all()}
-        if not types or unit.type_id in types:
-            return window
-    return None
+def open_window(*, campaign: Campaign, channel: str, unit: Unit, on: dt.date) -> bool:
+    """Whether a window of `channel` serves `unit` on date `on` (a window naming no unit type serves all)."""
+    return ChannelWindow.objects.filter(
+        Q(unit_types__isnull=True) | Q(unit_types=unit.type_id), campaign=campaign, channel=channel, start__lte=on, end__gte=on
+    ).exists()
 
 
 def campaign_units(*, campaign: Campaign) -> QuerySet[Unit]:

@@ -80,7 +80,7 @@ class _Context:
     def window_open(self, channel: str, unit: Unit, on: dt.date) -> bool:
         key = (channel, unit.type_id, on)
         if key not in self.windows:
-            self.windows[key] = open_window(campaign=self.campaign, channel=channel, unit=unit, on=on) is not None
+            self.windows[key] = open_window(campaign=self.campaign, channel=channel, unit=unit, on=on)
         return self.windows[key]
 
 

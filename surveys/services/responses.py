@@ -296,12 +296,12 @@ def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[C
             raise SubmissionForbidden(_("Bạn không có quyền nhập phiếu cho đơn vị này."))
     if campaign.status != CampaignStatus.ACTIVE:
         raise SubmissionForbidden(_("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})
-    if not unit_in_campaign(campaign=campaign, unit=unit):
+    forms = forms_for_unit(campaign=campaign, unit=unit)
+    if not unit_in_campaign(campaign=campaign, unit=unit, forms=forms):
         raise SubmissionInvalid(_("Đơn vị không thuộc đợt khảo sát."), {"unit": [_("Đơn vị «%(name)s» không thuộc đợt khảo sát này.") % {"name": unit.name}]})
     channel = str(payload.get("channel") or "")
     if channel not in Channel.values:
         raise SubmissionInvalid(_("Kênh thu thập không hợp lệ."), {"channel": [_("Kênh «%(channel)s» không tồn tại.") % {"channel": channel}]})
-    forms = forms_for_unit(campaign=campaign, unit=unit)
     wanted = payload.get("form")
     if wanted not in (None, ""):
         form = next((f for f in forms if str(f.pk) == str(wanted)), None)
@@ -350,7 +350,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Chỉ được gửi phiếu nháp hoặc phiếu hoàn thành.")]})
     campaign, unit, form, channel, assignment = _resolve_target(payload, submitter)
     now = timezone.now()
-    if open_window(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)) is None:
+    if not open_window(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)):
         raise SubmissionForbidden(
             _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
             {"channel": [_("Kênh thu thập đang đóng.")]},

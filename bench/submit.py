@@ -1,0 +1,267 @@
+"""Benchmark of the submission API: gunicorn on PostgreSQL, concurrent clients, 10% of responses sent twice.
+
+    .venv/bin/python bench/submit.py [--responses 6000] [--clients 16] [--workers 4]
+
+Creates (or reuses) the PostgreSQL database `hl_bench_submit`, migrates it, builds a 40-question
+questionnaire and an active campaign, starts gunicorn, posts the responses from `--clients` threads
+(each with its own keep-alive connection and logged-in session), stops gunicorn, then prints
+submissions per second, p50/p95 latency, responses stored vs acknowledged, lost and duplicates.
+The recompute request goes to Redis (REDIS_URL, database 14 by default) as in production; the bench
+removes the messages it queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "hl_bench_submit"
+CAMPAIGN = "bench-submit"
+
+
+def configure(args: argparse.Namespace) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": args.redis,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "CONN_MAX_AGE": "600",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    return env
+
+
+def create_database() -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
+    connection.close()
+
+
+def build_fixture(n_questions: int, n_clients: int) -> tuple[dict, list[str]]:
+    """A province with one commune, a 40-question frozen questionnaire, an active campaign, enumerators."""
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
+    from surveys.models import Answer, Question, Questionnaire, QuestionType, Response, Section
+    from units.models import Membership, Role, Unit, UnitType
+    from units.services import unit_save, unit_types_ensure
+
+    unit_types_ensure()
+    types = {t.code: t for t in UnitType.objects.all()}
+    province = Unit.objects.filter(code="BENCH").first() or unit_save(unit=Unit(code="BENCH", name="Tỉnh thử tải", type=types["province"]))
+    commune = Unit.objects.filter(code="BENCH-1").first() or unit_save(
+        unit=Unit(code="BENCH-1", name="Xã thử tải", type=types["commune"], parent=province)
+    )
+    campaign = Campaign.objects.filter(code=CAMPAIGN).first()
+    if campaign is not None:
+        Answer.objects.filter(campaign=campaign).delete()
+        Response.objects.filter(campaign=campaign).delete()
+    else:
+        today = timezone.localdate()
+        questionnaire = Questionnaire.objects.create(code="bench-40", title="Phiếu thử tải 40 câu", status="frozen")
+        levels = [{"value": v, "name": str(v), "label": str(v)} for v in range(1, 6)]
+        for s in range(4):
+            section = Section.objects.create(questionnaire=questionnaire, code=f"S{s + 1}", title=f"Phần {s + 1}", order=s)
+            for q in range(n_questions // 4):
+                Question.objects.create(
+                    questionnaire=questionnaire, section=section, code=f"S{s + 1}_Q{q + 1}", text=f"Tiêu chí {s + 1}.{q + 1}",
+                    type=QuestionType.LIKERT5, required=True, choices=levels, satisfied_levels=[4, 5], counts_in_index=True,
+                    order=s * 100 + q, relevant="" if q != 9 else f"${{S{s + 1}_Q1}} >= 1",
+                )
+        campaign = Campaign.objects.create(
+            code=CAMPAIGN, name="Thử tải gửi phiếu", organiser=province, year=today.year, status="active",
+            fieldwork_start=today - dt.timedelta(days=1), fieldwork_end=today + dt.timedelta(days=365),
+        )
+        form = CampaignForm.objects.create(campaign=campaign, questionnaire=questionnaire)
+        ChannelWindow.objects.create(campaign=campaign, channel="desk", start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=365))
+        SampleQuota.objects.create(campaign=campaign, unit=commune, channel="desk", form=form, target=100000)
+    questions = list(Question.objects.filter(questionnaire__campaign_forms__campaign=campaign).values_list("code", flat=True))
+    sessions = []
+    for i in range(n_clients):
+        user, _ = User.objects.get_or_create(username=f"bench-dtv-{i}")
+        Membership.objects.get_or_create(user=user, unit=commune, role=Role.ENUMERATOR)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return {"campaign": campaign.code, "unit": commune.code, "questions": questions}, sessions
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512", "-k", "gthread", "--threads", str(threads), "--keep-alive", "30"],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/api/v1/responses/")
+            connection.getresponse().read()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def make_payload(fixture: dict, rng: random.Random) -> dict:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "campaign": fixture["campaign"],
+        "unit": fixture["unit"],
+        "channel": "desk",
+        "status": "submitted",
+        "duration_seconds": rng.randint(180, 900),
+        "profile": {"sex": rng.choice(["male", "female"]), "age_group": rng.choice(["25_34", "35_49", "50_64"])},
+        "answers": {code: rng.choices([2, 3, 4, 5], weights=[1, 2, 5, 3])[0] for code in fixture["questions"]},
+    }
+
+
+def run_clients(port: int, sessions: list[str], plan: list[dict], results: list) -> float:
+    """Post every body of `plan` from one thread per session; return the wall time."""
+    lock = threading.Lock()
+    cursor = iter(range(len(plan)))
+    csrf = "benchcsrftoken0123456789abcdefgh"  # 32 characters: an unmasked CSRF secret
+
+    def client(session: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": "application/json", "Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf}
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            body = json.dumps(plan[index])
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/api/v1/responses/", body=body, headers=headers)
+                reply = connection.getresponse()
+                data = reply.read()
+                status = reply.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status, data = 0, b"{}"
+            elapsed = time.perf_counter() - started
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            results.append((plan[index]["uuid"], status, elapsed, answer.get("id")))
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(session,)) for session in sessions]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=6000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--resend", type=float, default=0.10)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+
+    env = configure(args)
+    create_database()
+    subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    fixture, sessions = build_fixture(args.questions, args.clients)
+    rng = random.Random(2026)
+    bodies = [make_payload(fixture, rng) for _ in range(args.responses)]
+    plan = bodies + rng.sample(bodies, int(len(bodies) * args.resend))
+    rng.shuffle(plan)
+
+    server = start_gunicorn(env, args.port, args.workers, args.threads)
+    results: list[tuple[str, int, float, int | None]] = []
+    try:
+        warm = [make_payload(fixture, rng) for _ in range(len(sessions) * 5)]
+        run_clients(args.port, sessions, warm, [])
+        wall = run_clients(args.port, sessions, plan, results)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    from django.db.models import Count
+
+    from surveys.models import Response
+
+    stored = Response.objects.filter(campaign__code=CAMPAIGN, uuid__in=[b["uuid"] for b in bodies])
+    stored_count = stored.count()
+    duplicates = stored.values("uuid").annotate(n=Count("pk")).filter(n__gt=1).count()
+    acknowledged = {uuid_ for uuid_, status, _, _ in results if status in (200, 201)}
+    ids: dict[str, set[int]] = {}
+    for uuid_, status, _, id_ in results:
+        if status in (200, 201):
+            ids.setdefault(uuid_, set()).add(id_)
+    stored_uuids = {str(u) for u in stored.values_list("uuid", flat=True)}
+    lost = len(acknowledged - stored_uuids)
+    latencies = sorted(elapsed for _, _, elapsed, _ in results)
+    statuses: dict[int, int] = {}
+    for _, status, _, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    p50 = statistics.median(latencies) * 1000
+    p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
+    print(f"requests: {len(results)} ({len(bodies)} responses of {len(fixture['questions'])} questions, {len(plan) - len(bodies)} resent) from {args.clients} clients, gunicorn -w {args.workers}, {os.cpu_count()} cores")
+    print(f"statuses: {dict(sorted(statuses.items()))}")
+    print(f"submissions/s: {len(results) / wall:.0f}  (wall {wall:.1f} s)")
+    print(f"latency p50: {p50:.1f} ms  p95: {p95:.1f} ms  max: {latencies[-1] * 1000:.1f} ms")
+    print(f"stored: {stored_count}  acknowledged: {len(acknowledged)}  lost: {lost}  duplicates: {duplicates}  "
+          f"resends with a different id: {sum(1 for s in ids.values() if len(s) > 1)}")
+    _purge_queue(args.redis)
+
+
+def _purge_queue(redis_url: str) -> None:
+    """Drop the recompute requests this run queued (no worker consumes them in the bench)."""
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url).delete("celery")
+    except Exception as error:  # noqa: BLE001 (the figures are printed already)
+        print(f"(could not purge the bench queue: {error})")
+
+
+if __name__ == "__main__":
+    main()

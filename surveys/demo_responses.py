@@ -1,0 +1,110 @@
+"""Demo responses: a few thousand realistic answers over a campaign's quota cells (some drafts, some on hold).
+
+Idempotent: response UUIDs are derived from the campaign code and a counter, so a rerun adds only
+the missing ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign, SampleQuota
+from campaigns.services import campaign_mark_dirty
+from surveys.models import Answer, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.selectors import AGE_GROUP_CHOICES, CompiledForm, CompiledQuestion, compiled_form
+from surveys.services.responses import answers_validate
+
+DEMO_NAMESPACE = uuid.UUID("0f2b6a4e-2c1d-4b7e-8a51-7d3c9e1f4a20")
+# (status, weight): most responses submitted, a few approved, on hold, rejected or still drafts.
+STATUS_WEIGHTS = [
+    (ResponseStatus.SUBMITTED, 70),
+    (ResponseStatus.APPROVED, 15),
+    (ResponseStatus.ON_HOLD, 6),
+    (ResponseStatus.REJECTED, 3),
+    (ResponseStatus.DRAFT, 6),
+]
+COMMENTS = ["Cán bộ nhiệt tình, hướng dẫn rõ ràng.", "Thời gian chờ còn lâu.", "Cần thêm chỗ ngồi chờ.", "Thủ tục đơn giản hơn trước."]
+
+
+def _answer(question: CompiledQuestion, rng: random.Random, mood: float) -> Any:
+    if question.type in (QuestionType.LIKERT5, QuestionType.LIKERT4):
+        top = max(c.value for c in question.choices)
+        level = round(min(top, max(1, rng.gauss(mood * top, 0.8))))
+        return level if rng.random() > 0.02 or not question.missing_codes else min(question.missing_codes)
+    if question.type in (QuestionType.SINGLE, QuestionType.YES_NO):
+        return rng.choice(question.choices).value if question.choices else None
+    if question.type == QuestionType.MULTI:
+        return [c.value for c in question.choices if rng.random() < 0.3] or None
+    if question.type == QuestionType.NUMBER:
+        low = float(question.min_value) if question.min_value is not None else 0.0
+        high = float(question.max_value) if question.max_value is not None else 100.0
+        return int(rng.uniform(low, low + (high - low) * 0.6))
+    if question.type == QuestionType.TEXT:
+        return rng.choice(COMMENTS) if rng.random() < 0.15 else None
+    return None
+
+
+def _answers(form: CompiledForm, rng: random.Random, draft: bool):  # type: ignore[no-untyped-def]
+    mood = rng.uniform(0.6, 0.95)
+    raw = {code: _answer(q, rng, mood) for code, q in form.questions.items()}
+    raw = {code: value for code, value in raw.items() if value is not None}
+    if draft:  # a draft stops part-way
+        raw = dict(list(raw.items())[: len(raw) // 2])
+    for _attempt in range(3):
+        validated = answers_validate(form=form, answers=raw, draft=draft)
+        if not validated.errors:
+            return validated
+        for key in validated.errors:
+            raw.pop(key.removeprefix("answers."), None)
+    return answers_validate(form=form, answers={}, draft=True)
+
+
+@transaction.atomic
+def load_responses_demo(campaign: Campaign, count: int) -> int:
+    """Add up to `count` demo responses spread over the campaign's quota cells; returns how many were added."""
+    quotas = list(SampleQuota.objects.filter(campaign=campaign).select_related("form__questionnaire", "unit"))
+    if not quotas:
+        return 0
+    keys = [uuid.uuid5(DEMO_NAMESPACE, f"{campaign.code}:{i}") for i in range(count)]
+    existing = set(Response.objects.filter(uuid__in=keys).values_list("uuid", flat=True))
+    forms = {q.form_id: compiled_form(q.form.questionnaire) for q in quotas}
+    start = timezone.make_aware(dt.datetime.combine(campaign.fieldwork_start, dt.time(8, 0)))
+    span = max(1, (min(campaign.fieldwork_end, timezone.localdate()) - campaign.fieldwork_start).days) * 86400
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    added = 0
+    for index, key in enumerate(keys):
+        if key in existing:
+            continue
+        rng = random.Random(f"{campaign.code}:{index}")
+        quota = quotas[index % len(quotas)]
+        status = rng.choices(statuses, weights)[0]
+        validated = _answers(forms[quota.form_id], rng, draft=status == ResponseStatus.DRAFT)
+        submitted = start + dt.timedelta(seconds=rng.randrange(span))
+        response = Response.objects.create(
+            uuid=key, campaign=campaign, form=quota.form, unit=quota.unit, channel=quota.channel, status=status,
+            source=rng.choice([ResponseSource.WEB, ResponseSource.WEB, ResponseSource.OFFLINE, ResponseSource.IMPORT]),
+            started_at=submitted - dt.timedelta(minutes=rng.randint(4, 15)),
+            submitted_at=None if status == ResponseStatus.DRAFT else submitted,
+            duration_seconds=rng.randint(240, 900),
+            profile={"sex": rng.choice(["male", "female"]), "age_group": rng.choice([c for c, _ in AGE_GROUP_CHOICES])},
+            content_hash=f"demo-{index}",  # never resent through the API
+            review_reason="Phỏng vấn chưa đúng đối tượng" if status == ResponseStatus.REJECTED else "",
+        )
+        Answer.objects.bulk_create(
+            Answer(
+                response=response, question_id=q.pk, campaign=campaign, unit=quota.unit, channel=quota.channel,
+                value=value, number=Decimal(number) if number is not None else None, text=text,
+            )
+            for q, value, number, text in validated.rows
+        )
+        added += 1
+    if added:
+        campaign_mark_dirty(campaign_id=campaign.pk)
+    return added
