@@ -168,9 +168,18 @@ class UnitValues:
     def full(self) -> Score:
         return self.get(IndexScope.FULL)
 
+    def first(self, scope: str) -> Score:
+        """The value of a scope keyed by question code (expectation, return): the first such question."""
+        keys = sorted(key for row_scope, key in self.values if row_scope == scope)
+        return self.values[(scope, keys[0])] if keys else Score()
+
     @property
     def expectation(self) -> Score:
-        return self.get(IndexScope.EXPECTATION)
+        return self.first(IndexScope.EXPECTATION)
+
+    @property
+    def returning(self) -> Score:
+        return self.first(IndexScope.RETURN)
 
     @property
     def responses(self) -> int:

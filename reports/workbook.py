@@ -126,7 +126,8 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
         ("Chỉ tiêu", fraction(campaign.target_index), PERCENT),
         ("Kết quả so với chỉ tiêu", verdict(reached), None),
         ("Tỷ lệ hài lòng toàn diện", fraction(own.get(IndexScope.FULL).value), PERCENT),
-        ("Mức đáp ứng so với mong đợi", fraction(own.get(IndexScope.EXPECTATION).value), PERCENT),
+        ("Mức đáp ứng so với mong đợi", fraction(own.expectation.value), PERCENT),
+        ("Tỷ lệ sẽ quay lại / giới thiệu", fraction(own.returning.value), PERCENT),
         ("Số liệu", f"Công bố phiên bản {snapshot.version}, ngày {date_vi(snapshot.published_at)}" if published else f"Số liệu tạm tính lúc {datetime_vi(snapshot.computed_at)}", None),
         ("Mã kiểm tra (SHA-256)", snapshot.checksum or "—", None),
         ("Ngày lập báo cáo", date_vi(timezone.now()), None),
@@ -141,7 +142,7 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
         if label == "Kết quả so với chỉ tiêu" and reached is not None:
             cell.fill = PASS_FILL if reached else FAIL_FILL
             cell.font = Font(name=FONT, bold=True)
-    ws.row_dimensions[7].height = 45
+    ws.row_dimensions[7].height = 45  # the method's text wraps
     start = 4 + len(rows) + 1
     _header(ws, start, ["Mã", "Yếu tố (khía cạnh)", "Chỉ số (%)", "Số câu trả lời hợp lệ"], [34, 48, 16, 22])
     for offset, (code, title, score) in enumerate(elements, start=1):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from openpyxl import load_workbook
 
@@ -55,7 +53,7 @@ def test_leadership_reads_the_dashboard_drills_down_and_downloads_the_report(chr
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Tải tệp về").click()
     path = download_info.value.path()
-    book = load_workbook(io.BytesIO(open(path, "rb").read()))
+    book = load_workbook(path)
     assert book.sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng"]
     assert errors == []
     context.close()

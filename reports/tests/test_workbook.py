@@ -24,7 +24,7 @@ def workbook(dashboard_data):
 
 
 def labelled(sheet) -> dict[str, object]:
-    return {row[0].value: row[1].value for row in sheet.iter_rows(min_row=4, max_row=18) if row[0].value}
+    return {row[0].value: row[1].value for row in sheet.iter_rows(min_row=4, max_row=19) if row[0].value}
 
 
 def test_the_summary_sheet_states_overall_target_verdict_counts_period_and_method(workbook):

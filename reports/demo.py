@@ -1,0 +1,37 @@
+"""Demo results: compute both demo campaigns and publish the SIPAS one (called by load_demo).
+
+Idempotent: a campaign already published keeps its published versions.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+
+from campaigns.models import Campaign, CampaignStatus
+from campaigns.services import campaign_close
+from reports.models import Snapshot, SnapshotStatus
+from reports.publication import campaign_results_publish
+from reports.services import index_recompute
+
+DEMO_COMPUTED = ("sipas-2025-khanh-hoa", "noi-tru-2025-khanh-hoa")
+DEMO_PUBLISHED = ("sipas-2025-khanh-hoa",)
+DEMO_PUBLISHER = "canbo"
+
+
+def load_results_demo(*, computed: tuple[str, ...] = DEMO_COMPUTED, published: tuple[str, ...] = DEMO_PUBLISHED) -> list[str]:
+    """Recompute the demo campaigns' indices, close and publish those in `published`; return what was done."""
+    actor = User.objects.filter(username=DEMO_PUBLISHER).first()
+    lines = []
+    for campaign in Campaign.objects.filter(code__in=computed).order_by("code"):
+        summary = index_recompute(campaign.pk, full=True)
+        lines.append(f"{campaign.code}: đã tính chỉ số ({summary.responses if summary else 0} phiếu)")
+        if campaign.code not in published:
+            continue
+        if Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).exists():
+            lines.append(f"{campaign.code}: đã công bố từ trước")
+            continue
+        if campaign.status == CampaignStatus.ACTIVE:
+            campaign_close(campaign=campaign, actor=actor)
+        snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=actor)
+        lines.append(f"{campaign.code}: đã công bố phiên bản {snapshot.version}")
+    return lines
