@@ -43,12 +43,14 @@ def recompute_campaign(campaign_id: int) -> str | None:
     return summary.mode if summary else None
 
 
-@shared_task(name="reports.tasks.recompute_campaign_chunked", soft_time_limit=60, time_limit=90, **RETRYING)
-def recompute_campaign_chunked(campaign_id: int) -> int:
-    """Start a full recompute split per child of the organiser; the chunks run as a group on any worker."""
+@shared_task(bind=True, name="reports.tasks.recompute_campaign_chunked", soft_time_limit=60, time_limit=90, **RETRYING)
+def recompute_campaign_chunked(self, campaign_id: int) -> int:
+    """Start a full recompute split per child of the organiser; the chunks run as a group on any worker
+    that serves the queue this task came from."""
     chunk_ids = index_recompute_plan(campaign_id=campaign_id)
     if chunk_ids:
-        group(recompute_chunk.s(chunk_id) for chunk_id in chunk_ids).apply_async()
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        group(recompute_chunk.s(chunk_id) for chunk_id in chunk_ids).apply_async(**({"queue": queue} if queue else {}))
     return len(chunk_ids)
 
 

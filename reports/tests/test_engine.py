@@ -25,6 +25,17 @@ D = Decimal
 TWO_SECTIONS = {"A": ["A1", "A2"], "B": ["B1", "B2"]}
 
 
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Run tasks in this process even when REDIS_URL is set (the real worker has its own test)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 def value(campaign, unit, scope="overall", key=""):
     return index_values(working_snapshot(campaign), unit, scope).get(key=key)
 
@@ -249,14 +260,14 @@ def test_a_submission_with_the_broker_down_is_saved_and_the_sweep_catches_up(cam
     previous = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    app._pool = None
+    app._pool = app.amqp._producer_pool = None
     try:
         with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
             response = make_response(campaign, tree["A2"], {"A1": 5, "A2": 5, "B1": 5, "B2": 5})
             campaign_mark_dirty(campaign_id=campaign.pk)
     finally:
         app.conf.task_always_eager, app.conf.broker_url = previous
-        app._pool = None
+        app._pool = app.amqp._producer_pool = None
     assert len(callbacks) == 1 and "Không gửi được yêu cầu tính lại" in caplog.text  # the enqueue ran and failed
     assert Response.objects.filter(pk=response.pk).exists()
     campaign.refresh_from_db()
