@@ -35,8 +35,11 @@ def campaign_mark_dirty(*, campaign_id: int) -> None:
     so it commits or rolls back with the change; if the broker is down the enqueue is logged and the
     periodic sweep (config/celery.py) picks the campaign up later.
     """
-    Campaign.objects.filter(pk=campaign_id, dirty_at__isnull=True).update(dirty_at=timezone.now())
-    transaction.on_commit(lambda: _enqueue_recompute(campaign_id))
+    newly_dirty = Campaign.objects.filter(pk=campaign_id, dirty_at__isnull=True).update(dirty_at=timezone.now())
+    # Only the change from clean to dirty asks for a recompute: a campaign already dirty has one queued
+    # (or the sweep's), and one job per submission would flood the workers during fieldwork.
+    if newly_dirty:
+        transaction.on_commit(lambda: _enqueue_recompute(campaign_id))
 
 
 def _enqueue_recompute(campaign_id: int) -> None:

@@ -169,3 +169,16 @@ def test_a_form_added_to_an_active_campaign_is_frozen_at_once(ready_campaign, al
     campaign_form_add(campaign=ready_campaign, questionnaire=other, actor=alice)
     other.refresh_from_db()
     assert other.status == "frozen"
+
+
+def test_only_the_change_from_clean_to_dirty_asks_for_a_recompute(campaign, django_capture_on_commit_callbacks):
+    from campaigns.services import campaign_mark_dirty
+
+    with django_capture_on_commit_callbacks() as first:
+        campaign_mark_dirty(campaign_id=campaign.pk)
+    with django_capture_on_commit_callbacks() as second:
+        campaign_mark_dirty(campaign_id=campaign.pk)
+    assert len(first) == 1
+    assert second == []
+    campaign.refresh_from_db()
+    assert campaign.dirty_at is not None
