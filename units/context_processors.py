@@ -1,11 +1,10 @@
 from django.http import HttpRequest
 
-from units.selectors import user_primary_role
+from units.selectors import primary_role, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The role that decides which menu entries the base layout shows."""
+    """The roles that decide which menu entries the base layout shows (one query per page)."""
     user = getattr(request, "user", None)
-    if user is None:
-        return {}
-    return {"nav_role": user_primary_role(user)}
+    roles = user_roles(user) if user is not None else set()
+    return {"nav_role": primary_role(roles), "nav_roles": roles}

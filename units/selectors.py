@@ -101,14 +101,22 @@ def unit_subtree(unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(path__startswith=unit.path)
 
 
-def user_primary_role(user: User | AnonymousUser) -> str | None:
-    """The role that decides a user's landing page, the strongest first."""
+ROLE_PRECEDENCE = (Role.OFFICIAL, Role.LEADERSHIP, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.ENUMERATOR, Role.VIEWER)
+
+
+def user_roles(user: User | AnonymousUser) -> set[str]:
+    """Every role the user holds anywhere; a superuser holds them all."""
     if not user.is_authenticated:
-        return None
+        return set()
     if user.is_superuser:
-        return Role.OFFICIAL
-    held = set(Membership.objects.filter(user=user).values_list("role", flat=True))
-    for role in (Role.OFFICIAL, Role.LEADERSHIP, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.ENUMERATOR, Role.VIEWER):
-        if role in held:
-            return role
-    return None
+        return {str(role) for role in Role}
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+
+
+def primary_role(roles: set[str]) -> str | None:
+    """The role that decides a user's landing page, the strongest first."""
+    return next((str(role) for role in ROLE_PRECEDENCE if role in roles), None)
+
+
+def user_primary_role(user: User | AnonymousUser) -> str | None:
+    return primary_role(user_roles(user))

@@ -124,3 +124,21 @@ def test_a_user_may_switch_to_english(client, db):
     html = client.get(reverse("login")).content.decode()
     assert '<html lang="en">' in html
     assert "Username" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (Role.ENUMERATOR, ["Phiếu của tôi"], ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị"]),
+        (Role.SUPERVISOR, ["Duyệt phiếu", "Kết quả khảo sát"], ["Phiếu của tôi", "Quản trị"]),
+        (Role.OFFICIAL, ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị"], ["Phiếu của tôi"]),
+        (Role.LEADERSHIP, ["Kết quả khảo sát"], ["Duyệt phiếu", "Quản trị"]),
+    ],
+)
+def test_the_menu_follows_the_roles_a_user_holds(client, tree, make_user, role, shown, hidden):
+    client.force_login(make_user(f"menu-{role}", role, tree["A"]))
+    nav = client.get(reverse("home")).content.decode().split('id="nav"')[1].split("</nav>")[0]
+    for label in shown:
+        assert label in nav
+    for label in hidden:
+        assert label not in nav
