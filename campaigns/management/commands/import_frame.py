@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.management.lookup import campaign_or_error
 from campaigns.services import CampaignRuleError
-from units.spreadsheets import ImportFailed
+from units.management.imports import import_errors_reported, import_from_path
 
 
 class Command(BaseCommand):
@@ -19,14 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         campaign = campaign_or_error(options["campaign"])
         try:
-            with open(options["file"], "rb") as handle:
-                count = frame_import(campaign=campaign, source=handle)
-        except FileNotFoundError:
-            raise CommandError(f"Không tìm thấy tệp {options['file']}") from None
+            with import_errors_reported(self.stderr, nothing_saved="không lưu người nào"):
+                count = import_from_path(options["file"], lambda handle: frame_import(campaign=campaign, source=handle))
         except CampaignRuleError as problem:
             raise CommandError(" ".join(problem.messages)) from None
-        except ImportFailed as failure:
-            for error in failure.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, không lưu người nào.") from None
         self.stdout.write(f"Đã nhập {count} người vào khung mẫu của đợt «{campaign.code}».")

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign
 from surveys.services.response_import import responses_import
-from units.spreadsheets import ImportFailed
+from units.management.imports import import_errors_reported, import_from_path
 
 
 class Command(BaseCommand):
@@ -20,13 +20,6 @@ class Command(BaseCommand):
         campaign = Campaign.objects.filter(code=options["campaign"]).first()
         if campaign is None:
             raise CommandError(f"Không tìm thấy đợt khảo sát «{options['campaign']}».")
-        try:
-            with open(options["file"], "rb") as handle:
-                saved = responses_import(campaign=campaign, source=handle)
-        except FileNotFoundError:
-            raise CommandError(f"Không tìm thấy tệp {options['file']}") from None
-        except ImportFailed as failure:
-            for error in failure.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, không lưu phiếu nào.") from None
+        with import_errors_reported(self.stderr, nothing_saved="không lưu phiếu nào"):
+            saved = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle))
         self.stdout.write(f"Đã nhập {saved} phiếu vào đợt {campaign.code}.")

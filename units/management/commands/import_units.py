@@ -1,7 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from units.management.imports import import_errors_reported, import_from_path
 from units.services import units_import
-from units.spreadsheets import ImportFailed
 
 
 class Command(BaseCommand):
@@ -14,13 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp .xlsx")
 
     def handle(self, *args, **options) -> None:
-        try:
-            with open(options["file"], "rb") as handle:
-                changed = units_import(source=handle)
-        except FileNotFoundError:
-            raise CommandError(f"Không tìm thấy tệp {options['file']}") from None
-        except ImportFailed as failure:
-            for error in failure.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, không lưu đơn vị nào.") from None
+        with import_errors_reported(self.stderr, nothing_saved="không lưu đơn vị nào"):
+            changed = import_from_path(options["file"], lambda handle: units_import(source=handle))
         self.stdout.write(f"Đã nhập {changed} đơn vị.")
