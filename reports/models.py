@@ -10,15 +10,20 @@ from campaigns.models import Campaign, CampaignForm, Channel
 from surveys.models import Question
 from units.models import Unit
 
+# The engine's derived tables (tallies, counts, roll-ups) carry no database FK constraints and no
+# per-column FK indexes (their unique constraint, led by the campaign, serves every read): they are
+# rebuilt from the answers on every recompute, deletes still cascade through the ORM, and checking and
+# indexing tens of thousands of rows cost about a second of every recompute (docs/benchmarks.md).
+
 
 class Tally(models.Model):
     """How many counted answers of `question` at `level` a leaf cell (unit × channel × form) has."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies")
-    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies", db_constraint=False, db_index=False)
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     channel = models.CharField(max_length=12, choices=Channel.choices)
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     level = models.IntegerField()
     n = models.PositiveIntegerField()
 
@@ -48,9 +53,9 @@ class PeopleCounts(models.Model):
 class CellCount(PeopleCounts):
     """People counts of a leaf cell (unit × channel × form)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     channel = models.CharField(max_length=12, choices=Channel.choices)
 
     class Meta:
@@ -66,9 +71,9 @@ class SubtreeTally(models.Model):
     """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
     one unit is merged into its ancestors instead of summing the whole tree again."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     level = models.IntegerField()
     n = models.PositiveIntegerField()
 
@@ -84,8 +89,8 @@ class SubtreeTally(models.Model):
 class SubtreeCount(PeopleCounts):
     """`CellCount` rolled up over a unit's whole subtree."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
 
     class Meta:
         verbose_name = _("số phiếu cộng dồn")

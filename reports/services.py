@@ -40,17 +40,16 @@ from reports.models import (
 from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
 from reports.tallies import (
     ALL_UNITS,
-    CountRow,
-    TallyRow,
     UnitFilter,
     UnitLevels,
     UnitPeople,
     ancestor_chain,
     index_level_table,
-    leaf_counts,
-    leaf_tallies,
-    per_unit,
+    insert_rows,
+    leaf_sums,
     roll_up,
+    tune_session,
+    write_leaf_rows,
 )
 from surveys.models import Question, Response, ResponseStatus
 from units.models import Unit
@@ -61,7 +60,6 @@ logger = logging.getLogger(__name__)
 # Responses saved this long before the last run started are looked at again by the next incremental run,
 # so a submission whose transaction straddled the run is never missed.
 CHANGE_MARGIN = dt.timedelta(seconds=60)
-BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -174,37 +172,16 @@ def _units_queryset_filter(units: UnitFilter) -> dict:
     return {}
 
 
-def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> tuple[list[TallyRow], list[CountRow]]:
-    """Re-tally the units of `units` from the answers and store the result in place of their old leaf rows."""
+def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> None:
+    """Re-tally the units of `units` from the answers in place of their old leaf rows."""
     campaign_id = setup.campaign.pk
-    tallies = leaf_tallies(campaign_id=campaign_id, statuses=setup.statuses, units=units)
-    counts = leaf_counts(campaign_id=campaign_id, statuses=setup.statuses, index_levels=setup.index_levels, units=units)
+    tune_session()
     for model in (Tally, CellCount):
         stale = model.objects.filter(campaign_id=campaign_id, **_units_queryset_filter(units))
         if units.exclude:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
         stale.delete()
-    Tally.objects.bulk_create(
-        (Tally(campaign_id=campaign_id, form_id=f, unit_id=u, channel=c, question_id=q, level=lv, n=n) for f, u, c, q, lv, n in tallies),
-        batch_size=BATCH,
-    )
-    CellCount.objects.bulk_create(
-        (
-            CellCount(campaign_id=campaign_id, form_id=f, unit_id=u, channel=c, responses=r, respondents=v, fully_satisfied=s)
-            for f, u, c, r, v, s in counts
-        ),
-        batch_size=BATCH,
-    )
-    return tallies, counts
-
-
-def _stored_leaf(campaign_id: int, units: UnitFilter) -> tuple[UnitLevels, UnitPeople]:
-    filters = _units_queryset_filter(units)
-    tallies = Tally.objects.filter(campaign_id=campaign_id, **filters).values_list("form_id", "unit_id", "channel", "question_id", "level", "n")
-    counts = CellCount.objects.filter(campaign_id=campaign_id, **filters).values_list(
-        "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"
-    )
-    return per_unit(tallies.iterator(chunk_size=BATCH), counts)
+    write_leaf_rows(campaign_id=campaign_id, statuses=setup.statuses, index_levels=setup.index_levels, units=units)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -268,26 +245,30 @@ def _store_subtrees(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels
     SubtreeCount.objects.filter(campaign_id=campaign_id, **scope).delete()
     IndexValue.objects.filter(snapshot=snapshot, **scope).delete()
     targets = sorted(set(targets))
-    SubtreeTally.objects.bulk_create(
+    insert_rows(
+        SubtreeTally,
+        ["campaign_id", "unit_id", "question_id", "level", "n"],
         (
-            SubtreeTally(campaign_id=campaign_id, unit_id=unit, question_id=q, level=lv, n=n)
+            (campaign_id, unit, q, lv, n)
             for unit in targets
-            for q, by_level in levels.get(unit, {}).items()
-            for lv, n in by_level.items()
+            for q, by_level in sorted(levels.get(unit, {}).items())
+            for lv, n in sorted(by_level.items())
             if n
         ),
-        batch_size=BATCH,
     )
-    SubtreeCount.objects.bulk_create(
+    insert_rows(
+        SubtreeCount,
+        ["campaign_id", "unit_id", "responses", "respondents", "fully_satisfied"],
+        ((campaign_id, unit, *people[unit]) for unit in targets if any(people.get(unit, (0, 0, 0)))),
+    )
+    insert_rows(
+        IndexValue,
+        ["snapshot_id", "unit_id", "scope", "key", "value", "n", "ci_low", "ci_high"],
         (
-            SubtreeCount(campaign_id=campaign_id, unit_id=unit, responses=r, respondents=v, fully_satisfied=s)
-            for unit in targets
-            for r, v, s in [people.get(unit, (0, 0, 0))]
-            if r or v or s
+            (snapshot.pk, row.unit_id, row.scope, row.key, row.value, row.n, row.ci_low, row.ci_high)
+            for row in _index_rows(setup, snapshot, levels, people, targets)
         ),
-        batch_size=BATCH,
     )
-    IndexValue.objects.bulk_create(_index_rows(setup, snapshot, levels, people, targets), batch_size=BATCH)
 
 
 def _finish_snapshot(setup: CampaignSetup, snapshot: Snapshot, started: dt.datetime, responses: int) -> None:
@@ -311,8 +292,8 @@ def _rebuild_from_leaves(setup: CampaignSetup, snapshot: Snapshot, leaf_levels: 
 def _recompute_full(setup: CampaignSetup, snapshot_id: int, started: dt.datetime) -> int:
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
-        tallies, counts = _replace_leaf_rows(setup, ALL_UNITS)
-        leaf_levels, leaf_people = per_unit(tallies, counts)
+        _replace_leaf_rows(setup, ALL_UNITS)
+        leaf_levels, leaf_people = leaf_sums(campaign_id=setup.campaign.pk, units=ALL_UNITS)
         return _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, started)
 
 
@@ -332,9 +313,9 @@ def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetim
     units = UnitFilter(include=frozenset(unit_ids))
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
-        old_levels, old_people = _stored_leaf(setup.campaign.pk, units)
-        tallies, counts = _replace_leaf_rows(setup, units)
-        new_levels, new_people = per_unit(tallies, counts)
+        old_levels, old_people = leaf_sums(campaign_id=setup.campaign.pk, units=units)
+        _replace_leaf_rows(setup, units)
+        new_levels, new_people = leaf_sums(campaign_id=setup.campaign.pk, units=units)
         unit_paths, path_units = _unit_maps(setup, units.include or ())
         maps = {"unit_paths": unit_paths, "path_units": path_units, "root_path": setup.root_path}
         plus_levels, plus_people = roll_up(new_levels, new_people, **maps)
@@ -490,7 +471,7 @@ def index_recompute_finish(*, run_id: int) -> bool:
     snapshot_id = _working_snapshot(run.campaign).pk
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
-        leaf_levels, leaf_people = _stored_leaf(run.campaign_id, ALL_UNITS)
+        leaf_levels, leaf_people = leaf_sums(campaign_id=run.campaign_id, units=ALL_UNITS)
         _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, run.started_at)
         RecomputeRun.objects.filter(pk=run_id).update(finished_at=timezone.now())
     _clear_dirty(run.campaign_id, run.dirty_seen, run.started_at)

@@ -1,0 +1,250 @@
+"""Benchmark of the index engine: N responses × 20 Likert questions over a province-sized unit tree.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hl_bench .venv/bin/python bench/recompute.py [--n 1000000]
+
+Generates the responses straight into the configured database (COPY on PostgreSQL, bulk inserts on
+SQLite), then times
+  (a) the full recompute (tallies, roll-up, index values, snapshot),
+  (b) the recompute after one new response (the incremental path of a dirty campaign),
+  (c) the floor: the same leaf-level tally (unit × channel × question × level) as one bare SQL
+      statement over the same rows,
+and prints (a)/(c). Results go to docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import random
+import resource
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from campaigns.models import Campaign, CampaignForm  # noqa: E402
+from reports.services import index_recompute  # noqa: E402
+from reports.tallies import session_tuning_sql  # noqa: E402
+from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
+from units.models import Unit, UnitType  # noqa: E402
+from units.services import unit_save  # noqa: E402
+
+SECTIONS = 4
+PER_SECTION = 5
+CHANNELS = ["phone", "home_visit", "desk"]
+# A plausible spread of answers: mostly satisfied, a few "không biết" (9).
+LEVELS = [5, 4, 3, 2, 1, 9]
+WEIGHTS = [0.35, 0.45, 0.12, 0.04, 0.02, 0.02]
+STATUSES = ["submitted"] * 14 + ["approved"] * 5 + ["rejected"]
+CHUNK = 20_000
+
+
+def build_tree(tag: str, communes: int) -> tuple[Unit, list[Unit]]:
+    """A province with `communes` communes and a health department with 10 hospitals (leaves get answers)."""
+    types = {t.code: t for t in UnitType.objects.all()}
+    province = unit_save(unit=Unit(code=f"P{tag}", name=f"Tỉnh thử {tag}", type=types["province"]))
+    leaves = [unit_save(unit=Unit(code=f"P{tag}-X{i:03d}", name=f"Xã {i}", type=types["commune"], parent=province)) for i in range(communes)]
+    department = unit_save(unit=Unit(code=f"P{tag}-SYT", name="Sở Y tế", type=types["department"], parent=province))
+    leaves += [unit_save(unit=Unit(code=f"P{tag}-BV{i}", name=f"Bệnh viện {i}", type=types["hospital"], parent=department)) for i in range(10)]
+    return province, leaves
+
+
+def build_campaign(tag: str, province: Unit) -> tuple[Campaign, CampaignForm, list[int]]:
+    questionnaire = Questionnaire.objects.create(code=f"bench-{tag}", title="Phiếu đo hiệu năng")
+    question_ids = []
+    for s in range(SECTIONS):
+        section = Section.objects.create(questionnaire=questionnaire, code=chr(65 + s), title=f"Phần {chr(65 + s)}", order=s)
+        for q in range(PER_SECTION):
+            question = Question.objects.create(
+                questionnaire=questionnaire, section=section, code=f"{chr(65 + s)}{q + 1}", text="Câu hỏi", type="likert5",
+                satisfied_levels=[4, 5], missing_codes=[9], counts_in_index=True, order=s * 10 + q,
+            )
+            question_ids.append(question.pk)
+    campaign = Campaign.objects.create(
+        code=f"bench-{tag}", name="Đợt đo hiệu năng", organiser=province, year=2026, fieldwork_start=dt.date(2026, 9, 1),
+        fieldwork_end=dt.date(2026, 10, 31), index_scheme="moh_pooled",
+    )
+    form = CampaignForm.objects.create(campaign=campaign, questionnaire=questionnaire)
+    return campaign, form, question_ids
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _reserve_ids(model, count: int) -> int:
+    """Take `count` ids from the table's sequence at once; returns the first."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        first = cursor.fetchone()[0]
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count])
+    return first
+
+
+def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], question_ids: list[int], n: int, seed: int = 2026) -> None:
+    """N responses with 20 answers each, in chunks (memory flat in N)."""
+    rng = random.Random(seed)
+    saved = timezone.now() - dt.timedelta(days=1)  # collected yesterday: not "recently changed"
+    response_fields = [f for f in Response._meta.concrete_fields if f.name != "id"]
+    answer_columns = ["response_id", "question_id", "campaign_id", "unit_id", "channel", "value", "number", "text"]
+    postgres = connection.vendor == "postgresql"
+    first_id = _reserve_ids(Response, n) if postgres else None
+    if postgres:  # generated rows are consistent by construction: skip FK triggers while loading (superuser)
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    done = 0
+    while done < n:
+        size = min(CHUNK, n - done)
+        responses, answers = [], []
+        for i in range(size):
+            unit = rng.choice(leaves)
+            channel = rng.choice(CHANNELS)
+            explicit = {
+                "uuid": uuid.uuid4(), "campaign": campaign.pk, "form": form.pk, "unit": unit.pk,
+                "channel": channel, "status": rng.choice(STATUSES), "source": "import", "submitted_at": saved,
+                "created_at": saved, "updated_at": saved,
+            }
+            response_id = first_id + done + i if postgres else None
+            responses.append((response_id, explicit))
+            values = rng.choices(LEVELS, WEIGHTS, k=len(question_ids))
+            answers.append((response_id, unit.pk, channel, values))
+        if postgres:
+            _copy_chunk(response_fields, answer_columns, responses, answers, campaign, question_ids)
+        else:
+            _insert_chunk(responses, answers, campaign, question_ids)
+        done += size
+        print(f"  … {done:,} phiếu", end="\r", flush=True)
+    print()
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def _copy_chunk(response_fields, answer_columns, responses, answers, campaign, question_ids) -> None:
+    buffer = io.StringIO()
+    for response_id, explicit in responses:
+        row = [str(response_id)]
+        for field in response_fields:
+            key = field.name if field.name in explicit else None
+            value = explicit[key] if key else field.get_default()
+            row.append(_copy_value(value))
+        buffer.write("\t".join(row) + "\n")
+    buffer.seek(0)
+    columns = ",".join(["id", *(f.column for f in response_fields)])
+    answer_buffer = io.StringIO()
+    for response_id, unit_id, channel, values in answers:
+        for question_id, value in zip(question_ids, values, strict=True):
+            answer_buffer.write(f"{response_id}\t{question_id}\t{campaign.pk}\t{unit_id}\t{channel}\t{value}\t\\N\t\n")
+    answer_buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {Response._meta.db_table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {Answer._meta.db_table} ({','.join(answer_columns)}) FROM STDIN", answer_buffer)
+
+
+def _insert_chunk(responses, answers, campaign, question_ids) -> None:
+    created = Response.objects.bulk_create(
+        [Response(**{(f"{k}_id" if k in ("campaign", "form", "unit") else k): v for k, v in explicit.items()}) for _, explicit in responses]
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(response_id=response.pk, question_id=q, campaign_id=campaign.pk, unit_id=unit_id, channel=channel, value=v)
+            for response, (_, unit_id, channel, values) in zip(created, answers, strict=True)
+            for q, v in zip(question_ids, values, strict=True)
+        ],
+        batch_size=5000,
+    )
+
+
+def floor_tally(campaign: Campaign) -> float:
+    """(c) The bare leaf-level tally over the same rows, fetched, in one statement."""
+    sql = (
+        f"SELECT a.unit_id, a.channel, a.question_id, a.value, COUNT(*) FROM {Answer._meta.db_table} a "
+        f"JOIN {Response._meta.db_table} r ON r.id = a.response_id "
+        "WHERE a.campaign_id = %s AND r.status IN ('approved', 'submitted') GROUP BY 1, 2, 3, 4"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in session_tuning_sql():
+            cursor.execute(statement)
+        start = time.perf_counter()
+        cursor.execute(sql, [campaign.pk])
+        cursor.fetchall()
+        return time.perf_counter() - start
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="số phiếu / responses (mặc định 1.000.000)")
+    parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    tag = uuid.uuid4().hex[:6].upper()
+    print(f"Cơ sở dữ liệu: {connection.vendor}; N = {args.n:,} phiếu × {SECTIONS * PER_SECTION} câu; {args.communes} xã + 10 bệnh viện")
+    province, leaves = build_tree(tag, args.communes)
+    campaign, form, question_ids = build_campaign(tag, province)
+    start = time.perf_counter()
+    generate(campaign, form, leaves, question_ids, args.n)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+            cursor.execute(f"ANALYZE {Answer._meta.db_table}")
+    print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
+
+    floor_tally(campaign)  # warm the cache so (a) and (c) read the same pages
+    rss_before = max_rss_mb()
+    start = time.perf_counter()
+    summary = index_recompute(campaign.pk, full=True)
+    full = time.perf_counter() - start
+    rss_after = max_rss_mb()
+    floor = min(floor_tally(campaign) for _ in range(2))
+
+    unit = leaves[0]
+    with transaction.atomic():
+        response = Response.objects.create(campaign=campaign, form=form, unit=unit, channel="desk", status="submitted")
+        Answer.objects.bulk_create(
+            [Answer(response=response, question_id=q, campaign=campaign, unit=unit, channel="desk", value=5) for q in question_ids]
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(dirty_at=timezone.now())  # what campaign_mark_dirty writes
+    start = time.perf_counter()
+    incremental = index_recompute(campaign.pk)
+    one_more = time.perf_counter() - start
+
+    print(f"(a) tính lại toàn bộ / full recompute:          {full:8.2f} s  ({summary.responses:,} phiếu, chỉ số chung {summary.overall}%)")
+    print(f"(b) sau một phiếu mới / after one new response: {one_more:8.2f} s  (chế độ {incremental.mode}, {incremental.responses:,} phiếu)")
+    print(f"(c) sàn: một câu GROUP BY trần / bare tally:    {floor:8.2f} s")
+    print(f"(a)/(c) = {full / floor:.2f}")
+    print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {rss_before:.0f} MB trước (a), {rss_after:.0f} MB sau (a)")
+
+
+if __name__ == "__main__":
+    main()
