@@ -35,7 +35,7 @@ COMMENTS = ["Cán bộ nhiệt tình, hướng dẫn rõ ràng.", "Thời gian c
 
 def _answer(question: CompiledQuestion, rng: random.Random, mood: float) -> Any:
     if question.type in (QuestionType.LIKERT5, QuestionType.LIKERT4):
-        top = max(c.value for c in question.choices)
+        top = max(c.value for c in question.choices if c.value not in question.missing_codes)  # 9 = "không biết" is no level
         level = round(min(top, max(1, rng.gauss(mood * top, 0.8))))
         return level if rng.random() > 0.02 or not question.missing_codes else min(question.missing_codes)
     if question.type in (QuestionType.SINGLE, QuestionType.YES_NO):

@@ -1,13 +1,62 @@
-from django.core.management.base import BaseCommand
+"""load_demo: every app's demo, in the order the layers stand (units → surveys → campaigns → responses → results)."""
 
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from campaigns.demo import load_campaigns_demo
+from campaigns.models import Campaign, CampaignStatus
+from campaigns.services import campaign_activate, campaign_copy
+from reports.demo import load_results_demo
+from surveys.demo import load_questionnaires_demo
+from surveys.demo_responses import load_responses_demo
 from units.demo import load_units_demo
+
+# Last year's campaigns are published; this year's copies are in the field (their windows include today).
+PUBLISHED_2025 = ("sipas-2025-khanh-hoa", "noi-tru-2025-khanh-hoa")
 
 
 class Command(BaseCommand):
-    help = "Nạp dữ liệu mẫu: tỉnh Khánh Hòa, các sở, cơ sở y tế, người dùng mẫu theo vai trò. Chạy lại không tạo trùng."
+    help = (
+        "Nạp dữ liệu mẫu: tỉnh Khánh Hòa, các sở, cơ sở y tế, người dùng mẫu theo vai trò, phiếu mẫu, "
+        "các đợt khảo sát 2025 (đã công bố) và 2026 (đang khảo sát) với phiếu trả lời và chỉ số đã tính. "
+        "Chạy lại không tạo trùng."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--responses", type=int, default=settings.DEMO_RESPONSES, help="Số phiếu trả lời mẫu cho mỗi đợt (mặc định %(default)s)."
+        )
 
     def handle(self, *args, **options) -> None:
+        count = options["responses"]
         logins = load_units_demo()
+        questionnaires = load_questionnaires_demo()
+        load_campaigns_demo(sipas_questionnaire=questionnaires["sipas"], inpatient_questionnaire=questionnaires["moh-inpatient"])
+        last_year = list(Campaign.objects.filter(code__in=PUBLISHED_2025).order_by("code"))
+        for campaign in last_year:
+            added = load_responses_demo(campaign, count)
+            self.stdout.write(f"  {campaign.code}: thêm {added} phiếu trả lời mẫu")
+        current = [self._this_year(campaign) for campaign in last_year]
+        for campaign in current:
+            added = load_responses_demo(campaign, count)
+            self.stdout.write(f"  {campaign.code}: thêm {added} phiếu trả lời mẫu")
+        codes = tuple(c.code for c in last_year + current)
+        for line in load_results_demo(computed=codes, published=PUBLISHED_2025):
+            self.stdout.write(f"  {line}")
         self.stdout.write("Dữ liệu mẫu đã sẵn sàng. Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò):")
         for username, password, role in logins:
             self.stdout.write(f"  {username} / {password} — {role}")
+
+    @transaction.atomic
+    def _this_year(self, campaign: Campaign) -> Campaign:
+        """The 2026 copy of a 2025 demo campaign, active (created once)."""
+        existing = Campaign.objects.filter(previous=campaign).first()
+        if existing is not None:
+            return existing
+        actor = User.objects.filter(username="canbo").first()
+        copy = campaign_copy(campaign=campaign, actor=actor)
+        if copy.status == CampaignStatus.DRAFT:
+            campaign_activate(campaign=copy, actor=actor)
+        return copy

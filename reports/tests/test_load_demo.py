@@ -1,0 +1,37 @@
+from django.core.management import call_command
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignStatus
+from reports.models import IndexValue, Snapshot, SnapshotStatus
+from surveys.models import Response
+
+
+def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rerun_adds_nothing(db, capsys):
+    call_command("load_demo", responses=60)
+    out = capsys.readouterr().out
+    for username in ("canbo", "lanhdao", "giamsat", "dieutravien", "giamdoc", "xem"):
+        assert f"{username} / hailong2026" in out
+
+    statuses = dict(Campaign.objects.values_list("code", "status"))
+    assert statuses == {
+        "sipas-2025-khanh-hoa": CampaignStatus.PUBLISHED,
+        "noi-tru-2025-khanh-hoa": CampaignStatus.PUBLISHED,
+        "sipas-2026-khanh-hoa": CampaignStatus.ACTIVE,
+        "noi-tru-2026-khanh-hoa": CampaignStatus.ACTIVE,
+    }
+    current = Campaign.objects.get(code="sipas-2026-khanh-hoa")
+    assert current.previous.code == "sipas-2025-khanh-hoa"
+    assert current.windows.filter(start__lte=timezone.localdate(), end__gte=timezone.localdate()).exists()
+    assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2
+    overall = IndexValue.objects.get(snapshot__campaign=current, snapshot__status=SnapshotStatus.WORKING, unit=current.organiser, scope="overall")
+    assert 0 < overall.value <= 100
+    # Every SIPAS criterion (3 + 4 + 3 + 3 + 3 items) has data at the province: the demo answers are valid levels.
+    criteria = IndexValue.objects.filter(snapshot=overall.snapshot, unit=current.organiser, scope="criterion", value__isnull=False)
+    assert criteria.count() == 16
+
+    responses = Response.objects.count()
+    assert responses == 4 * 60
+    call_command("load_demo", responses=60)
+    assert Response.objects.count() == responses
+    assert Campaign.objects.count() == 4
+    assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2
