@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
@@ -26,6 +27,8 @@ from units.selectors import membership_paths, unit_ancestor_paths
 
 # How many weakest criteria the unit page lists.
 WEAKEST_COUNT = 3
+# How long a filtered view's indices stay cached (a recompute changes the key anyway).
+FILTER_CACHE_SECONDS = 6 * 3600
 
 
 # ---------------------------------------------------------------- who sees which campaign and unit
@@ -183,20 +186,22 @@ class UnitValues:
 
     @property
     def responses(self) -> int:
-        score = self.get(IndexScope.RESPONSES)
-        return int(score.value) if score.value is not None else score.n
+        return self.get(IndexScope.RESPONSES).n
 
 
-def values_by_unit(snapshot: Snapshot | None, units: Sequence[Unit], scopes: Iterable[str] | None = None) -> dict[int, UnitValues]:
-    """Index values of `units` in `snapshot` (one query)."""
-    result = {unit.pk: UnitValues(unit) for unit in units}
-    if snapshot is None or not units:
+# What a unit shown only as a row of a ranking or heat map needs.
+ROW_SCOPES = (IndexScope.OVERALL, IndexScope.RESPONSES, IndexScope.ELEMENT)
+
+
+def values_by_unit(snapshot: Snapshot | None, units: Sequence[Unit], row_units: Sequence[Unit] = ()) -> dict[int, UnitValues]:
+    """All index values of `units` and the ranking values (ROW_SCOPES) of `row_units` in `snapshot` (one query)."""
+    result = {unit.pk: UnitValues(unit) for unit in [*units, *row_units]}
+    if snapshot is None or not result:
         return result
-    rows = IndexValue.objects.filter(snapshot=snapshot, unit_id__in=list(result))
-    if scopes is not None:
-        rows = rows.filter(scope__in=list(scopes))
-    for row in rows.only("unit_id", "scope", "key", "value", "n", "ci_low", "ci_high"):
-        result[row.unit_id].values[(row.scope, row.key)] = Score.of(row)
+    wanted = Q(unit_id__in=[u.pk for u in units]) | Q(unit_id__in=[u.pk for u in row_units], scope__in=ROW_SCOPES)
+    rows = IndexValue.objects.filter(wanted, snapshot=snapshot).values_list("unit_id", "scope", "key", "value", "n", "ci_low", "ci_high")
+    for unit_id, scope, key, value, n, ci_low, ci_high in rows:
+        result[unit_id].values[(scope, key)] = Score(value, n, ci_low, ci_high)
     return result
 
 
@@ -433,35 +438,58 @@ def distributions(
     return result
 
 
-def filtered_values(campaign: Campaign, units: Sequence[Unit], form_id: int | None, channel: str | None) -> dict[int, UnitValues]:
-    """Index values of `units` over the answers of one form and/or channel, computed from leaf tallies
-    with the engine's scheme (the snapshot holds only the unfiltered values)."""
+def filtered_values(campaign: Campaign, unit: Unit, children: Sequence[Unit], form_id: int | None, channel: str | None) -> dict[int, UnitValues]:
+    """Index values of `unit` and its `children` over the answers of one form and/or channel, computed
+    from leaf tallies with the engine's scheme (the snapshot holds only the unfiltered values)."""
     setup = campaign_setup(campaign)
     rules = setup.rules
     if form_id is not None:
         questionnaire = CampaignForm.objects.filter(pk=form_id).values_list("questionnaire_id", flat=True).first()
         rules = [r for r in rules if setup.questionnaire_of.get(r.question_id) == questionnaire]
-    root = min(units, key=lambda u: len(u.path))
-    cells = CellCount.objects.filter(campaign=campaign, unit__path__startswith=root.path)
+    cells = CellCount.objects.filter(campaign=campaign, unit__path__startswith=unit.path)
     if form_id is not None:
         cells = cells.filter(form_id=form_id)
     if channel:
         cells = cells.filter(channel=channel)
-    level_rows = list(tally_filter(campaign, root, form_id, channel).values_list("unit__path", "question_id", "level").annotate(total=Sum("n")))
-    people_rows = list(cells.values_list("unit__path").annotate(r=Sum("responses"), p=Sum("respondents"), f=Sum("fully_satisfied")))
+    targets = [unit, *children]
+    counts: dict[int, dict[int, dict[int, int]]] = {u.pk: defaultdict(lambda: defaultdict(int)) for u in targets}
+    people: dict[int, list[int]] = {u.pk: [0, 0, 0] for u in targets}
+    owner: dict[str, int | None] = {}  # leaf path → the child whose subtree holds it (None: the unit itself)
+
+    def child_of(path: str) -> int | None:
+        if path not in owner:
+            owner[path] = next((c.pk for c in children if path.startswith(c.path)), None)
+        return owner[path]
+
+    level_rows = tally_filter(campaign, unit, form_id, channel).values_list("unit__path", "question_id", "level").annotate(total=Sum("n"))
+    for path, question_id, level, total in level_rows:
+        for target in (unit.pk, child_of(path)):
+            if target is not None:
+                counts[target][question_id][level] += total
+    for path, responses, respondents, fully in cells.values_list("unit__path").annotate(Sum("responses"), Sum("respondents"), Sum("fully_satisfied")):
+        for target in (unit.pk, child_of(path)):
+            if target is not None:
+                people[target] = [people[target][0] + responses, people[target][1] + respondents, people[target][2] + fully]
     result = {}
-    for unit in units:
-        counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for path, question_id, level, total in level_rows:
-            if path.startswith(unit.path):
-                counts[question_id][level] += total
-        totals = [sum(row[i] for row in people_rows if row[0].startswith(unit.path)) for i in (1, 2, 3)]
-        values = UnitValues(unit)
-        if totals[0]:
-            for index in unit_indices(rules=rules, counts=counts, people=People(*totals), scheme=setup.scheme):
+    for target in targets:
+        values = UnitValues(target)
+        if people[target.pk][0]:
+            for index in unit_indices(rules=rules, counts=counts[target.pk], people=People(*people[target.pk]), scheme=setup.scheme):
                 values.values[(index.scope, index.key)] = Score(index.value, index.n, index.ci_low, index.ci_high)
-        result[unit.pk] = values
+        result[target.pk] = values
     return result
+
+
+def filtered_values_cached(
+    campaign: Campaign,
+    snapshot: Snapshot | None, unit: Unit, children: Sequence[Unit], form_id: int | None, channel: str | None
+) -> dict[int, UnitValues]:
+    """`filtered_values`, kept in the cache until the next recompute of the campaign (its key names the
+    snapshot's computed_at): the exact arithmetic of a hundred units takes a second the first time."""
+    if snapshot is None or snapshot.computed_at is None:
+        return {u.pk: UnitValues(u) for u in [unit, *children]}
+    key = f"reports:filtered:{snapshot.pk}:{snapshot.computed_at.timestamp()}:{unit.pk}:{form_id or ''}:{channel or ''}"
+    return cache.get_or_set(key, lambda: filtered_values(campaign, unit, children, form_id, channel), FILTER_CACHE_SECONDS)
 
 
 # ---------------------------------------------------------------- fieldwork progress
@@ -635,7 +663,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
     top = campaign.organiser if reach.everything else next((u for u in reach_units(reach) if unit.path.startswith(u.path)), unit)
     children = children_of(unit)
     filtered = bool(form_id or channel)
-    values = filtered_values(campaign, [unit, *children], form_id, channel) if filtered else values_by_unit(snapshot, [unit, *children])
+    values = filtered_values_cached(campaign, snapshot, unit, children, form_id, channel) if filtered else values_by_unit(snapshot, [unit], children)
     own = values[unit.pk]
     with_data = [c for c in children if values[c.pk].values]
     before = previous_campaign(campaign)
@@ -689,8 +717,7 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
     organiser_path = campaign.organiser.path
     parent = unit.parent if unit.parent_id and unit.path != organiser_path else None
     peers = [u for u in children_of(parent) if u.pk != unit.pk] if parent else []
-    units = [unit, *([parent] if parent else []), *peers]
-    values = values_by_unit(snapshot, units)
+    values = values_by_unit(snapshot, [unit, *([parent] if parent else [])], peers)
     own = values[unit.pk]
     parent_values = values[parent.pk] if parent else None
     cat = catalogue(campaign)
@@ -738,7 +765,7 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
     """The public page of a published snapshot: overall, ranking with change, element table."""
     organiser = campaign.organiser
     children = children_of(organiser)
-    values = values_by_unit(snapshot, [organiser, *children])
+    values = values_by_unit(snapshot, [organiser], children)
     with_data = [c for c in children if values[c.pk].values]
     rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data))
     cat = catalogue(campaign)

@@ -2,9 +2,10 @@
 
 Responses are read in keyset-paged chunks and written as they come, so memory stays bounded whatever
 the campaign's size. An .xlsx sheet holds at most 1,048,576 rows: the rows continue on a new sheet
-with the same header. The .xlsx writer is XlsxWriter in `constant_memory` mode, the fastest of the
-writers measured in bench/export.py (figures in docs/benchmarks.md); CSV is UTF-8 with a BOM so that
-Excel opens Vietnamese text correctly.
+with the same header. The .xlsx writer is the project's own streaming writer (reports/xlsx_stream.py),
+the fastest correct one of those measured in bench/export.py against openpyxl `write_only` and
+XlsxWriter `constant_memory` (figures in docs/benchmarks.md); CSV is UTF-8 with a BOM so that Excel
+opens Vietnamese text correctly.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
 
 from campaigns.models import Campaign, Channel
 from reports.dashboards import LIKERT_LABELS
+from reports.xlsx_stream import StreamingWorkbook
 from surveys.models import Answer, Question, QuestionType, Response
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
-CHUNK = 5000
+CHUNK = 10_000
 META_HEADERS = ["Mã phiếu (UUID)", "Mã đơn vị", "Đơn vị", "Kênh", "Phiếu", "Trạng thái", "Thời điểm gửi"]
 SHEET_TITLE = "Dữ liệu thô"
 
@@ -67,16 +70,25 @@ def counted_responses(campaign: Campaign, unit_path: str | None = None):
 def raw_rows(
     *, campaign: Campaign, codes: bool = False, unit_path: str | None = None, progress: ProgressCallback | None = None
 ) -> Iterator[list[Any]]:
-    """Yield the header, then one row per counted response (at most CHUNK responses in memory)."""
+    """Yield the header, then one row per counted response (at most CHUNK responses in memory).
+
+    Responses come in keyset-paged chunks; each chunk's answers are read by response id range with a
+    plain cursor (no model or dict per answer: 40 million answers must stream quickly).
+    """
     columns = raw_columns(campaign)
-    position = {column.question_id: len(META_HEADERS) + i for i, column in enumerate(columns)}
-    by_position = {len(META_HEADERS) + i: column for i, column in enumerate(columns)}
+    meta = len(META_HEADERS)
+    slots = {c.question_id: (meta + i, None if codes else c.labels, c.multi) for i, c in enumerate(columns)}
     yield META_HEADERS + [column.header for column in columns]
     channels = {value: str(label) for value, label in Channel.choices}
     statuses = {value: str(label) for value, label in Response._meta.get_field("status").choices}
+    zone = timezone.get_current_timezone()
     responses = counted_responses(campaign, unit_path)
     total = responses.count() if progress else 0
-    width = len(META_HEADERS) + len(columns)
+    width = meta + len(columns)
+    answers_sql = (
+        f"SELECT response_id, question_id, value, number, text FROM {Answer._meta.db_table} "
+        "WHERE response_id >= %s AND response_id <= %s AND campaign_id = %s"
+    )
     last_id, done = 0, 0
     while True:
         chunk = list(
@@ -89,26 +101,28 @@ def raw_rows(
         rows: dict[int, list[Any]] = {}
         for pk, uuid, unit_code, unit_name, channel, form_code, status, submitted_at in chunk:
             row = [None] * width
-            row[:7] = [
+            row[:meta] = [
                 str(uuid),
                 unit_code,
                 unit_name,
                 channels.get(channel, channel),
                 form_code,
                 statuses.get(status, status),
-                timezone.localtime(submitted_at).strftime("%d/%m/%Y %H:%M") if submitted_at else None,
+                submitted_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if submitted_at else None,
             ]
             rows[pk] = row
-        answers = Answer.objects.filter(response_id__in=list(rows)).values_list("response_id", "question_id", "value", "number", "text")
-        for response_id, question_id, value, number, text in answers.iterator(chunk_size=CHUNK * 10):
-            index = position.get(question_id)
-            if index is None:
+        with connection.cursor() as cursor:
+            cursor.execute(answers_sql, [chunk[0][0], chunk[-1][0], campaign.pk])
+            answers = cursor.fetchall()
+        for response_id, question_id, value, number, text in answers:
+            row = rows.get(response_id)
+            slot = slots.get(question_id)
+            if row is None or slot is None:
                 continue
-            row = rows[response_id]
+            index, labels, multi = slot
             if value is not None:
-                column = by_position[index]
-                shown: Any = value if codes else column.labels.get(value, value)
-                if column.multi and row[index] is not None:
+                shown: Any = labels.get(value, value) if labels else value
+                if multi and row[index] is not None:
                     shown = f"{row[index]}; {shown}"
                 row[index] = shown
             elif number is not None:
@@ -155,7 +169,7 @@ def sheet_rows(rows: Iterator[list[Any]], max_rows: int = EXCEL_MAX_ROWS) -> Ite
 
 
 def write_xlsx_xlsxwriter(rows: Iterator[list[Any]], out: str | Path, max_rows: int = EXCEL_MAX_ROWS) -> int:
-    """XlsxWriter in constant_memory mode: each row is flushed to a temporary file as it is written."""
+    """XlsxWriter in constant_memory mode (measured against the others in bench/export.py)."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
@@ -172,6 +186,19 @@ def write_xlsx_xlsxwriter(rows: Iterator[list[Any]], out: str | Path, max_rows: 
         line += 1
         count += 1
     workbook.close()
+    return count
+
+
+def write_xlsx_stream(rows: Iterator[list[Any]], out: str | Path, max_rows: int = EXCEL_MAX_ROWS) -> int:
+    """The project's own streaming writer (reports/xlsx_stream.py): the fastest of the three measured."""
+    count = 0
+    with StreamingWorkbook(out) as workbook:
+        for new_sheet, row in sheet_rows(rows, max_rows):
+            if new_sheet is not None:
+                workbook.add_sheet(_sheet_title(new_sheet), row)
+            else:
+                workbook.append(row)
+                count += 1
     return count
 
 
@@ -196,7 +223,7 @@ def _append_openpyxl(workbook: Workbook, rows: Iterator[list[Any]], max_rows: in
 
 WRITERS: dict[str, Callable[[Iterator[list[Any]], str | Path], int]] = {
     "csv": write_csv,
-    "xlsx": write_xlsx_xlsxwriter,
+    "xlsx": write_xlsx_stream,
 }
 
 

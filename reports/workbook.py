@@ -298,7 +298,7 @@ def report_workbook_write(
     """
     organiser = campaign.organiser
     children = dashboards.children_of(organiser)
-    values = dashboards.values_by_unit(snapshot, [organiser, *children])
+    values = dashboards.values_by_unit(snapshot, [organiser], children)
     own = values[organiser.pk]
     catalogue = dashboards.catalogue(campaign)
     elements = dashboards._elements(catalogue, own)
