@@ -180,7 +180,7 @@ class IndexValue(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=12, choices=IndexScope.choices)
     key = models.CharField(max_length=60, blank=True)
-    value = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True)  # wide enough for a count of responses
     n = models.PositiveIntegerField(default=0)
     ci_low = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     ci_high = models.DecimalField(max_digits=7, decimal_places=2, null=True)

@@ -40,6 +40,7 @@ from reports.models import (
 from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
 from reports.tallies import (
     ALL_UNITS,
+    TallyPlan,
     UnitFilter,
     UnitLevels,
     UnitPeople,
@@ -73,10 +74,7 @@ class CampaignSetup:
     questionnaire_of: dict[int, int]  # question → questionnaire
     root_path: str
     basis: str
-
-    @property
-    def index_levels(self) -> list[tuple[int, int, int]]:
-        return index_level_table(self.rules)
+    plan: TallyPlan
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,8 @@ def _counted_statuses(value: object) -> list[str]:
 
 def campaign_setup(campaign: Campaign) -> CampaignSetup:
     """Scheme, counted statuses and question rules of a campaign (two queries besides the organiser)."""
-    questionnaires = list(CampaignForm.objects.filter(campaign=campaign).values_list("questionnaire_id", flat=True))
+    form_of_questionnaire = dict(CampaignForm.objects.filter(campaign=campaign).values_list("questionnaire_id", "pk"))
+    questionnaires = list(form_of_questionnaire)
     rows = (
         Question.objects.filter(questionnaire_id__in=questionnaires)
         .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
@@ -125,9 +124,15 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
         [scheme.code, scheme.element, scheme.overall, scheme.known, statuses, root_path, [r.as_key() for r in rules]],
         sort_keys=True, default=str,
     )
+    plan = TallyPlan(
+        statuses=tuple(statuses),
+        form_of={q: form_of_questionnaire[qn] for q, qn in questionnaire_of.items()},
+        index_levels=tuple(index_level_table(rules)),
+        number_questions=tuple(r.question_id for r in rules if r.levels is None),
+    )
     return CampaignSetup(
         campaign=campaign, scheme=scheme, statuses=statuses, rules=rules, questionnaire_of=questionnaire_of,
-        root_path=root_path, basis=hashlib.sha256(fingerprint.encode()).hexdigest(),
+        root_path=root_path, basis=hashlib.sha256(fingerprint.encode()).hexdigest(), plan=plan,
     )
 
 
@@ -181,7 +186,7 @@ def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> None:
         if units.exclude:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
         stale.delete()
-    write_leaf_rows(campaign_id=campaign_id, statuses=setup.statuses, index_levels=setup.index_levels, units=units)
+    write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -74,24 +74,20 @@ def _status_sql(statuses: Sequence[str]) -> tuple[str, list[str]]:
     return ",".join(["%s"] * len(statuses)) or "NULL", list(statuses)
 
 
-def _tally_select(campaign_id: int, statuses: Sequence[str], units: UnitFilter) -> tuple[str, list]:
-    """Counted answers per form × unit × channel × question × level, as one GROUP BY.
+@dataclass(frozen=True)
+class TallyPlan:
+    """What the tally statements need to know about a campaign's questions.
 
-    Unit and channel are read from the answer row (copied there from the response) so the join with
-    responses only brings the status and the form. A number answer (e.g. G1, 0–100) counts at its
-    rounded value.
+    `form_of` maps each question to the campaign form of its questionnaire (a question belongs to one
+    questionnaire, and a campaign uses a questionnaire once), so tallies need no form column from the
+    response. `index_levels` lists (question, level, 1 if satisfied else 0) for every valid level of
+    every index question. `number_questions` are questions whose answers may sit in `Answer.number`.
     """
-    answer, response = _tables()
-    placeholders, status_params = _status_sql(statuses)
-    level = "COALESCE(a.value, CAST(ROUND(a.number) AS INTEGER))"
-    sql = (
-        f"SELECT %s, r.form_id, a.unit_id, a.channel, a.question_id, {level}, COUNT(*) "
-        f"FROM {answer} a JOIN {response} r ON r.id = a.response_id "
-        f"WHERE a.campaign_id = %s AND r.status IN ({placeholders}) AND (a.value IS NOT NULL OR a.number IS NOT NULL)"
-        f"{units.sql('a.unit_id')} "
-        f"GROUP BY r.form_id, a.unit_id, a.channel, a.question_id, {level}"
-    )
-    return sql, [campaign_id, campaign_id, *status_params]
+
+    statuses: tuple[str, ...]
+    form_of: Mapping[int, int]
+    index_levels: tuple[tuple[int, int, int], ...]
+    number_questions: tuple[int, ...]
 
 
 def index_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, int, int]]:
@@ -105,57 +101,157 @@ def index_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, int, int
     return rows
 
 
-def _count_select(campaign_id: int, statuses: Sequence[str], index_levels: Sequence[tuple[int, int, int]], units: UnitFilter) -> tuple[str, list]:
-    """Counted responses per form × unit × channel, with respondents and fully satisfied respondents.
+def _levels_condition(levels: Iterable[int]) -> str:
+    levels = sorted(set(levels))
+    if not levels:
+        return "FALSE"
+    if levels == list(range(levels[0], levels[-1] + 1)):
+        return f"a.value BETWEEN {int(levels[0])} AND {int(levels[-1])}"
+    return f"a.value IN ({','.join(str(int(v)) for v in levels)})"
 
-    An answer is a valid index answer when its (question, level) is in `index_levels`
-    (`index_level_table(rules)`), and satisfied when the flag is 1.
+
+def _flag_expressions(plan: TallyPlan) -> tuple[str, str]:
+    """SQL expressions (1/0) for "a valid index answer" and "a valid index answer not satisfied".
+
+    Questions sharing the same valid and satisfied levels (usually all of them) share one condition,
+    which costs far less per answer than joining a table of levels.
     """
+    valid: dict[int, set[int]] = defaultdict(set)
+    satisfied: dict[int, set[int]] = defaultdict(set)
+    for question, level, is_satisfied in plan.index_levels:
+        valid[question].add(level)
+        if is_satisfied:
+            satisfied[question].add(level)
+    profiles: dict[tuple[frozenset[int], frozenset[int]], list[int]] = defaultdict(list)
+    for question, levels in valid.items():
+        profiles[(frozenset(levels), frozenset(satisfied[question]))].append(question)
+    valid_parts, unsatisfied_parts = [], []
+    for (levels, happy), questions in sorted(profiles.items(), key=lambda item: sorted(item[1])):
+        in_questions = f"a.question_id IN ({','.join(str(int(q)) for q in sorted(questions))})"
+        valid_parts.append(f"({in_questions} AND {_levels_condition(levels)})")
+        if levels - happy:
+            unsatisfied_parts.append(f"({in_questions} AND {_levels_condition(levels - happy)})")
+    return (
+        f"CASE WHEN {' OR '.join(valid_parts) or 'FALSE'} THEN 1 ELSE 0 END",
+        f"CASE WHEN {' OR '.join(unsatisfied_parts) or 'FALSE'} THEN 1 ELSE 0 END",
+    )
+
+
+def _answers_from(plan: TallyPlan, units: UnitFilter, join: str = "") -> tuple[str, list]:
+    """Counted answers of the campaign: the join with responses only brings the status."""
     answer, response = _tables()
-    placeholders, status_params = _status_sql(statuses)
-    if not index_levels:
-        sql = (
-            f"SELECT %s, r.form_id, r.unit_id, r.channel, COUNT(*), 0, 0 FROM {response} r "
-            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} "
-            "GROUP BY r.form_id, r.unit_id, r.channel"
-        )
-        return sql, [campaign_id, campaign_id, *status_params]
-    values = ",".join(f"({int(q)},{int(lv)},{int(s)})" for q, lv, s in index_levels)
+    placeholders, status_params = _status_sql(plan.statuses)
     sql = (
-        f"WITH levels(question_id, level, satisfied) AS (VALUES {values}) "
-        "SELECT %s, r.form_id, r.unit_id, r.channel, COUNT(*), "
+        f"FROM {answer} a JOIN {response} r ON r.id = a.response_id {join}"
+        f"WHERE a.campaign_id = %s AND r.status IN ({placeholders}) AND a.value IS NOT NULL{units.sql('a.unit_id')}"
+    )
+    return sql, status_params
+
+
+def _responses_cells(plan: TallyPlan, units: UnitFilter, per_response: str) -> tuple[str, list]:
+    """Counted responses per form × unit × channel joined to per-response (valid, unsatisfied) counts."""
+    _, response = _tables()
+    placeholders, status_params = _status_sql(plan.statuses)
+    sql = (
+        "SELECT r.form_id, r.unit_id, r.channel, COUNT(*), "
         "SUM(CASE WHEN x.valid > 0 THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN x.valid > 0 AND x.unsatisfied = 0 THEN 1 ELSE 0 END) "
-        f"FROM {response} r LEFT JOIN ("
-        "  SELECT a.response_id, COUNT(*) AS valid, SUM(1 - l.satisfied) AS unsatisfied"
-        f"  FROM {answer} a JOIN levels l ON l.question_id = a.question_id AND l.level = a.value"
-        f"  WHERE a.campaign_id = %s{units.sql('a.unit_id')} GROUP BY a.response_id"
-        ") x ON x.response_id = r.id "
+        f"FROM {response} r LEFT JOIN {per_response} x ON x.response_id = r.id "
         f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} "
         "GROUP BY r.form_id, r.unit_id, r.channel"
     )
-    return sql, [campaign_id, campaign_id, campaign_id, *status_params]
+    return sql, status_params
 
 
-def write_leaf_rows(*, campaign_id: int, statuses: Sequence[str], index_levels: Sequence[tuple[int, int, int]], units: UnitFilter) -> None:
+def _one_scan(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
+    """PostgreSQL: tallies and per-response flags from ONE pass over the answers (GROUPING SETS)."""
+    source, source_params = _answers_from(plan, units)
+    cells, cell_params = _responses_cells(plan, units, "(SELECT response_id, valid, unsatisfied FROM g WHERE tally_row = 0)")
+    valid, unsatisfied = _flag_expressions(plan)
+    sql = (
+        "WITH g AS MATERIALIZED ("
+        "SELECT a.unit_id, a.channel, a.question_id, a.value, a.response_id, COUNT(*) AS n, "
+        f"SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied, GROUPING(a.response_id) AS tally_row "
+        f"{source} "
+        "GROUP BY GROUPING SETS ((a.unit_id, a.channel, a.question_id, a.value), (a.response_id))) "
+        "SELECT 0, NULL::integer, unit_id, channel, question_id, value, n FROM g WHERE tally_row = 1 "
+        f"UNION ALL SELECT 1, c.* FROM ({cells}) c"
+    )
+    cursor.execute(sql, [campaign_id, *source_params, campaign_id, *cell_params])
+    tallies, counts = [], []
+    for kind, *row in cursor.fetchall():
+        if kind == 0:
+            tallies.append(row[1:])
+        else:
+            counts.append(row)
+    return tallies, counts
+
+
+def _two_scans(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
+    """Other databases: the tally, then the per-response flags, each one GROUP BY."""
+    source, source_params = _answers_from(plan, units)
+    cursor.execute(
+        f"SELECT a.unit_id, a.channel, a.question_id, a.value, COUNT(*) {source} GROUP BY a.unit_id, a.channel, a.question_id, a.value",
+        [campaign_id, *source_params],
+    )
+    tallies = cursor.fetchall()
+    answer, _ = _tables()
+    valid, unsatisfied = _flag_expressions(plan)
+    per_response = (
+        f"(SELECT a.response_id, SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied FROM {answer} a "
+        f"WHERE a.campaign_id = {int(campaign_id)} AND a.value IS NOT NULL{units.sql('a.unit_id')} GROUP BY a.response_id)"
+    )
+    cells, cell_params = _responses_cells(plan, units, per_response)
+    cursor.execute(cells, [campaign_id, *cell_params])
+    return tallies, cursor.fetchall()
+
+
+def _number_tallies(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> list:
+    """Answers kept as numbers (e.g. G1, 0–100) count at their rounded value; the (campaign, question,
+    value) index finds them without another pass over every answer."""
+    if not plan.number_questions:
+        return []
+    answer, response = _tables()
+    placeholders, status_params = _status_sql(plan.statuses)
+    questions = ",".join(str(int(q)) for q in plan.number_questions)
+    level = "CAST(ROUND(a.number) AS INTEGER)"
+    cursor.execute(
+        f"SELECT a.unit_id, a.channel, a.question_id, {level}, COUNT(*) FROM {answer} a JOIN {response} r ON r.id = a.response_id "
+        f"WHERE a.campaign_id = %s AND a.question_id IN ({questions}) AND a.value IS NULL AND a.number IS NOT NULL "
+        f"AND r.status IN ({placeholders}){units.sql('a.unit_id')} GROUP BY a.unit_id, a.channel, a.question_id, {level}",
+        [campaign_id, *status_params],
+    )
+    return cursor.fetchall()
+
+
+def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
-    The aggregates are read out and inserted rather than run as INSERT … SELECT, because PostgreSQL
-    runs the aggregate of a plain SELECT with parallel workers and never that of an INSERT. The rows
-    number units × channels × questions × levels, whatever the number of answers.
-    The caller has deleted the old rows of these units in the same transaction.
+    On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
+    questions × levels whatever the number of answers, and are written with COPY. The caller has
+    deleted the old rows of these units in the same transaction.
     """
-    if units.empty or not statuses:
+    if units.empty or not plan.statuses:
         return
-    tally_sql, tally_params = _tally_select(campaign_id, statuses, units)
-    count_sql, count_params = _count_select(campaign_id, statuses, index_levels, units)
     with connection.cursor() as cursor:
-        cursor.execute(tally_sql, tally_params)
-        tallies = cursor.fetchall()
-        cursor.execute(count_sql, count_params)
-        counts = cursor.fetchall()
-    insert_rows(Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"], tallies)
-    insert_rows(CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"], counts)
+        if connection.vendor == "postgresql":
+            tallies, counts = _one_scan(cursor, campaign_id, plan, units)
+        else:
+            tallies, counts = _two_scans(cursor, campaign_id, plan, units)
+        tallies = list(tallies) + list(_number_tallies(cursor, campaign_id, plan, units))
+    merged: dict[tuple, int] = defaultdict(int)
+    for unit, channel, question, level, n in tallies:
+        form = plan.form_of.get(question)
+        if form is not None:  # a question of a questionnaire the campaign does not use: not counted
+            merged[(form, unit, channel, question, int(level))] += int(n)
+    insert_rows(
+        Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"],
+        ((campaign_id, *key, n) for key, n in sorted(merged.items())),
+    )
+    insert_rows(
+        CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
+        ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
+    )
 
 
 def _copy_text(value: object) -> str:
