@@ -170,3 +170,14 @@ def test_the_commands_write_the_report_and_the_raw_data(tmp_path, dashboard_data
 
     with pytest.raises(CommandError, match="Không có đợt"):
         call_command("export_report", "khong-co", "--out", str(tmp_path / "x.xlsx"))
+
+
+def test_an_outsider_gets_404_on_every_export_url(client, alice, charlie, dashboard_data):
+    job = ExportJob.objects.create(requested_by=alice, campaign=dashboard_data.campaign, kind="raw_csv")
+    exports.export_run(job_id=job.pk)
+    client.force_login(charlie)
+    assert client.post(reverse("reports:export_create", args=["ks-2026"]), {"kind": "report"}).status_code == 404
+    for name in ("export_detail", "export_status", "export_download"):
+        assert client.get(reverse(f"reports:{name}", args=[job.pk])).status_code == 404, name
+    assert client.post(reverse("reports:export_retry", args=[job.pk])).status_code == 404
+    assert client.get(reverse("reports:export_detail", args=[99999])).status_code == 404
