@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from reports.dashboards import Reach, snapshot_published, snapshot_working
 from reports.models import ExportJob, ExportStatus, IndexValue
+from reports.raw_export import counted_responses
+from units.formatting import number_vi
 from units.models import Role
 from units.selectors import user_has_role
 
@@ -36,6 +38,9 @@ RAW_CSV = "raw_csv"
 KINDS = {REPORT: "xlsx", RAW_XLSX: "xlsx", RAW_CSV: "csv"}
 KIND_LABELS = {REPORT: "Báo cáo Excel của Sở", RAW_XLSX: "Dữ liệu thô (Excel)", RAW_CSV: "Dữ liệu thô (CSV)"}
 TASK = "reports.tasks_exports.export_run_task"
+# The report workbook is built in memory (charts, styles): a raw-data sheet in it is capped; the
+# separate raw export streams any size.
+RAW_IN_REPORT_MAX = 50_000
 
 
 class ExportError(Exception):
@@ -113,6 +118,11 @@ def _build(job: ExportJob, path: Path) -> None:
         snapshot = snapshot or snapshot_working(campaign)
         if snapshot is None or not IndexValue.objects.filter(snapshot=snapshot).exists():
             raise ExportError(_("Đợt khảo sát chưa có số liệu đã tính: hãy tính lại chỉ số rồi xuất lại."))
+        if job.filters.get("include_raw") and counted_responses(campaign).count() > RAW_IN_REPORT_MAX:
+            raise ExportError(
+                _("Đợt có hơn %(max)s phiếu: trang dữ liệu thô quá lớn cho báo cáo; hãy xuất báo cáo không kèm dữ liệu thô và dùng “Dữ liệu thô”.")
+                % {"max": number_vi(RAW_IN_REPORT_MAX)}
+            )
         report_workbook_write(campaign=campaign, snapshot=snapshot, out=path, include_raw=bool(job.filters.get("include_raw")), progress=report)
         return
     from reports.raw_export import raw_export_write

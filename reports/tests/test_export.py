@@ -181,3 +181,11 @@ def test_an_outsider_gets_404_on_every_export_url(client, alice, charlie, dashbo
         assert client.get(reverse(f"reports:{name}", args=[job.pk])).status_code == 404, name
     assert client.post(reverse("reports:export_retry", args=[job.pk])).status_code == 404
     assert client.get(reverse("reports:export_detail", args=[99999])).status_code == 404
+
+
+def test_a_raw_sheet_too_large_for_the_report_fails_with_advice(alice, dashboard_data, monkeypatch):
+    monkeypatch.setattr(exports, "RAW_IN_REPORT_MAX", 10)
+    job = ExportJob.objects.create(requested_by=alice, campaign=dashboard_data.campaign, kind="report", filters={"include_raw": True})
+    exports.export_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and "Đợt có hơn 10 phiếu" in job.error
