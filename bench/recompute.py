@@ -38,7 +38,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from campaigns.models import Campaign, CampaignForm  # noqa: E402
-from reports.services import index_recompute  # noqa: E402
+from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan  # noqa: E402
 from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
 from units.models import Unit, UnitType  # noqa: E402
@@ -197,6 +197,26 @@ def floor_tally(campaign: Campaign) -> float:
         return time.perf_counter() - start
 
 
+def chunked_in_threads(campaign: Campaign, workers: int) -> float:
+    """The chunked full recompute with `workers` threads (own connections) standing in for Celery workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run(chunk_id: int) -> bool:
+        try:
+            return index_recompute_chunk(chunk_id=chunk_id)
+        finally:
+            connections.close_all()
+
+    start = time.perf_counter()
+    chunk_ids = index_recompute_plan(campaign_id=campaign.pk)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        finished = list(pool.map(run, chunk_ids))
+    assert sum(finished) >= 1, "no chunk finished the run"
+    return time.perf_counter() - start
+
+
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -240,6 +260,11 @@ def main() -> None:
         floors.append(floor_tally(campaign))
     rss_after = max_rss_mb()
     full, floor = min(fulls), min(floors)
+    from reports.selectors import index_tables
+
+    single = index_tables(campaign)
+    chunked = chunked_in_threads(campaign, workers=2)
+    same = index_tables(campaign) == single
     print("    các lần đo (a): " + ", ".join(f"{t:.2f}" for t in fulls) + " s; (c): " + ", ".join(f"{t:.2f}" for t in floors) + " s")
 
     unit = leaves[0]
@@ -257,6 +282,7 @@ def main() -> None:
     print(f"(b) sau một phiếu mới / after one new response: {one_more:8.2f} s  (chế độ {incremental.mode}, {incremental.responses:,} phiếu)")
     print(f"(c) sàn: một câu GROUP BY trần / bare tally:    {floor:8.2f} s")
     print(f"(a)/(c) = {full / floor:.2f}")
+    print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {chunked:8.2f} s  (bảng giống hệt (a): {'có' if same else 'KHÔNG'})")
     print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {rss_before:.0f} MB trước (a), {rss_after:.0f} MB sau (a)")
 
 

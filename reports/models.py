@@ -118,10 +118,10 @@ class RecomputeRun(models.Model):
 
 
 class RecomputeChunk(models.Model):
-    """One part of a run: the subtree under `path`, or (empty path) every unit outside the other chunks."""
+    """One part of a run: the subtrees under `paths`, or (no paths) every unit outside the other chunks."""
 
     run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
-    path = models.CharField(max_length=1000, blank=True)
+    paths = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
 
     class Meta:
@@ -129,7 +129,7 @@ class RecomputeChunk(models.Model):
         verbose_name_plural = _("phần của lượt tính lại")
 
     def __str__(self) -> str:
-        return f"{self.run_id}:{self.path or '*'}"
+        return f"{self.run_id}:{','.join(self.paths) or '*'}"
 
 
 class SnapshotStatus(models.TextChoices):

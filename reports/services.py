@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -424,8 +425,18 @@ def _summary(campaign: Campaign, snapshot_id: int, mode: str, units: int, clock:
 # ------------------------------------------------------------------------------------------------
 
 
-def index_recompute_plan(*, campaign_id: int) -> list[int]:
-    """Open a chunked run: one chunk per child of the organiser and one for everything else.
+def _chunk_count() -> int:
+    """How many chunks a full recompute is split into (REPORTS_RECOMPUTE_CHUNKS, default 4): about the
+    number of workers; each chunk reads its units' answers once, so many tiny chunks only add overhead."""
+    try:
+        return max(1, int(os.environ.get("REPORTS_RECOMPUTE_CHUNKS", "4")))
+    except ValueError:
+        return 4
+
+
+def index_recompute_plan(*, campaign_id: int, chunks: int | None = None) -> list[int]:
+    """Open a chunked run: the organiser's children dealt into `chunks` groups of subtrees (balanced by
+    counted responses), plus one chunk for everything else (the organiser's own responses).
 
     Returns the chunk ids to hand to workers; [] when the campaign does not exist.
     """
@@ -433,19 +444,29 @@ def index_recompute_plan(*, campaign_id: int) -> list[int]:
     if campaign is None:
         return []
     children = list(Unit.objects.filter(parent_id=campaign.organiser_id).order_by("path").values_list("path", flat=True))
+    weights = dict.fromkeys(children, 0)
+    for unit_path, n in Response.objects.filter(campaign=campaign).values("unit__path").annotate(n=Count("pk")).values_list("unit__path", "n"):
+        for child in children:
+            if unit_path.startswith(child):
+                weights[child] += n
+                break
+    groups: list[list[str]] = [[] for _ in range(min(chunks or _chunk_count(), len(children)))]
+    loads = [0] * len(groups)
+    for child in sorted(children, key=lambda c: (-weights[c], c)):  # heaviest first into the lightest group
+        lightest = loads.index(min(loads))
+        groups[lightest].append(child)
+        loads[lightest] += weights[child]
     with transaction.atomic():
         run = RecomputeRun.objects.create(campaign=campaign, started_at=timezone.now(), dirty_seen=campaign.dirty_at)
-        chunks = RecomputeChunk.objects.bulk_create([RecomputeChunk(run=run, path=p) for p in [*children, ""]])
-    if connection.vendor != "postgresql" or any(c.pk is None for c in chunks):
-        return list(RecomputeChunk.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
-    return [c.pk for c in chunks]
+        RecomputeChunk.objects.bulk_create([RecomputeChunk(run=run, paths=sorted(group)) for group in [*groups, []]])
+    return list(RecomputeChunk.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
 
 
 def _chunk_units(chunk: RecomputeChunk) -> UnitFilter:
-    if chunk.path:
-        return UnitFilter(include=frozenset(Unit.objects.filter(path__startswith=chunk.path).values_list("pk", flat=True)))
-    siblings = RecomputeChunk.objects.filter(run_id=chunk.run_id).exclude(path="").values_list("path", flat=True)
-    covered = Unit.objects.filter(subtree_q(list(siblings))).values_list("pk", flat=True) if siblings else []
+    if chunk.paths:
+        return UnitFilter(include=frozenset(Unit.objects.filter(subtree_q(chunk.paths)).values_list("pk", flat=True)))
+    siblings = [p for paths in RecomputeChunk.objects.filter(run_id=chunk.run_id).values_list("paths", flat=True) for p in paths]
+    covered = Unit.objects.filter(subtree_q(siblings)).values_list("pk", flat=True) if siblings else []
     return UnitFilter(exclude=frozenset(covered))
 
 
