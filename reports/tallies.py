@@ -143,7 +143,9 @@ def _answers_from(plan: TallyPlan, units: UnitFilter, join: str = "") -> tuple[s
     placeholders, status_params = _status_sql(plan.statuses)
     sql = (
         f"FROM {answer} a JOIN {response} r ON r.id = a.response_id {join}"
-        f"WHERE a.campaign_id = %s AND r.status IN ({placeholders}) AND a.value IS NOT NULL{units.sql('a.unit_id')}"
+        f"WHERE a.campaign_id = %s AND r.campaign_id = a.campaign_id AND r.status IN ({placeholders}) AND a.value IS NOT NULL"
+        # the same units on the response side lets the planner hash only those responses
+        f"{units.sql('a.unit_id')}{units.sql('r.unit_id')}"
     )
     return sql, status_params
 
