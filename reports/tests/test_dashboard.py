@@ -199,3 +199,11 @@ def test_a_read_only_member_reads_the_dashboard_but_may_not_publish(client, bob,
 def test_an_anonymous_visitor_is_sent_to_the_login_page(client, dashboard_data):
     response = client.get(dashboard_url())
     assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_unit_names_are_escaped_in_the_python_rendered_tables(client, alice, tree, dashboard_data):
+    tree["A1"].name = "Xã <b>A1</b>"
+    tree["A1"].save()
+    client.force_login(alice)
+    html = client.get(dashboard_url()).content.decode()
+    assert "Xã &lt;b&gt;A1&lt;/b&gt;" in html and "<b>A1</b>" not in html
