@@ -53,7 +53,8 @@ def test_leadership_reads_the_dashboard_drills_down_and_downloads_the_report(chr
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Tải tệp về").click()
     path = download_info.value.path()
-    book = load_workbook(path)
+    with open(path, "rb") as handle:  # the download's temporary name has no .xlsx ending
+        book = load_workbook(handle)
     assert book.sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng"]
     assert errors == []
     context.close()
