@@ -1,26 +1,34 @@
 """Benchmark of the submission API: gunicorn on PostgreSQL, concurrent clients, 10% of responses sent twice.
 
-    .venv/bin/python bench/submit.py [--responses 6000] [--clients 16] [--workers 4]
+    .venv/bin/python bench/submit.py [--responses 6000] [--clients 16] [--workers 3] [--threads 4]
+    .venv/bin/python bench/submit.py --floor bare|auth     (the same server and client, a view that does nothing)
 
 Creates (or reuses) the PostgreSQL database `hl_bench_submit`, migrates it, builds a 40-question
-questionnaire and an active campaign, starts gunicorn, posts the responses from `--clients` threads
-(each with its own keep-alive connection and logged-in session), stops gunicorn, then prints
-submissions per second, p50/p95 latency, responses stored vs acknowledged, lost and duplicates.
-The recompute request goes to Redis (REDIS_URL, database 14 by default) as in production; the bench
+questionnaire and an active campaign, starts gunicorn, posts the responses over `--clients` keep-alive
+connections (one logged-in session each, driven by one asyncio loop so the load generator takes little
+of the CPU it shares with the server), stops gunicorn, then prints submissions per second, p50/p95
+latency, responses stored vs acknowledged, lost and duplicates, and the CPU used by the client, the
+gunicorn processes and PostgreSQL during the timed run.
+
+`--floor bare` serves a view that parses the JSON body and answers 201; `--floor auth` also loads the
+session and the user (two queries), as the API does before any work of its own. The gap between a
+floor and the real run is what the submission itself costs.
+
+The recompute request goes to Redis (REDIS_URL, database 12 by default) as in production; the bench
 removes the messages it queued.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -120,18 +128,20 @@ def build_fixture(n_questions: int, n_clients: int) -> tuple[dict, list[str]]:
     return {"campaign": campaign.code, "unit": commune.code, "questions": questions}, sessions
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, floor: str | None) -> subprocess.Popen:
+    app = "config.wsgi" if floor is None else "bench.submit:floor_application()"
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512", "-k", "gthread", "--threads", str(threads), "--keep-alive", "30"],
+        [
+            str(ROOT / ".venv/bin/gunicorn"), app, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            "--backlog", "512", "-k", "gthread", "--threads", str(threads), "--keep-alive", "30",
+        ],
         cwd=ROOT,
-        env=env,
+        env={**env, "BENCH_FLOOR": floor or ""},
     )
     for _ in range(100):
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/api/v1/responses/")
-            connection.getresponse().read()
-            return process
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process  # the warm-up run waits for the workers
         except OSError:
             time.sleep(0.1)
     process.terminate()
@@ -151,58 +161,157 @@ def make_payload(fixture: dict, rng: random.Random) -> dict:
     }
 
 
-def run_clients(port: int, sessions: list[str], plan: list[dict], results: list) -> float:
-    """Post every body of `plan` from one thread per session; return the wall time."""
-    lock = threading.Lock()
-    cursor = iter(range(len(plan)))
-    csrf = "benchcsrftoken0123456789abcdefgh"  # 32 characters: an unmasked CSRF secret
+# --- floor: the same middleware and session, a view that does nothing --------------------------
 
-    def client(session: str) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Content-Type": "application/json", "Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf}
-        while True:
-            with lock:
-                index = next(cursor, None)
-            if index is None:
-                break
-            body = json.dumps(plan[index])
+urlpatterns: list = []
+
+
+def floor_application():  # noqa: ANN201 (a WSGI callable; gunicorn calls this factory once per worker)
+    """config.wsgi with its URLs replaced by one view at the API's address (see --floor)."""
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.http import HttpRequest, JsonResponse
+    from django.urls import path
+    from django.views.decorators.http import require_POST
+
+    application = get_wsgi_application()
+    touch_user = os.environ.get("BENCH_FLOOR") == "auth"
+
+    @require_POST
+    def floor_view(request: HttpRequest) -> JsonResponse:
+        body = json.loads(request.body)
+        if touch_user and not request.user.is_authenticated:
+            return JsonResponse({"detail": "login"}, status=401)
+        return JsonResponse({"id": 0, "uuid": body.get("uuid"), "status": "submitted", "created": True}, status=201)
+
+    urlpatterns[:] = [path("api/v1/responses/", floor_view)]
+    settings.ROOT_URLCONF = __name__
+    return application
+
+
+# --- client ----------------------------------------------------------------------------------
+
+CSRF = "benchcsrftoken0123456789abcdefgh"  # 32 characters: an unmasked CSRF secret
+
+
+async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body and whether the server keeps the connection, of one HTTP/1.1 reply."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed")
+    status = int(status_line.split()[1])
+    length, keep = 0, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection" and value.strip().lower() == b"close":
+            keep = False
+    return status, await reader.readexactly(length), keep
+
+
+def run_clients(port: int, sessions: list[str], plan: list[dict], results: list) -> float:
+    """Post every body of `plan` over one keep-alive connection per session; return the wall time.
+
+    One asyncio loop drives every connection: the bodies are encoded beforehand and each request is
+    a single write, so the client costs a fraction of a millisecond of CPU per request.
+    """
+    bodies = [json.dumps(body).encode() for body in plan]
+    cursor = iter(range(len(plan)))
+
+    async def client(session: str) -> None:
+        head = (
+            f"POST /api/v1/responses/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Cookie: sessionid={session}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\nContent-Length: "
+        ).encode()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for index in cursor:
+            body = bodies[index]
             started = time.perf_counter()
             try:
-                connection.request("POST", "/api/v1/responses/", body=body, headers=headers)
-                reply = connection.getresponse()
-                data = reply.read()
-                status = reply.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                status, data = 0, b"{}"
+                writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+                status, data, keep = await _read_reply(reader)
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                status, data, keep = 0, b"{}", False
             elapsed = time.perf_counter() - started
             try:
                 answer = json.loads(data)
             except ValueError:
                 answer = {}
             results.append((plan[index]["uuid"], status, elapsed, answer.get("id")))
-        connection.close()
+            if not keep:
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
 
-    threads = [threading.Thread(target=client, args=(session,)) for session in sessions]
+    async def run_all() -> None:
+        await asyncio.gather(*(client(session) for session in sessions))
+
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    asyncio.run(run_all())
     return time.perf_counter() - started
+
+
+# --- CPU accounting --------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _postgres_pids() -> list[int]:
+    """The server processes of this bench's database (gunicorn keeps its connections open)."""
+    import psycopg2
+
+    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=DATABASE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DATABASE])
+        pids = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+def _machine_busy() -> float:
+    """CPU seconds spent by everything on the machine (all cores) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / TICK  # minus idle and iowait
+
+
+def cpu_sample(server: subprocess.Popen, postgres: list[int]) -> dict[str, float]:
+    gunicorn = [server.pid, *_children(server.pid)]
+    return {
+        "client": time.process_time(),
+        "gunicorn": sum(_process_cpu(pid) for pid in gunicorn),
+        "postgres": sum(_process_cpu(pid) for pid in postgres),
+        "machine": _machine_busy(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=6000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--resend", type=float, default=0.10)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
+    parser.add_argument("--floor", choices=["bare", "auth"], help="serve a view that does nothing (see the module docstring)")
     args = parser.parse_args()
 
     env = configure(args)
@@ -214,16 +323,48 @@ def main() -> None:
     plan = bodies + rng.sample(bodies, int(len(bodies) * args.resend))
     rng.shuffle(plan)
 
-    server = start_gunicorn(env, args.port, args.workers, args.threads)
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    server = start_gunicorn(env, args.port, args.workers, args.threads, args.floor)
     results: list[tuple[str, int, float, int | None]] = []
     try:
-        warm = [make_payload(fixture, rng) for _ in range(len(sessions) * 5)]
+        warm = [make_payload(fixture, rng) for _ in range(len(sessions) * 10)]
         run_clients(args.port, sessions, warm, [])
+        postgres = _postgres_pids()
+        before = cpu_sample(server, postgres)
         wall = run_clients(args.port, sessions, plan, results)
+        after = cpu_sample(server, postgres)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    latencies = sorted(elapsed for _, _, elapsed, _ in results)
+    statuses: dict[int, int] = {}
+    for _, status, _, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    p50 = statistics.median(latencies) * 1000
+    p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
+    what = f"floor ({args.floor})" if args.floor else f"{len(bodies)} responses of {len(fixture['questions'])} questions"
+    print(f"requests: {len(results)} ({what}, {len(plan) - len(bodies)} resent) from {args.clients} connections, "
+          f"gunicorn -w {args.workers} --threads {args.threads}, {os.cpu_count()} cores")
+    print(f"statuses: {dict(sorted(statuses.items()))}")
+    print(f"submissions/s: {len(results) / wall:.0f}  (wall {wall:.1f} s)")
+    print(f"latency p50: {p50:.1f} ms  p95: {p95:.1f} ms  max: {latencies[-1] * 1000:.1f} ms")
+    used = {key: after[key] - before[key] for key in before}
+    per_request = {key: value / len(results) * 1000 for key, value in used.items()}
+    print(
+        "CPU per request: client {client:.2f} ms, gunicorn {gunicorn:.2f} ms, postgres backends {postgres:.2f} ms, "
+        "whole machine {machine:.2f} ms".format(**per_request)
+    )
+    print(f"CPU busy during the run: {used['machine'] / wall:.2f} of {os.cpu_count()} cores "
+          f"(client {used['client'] / wall:.2f}, gunicorn {used['gunicorn'] / wall:.2f}, postgres {used['postgres'] / wall:.2f})")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    if not args.floor:
+        report_storage(bodies, results)
+    _purge_queue(args.redis)
+
+
+def report_storage(bodies: list[dict], results: list[tuple[str, int, float, int | None]]) -> None:
+    """Responses stored vs acknowledged, lost, duplicates, resends answered with another id."""
     from django.db.models import Count
 
     from surveys.models import Response
@@ -238,19 +379,8 @@ def main() -> None:
             ids.setdefault(uuid_, set()).add(id_)
     stored_uuids = {str(u) for u in stored.values_list("uuid", flat=True)}
     lost = len(acknowledged - stored_uuids)
-    latencies = sorted(elapsed for _, _, elapsed, _ in results)
-    statuses: dict[int, int] = {}
-    for _, status, _, _ in results:
-        statuses[status] = statuses.get(status, 0) + 1
-    p50 = statistics.median(latencies) * 1000
-    p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
-    print(f"requests: {len(results)} ({len(bodies)} responses of {len(fixture['questions'])} questions, {len(plan) - len(bodies)} resent) from {args.clients} clients, gunicorn -w {args.workers}, {os.cpu_count()} cores")
-    print(f"statuses: {dict(sorted(statuses.items()))}")
-    print(f"submissions/s: {len(results) / wall:.0f}  (wall {wall:.1f} s)")
-    print(f"latency p50: {p50:.1f} ms  p95: {p95:.1f} ms  max: {latencies[-1] * 1000:.1f} ms")
     print(f"stored: {stored_count}  acknowledged: {len(acknowledged)}  lost: {lost}  duplicates: {duplicates}  "
           f"resends with a different id: {sum(1 for s in ids.values() if len(s) > 1)}")
-    _purge_queue(args.redis)
 
 
 def _purge_queue(redis_url: str) -> None:

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Phiếu khảo sát và phiếu trả lời")
+
+    def ready(self) -> None:
+        # Submission targets are cached per process (surveys.selectors); a save here must be seen at once.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from campaigns.models import CampaignForm, ChannelWindow, SampleQuota
+        from surveys.selectors import targets_forget
+        from units.models import Unit, UnitType
+
+        for model in (CampaignForm, ChannelWindow, SampleQuota, Unit, UnitType):
+            post_save.connect(targets_forget, sender=model, dispatch_uid=f"targets_forget_save_{model.__name__}")
+            post_delete.connect(targets_forget, sender=model, dispatch_uid=f"targets_forget_delete_{model.__name__}")
+        for through in (CampaignForm.unit_types.through, CampaignForm.units.through, ChannelWindow.unit_types.through):
+            m2m_changed.connect(targets_forget, sender=through, dispatch_uid=f"targets_forget_m2m_{through.__name__}")

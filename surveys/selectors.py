@@ -7,6 +7,7 @@ both the server-side validator and the browser (through `form_schema`) use.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -218,6 +219,88 @@ def open_window(*, campaign: Campaign, channel: str, unit: Unit, on: dt.date) ->
     return ChannelWindow.objects.filter(
         Q(unit_types__isnull=True) | Q(unit_types=unit.type_id), campaign=campaign, channel=channel, start__lte=on, end__gte=on
     ).exists()
+
+
+# --- submission targets (cached per process) --------------------------------------------------
+# Every submission to a quota cell asks the same questions: which unit a code names, which forms apply,
+# whether the unit takes part, whether a window is open. During fieldwork the answers are kept in each
+# process for TARGET_TTL seconds. The campaign's status and the submitter's roles are read fresh on every
+# submission. Saving a unit, form, window or quota clears this process's cache at once
+# (`targets_forget`, connected in SurveysConfig.ready); other processes see the change within TARGET_TTL.
+
+TARGET_TTL = 10.0
+_TARGETS: dict[tuple[Any, ...], tuple[float, Any]] = {}
+
+
+@dataclass(frozen=True)
+class UnitTarget:
+    """What a campaign offers one unit: the forms that apply to it, and whether it takes part at all."""
+
+    forms: tuple[CampaignForm, ...]
+    in_campaign: bool
+
+
+_MISSING = object()
+
+
+def _recall(key: tuple[Any, ...]) -> Any:
+    hit = _TARGETS.get(key)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else _MISSING
+
+
+def _remember(key: tuple[Any, ...], value: Any) -> Any:
+    if len(_TARGETS) > 10_000:  # a bound, not a policy: fieldwork touches far fewer cells
+        _TARGETS.clear()
+    _TARGETS[key] = (time.monotonic() + TARGET_TTL, value)
+    return value
+
+
+def targets_forget(**_kwargs: Any) -> None:
+    """Drop every cached target (also a signal receiver, hence the keyword arguments)."""
+    _TARGETS.clear()
+
+
+def campaign_for_submission(*, code: str) -> Campaign | None:
+    """The campaign a submission names, read fresh by its status and last change, with its organiser.
+
+    The full row is remembered under (id, status, updated_at), so a campaign closed a moment ago is
+    seen as closed by the very next submission, in every process.
+    """
+    stamp = Campaign.objects.filter(code=code).values_list("pk", "status", "updated_at").first()
+    if stamp is None:
+        return None
+    key = ("campaign", *stamp)
+    campaign = _recall(key)
+    if campaign is _MISSING:
+        campaign = _remember(key, Campaign.objects.select_related("organiser").get(pk=stamp[0]))
+    return campaign
+
+
+def unit_for_submission(*, code: str) -> Unit | None:
+    """The unit a submission names, with its type; unknown codes are not remembered."""
+    unit = _recall(("unit", code))
+    if unit is _MISSING:
+        unit = Unit.objects.select_related("type").filter(code=code).first()
+        if unit is not None:
+            _remember(("unit", code), unit)
+    return unit
+
+
+def unit_target(*, campaign: Campaign, unit: Unit) -> UnitTarget:
+    """`forms_for_unit` and `unit_in_campaign` of one campaign and unit, remembered for TARGET_TTL seconds."""
+    key = ("target", campaign.pk, campaign.updated_at, campaign.organiser.path, unit.pk, unit.path, unit.type_id)
+    target = _recall(key)
+    if target is _MISSING:
+        forms = forms_for_unit(campaign=campaign, unit=unit)
+        target = _remember(key, UnitTarget(forms=tuple(forms), in_campaign=unit_in_campaign(campaign=campaign, unit=unit, forms=forms)))
+    return target
+
+
+def window_open_for_submission(*, campaign: Campaign, channel: str, unit: Unit, on: dt.date) -> bool:
+    """`open_window`, remembered for TARGET_TTL seconds."""
+    key = ("window", campaign.pk, campaign.updated_at, channel, unit.type_id, on)
+    is_open = _recall(key)
+    return is_open if is_open is not _MISSING else _remember(key, open_window(campaign=campaign, channel=channel, unit=unit, on=on))
 
 
 def campaign_units(*, campaign: Campaign) -> QuerySet[Unit]:

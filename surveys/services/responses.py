@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -33,11 +33,12 @@ from surveys.selectors import (
     SEX_CHOICES,
     CompiledForm,
     CompiledQuestion,
+    campaign_for_submission,
     compiled_form,
-    forms_for_unit,
-    open_window,
-    unit_in_campaign,
+    unit_for_submission,
     unit_roles,
+    unit_target,
+    window_open_for_submission,
 )
 from units.models import Unit
 from units.services import audit_record
@@ -261,7 +262,9 @@ def _parse_uuid(raw: Any) -> uuid_module.UUID:
 
 
 def _existing(key: uuid_module.UUID, digest: str) -> SubmissionResult | None:
-    existing = Response.objects.filter(uuid=key).first()
+    # Only what the answer needs: this lookup runs before every submission.
+    rows = list(Response.objects.filter(uuid=key).only("uuid", "status", "content_hash")[:1])
+    existing = rows[0] if rows else None
     if existing is None:
         return None
     if existing.content_hash != digest:
@@ -282,10 +285,10 @@ def _parse_time(raw: Any, field_name: str) -> dt.datetime | None:
 
 def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[Campaign, Unit, CampaignForm, str, Assignment | None]:
     """Campaign, unit, form, channel and assignment of a submission, each checked for this submitter."""
-    campaign = Campaign.objects.select_related("organiser").filter(code=str(payload.get("campaign") or "")).first()
+    campaign = campaign_for_submission(code=str(payload.get("campaign") or ""))
     if campaign is None:
         raise SubmissionNotFound(_("Không tìm thấy đợt khảo sát."), {"campaign": [_("Không tìm thấy đợt khảo sát.")]})
-    unit = Unit.objects.select_related("type").filter(code=str(payload.get("unit") or "")).first()
+    unit = unit_for_submission(code=str(payload.get("unit") or ""))
     if unit is None:
         raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
     if submitter.user is not None:
@@ -296,8 +299,9 @@ def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[C
             raise SubmissionForbidden(_("Bạn không có quyền nhập phiếu cho đơn vị này."))
     if campaign.status != CampaignStatus.ACTIVE:
         raise SubmissionForbidden(_("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})
-    forms = forms_for_unit(campaign=campaign, unit=unit)
-    if not unit_in_campaign(campaign=campaign, unit=unit, forms=forms):
+    target = unit_target(campaign=campaign, unit=unit)
+    forms = target.forms
+    if not target.in_campaign:
         raise SubmissionInvalid(_("Đơn vị không thuộc đợt khảo sát."), {"unit": [_("Đơn vị «%(name)s» không thuộc đợt khảo sát này.") % {"name": unit.name}]})
     channel = str(payload.get("channel") or "")
     if channel not in Channel.values:
@@ -350,7 +354,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Chỉ được gửi phiếu nháp hoặc phiếu hoàn thành.")]})
     campaign, unit, form, channel, assignment = _resolve_target(payload, submitter)
     now = timezone.now()
-    if not open_window(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)):
+    if not window_open_for_submission(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)):
         raise SubmissionForbidden(
             _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
             {"channel": [_("Kênh thu thập đang đóng.")]},
@@ -404,22 +408,40 @@ def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaig
         campaign_mark_dirty(campaign_id=campaign.pk)
 
 
+ANSWER_COLUMNS = ("response_id", "question_id", "campaign_id", "unit_id", "channel", "value", "number", "text")
+ANSWER_BATCH = 100  # rows per INSERT: 800 parameters, under every backend's limit
+
+
 def answers_create(response: Response, validated: ValidatedAnswers) -> None:
-    Answer.objects.bulk_create(
-        [
-            Answer(
-                response=response,
-                question_id=question.pk,
-                campaign_id=response.campaign_id,
-                unit_id=response.unit_id,
-                channel=response.channel,
-                value=value,
-                number=number,
-                text=text,
+    """Insert the response's answer rows, one INSERT per ANSWER_BATCH rows.
+
+    Plain SQL because building 40 Answer instances for `bulk_create` cost about 2 ms of CPU per
+    submission, more than the rest of the service; Answer has no save() override or signal to skip.
+    """
+    number_field = Answer._meta.get_field("number")
+    rows = [
+        (
+            response.pk,
+            question.pk,
+            response.campaign_id,
+            response.unit_id,
+            response.channel,
+            value,
+            None if number is None else number_field.get_db_prep_save(number, connection),
+            text,
+        )
+        for question, value, number, text in validated.rows
+    ]
+    table = connection.ops.quote_name(Answer._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(column) for column in ANSWER_COLUMNS)
+    placeholder = "(" + ", ".join(["%s"] * len(ANSWER_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), ANSWER_BATCH):
+            batch = rows[first : first + ANSWER_BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(batch))}",  # noqa: S608 (names from the model, values as parameters)
+                [item for row in batch for item in row],
             )
-            for question, value, number, text in validated.rows
-        ]
-    )
 
 
 # --- review ----------------------------------------------------------------------------------
