@@ -480,16 +480,14 @@ def filtered_values(campaign: Campaign, unit: Unit, children: Sequence[Unit], fo
     return result
 
 
-def filtered_values_cached(
-    campaign: Campaign,
-    snapshot: Snapshot | None, unit: Unit, children: Sequence[Unit], form_id: int | None, channel: str | None
-) -> dict[int, UnitValues]:
-    """`filtered_values`, kept in the cache until the next recompute of the campaign (its key names the
-    snapshot's computed_at): the exact arithmetic of a hundred units takes a second the first time."""
+def until_recompute(snapshot: Snapshot | None, name: str, parts: Sequence[object], compute):
+    """`compute()`, kept in the cache until the next recompute of the campaign (the key names the
+    snapshot's computed_at). For filtered views: the snapshot holds only unfiltered values, and the exact
+    arithmetic of a hundred units over leaf tallies takes about a second the first time."""
     if snapshot is None or snapshot.computed_at is None:
-        return {u.pk: UnitValues(u) for u in [unit, *children]}
-    key = f"reports:filtered:{snapshot.pk}:{snapshot.computed_at.timestamp()}:{unit.pk}:{form_id or ''}:{channel or ''}"
-    return cache.get_or_set(key, lambda: filtered_values(campaign, unit, children, form_id, channel), FILTER_CACHE_SECONDS)
+        return compute()
+    key = f"reports:{name}:{snapshot.pk}:{snapshot.computed_at.timestamp()}:" + ":".join("" if p is None else str(p) for p in parts)
+    return cache.get_or_set(key, compute, FILTER_CACHE_SECONDS)
 
 
 # ---------------------------------------------------------------- fieldwork progress
@@ -663,7 +661,10 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
     top = campaign.organiser if reach.everything else next((u for u in reach_units(reach) if unit.path.startswith(u.path)), unit)
     children = children_of(unit)
     filtered = bool(form_id or channel)
-    values = filtered_values_cached(campaign, snapshot, unit, children, form_id, channel) if filtered else values_by_unit(snapshot, [unit], children)
+    if filtered:
+        values = until_recompute(snapshot, "values", (unit.pk, form_id, channel), lambda: filtered_values(campaign, unit, children, form_id, channel))
+    else:
+        values = values_by_unit(snapshot, [unit], children)
     own = values[unit.pk]
     with_data = [c for c in children if values[c.pk].values]
     before = previous_campaign(campaign)
@@ -681,7 +682,10 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
         ranking=ranked,
         previous=before,
         elements=_elements(cat, own),
-        distributions=distributions(campaign, unit, cat.index_questions or cat.questions, rules, form_id, channel),
+        distributions=until_recompute(
+            snapshot if filtered else None, "distributions", (unit.pk, form_id, channel),
+            lambda: distributions(campaign, unit, cat.index_questions or cat.questions, rules, form_id, channel),
+        ),
         progress=fieldwork_progress(campaign, unit, form_id, channel),
         heatmap_units=[row.unit for row in ranked],
         heatmap=values,
