@@ -171,29 +171,28 @@ def _first(rows, n):
 
 
 def check_xlsx(path: Path, expected_rows: int, questions: int) -> str:
-    """Check the file: openpyxl reads its header, and the rows of every sheet's XML (scanned as a
-    stream, without loading 47 million cells) add up to the responses written plus one header a sheet."""
+    """Check the file without loading 47 million cells: it is a zip with a workbook part, its first row
+    has the header's columns, and the rows of every sheet's XML (scanned as a stream) add up to the
+    responses written plus one header per sheet. The tests open small files of the same writers fully."""
+    import re
     import zipfile
 
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True)
-    header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
-    sheets = len(book.sheetnames)
-    book.close()
-    rows = 0
+    rows, sheets, columns = 0, 0, 0
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if not name.startswith("xl/worksheets/sheet"):
-                continue
+        assert "xl/workbook.xml" in archive.namelist()
+        for name in sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")):
+            sheets += 1
             tail = b""
             with archive.open(name) as handle:
                 while block := handle.read(1 << 22):
+                    if not columns:
+                        first = re.search(rb"<row [^>]*>(.*?)</row>", block, re.S)
+                        columns = len(re.findall(rb"<c ", first.group(1))) if first else 0
                     data = tail + block
                     rows += data.count(b"<row ")
                     tail = data[-4:]
-    ok = rows - sheets == expected_rows and len(header) == 7 + questions
-    return f"{'đúng' if ok else 'SAI'}: {sheets} trang, {rows - sheets:,} dòng dữ liệu, {len(header)} cột"
+    ok = rows - sheets == expected_rows and columns == 7 + questions
+    return f"{'đúng' if ok else 'SAI'}: {sheets} trang, {rows - sheets:,} dòng dữ liệu, {columns} cột tiêu đề"
 
 
 def main() -> None:
