@@ -28,7 +28,9 @@ def _rank_change(row: RankRow) -> str:
 @register.simple_tag
 def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeString:
     """The <tr> rows of reports/_ranking.html."""
-    tie = f' <span class="badge text-bg-secondary" title="{escape(_("Khoảng tin cậy 95% giao với đơn vị liền kề: chênh lệch không có ý nghĩa thống kê"))}">≈</span>'
+    # xgettext:no-python-format
+    tie_title = escape(_("Khoảng tin cậy 95% giao với đơn vị liền kề: chênh lệch không có ý nghĩa thống kê"))
+    tie = f' <span class="badge text-bg-secondary" title="{tie_title}">≈</span>'
     passed = f'<span class="badge text-bg-success">{escape(_("ĐẠT"))}</span>'
     failed = f'<span class="badge text-bg-danger">{escape(_("CHƯA ĐẠT"))}</span>'
     points, unit_link = escape(_("điểm")), escape(_("trang đơn vị"))

@@ -4,6 +4,7 @@
   var source = document.getElementById("dashboard-data");
   if (!source || typeof Plotly === "undefined") { return; }
   var data = JSON.parse(source.textContent);
+  var texts = (document.getElementById("dashboard-text") || { dataset: {} }).dataset;
   var config = { displaylogo: false, responsive: true, locale: "vi" };
   var layoutBase = { margin: { l: 60, r: 20, t: 10, b: 40 }, separators: ",.", font: { family: "system-ui, sans-serif", size: 12 } };
 
@@ -12,7 +13,7 @@
   function draw(id, traces, extra) {
     var node = document.getElementById(id);
     if (!node) { return; }
-    if (!traces.length) { node.textContent = "Chưa có số liệu để vẽ biểu đồ."; node.classList.add("text-muted", "small"); return; }
+    if (!traces.length) { node.textContent = texts.empty || "—"; node.classList.add("text-muted", "small"); return; }
     Plotly.newPlot(node, traces, layout(extra), config);
     node.dataset.drawn = "1";
   }
