@@ -41,6 +41,8 @@ from campaigns.models import Campaign, CampaignForm  # noqa: E402
 from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan  # noqa: E402
 from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
+from surveys.selectors import CompiledQuestion, compiled_form  # noqa: E402
+from surveys.services.responses import ValidatedAnswers, answers_create, index_counts  # noqa: E402
 from units.models import Unit, UnitType  # noqa: E402
 from units.services import unit_save  # noqa: E402
 
@@ -107,9 +109,16 @@ def _reserve_ids(model, count: int) -> int:
     return first
 
 
+def compiled_questions(form: CampaignForm, question_ids: list[int]) -> list[CompiledQuestion]:
+    by_pk = {q.pk: q for q in compiled_form(form.questionnaire).questions.values()}
+    return [by_pk[pk] for pk in question_ids]
+
+
 def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], question_ids: list[int], n: int, seed: int = 2026) -> None:
-    """N responses with 20 answers each, in chunks (memory flat in N)."""
+    """N responses with 20 answers each, in chunks (memory flat in N); each response carries its index
+    counts, computed by the same function as every other path that writes answers."""
     rng = random.Random(seed)
+    scales = [q.index_scale for q in compiled_questions(form, question_ids)]
     saved = timezone.now() - dt.timedelta(days=1)  # collected yesterday: not "recently changed"
     response_fields = [f for f in Response._meta.concrete_fields if f.name != "id"]
     answer_columns = ["response_id", "question_id", "campaign_id", "unit_id", "channel", "value", "number", "text"]
@@ -125,14 +134,15 @@ def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], questio
         for i in range(size):
             unit = rng.choice(leaves)
             channel = rng.choice(CHANNELS)
+            values = rng.choices(LEVELS, WEIGHTS, k=len(question_ids))
+            valid, unsatisfied = index_counts(zip(scales, values, strict=True))
             explicit = {
                 "uuid": uuid.uuid4(), "campaign": campaign.pk, "form": form.pk, "unit": unit.pk,
                 "channel": channel, "status": rng.choice(STATUSES), "source": "import", "submitted_at": saved,
-                "created_at": saved, "updated_at": saved,
+                "created_at": saved, "updated_at": saved, "index_valid": valid, "index_unsatisfied": unsatisfied,
             }
             response_id = first_id + done + i if postgres else None
             responses.append((response_id, explicit))
-            values = rng.choices(LEVELS, WEIGHTS, k=len(question_ids))
             answers.append((response_id, unit.pk, channel, values))
         if postgres:
             _copy_chunk(response_fields, answer_columns, responses, answers, campaign, question_ids)
@@ -269,17 +279,21 @@ def main() -> None:
 
     unit = leaves[0]
     with transaction.atomic():
-        response = Response.objects.create(campaign=campaign, form=form, unit=unit, channel="desk", status="submitted")
-        Answer.objects.bulk_create(
-            [Answer(response=response, question_id=q, campaign=campaign, unit=unit, channel="desk", value=5) for q in question_ids]
-        )
+        response = Response(campaign=campaign, form=form, unit=unit, channel="desk", status="submitted")
+        answers_create(response, ValidatedAnswers(rows=[(q, 5, None, "") for q in compiled_questions(form, question_ids)]))
         Campaign.objects.filter(pk=campaign.pk).update(dirty_at=timezone.now())  # what campaign_mark_dirty writes
     start = time.perf_counter()
     incremental = index_recompute(campaign.pk)
     one_more = time.perf_counter() - start
 
-    print(f"(a) tính lại toàn bộ / full recompute:          {full:8.2f} s  ({summary.responses:,} phiếu, chỉ số chung {summary.overall}%)")
-    print(f"(b) sau một phiếu mới / after one new response: {one_more:8.2f} s  (chế độ {incremental.mode}, {incremental.responses:,} phiếu)")
+    print(
+        f"(a) tính lại toàn bộ / full recompute:          {full:8.2f} s  ({summary.responses:,} phiếu, chỉ số chung {summary.overall}%, "
+        f"hài lòng toàn diện từ số đếm lưu sẵn / full satisfaction from stored counts: {summary.stored_counts})"
+    )
+    print(
+        f"(b) sau một phiếu mới / after one new response: {one_more:8.2f} s  (chế độ {incremental.mode}, {incremental.responses:,} phiếu, "
+        f"số đếm lưu sẵn: {incremental.stored_counts})"
+    )
     print(f"(c) sàn: một câu GROUP BY trần / bare tally:    {floor:8.2f} s")
     print(f"(a)/(c) = {full / floor:.2f}")
     print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {chunked:8.2f} s  (bảng giống hệt (a): {'có' if same else 'KHÔNG'})")

@@ -86,6 +86,9 @@ class RecomputeSummary:
     overall: Decimal | None
     units: int
     seconds: float
+    # Whether full satisfaction came from the index counts stored per response (True), from a recount
+    # over the answers because some counted response lacked them (False), or nothing was tallied (None).
+    stored_counts: bool | None = None
 
 
 def _counted_statuses(value: object) -> list[str]:
@@ -178,8 +181,9 @@ def _units_queryset_filter(units: UnitFilter) -> dict:
     return {}
 
 
-def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> None:
-    """Re-tally the units of `units` from the answers in place of their old leaf rows."""
+def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> bool | None:
+    """Re-tally the units of `units` from the answers in place of their old leaf rows; returns whether
+    the stored per-response index counts were used (see `write_leaf_rows`)."""
     campaign_id = setup.campaign.pk
     tune_session()
     for model in (Tally, CellCount):
@@ -187,7 +191,7 @@ def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> None:
         if units.exclude:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
         stale.delete()
-    write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units)
+    return write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -295,12 +299,12 @@ def _rebuild_from_leaves(setup: CampaignSetup, snapshot: Snapshot, leaf_levels: 
 # ------------------------------------------------------------------------------------------------
 
 
-def _recompute_full(setup: CampaignSetup, snapshot_id: int, started: dt.datetime) -> int:
+def _recompute_full(setup: CampaignSetup, snapshot_id: int, started: dt.datetime) -> tuple[int, bool | None]:
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
-        _replace_leaf_rows(setup, ALL_UNITS)
+        stored_counts = _replace_leaf_rows(setup, ALL_UNITS)
         leaf_levels, leaf_people = leaf_sums(campaign_id=setup.campaign.pk, units=ALL_UNITS)
-        return _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, started)
+        return _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, started), stored_counts
 
 
 def _merge(into: UnitLevels, people_into: dict[int, list[int]], levels: UnitLevels, people: UnitPeople) -> None:
@@ -314,13 +318,13 @@ def _merge(into: UnitLevels, people_into: dict[int, list[int]], levels: UnitLeve
             cell[i] += triple[i]
 
 
-def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetime, unit_ids: Iterable[int]) -> int:
+def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetime, unit_ids: Iterable[int]) -> tuple[int, bool | None]:
     """Re-tally `unit_ids` and merge the difference into the roll-ups of their chains."""
     units = UnitFilter(include=frozenset(unit_ids))
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
         old_levels, old_people = leaf_sums(campaign_id=setup.campaign.pk, units=units)
-        _replace_leaf_rows(setup, units)
+        stored_counts = _replace_leaf_rows(setup, units)
         new_levels, new_people = leaf_sums(campaign_id=setup.campaign.pk, units=units)
         unit_paths, path_units = _unit_maps(setup, units.include or ())
         maps = {"unit_paths": unit_paths, "path_units": path_units, "root_path": setup.root_path}
@@ -343,7 +347,7 @@ def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetim
         _store_subtrees(setup, snapshot, current, people, affected)
         responses = people.get(setup.campaign.organiser_id, (0, 0, 0))[0]
         _finish_snapshot(setup, snapshot, started, responses)
-    return len(affected)
+    return len(affected), stored_counts
 
 
 def _changed_units(setup: CampaignSetup, since: dt.datetime) -> set[int]:
@@ -392,31 +396,35 @@ def index_recompute(campaign_id: int, unit_paths: Sequence[str] | None = None, *
     snapshot = _working_snapshot(campaign)
     snapshot_id = snapshot.pk
     fresh = snapshot.computed_at is None or snapshot.basis != setup.basis
+    stored_counts: bool | None = None
     if full or fresh:
-        mode, units = "full", _recompute_full(setup, snapshot_id, started)
+        mode, (units, stored_counts) = "full", _recompute_full(setup, snapshot_id, started)
     elif unit_paths is not None:
         ids = set(Unit.objects.filter(subtree_q(unit_paths)).values_list("pk", flat=True))
-        mode, units = "incremental", _recompute_units(setup, snapshot_id, started, ids)
+        mode, (units, stored_counts) = "incremental", _recompute_units(setup, snapshot_id, started, ids)
     elif dirty_seen is None:
         mode, units = "up_to_date", 0
     else:
         changed = _changed_units(setup, snapshot.computed_at - CHANGE_MARGIN)
-        mode, units = "incremental", _recompute_units(setup, snapshot_id, started, changed) if changed else 0
-        if not changed:
+        mode, units = "incremental", 0
+        if changed:
+            units, stored_counts = _recompute_units(setup, snapshot_id, started, changed)
+        else:
             Snapshot.objects.filter(pk=snapshot_id).update(computed_at=started)
     if unit_paths is None:
         _clear_dirty(campaign_id, dirty_seen, started)
-    return _summary(campaign, snapshot_id, mode, units, clock)
+    return _summary(campaign, snapshot_id, mode, units, clock, stored_counts)
 
 
-def _summary(campaign: Campaign, snapshot_id: int, mode: str, units: int, clock: float) -> RecomputeSummary:
+def _summary(campaign: Campaign, snapshot_id: int, mode: str, units: int, clock: float, stored_counts: bool | None) -> RecomputeSummary:
     snapshot = Snapshot.objects.get(pk=snapshot_id)
     overall = (
         IndexValue.objects.filter(snapshot_id=snapshot_id, unit_id=campaign.organiser_id, scope="overall", key="")
         .values_list("value", flat=True).first()
     )
     return RecomputeSummary(
-        campaign=campaign.code, mode=mode, responses=snapshot.responses, overall=overall, units=units, seconds=time.monotonic() - clock
+        campaign=campaign.code, mode=mode, responses=snapshot.responses, overall=overall, units=units, seconds=time.monotonic() - clock,
+        stored_counts=stored_counts,
     )
 
 

@@ -1,10 +1,11 @@
 """Tallies straight from SQL, and their roll-up along the unit tree.
 
-Two aggregate statements read the answers and write the leaf rows (INSERT … SELECT); nothing loops
-over answers in Python:
+Two aggregates give the leaf rows; nothing loops over answers in Python:
 - tallies: counted answers per form × unit × channel × question × level;
 - cell counts: counted responses per form × unit × channel, with those that have a valid index answer
-  and those whose every valid index answer is satisfied (full satisfaction needs the respondent).
+  and those whose every valid index answer is satisfied (full satisfaction needs the respondent). They
+  come from the index counts stored on each response (a GROUP BY over responses), or, when a counted
+  response lacks them, from a per-response recount over the answers.
 The roll-up then reads these few rows summed per unit (units × questions × levels), never answers.
 """
 
@@ -150,62 +151,102 @@ def _answers_from(plan: TallyPlan, units: UnitFilter, join: str = "") -> tuple[s
     return sql, status_params
 
 
-def _responses_cells(plan: TallyPlan, units: UnitFilter, per_response: str) -> tuple[str, list]:
-    """Counted responses per form × unit × channel joined to per-response (valid, unsatisfied) counts."""
+def _responses_cells(plan: TallyPlan, units: UnitFilter, per_response: str | None = None) -> tuple[str, list]:
+    """Counted responses per form × unit × channel, with their (valid, unsatisfied) index answer counts
+    taken from `per_response` (a recount from the answers) or, when None, stored on the response."""
     _, response = _tables()
     placeholders, status_params = _status_sql(plan.statuses)
+    if per_response is None:
+        source, valid, unsatisfied = f"{response} r", "r.index_valid", "r.index_unsatisfied"
+    else:
+        source, valid, unsatisfied = f"{response} r LEFT JOIN {per_response} x ON x.response_id = r.id", "x.valid", "x.unsatisfied"
     sql = (
         "SELECT r.form_id, r.unit_id, r.channel, COUNT(*), "
-        "SUM(CASE WHEN x.valid > 0 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN x.valid > 0 AND x.unsatisfied = 0 THEN 1 ELSE 0 END) "
-        f"FROM {response} r LEFT JOIN {per_response} x ON x.response_id = r.id "
+        f"SUM(CASE WHEN {valid} > 0 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {valid} > 0 AND {unsatisfied} = 0 THEN 1 ELSE 0 END) "
+        f"FROM {source} "
         f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} "
         "GROUP BY r.form_id, r.unit_id, r.channel"
     )
     return sql, status_params
 
 
-def _one_scan(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
-    """PostgreSQL: tallies and per-response flags from ONE pass over the answers (GROUPING SETS)."""
+def _counts_missing(plan: TallyPlan, units: UnitFilter) -> tuple[str, list]:
+    """EXISTS: a counted response of these units without stored index counts (e.g. saved before they
+    existed), so full satisfaction must be recounted from the answers to stay exact."""
+    _, response = _tables()
+    placeholders, status_params = _status_sql(plan.statuses)
+    sql = (
+        f"EXISTS (SELECT 1 FROM {response} r WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} "
+        "AND (r.index_valid IS NULL OR r.index_unsatisfied IS NULL))"
+    )
+    return sql, status_params
+
+
+def _one_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool]:
+    """PostgreSQL: tallies and cell counts from one statement taking one of two branches (the other's
+    one-time filter is false, so it never runs):
+    - every counted response has its index counts: the plain 4-key GROUP BY over the answers, and the
+      cell counts from a GROUP BY over responses only;
+    - otherwise one pass over the answers with GROUPING SETS: the tally and a per-response recount.
+    Returns (tallies, cell counts, whether the stored counts were used)."""
     source, source_params = _answers_from(plan, units)
-    cells, cell_params = _responses_cells(plan, units, "(SELECT response_id, valid, unsatisfied FROM g WHERE tally_row = 0)")
+    missing, missing_params = _counts_missing(plan, units)
+    recount, recount_params = _responses_cells(plan, units, "(SELECT response_id, valid, unsatisfied FROM g WHERE tally_row = 0)")
+    stored, stored_params = _responses_cells(plan, units)
     valid, unsatisfied = _flag_expressions(plan)
     sql = (
-        "WITH g AS MATERIALIZED ("
+        f"WITH missing AS MATERIALIZED (SELECT {missing} AS yes), "
+        "g AS MATERIALIZED ("
         "SELECT a.unit_id, a.channel, a.question_id, a.value, a.response_id, COUNT(*) AS n, "
         f"SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied, GROUPING(a.response_id) AS tally_row "
         f"{source} "
         "GROUP BY GROUPING SETS ((a.unit_id, a.channel, a.question_id, a.value), (a.response_id))) "
-        "SELECT 0, NULL::integer, unit_id, channel, question_id, value, n FROM g WHERE tally_row = 1 "
-        f"UNION ALL SELECT 1, c.* FROM ({cells}) c"
+        "SELECT 0, NULL::integer, unit_id, channel, question_id, value, n FROM g WHERE tally_row = 1 AND (SELECT yes FROM missing) "
+        f"UNION ALL SELECT 1, c.* FROM ({recount}) c WHERE (SELECT yes FROM missing) "
+        f"UNION ALL SELECT 0, NULL::integer, a.unit_id, a.channel, a.question_id, a.value, COUNT(*) {source} AND NOT (SELECT yes FROM missing) "
+        "GROUP BY a.unit_id, a.channel, a.question_id, a.value "
+        f"UNION ALL SELECT 1, c.* FROM ({stored}) c WHERE NOT (SELECT yes FROM missing) "
+        "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, CASE WHEN yes THEN 0 ELSE 1 END FROM missing"
     )
-    cursor.execute(sql, [campaign_id, *source_params, campaign_id, *cell_params])
-    tallies, counts = [], []
+    params = [campaign_id, *missing_params, campaign_id, *source_params, campaign_id, *recount_params]
+    cursor.execute(sql, [*params, campaign_id, *source_params, campaign_id, *stored_params])
+    tallies, counts, used_stored = [], [], False
     for kind, *row in cursor.fetchall():
         if kind == 0:
             tallies.append(row[1:])
-        else:
+        elif kind == 1:
             counts.append(row)
-    return tallies, counts
+        else:
+            used_stored = bool(row[-1])
+    return tallies, counts, used_stored
 
 
-def _two_scans(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
-    """Other databases: the tally, then the per-response flags, each one GROUP BY."""
+def _two_scans(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool]:
+    """Other databases: the tally, then the cell counts, each one GROUP BY; the cell counts recount
+    from the answers only when a counted response lacks its stored index counts."""
     source, source_params = _answers_from(plan, units)
     cursor.execute(
         f"SELECT a.unit_id, a.channel, a.question_id, a.value, COUNT(*) {source} GROUP BY a.unit_id, a.channel, a.question_id, a.value",
         [campaign_id, *source_params],
     )
     tallies = cursor.fetchall()
-    answer, _ = _tables()
+    answer, response = _tables()
+    missing, missing_params = _counts_missing(plan, units)
     valid, unsatisfied = _flag_expressions(plan)
     per_response = (
+        "(SELECT r2.id AS response_id, m.yes AS missing, "
+        "CASE WHEN m.yes THEN x.valid ELSE r2.index_valid END AS valid, "
+        "CASE WHEN m.yes THEN x.unsatisfied ELSE r2.index_unsatisfied END AS unsatisfied "
+        f"FROM {response} r2 CROSS JOIN (SELECT {missing} AS yes) m LEFT JOIN "
         f"(SELECT a.response_id, SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied FROM {answer} a "
-        f"WHERE a.campaign_id = {int(campaign_id)} AND a.value IS NOT NULL{units.sql('a.unit_id')} GROUP BY a.response_id)"
+        f"WHERE a.campaign_id = {int(campaign_id)} AND a.value IS NOT NULL{units.sql('a.unit_id')} GROUP BY a.response_id) x "
+        f"ON m.yes AND x.response_id = r2.id WHERE r2.campaign_id = {int(campaign_id)}{units.sql('r2.unit_id')})"
     )
     cells, cell_params = _responses_cells(plan, units, per_response)
-    cursor.execute(cells, [campaign_id, *cell_params])
-    return tallies, cursor.fetchall()
+    cursor.execute(cells.replace("SELECT ", "SELECT MAX(x.missing), ", 1), [campaign_id, *missing_params, campaign_id, *cell_params])
+    rows = cursor.fetchall()
+    return tallies, [row[1:] for row in rows], not any(row[0] for row in rows)
 
 
 def _number_tallies(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> list:
@@ -226,20 +267,22 @@ def _number_tallies(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter
     return cursor.fetchall()
 
 
-def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> None:
+def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
-    deleted the old rows of these units in the same transaction.
+    deleted the old rows of these units in the same transaction. Returns whether the cell counts came
+    from the index counts stored per response (True) or a recount from the answers (False); None when
+    nothing was tallied.
     """
     if units.empty or not plan.statuses:
-        return
+        return None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tallies, counts = _one_scan(cursor, campaign_id, plan, units)
+            tallies, counts, used_stored = _one_statement(cursor, campaign_id, plan, units)
         else:
-            tallies, counts = _two_scans(cursor, campaign_id, plan, units)
+            tallies, counts, used_stored = _two_scans(cursor, campaign_id, plan, units)
         tallies = list(tallies) + list(_number_tallies(cursor, campaign_id, plan, units))
     merged: dict[tuple, int] = defaultdict(int)
     for unit, channel, question, level, n in tallies:
@@ -254,6 +297,7 @@ def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> 
         CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
         ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
     )
+    return used_stored
 
 
 def _copy_text(value: object) -> str:

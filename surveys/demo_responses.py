@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,9 +16,9 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, SampleQuota
 from campaigns.services import campaign_mark_dirty
-from surveys.models import Answer, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.models import QuestionType, Response, ResponseSource, ResponseStatus
 from surveys.selectors import AGE_GROUP_CHOICES, CompiledForm, CompiledQuestion, compiled_form
-from surveys.services.responses import answers_validate
+from surveys.services.responses import answers_create, answers_validate
 
 DEMO_NAMESPACE = uuid.UUID("0f2b6a4e-2c1d-4b7e-8a51-7d3c9e1f4a20")
 # (status, weight): most responses submitted, a few approved, on hold, rejected or still drafts.
@@ -88,7 +87,7 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
         status = rng.choices(statuses, weights)[0]
         validated = _answers(forms[quota.form_id], rng, draft=status == ResponseStatus.DRAFT)
         submitted = start + dt.timedelta(seconds=rng.randrange(span))
-        response = Response.objects.create(
+        response = Response(
             uuid=key, campaign=campaign, form=quota.form, unit=quota.unit, channel=quota.channel, status=status,
             source=rng.choice([ResponseSource.WEB, ResponseSource.WEB, ResponseSource.OFFLINE, ResponseSource.IMPORT]),
             started_at=submitted - dt.timedelta(minutes=rng.randint(4, 15)),
@@ -98,13 +97,7 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
             content_hash=f"demo-{index}",  # never resent through the API
             review_reason="Phỏng vấn chưa đúng đối tượng" if status == ResponseStatus.REJECTED else "",
         )
-        Answer.objects.bulk_create(
-            Answer(
-                response=response, question_id=q.pk, campaign=campaign, unit=quota.unit, channel=quota.channel,
-                value=value, number=Decimal(number) if number is not None else None, text=text,
-            )
-            for q, value, number, text in validated.rows
-        )
+        answers_create(response, validated)  # saves the response with its index counts
         added += 1
     if added:
         campaign_mark_dirty(campaign_id=campaign.pk)

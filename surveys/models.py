@@ -148,11 +148,24 @@ class Response(models.Model):
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Written with the answers (surveys.services.responses.answers_create) so that full satisfaction is a
+    # GROUP BY over responses; NULL = not computed (rows written before these fields), the engine then
+    # recounts from the answers.
+    index_valid = models.PositiveSmallIntegerField(_("số câu chỉ số trả lời hợp lệ"), null=True, blank=True, editable=False)
+    index_unsatisfied = models.PositiveSmallIntegerField(_("số câu chỉ số chưa hài lòng"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("phiếu trả lời")
         verbose_name_plural = _("phiếu trả lời")
-        indexes = [models.Index(fields=["campaign", "status"]), models.Index(fields=["campaign", "unit", "channel"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["campaign", "unit", "channel"]),
+            # Finds at once whether a campaign has responses without index counts (empty once all have them).
+            models.Index(
+                fields=["campaign"], name="response_counts_missing",
+                condition=models.Q(index_valid__isnull=True) | models.Q(index_unsatisfied__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.uuid)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
+from reports.schemes import ROLE_INDEX, question_rule
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
 from units.models import Role, Unit
@@ -59,6 +60,25 @@ class CompiledChoice:
 
 
 @dataclass(frozen=True)
+class IndexScale:
+    """The levels at which an answer to an index question counts (`valid`) and is satisfied."""
+
+    valid: frozenset[int]
+    satisfied: frozenset[int]
+
+
+def index_scale(question: Question) -> IndexScale | None:
+    """The index scale of a question, None outside the index; the engine's own rule (reports.schemes)."""
+    rule = question_rule(
+        question_id=question.pk, code=question.code, section_code="", type=question.type, counts_in_index=question.counts_in_index,
+        choices=question.choices, satisfied_levels=question.satisfied_levels, missing_codes=question.missing_codes,
+    )
+    if rule.role != ROLE_INDEX or not rule.levels:
+        return None
+    return IndexScale(valid=rule.levels, satisfied=rule.satisfied)
+
+
+@dataclass(frozen=True)
 class CompiledQuestion:
     pk: int
     code: str
@@ -74,6 +94,7 @@ class CompiledQuestion:
     constraint_message: str
     min_value: Decimal | None
     max_value: Decimal | None
+    index_scale: IndexScale | None = None
 
     @property
     def is_choice(self) -> bool:
@@ -148,6 +169,7 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             constraint_message=question.constraint_message,
             min_value=question.min_value,
             max_value=question.max_value,
+            index_scale=index_scale(question),
         )
         compiled_questions[question.code] = compiled
         by_section.setdefault(question.section_id, []).append(compiled)

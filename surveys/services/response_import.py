@@ -163,12 +163,12 @@ def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User
         raise ImportFailed(errors)
     with transaction.atomic():
         for number, (unit, form, channel, submitted_at, validated) in valid_rows:
-            response = Response.objects.create(
+            response = Response(
                 uuid=keys[number], campaign=campaign, form=form, unit=unit, channel=channel,
                 status=ResponseStatus.SUBMITTED, source=ResponseSource.IMPORT, submitted_at=submitted_at,
                 content_hash=digest,
             )
-            answers_create(response, validated)
+            answers_create(response, validated)  # saves the response with its index counts
         audit_record(actor=actor, action="response.import", obj=campaign, changes={"rows": len(valid_rows), "file_sha256": digest})
         if ResponseStatus.SUBMITTED in campaign.counted_statuses:
             campaign_mark_dirty(campaign_id=campaign.pk)

@@ -33,6 +33,7 @@ from surveys.selectors import (
     SEX_CHOICES,
     CompiledForm,
     CompiledQuestion,
+    IndexScale,
     campaign_for_submission,
     compiled_form,
     unit_for_submission,
@@ -400,7 +401,6 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
 
 
 def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaign, assignment: Assignment | None) -> None:
-    response.save(force_insert=True)
     answers_create(response, validated)
     if assignment is not None and response.status != ResponseStatus.DRAFT:
         Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DONE)
@@ -412,12 +412,36 @@ ANSWER_COLUMNS = ("response_id", "question_id", "campaign_id", "unit_id", "chann
 ANSWER_BATCH = 100  # rows per INSERT: 800 parameters, under every backend's limit
 
 
-def answers_create(response: Response, validated: ValidatedAnswers) -> None:
-    """Insert the response's answer rows, one INSERT per ANSWER_BATCH rows.
+def index_counts(answers: Iterable[tuple[IndexScale | None, int | None]]) -> tuple[int, int]:
+    """(valid, unsatisfied) of one response from its answer rows as (index scale of the question, level):
+    rows of index questions at a valid (non-missing) level, and how many of those are not satisfied.
 
+    The only place these counts are computed; the engine's answer scan (reports.tallies) applies the
+    same rule in SQL when a response lacks them.
+    """
+    valid = unsatisfied = 0
+    for scale, value in answers:
+        if scale is not None and value is not None and value in scale.valid:
+            valid += 1
+            if value not in scale.satisfied:
+                unsatisfied += 1
+    return valid, unsatisfied
+
+
+def answers_create(response: Response, validated: ValidatedAnswers) -> None:
+    """Save `response` with its index counts, then insert its answer rows, one INSERT per ANSWER_BATCH rows.
+
+    Every path that writes answers goes through here, so `Response.index_valid` / `index_unsatisfied`
+    always match the answers. An unsaved response is inserted (no extra query); a saved one (with no
+    answers yet) gets its counts updated.
     Plain SQL because building 40 Answer instances for `bulk_create` cost about 2 ms of CPU per
     submission, more than the rest of the service; Answer has no save() override or signal to skip.
     """
+    response.index_valid, response.index_unsatisfied = index_counts((question.index_scale, value) for question, value, _n, _t in validated.rows)
+    if response._state.adding:
+        response.save(force_insert=True)
+    else:
+        Response.objects.filter(pk=response.pk).update(index_valid=response.index_valid, index_unsatisfied=response.index_unsatisfied)
     number_field = Answer._meta.get_field("number")
     rows = [
         (
