@@ -145,6 +145,15 @@ def test_the_unit_page_compares_with_parent_and_peers_and_lists_the_weakest_crit
     assert "+15,00" in response.content.decode()
 
 
+def test_the_organisers_own_unit_page_shows_no_parent_as_no_data(client, alice, dashboard_data):
+    client.force_login(alice)
+    response = client.get(reverse("reports:unit", args=["ks-2026", "A"]))
+    assert response.status_code == 200
+    assert response.context["data"].parent is None
+    html = response.content.decode()
+    assert '<div class="display-6 fw-semibold" id="parent-overall">—</div>' in html
+
+
 def test_a_unit_manager_sees_only_their_own_subtree(client, make_user, tree, dashboard_data):
     manager = make_user("giamdoc", Role.UNIT_MANAGER, tree["A1"])
     client.force_login(manager)

@@ -1,11 +1,37 @@
-"""Template filters over units.formatting: {{ value|percent_vi }}, {{ n|number_vi }}, {{ d|date_vi }}."""
+"""Template filters over units.formatting: {{ value|percent_vi }}, {{ n|number_vi }}, {{ d|date_vi }}.
+
+A lookup that fails in a template ({{ parent.overall.value }} when there is no parent) arrives as "":
+each filter shows it as no data, like None, instead of failing the page.
+"""
+
+from typing import Any
 
 from django import template
 
 from units import formatting
 
 register = template.Library()
-register.filter("percent_vi", formatting.percent_vi)
-register.filter("number_vi", formatting.number_vi)
-register.filter("date_vi", formatting.date_vi)
-register.filter("datetime_vi", formatting.datetime_vi)
+
+
+def _known(value: Any) -> Any:
+    return None if value == "" else value
+
+
+@register.filter
+def percent_vi(value: Any, decimals: int = 2) -> str:
+    return formatting.percent_vi(_known(value), decimals)
+
+
+@register.filter
+def number_vi(value: Any, decimals: int = 0) -> str:
+    return formatting.number_vi(_known(value), decimals)
+
+
+@register.filter
+def date_vi(value: Any) -> str:
+    return formatting.date_vi(_known(value))
+
+
+@register.filter
+def datetime_vi(value: Any) -> str:
+    return formatting.datetime_vi(_known(value))
