@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, SampleQuota
+from campaigns.selectors import PUBLIC_STATUSES
 from surveys.api import read_json, submission_response
 from surveys.forms import BulkReviewForm, ReviewActionForm, ReviewFilterForm
 from surveys.models import Response, ResponseSource, ResponseStatus
@@ -193,7 +194,8 @@ def _profile_display(profile: dict) -> list[tuple[str, str]]:
 
 
 def _public_campaign(public_key: str) -> Campaign:
-    campaign = Campaign.objects.select_related("organiser").filter(public_key=public_key).first()
+    """The campaign behind a public link; a draft or archived campaign does not exist for the public (404)."""
+    campaign = Campaign.objects.select_related("organiser").filter(public_key=public_key, status__in=PUBLIC_STATUSES).first()
     if campaign is None:
         raise Http404
     return campaign

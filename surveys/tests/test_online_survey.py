@@ -102,6 +102,16 @@ def test_a_closed_campaign_or_unknown_key_shows_no_form(client, setup):
     assert client.get("/khao-sat/00000000-0000-0000-0000-000000000000/tra-loi/").status_code == 404
 
 
+@pytest.mark.parametrize("status", [CampaignStatus.DRAFT, CampaignStatus.ARCHIVED])
+def test_a_draft_or_archived_campaign_does_not_exist_for_the_public(client, setup, tree, status):
+    Campaign.objects.filter(pk=setup.campaign.pk).update(status=status)
+    for url in (survey_url(setup), f"/khao-sat/{setup.campaign.public_key}/cam-on/"):
+        page = client.get(url, {"don-vi": "A1"})
+        assert page.status_code == 404 and setup.campaign.name not in page.content.decode()
+    body = json.dumps(payload(setup, tree["A1"], channel="online"))
+    assert client.post(f"{survey_url(setup)}gui/", body, content_type="application/json").status_code == 404
+
+
 def test_the_thank_you_page(client, setup):
     page = client.get(f"/khao-sat/{setup.campaign.public_key}/cam-on/")
     assert page.status_code == 200 and "Cảm ơn" in page.content.decode()
