@@ -5,14 +5,12 @@ Everything here reads tallies and index values, never answers.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from campaigns.models import Campaign
 from reports.models import CellCount, IndexValue, Snapshot, SnapshotStatus, SubtreeCount, SubtreeTally, Tally
-from reports.schemes import largest_remainder_percentages, question_rule
 from surveys.models import Question
 from units.models import Unit
 
@@ -28,37 +26,6 @@ def index_values(snapshot: Snapshot, unit: Unit, scope: str | None = None) -> Qu
     if scope is not None:
         values = values.filter(scope=scope)
     return values.order_by("scope", "key")
-
-
-def distribution(campaign: Campaign, question: Question, unit: Unit) -> list[tuple[int, int, Decimal | None]]:
-    """(level, answers, percent) of one question over the unit's subtree, valid levels only.
-
-    Missing codes ("không biết / không trả lời") are left out, as in the indices; the percentages are
-    rounded by largest remainder so that they add up to exactly 100.00 (None when nobody answered).
-    Levels of the question's scale that nobody chose are listed with 0.
-    """
-    rule = question_rule(
-        question_id=question.pk, code=question.code, section_code="", type=question.type, counts_in_index=question.counts_in_index,
-        choices=question.choices, satisfied_levels=question.satisfied_levels, missing_codes=question.missing_codes,
-        min_value=question.min_value, max_value=question.max_value,
-    )
-    counts: dict[int, int] = defaultdict(int)
-    for level in rule.levels or ():
-        counts[level] = 0
-    rows = SubtreeTally.objects.filter(campaign=campaign, unit=unit, question=question).values_list("level", "n")
-    for level, n in rows:
-        if rule.is_valid(level):
-            counts[level] += n
-    levels = sorted(counts)
-    shares = largest_remainder_percentages([counts[level] for level in levels])
-    return [(level, counts[level], share) for level, share in zip(levels, shares, strict=True)]
-
-
-def counted_responses(campaign: Campaign, unit: Unit | None = None) -> int:
-    """Counted responses of the campaign, or of one unit's subtree."""
-    if unit is None:
-        return CellCount.objects.filter(campaign=campaign).aggregate(n=Sum("responses"))["n"] or 0
-    return SubtreeCount.objects.filter(campaign=campaign, unit=unit).values_list("responses", flat=True).first() or 0
 
 
 def campaign_summary(campaign: Campaign) -> dict:

@@ -15,8 +15,9 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import campaign_mark_dirty
 from reports import services, tasks
+from reports.dashboards import distributions, rules_by_question
 from reports.models import ExportJob, IndexValue
-from reports.selectors import distribution, index_tables, index_values, working_snapshot
+from reports.selectors import index_tables, index_values, working_snapshot
 from reports.services import index_recompute
 from reports.tests.factories import MISSING, make_campaign, make_questionnaire, make_response, worked_example
 from surveys.models import Question, Response
@@ -221,10 +222,12 @@ def test_distribution_is_rounded_to_exactly_100(tree):
         make_response(campaign, tree["A1"], {"A1": level})
     index_recompute(campaign.pk)
     question = Question.objects.get(questionnaire=campaign.forms.get().questionnaire, code="A1")
-    rows = distribution(campaign, question, tree["A"])
-    assert rows == [(1, 1, D("20.00")), (2, 0, D("0.00")), (3, 1, D("20.00")), (4, 1, D("20.00")), (5, 2, D("40.00"))]
     nobody = Question.objects.get(questionnaire=campaign.forms.get().questionnaire, code="B2")
-    assert {percent for _, _, percent in distribution(campaign, nobody, tree["A"])} == {None}
+    answered, unanswered = distributions(campaign, tree["A"], [question, nobody], rules_by_question(campaign))
+    rows = [(level, count, percent) for level, _label, count, percent in answered.levels]
+    assert rows == [(1, 1, D("20.00")), (2, 0, D("0.00")), (3, 1, D("20.00")), (4, 1, D("20.00")), (5, 2, D("40.00"))]
+    assert answered.n == 5
+    assert unanswered.n == 0 and {percent for *_, percent in unanswered.levels} == {None}
 
 
 @pytest.mark.django_db
