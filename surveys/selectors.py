@@ -23,7 +23,7 @@ from reports.schemes import ROLE_INDEX, question_rule
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
 from units.models import Role, Unit
-from units.selectors import scope_queryset, subtree_q, unit_ancestor_paths
+from units.selectors import membership_paths, scope_queryset, subtree_q, user_roles_at
 
 # Roles that may submit responses at a unit (and its subtree).
 COLLECT_ROLES = (Role.ENUMERATOR, Role.SUPERVISOR, Role.OFFICIAL)
@@ -419,20 +419,14 @@ def responses_for_review(*, user: User | AnonymousUser, filters: dict[str, Any])
 
 
 def user_reviews_somewhere(user: User | AnonymousUser) -> bool:
-    from units.selectors import membership_paths
-
     return bool(user.is_authenticated and (user.is_superuser or membership_paths(user, REVIEW_ROLES)))
 
 
 def unit_roles(*, user: User | AnonymousUser, unit: Unit) -> set[str]:
     """Roles held at the unit or above (superusers hold every role)."""
-    if not user.is_authenticated:
-        return set()
-    if user.is_superuser:
+    if user.is_authenticated and user.is_superuser:
         return set(Role.values)
-    from units.models import Membership
-
-    return set(Membership.objects.filter(user=user, unit__path__in=unit_ancestor_paths(unit)).values_list("role", flat=True))
+    return user_roles_at(user=user, unit=unit)
 
 
 def answers_display(response: Response) -> list[tuple[str, list[tuple[str, str, str]]]]:
