@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid as uuid_module
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -25,7 +27,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_mark_dirty
 from surveys.expressions import is_true
-from surveys.models import Answer, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.models import Answer, Question, QuestionType, Response, ResponseSource, ResponseStatus
 from surveys.selectors import (
     AGE_GROUP_CHOICES,
     COLLECT_ROLES,
@@ -36,6 +38,7 @@ from surveys.selectors import (
     IndexScale,
     campaign_for_submission,
     compiled_form,
+    index_scale,
     unit_for_submission,
     unit_roles,
     unit_target,
@@ -466,6 +469,34 @@ def answers_create(response: Response, validated: ValidatedAnswers) -> None:
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(batch))}",  # noqa: S608 (names from the model, values as parameters)
                 [item for row in batch for item in row],
             )
+
+
+def responses_index_counts_fill(*, batch: int = 2000) -> int:
+    """Compute the index counts of responses saved before they existed (NULL), `batch` responses per
+    transaction; returns how many were filled.
+
+    Safe to interrupt and rerun: only rows still NULL are touched. The results do not change (the engine
+    recounts such responses from their answers), the recompute only gets cheaper, so no campaign is
+    marked dirty and `updated_at` is left alone.
+    """
+    scales: dict[int, IndexScale | None] = {}
+    missing = Response.objects.filter(Q(index_valid__isnull=True) | Q(index_unsatisfied__isnull=True)).order_by("pk")
+    filled, last = 0, 0
+    while ids := list(missing.filter(pk__gt=last).values_list("pk", flat=True)[:batch]):
+        last = ids[-1]
+        answers: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+        for response_id, question_id, value in Answer.objects.filter(response_id__in=ids).values_list("response_id", "question_id", "value"):
+            answers[response_id].append((question_id, value))
+        unseen = {question for rows in answers.values() for question, _value in rows} - scales.keys()
+        scales.update({question.pk: index_scale(question) for question in Question.objects.filter(pk__in=unseen)})
+        rows = []
+        for pk in ids:
+            valid, unsatisfied = index_counts((scales[question], value) for question, value in answers[pk])
+            rows.append(Response(pk=pk, index_valid=valid, index_unsatisfied=unsatisfied))
+        with transaction.atomic():
+            Response.objects.bulk_update(rows, ["index_valid", "index_unsatisfied"], batch_size=500)
+        filled += len(rows)
+    return filled
 
 
 # --- review ----------------------------------------------------------------------------------

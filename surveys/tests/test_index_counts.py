@@ -59,3 +59,12 @@ def test_demo_responses_store_the_counts_of_their_answers(setup):
     responses = list(Response.objects.filter(campaign=setup.campaign))
     assert all(stored(r) == recount(r) for r in responses)
     assert len({stored(r) for r in responses}) > 3  # varied answers, drafts stopping part-way included
+
+
+def test_old_responses_without_counts_are_filled_with_the_counts_of_their_answers(setup):
+    load_responses_demo(setup.campaign, 40)
+    expected = {r.pk: stored(r) for r in Response.objects.all()}
+    Response.objects.update(index_valid=None, index_unsatisfied=None)  # as saved before the counts existed
+    call_command("fill_index_counts", "--batch", "7")
+    assert {r.pk: (r.index_valid, r.index_unsatisfied) for r in Response.objects.all()} == expected
+    assert all(stored(r) == recount(r) for r in Response.objects.all())
