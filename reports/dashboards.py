@@ -295,12 +295,15 @@ def previous_campaign(campaign: Campaign) -> Campaign | None:
     )
 
 
-def previous_overall(campaign: Campaign | None, units: Sequence[Unit]) -> dict[int, Decimal | None]:
-    """Overall values of `units` in the campaign's best snapshot; a merged unit takes its predecessor's value."""
+def previous_overall(campaign: Campaign | None, units: Sequence[Unit], *, published_only: bool = False) -> dict[int, Decimal | None]:
+    """Overall values of `units` in the campaign's best snapshot; a merged unit takes its predecessor's value.
+
+    `published_only`: for what the public reads, a campaign whose results were never published gives nothing.
+    """
     if campaign is None or not units:
         return {}
-    snapshot_id, _published = _best_snapshots([campaign.pk]).get(campaign.pk, (None, False))
-    if snapshot_id is None:
+    snapshot_id, published = _best_snapshots([campaign.pk]).get(campaign.pk, (None, False))
+    if snapshot_id is None or (published_only and not published):
         return {}
     wanted = {unit.pk: unit.pk for unit in units}
     successors = Unit.objects.filter(successor_id__in=list(wanted)).values_list("pk", "successor_id")
@@ -771,7 +774,7 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
     children = children_of(organiser)
     values = values_by_unit(snapshot, [organiser], children)
     with_data = [c for c in children if values[c.pk].values]
-    rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data))
+    rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data, published_only=True))
     cat = catalogue(campaign)
     elements = _elements(cat, values[organiser.pk])
     table = [(row, [values[row.unit.pk].get(IndexScope.ELEMENT, code) for code, _t, _s in elements]) for row in rows]

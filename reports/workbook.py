@@ -303,7 +303,10 @@ def report_workbook_write(
     catalogue = dashboards.catalogue(campaign)
     elements = dashboards._elements(catalogue, own)
     with_data = [c for c in children if values[c.pk].values]
-    rows = dashboards.ranking(values, with_data, dashboards.previous_overall(dashboards.previous_campaign(campaign), with_data))
+    previous = dashboards.previous_overall(
+        dashboards.previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
+    )
+    rows = dashboards.ranking(values, with_data, previous)
     distributions = dashboards.distributions(campaign, organiser, catalogue.index_questions or catalogue.questions, dashboards.rules_by_question(campaign))
     if progress:
         progress(20)

@@ -53,8 +53,18 @@ def test_unpublished_or_unknown_results_give_a_clear_404(client, dashboard_data)
         assert "Chưa có kết quả công bố" in response.content.decode()
 
 
-def test_the_public_page_reads_a_fixed_number_of_queries(client, published, django_assert_num_queries):
+def test_the_public_page_reads_a_fixed_number_of_queries(client, published, alice, dashboard_data, django_assert_num_queries):
+    campaign_results_publish(campaign_id=dashboard_data.previous.pk, actor=alice)  # the change since last year is read too
     url = reverse("reports:public_results", args=["ks-2026"])
     client.get(url)
     with django_assert_num_queries(11):
         client.get(url)
+
+
+def test_the_change_since_last_year_uses_only_published_results_of_last_year(client, published, alice, dashboard_data):
+    url = reverse("reports:public_results", args=["ks-2026"])
+    ranking = client.get(url).context["data"].ranking
+    assert [row.previous_value for row in ranking] == [None, None, None]
+    campaign_results_publish(campaign_id=dashboard_data.previous.pk, actor=alice)
+    ranking = client.get(url).context["data"].ranking
+    assert [(row.unit.code, row.previous_value) for row in ranking] == [("A1", 80), ("A2", 95), ("A-SYT", 40)]
