@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
-from reports.schemes import ROLE_INDEX, question_rule
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
+from surveys.rules import ROLE_INDEX, question_rule
 from units.models import Role, Unit
 from units.selectors import membership_paths, scope_queryset, subtree_q, user_roles_at
 
