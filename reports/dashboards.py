@@ -22,8 +22,8 @@ from reports.models import CellCount, IndexScope, IndexValue, Snapshot, Snapshot
 from reports.schemes import People, QuestionRule, largest_remainder_percentages, to_hundredths, unit_indices, wilson_interval
 from reports.services import campaign_setup
 from surveys.models import Question, Section
-from units.models import Role, Unit
-from units.selectors import membership_paths, unit_ancestor_paths
+from units.models import RESULT_ROLES, Role, Unit
+from units.selectors import membership_paths, outermost_paths, unit_ancestor_paths
 
 # How many weakest criteria the unit page lists.
 WEAKEST_COUNT = 3
@@ -65,7 +65,7 @@ def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
         return campaigns.none()
     if user.is_superuser:
         return campaigns
-    return campaigns.filter(_campaign_q(membership_paths(user)))
+    return campaigns.filter(_campaign_q(membership_paths(user, RESULT_ROLES)))
 
 
 def campaigns_for_landing(user: User | AnonymousUser) -> list[Campaign]:
@@ -89,11 +89,10 @@ def campaign_reach(*, user: User | AnonymousUser, code: str) -> Reach:
     organiser_path = campaign.organiser.path
     if user.is_superuser:
         return Reach(campaign, (organiser_path,), True)
-    paths = membership_paths(user)
+    paths = membership_paths(user, RESULT_ROLES)
     if any(organiser_path.startswith(p) for p in paths):
         return Reach(campaign, (organiser_path,), True)
-    inside = sorted(p for p in set(paths) if p.startswith(organiser_path))
-    outermost = [p for p in inside if not any(p != q and p.startswith(q) for q in inside)]
+    outermost = outermost_paths(p for p in paths if p.startswith(organiser_path))
     if not outermost:
         raise Http404
     return Reach(campaign, tuple(outermost), False)

@@ -97,6 +97,8 @@ class Role(models.TextChoices):
 
 # Roles that may change data at their units; the rest only read.
 WRITE_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR})
+# Roles that read results (dashboards, unit pages, exports); enumerators collect and see only their progress.
+RESULT_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.LEADERSHIP, Role.VIEWER})
 
 
 class Membership(models.Model):

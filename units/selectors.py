@@ -19,12 +19,12 @@ def subtree_q(paths: Iterable[str], field: str = "") -> Q:
     """
     prefix = f"{field}__path__startswith" if field else "path__startswith"
     query = Q(pk__in=[])
-    for path in _outermost(paths):
+    for path in outermost_paths(paths):
         query |= Q(**{prefix: path})
     return query
 
 
-def _outermost(paths: Iterable[str]) -> list[str]:
+def outermost_paths(paths: Iterable[str]) -> list[str]:
     """Drop paths that lie inside another path of the list (their subtree is already covered)."""
     result: list[str] = []
     for path in sorted(set(paths)):

@@ -216,3 +216,11 @@ def test_unit_names_are_escaped_in_the_python_rendered_tables(client, alice, tre
     client.force_login(alice)
     html = client.get(dashboard_url()).content.decode()
     assert "Xã &lt;b&gt;A1&lt;/b&gt;" in html and "<b>A1</b>" not in html
+
+
+
+def test_an_enumerator_collects_but_does_not_read_the_results(client, make_user, tree, dashboard_data):
+    client.force_login(make_user("collector", Role.ENUMERATOR, tree["A"]))
+    assert client.get(dashboard_url()).status_code == 404
+    assert client.get(reverse("reports:unit", args=["ks-2026", "A1"])).status_code == 404
+    assert "ks-2026" not in client.get(reverse("reports:campaign_list")).content.decode()
