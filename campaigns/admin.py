@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
-from campaigns.selectors import campaign_is_locked, frame_entries_visible_to, mask_phone, personal_data_visible, user_is_official
+from campaigns.selectors import campaign_is_locked, frame_entries_visible_to, mask_name, mask_phone, personal_data_visible, user_is_official
 from campaigns.services import (
     CampaignRuleError,
     campaign_activate,
@@ -389,7 +389,8 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Người được chọn"))
     def person(self, obj: Assignment) -> str:
-        return obj.frame_entry.full_name if obj.frame_entry else "—"
+        """Initials: the safe default; get_list_display swaps in a version that knows the request's user."""
+        return mask_name(obj.frame_entry.full_name) if obj.frame_entry else "—"
 
     @admin.display(description=_("Điện thoại"))
     def contact_phone(self, obj: Assignment) -> str:
@@ -404,5 +405,12 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
                 return obj.frame_entry.phone
             return mask_phone(obj.frame_entry.phone)
 
+        def person(obj: Assignment) -> str:
+            if obj.frame_entry is None:
+                return "—"
+            return obj.frame_entry.full_name if _official_of(request, obj.campaign) else mask_name(obj.frame_entry.full_name)
+
         contact_phone.short_description = _("Điện thoại")  # type: ignore[attr-defined]
-        return [contact_phone if name == "contact_phone" else name for name in super().get_list_display(request)]
+        person.short_description = _("Người được chọn")  # type: ignore[attr-defined]
+        swaps = {"contact_phone": contact_phone, "person": person}
+        return [swaps.get(name, name) if isinstance(name, str) else name for name in super().get_list_display(request)]

@@ -71,6 +71,11 @@ def frame_entries_visible_to(user: User | AnonymousUser, queryset: QuerySet) -> 
     return scope_queryset(queryset, user=user, field="campaign__organiser", roles=[Role.OFFICIAL])
 
 
+def mask_name(full_name: str) -> str:
+    """"Nguyễn Văn An" → "N. V. A.": initials only, for those who may not see the frame."""
+    return " ".join(f"{part[0]}." for part in full_name.split()) or "—"
+
+
 def mask_phone(phone: str) -> str:
     """"0905123456" → "0905***456": enough to recognise a number, not to call it."""
     digits = phone.strip()

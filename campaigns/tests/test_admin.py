@@ -148,6 +148,7 @@ def test_personal_data_is_for_the_organisers_officials_and_phones_are_masked_els
     assert "Người dân" not in client.get(frame_list).content.decode()
     page = client.get(assignments).content.decode()
     assert "0905***" in page and not any(phone in page for phone in phones)
+    assert "Người dân" not in page and "N. d. A." in page  # names as initials only
 
 
 def _inline_management(prefix: str, total: int) -> dict[str, str]:
