@@ -397,7 +397,7 @@ def campaign_copy(
         index_scheme=campaign.index_scheme,
         target_index=campaign.target_index,
         year=campaign.year + years,
-        notice_text=campaign.notice_text,
+        notice_text=campaign.notice_text.replace(old_year, new_year),  # "… năm 2025" becomes "… năm 2026"
         series=campaign.series or campaign.code,
         previous=campaign,
         actor=actor,

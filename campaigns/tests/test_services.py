@@ -149,7 +149,10 @@ def test_a_window_for_some_unit_types_only_makes_cells_for_them(campaign, questi
 def test_copying_last_years_campaign_moves_dates_on_and_keeps_forms_and_quotas(ready_campaign, alice, unit_types):
     window = ready_campaign.windows.get()
     window.unit_types.set([unit_types["commune"]])
+    ready_campaign.notice_text = "Khảo sát mức độ hài lòng năm 2025."
+    ready_campaign.save(update_fields=["notice_text"])
     copy = campaign_copy(campaign=ready_campaign, actor=alice)
+    assert copy.notice_text == "Khảo sát mức độ hài lòng năm 2026."
     assert copy.code == "sipas-2026" and copy.name == "Khảo sát SIPAS 2026" and copy.year == 2026
     assert (copy.fieldwork_start, copy.fieldwork_end) == (dt.date(2026, 9, 1), dt.date(2026, 11, 30))
     assert copy.status == CampaignStatus.DRAFT and copy.previous == ready_campaign
