@@ -21,7 +21,10 @@ def test_a_user_logs_in_on_a_phone_and_lands_on_their_role_page(chromium, live_s
     assert page.get_by_role("heading", name=heading).is_visible()
     # The collapsed menu opens on a phone: Bootstrap's script is served by the app and runs under the CSP.
     page.get_by_role("button", name="Mở menu").click()
-    page.get_by_role("button", name="Đăng xuất").click()
-    page.wait_for_url("**/dang-nhap/")
+    # Wait for the collapse animation to end ("collapsing" → "collapse show") so the click lands on the button.
+    page.wait_for_selector("#nav.collapse.show")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng xuất").click()
+    assert page.url.startswith(f"{live_server.url}/dang-nhap/")
     assert errors == []
     context.close()
