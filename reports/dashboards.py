@@ -20,6 +20,7 @@ from django.http import Http404
 from campaigns.models import Campaign, CampaignForm, Channel, SampleQuota
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus, SubtreeTally, Tally
 from reports.schemes import People, QuestionRule, largest_remainder_percentages, to_hundredths, unit_indices, wilson_interval
+from reports.selectors import working_snapshot
 from reports.services import campaign_setup
 from surveys.models import Question, Section
 from units.models import RESULT_ROLES, Role, Unit
@@ -104,10 +105,6 @@ def reach_units(reach: Reach) -> QuerySet[Unit]:
 
 
 # ---------------------------------------------------------------- snapshots
-
-
-def snapshot_working(campaign: Campaign) -> Snapshot | None:
-    return Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.WORKING).order_by("-version").first()
 
 
 def snapshot_published(campaign: Campaign, version: int | None = None) -> Snapshot | None:
@@ -659,7 +656,7 @@ def _elements(catalogue_: Catalogue, own: UnitValues) -> list[tuple[str, str, Sc
 def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, channel: str | None = None, snapshot: Snapshot | None = None) -> DashboardData:
     """Everything the campaign dashboard shows for `unit` (the caller checked that the reach covers it)."""
     campaign = reach.campaign
-    snapshot = snapshot or snapshot_working(campaign)
+    snapshot = snapshot or working_snapshot(campaign)
     top = campaign.organiser if reach.everything else next((u for u in reach_units(reach) if unit.path.startswith(u.path)), unit)
     children = children_of(unit)
     filtered = bool(form_id or channel)
@@ -719,7 +716,7 @@ class UnitPageData:
 def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
     """A unit's results against its parent and its peers, and its weakest criteria."""
     campaign = reach.campaign
-    snapshot = snapshot_working(campaign)
+    snapshot = working_snapshot(campaign)
     organiser_path = campaign.organiser.path
     parent = unit.parent if unit.parent_id and unit.path != organiser_path else None
     peers = [u for u in children_of(parent) if u.pk != unit.pk] if parent else []

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from reports.dashboards import Reach, snapshot_published, snapshot_working
+from reports.dashboards import Reach, snapshot_published
 from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import counted_responses
+from reports.selectors import working_snapshot
 from units.formatting import number_vi
 from units.models import Role
 from units.selectors import user_has_role
@@ -115,7 +116,7 @@ def _build(job: ExportJob, path: Path) -> None:
         from reports.workbook import report_workbook_write
 
         snapshot = snapshot_published(campaign) if campaign.status == "published" else None
-        snapshot = snapshot or snapshot_working(campaign)
+        snapshot = snapshot or working_snapshot(campaign)
         if snapshot is None or not IndexValue.objects.filter(snapshot=snapshot).exists():
             raise ExportError(_("Đợt khảo sát chưa có số liệu đã tính: hãy tính lại chỉ số rồi xuất lại."))
         if job.filters.get("include_raw") and counted_responses(campaign).count() > RAW_IN_REPORT_MAX:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
-from reports.dashboards import snapshot_working
 from reports.models import IndexValue, Snapshot, SnapshotStatus
+from reports.selectors import working_snapshot
 from reports.workbook import report_workbook_write
 from units.services import audit_record
 
@@ -60,7 +60,7 @@ def campaign_results_publish(*, campaign_id: int, actor: User | None) -> Snapsho
     campaign = Campaign.objects.select_for_update().select_related("organiser").get(pk=campaign_id)
     if campaign.status not in (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED):
         raise PublicationError(_("Chỉ công bố được đợt đã kết thúc khảo sát (trạng thái hiện tại: %(status)s).") % {"status": campaign.get_status_display()})
-    working = snapshot_working(campaign)
+    working = working_snapshot(campaign)
     if working is None or not IndexValue.objects.filter(snapshot=working).exists():
         raise PublicationError(_("Đợt khảo sát chưa có số liệu đã tính: hãy tính lại chỉ số trước khi công bố."))
     latest = Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).aggregate(v=Max("version"))["v"] or 0

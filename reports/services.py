@@ -39,6 +39,7 @@ from reports.models import (
     Tally,
 )
 from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
+from reports.selectors import working_snapshot
 from reports.tallies import (
     ALL_UNITS,
     TallyPlan,
@@ -147,7 +148,7 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
 
 def _working_snapshot(campaign: Campaign) -> Snapshot:
     """The campaign's working snapshot, created on first use."""
-    snapshot = Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.WORKING, version=0).first()
+    snapshot = working_snapshot(campaign)
     if snapshot is not None:
         return snapshot
     try:

@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from reports.dashboards import snapshot_working
+from reports.selectors import working_snapshot
 from reports.tests.factories_dashboard import dashboard_fixture  # noqa: F401 (fixture)
 from reports.workbook import report_workbook_write
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def workbook(dashboard_data):
     campaign = dashboard_data.campaign
     buffer = io.BytesIO()
-    report_workbook_write(campaign=campaign, snapshot=snapshot_working(campaign), out=buffer)
+    report_workbook_write(campaign=campaign, snapshot=working_snapshot(campaign), out=buffer)
     buffer.seek(0)
     return load_workbook(buffer)
 
@@ -75,7 +75,7 @@ def test_the_ranking_sheet_ranks_units_with_change_and_ties(workbook):
 def test_a_raw_data_sheet_can_be_added(dashboard_data):
     campaign = dashboard_data.campaign
     buffer = io.BytesIO()
-    report_workbook_write(campaign=campaign, snapshot=snapshot_working(campaign), out=buffer, include_raw=True)
+    report_workbook_write(campaign=campaign, snapshot=working_snapshot(campaign), out=buffer, include_raw=True)
     buffer.seek(0)
     raw = load_workbook(buffer)["Dữ liệu thô"]
     assert raw.max_row == 61

@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign, CampaignStatus
-from reports.dashboards import snapshot_published, snapshot_working
+from reports.dashboards import snapshot_published
 from reports.models import IndexValue
+from reports.selectors import working_snapshot
 from reports.workbook import report_workbook_write
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             if snapshot is None:
                 raise CommandError(f"Đợt «{campaign.code}» không có phiên bản công bố {options['published_version']}.")
         else:
-            snapshot = (snapshot_published(campaign) if campaign.status == CampaignStatus.PUBLISHED else None) or snapshot_working(campaign)
+            snapshot = (snapshot_published(campaign) if campaign.status == CampaignStatus.PUBLISHED else None) or working_snapshot(campaign)
         if snapshot is None or not IndexValue.objects.filter(snapshot=snapshot).exists():
             raise CommandError("Đợt khảo sát chưa có số liệu đã tính: chạy `recompute` trước.")
         out = Path(options["out"])
