@@ -59,7 +59,7 @@ def _campaign_q(paths: Sequence[str]) -> Q:
     return query
 
 
-def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
+def campaigns_with_results_for(user: User | AnonymousUser) -> QuerySet[Campaign]:
     """Campaigns the user may read results of: organised inside or above one of the user's units."""
     campaigns = Campaign.objects.select_related("organiser")
     if not user.is_authenticated:
@@ -71,7 +71,7 @@ def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
 
 def campaigns_for_landing(user: User | AnonymousUser) -> list[Campaign]:
     """Visible campaigns, each with `my_units`: the units the user manages inside it (for their unit page links)."""
-    campaigns = list(campaigns_visible_to(user))
+    campaigns = list(campaigns_with_results_for(user))
     managed = list(
         Unit.objects.filter(memberships__user=user, memberships__role=Role.UNIT_MANAGER).order_by("path").distinct()
     ) if user.is_authenticated else []
