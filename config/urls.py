@@ -12,6 +12,8 @@ urlpatterns = [
     path("", unit_views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tai-khoan/khoa-api/", unit_views.api_tokens, name="api_tokens"),
+    path("tai-khoan/khoa-api/<int:token_id>/thu-hoi/", unit_views.api_token_revoke_confirm, name="api_token_revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),

@@ -1,4 +1,4 @@
-"""Admin for the unit tree, unit types, memberships and the audit log.
+"""Admin for the unit tree, unit types, memberships, personal API keys and the audit log.
 
 Non-superuser staff see only their own subtree (ScopedAdmin); every save goes through a service
 so that it is audited.
@@ -15,10 +15,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from units.models import AuditEntry, Membership, Unit, UnitType
+from units.models import ApiToken, AuditEntry, Membership, Unit, UnitType
 from units.selectors import scope_queryset
-from units.services import membership_grant, membership_revoke, unit_save, units_import
+from units.services import api_token_revoke, membership_grant, membership_revoke, unit_save, units_import
 from units.spreadsheets import ImportFailed
 
 
@@ -127,6 +128,51 @@ class MembershipAdmin(ScopedAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for membership in queryset.select_related("user", "unit"):
             membership_revoke(membership=membership, actor=request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Superusers only: keys are read and revoked here, never added (the page and `create_api_token` do that)."""
+
+    list_display = ["name", "user", "shown_prefix", "created_at", "expires_at", "state_label", "created_by"]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user", "created_by"]
+    # key_hash is left out: not even its hash leaves the database through the admin.
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "revoked_at", "created_by"]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    @admin.display(description=_("Đầu khoá"), ordering="prefix")
+    def shown_prefix(self, obj: ApiToken) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.display(description=_("Trạng thái"))
+    def state_label(self, obj: ApiToken) -> str:
+        return str(obj.state.label)
+
+    @admin.action(description=_("Thu hồi các khoá đã chọn"), permissions=["revoke"])
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        revoked = sum(api_token_revoke(token=token, actor=request.user) for token in queryset.select_related("user"))
+        self.message_user(request, ngettext("Đã thu hồi %(n)d khoá.", "Đã thu hồi %(n)d khoá.", revoked) % {"n": revoked}, messages.SUCCESS)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        # Needed to delete a user (their keys go with them); officials' group permissions must not open it.
+        return request.user.is_superuser
 
 
 @admin.register(AuditEntry)

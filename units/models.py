@@ -1,9 +1,12 @@
-"""The unit tree (provinces, communes, departments, hospitals, ...), memberships and the audit log."""
+"""The unit tree (provinces, communes, departments, hospitals, ...), memberships, personal API keys and the audit log."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PATH_SEPARATOR = "/"
@@ -139,3 +142,66 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
+
+
+# Roles that may hold personal API keys: the roles that submit responses (surveys' COLLECT_ROLES, which units may not import).
+API_KEY_ROLES = WRITE_ROLES
+# Every key starts with this, so that a leaked one is recognisable (e.g. by secret scanners).
+API_KEY_PREFIX = "hl_"
+# How many leading characters of a key are stored and shown, to tell keys apart.
+API_KEY_SHOWN_CHARS = 8
+
+
+def api_key_digest(raw: str) -> str:
+    """What is stored for a key: its sha256 in hex (the key itself is never stored)."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+class ApiTokenState(models.TextChoices):
+    ACTIVE = "active", _("Đang dùng")
+    EXPIRED = "expired", _("Đã hết hạn")
+    REVOKED = "revoked", _("Đã thu hồi")
+
+
+class ApiToken(models.Model):
+    """A personal key with which an external tool calls the JSON API as its user; only the key's sha256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("người dùng")
+    )
+    name = models.CharField(_("tên khoá"), max_length=100, help_text=_("Khoá dùng cho việc gì, ví dụ «Tổng đài 1022»."))
+    prefix = models.CharField(_("đầu khoá"), max_length=API_KEY_SHOWN_CHARS, editable=False)
+    key_hash = models.CharField(_("mã băm của khoá"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("người tạo"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("khoá API")
+        verbose_name_plural = _("khoá API")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def state(self) -> ApiTokenState:
+        if self.revoked_at is not None:
+            return ApiTokenState.REVOKED
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return ApiTokenState.EXPIRED
+        return ApiTokenState.ACTIVE

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from units.models import WRITE_ROLES, Membership, Role, Unit
+from units.models import API_KEY_ROLES, WRITE_ROLES, ApiToken, Membership, Role, Unit, api_key_digest
 
 
 def subtree_q(paths: Iterable[str], field: str = "") -> Q:
@@ -120,3 +124,53 @@ def primary_role(roles: set[str]) -> str | None:
 
 def user_primary_role(user: User | AnonymousUser) -> str | None:
     return primary_role(user_roles(user))
+
+
+def user_may_hold_api_keys(user: User | AnonymousUser) -> bool:
+    """Whether the user may create personal API keys: a superuser, or a role that submits responses somewhere."""
+    return bool(user_roles(user) & API_KEY_ROLES)
+
+
+def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
+    """The user's own keys, newest first (revoked and expired ones included)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user)
+
+
+# A key is at most this long; anything longer is refused before hashing or querying.
+API_KEY_MAX_LENGTH = 200
+
+
+@functools.cache
+def _api_key_user_sql() -> str:
+    """The one statement behind user_id_for_api_key, built on first use from the models' tables and columns."""
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    token, user = quote(ApiToken._meta.db_table), quote(user_model._meta.db_table)
+
+    def column(table: str, model: type, field: str) -> str:
+        return f"{table}.{quote(model._meta.get_field(field).column)}"
+
+    expires = column(token, ApiToken, "expires_at")
+    return (
+        f"SELECT {column(token, ApiToken, 'user')} FROM {token} "
+        f"INNER JOIN {user} ON {column(user, user_model, user_model._meta.pk.name)} = {column(token, ApiToken, 'user')} "
+        f"WHERE {column(token, ApiToken, 'key_hash')} = %s AND {column(token, ApiToken, 'revoked_at')} IS NULL "
+        f"AND ({expires} IS NULL OR {expires} > %s) AND {column(user, user_model, 'is_active')}"
+    )
+
+
+def user_id_for_api_key(raw: str) -> int | None:
+    """The id of the active user whose key `raw` is, if the key is neither revoked nor expired; else None.
+
+    Runs on every API request: one SQL statement through the cursor, no ORM (the ORM's Python costs more
+    than the query). Empty or overlong input is refused without a query.
+    """
+    if not raw or len(raw) > API_KEY_MAX_LENGTH:
+        return None
+    with connection.cursor() as cursor:
+        # adapt_datetimefield_value stores "now" the way the ORM stores expires_at (naive UTC text on SQLite).
+        cursor.execute(_api_key_user_sql(), [api_key_digest(raw), connection.ops.adapt_datetimefield_value(timezone.now())])
+        row = cursor.fetchone()
+    return row[0] if row else None

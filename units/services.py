@@ -1,16 +1,33 @@
-"""Every write to units, memberships and the audit log."""
+"""Every write to units, memberships, personal API keys and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import secrets
 from collections.abc import Iterable
 from typing import IO, Any
 
 from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.models import DEFAULT_UNIT_TYPES, PATH_SEPARATOR, AuditEntry, Membership, Role, Unit, UnitType
+from units.models import (
+    API_KEY_PREFIX,
+    API_KEY_SHOWN_CHARS,
+    DEFAULT_UNIT_TYPES,
+    PATH_SEPARATOR,
+    ApiToken,
+    AuditEntry,
+    Membership,
+    Role,
+    Unit,
+    UnitType,
+    api_key_digest,
+)
+from units.selectors import user_may_hold_api_keys
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 
@@ -99,6 +116,66 @@ def membership_revoke(*, membership: Membership, actor: User | None = None) -> N
     )
     membership.delete()
     _sync_admin_access(membership.user)
+
+
+class ApiTokenRuleError(ValidationError):
+    """A key could not be created; the messages (by argument name) say why, in Vietnamese. Nothing has been saved."""
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: User | None, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """Create a personal API key for `user`; the key itself is returned here once and never stored.
+
+    Raises ApiTokenRuleError when the user may not hold keys (inactive, or no role that submits responses),
+    the name is blank or too long, or `expires_at` is not in the future. Caller guarantees that `actor`
+    may act for `user` (the user themself, or an administrator; None for the command line).
+    """
+    name = name.strip()
+    problems: dict[str, list[str]] = {}
+    if not user.is_active:
+        problems[NON_FIELD_ERRORS] = [_("Tài khoản «%(user)s» đã bị vô hiệu hoá.") % {"user": user.username}]
+    elif not user_may_hold_api_keys(user):
+        problems[NON_FIELD_ERRORS] = [_("Tài khoản «%(user)s» không có vai trò nhập phiếu nên không được tạo khoá API.") % {"user": user.username}]
+    if not name:
+        problems["name"] = [_("Hãy ghi khoá dùng cho việc gì.")]
+    elif len(name) > ApiToken._meta.get_field("name").max_length:
+        problems["name"] = [_("Tên khoá dài tối đa %(n)d ký tự.") % {"n": ApiToken._meta.get_field("name").max_length}]
+    if expires_at is not None and expires_at <= timezone.now():
+        problems["expires_at"] = [_("Ngày hết hạn đã qua.")]
+    if problems:
+        raise ApiTokenRuleError(problems)
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw_key[:API_KEY_SHOWN_CHARS],
+        key_hash=api_key_digest(raw_key),
+        expires_at=expires_at,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        actor=actor,
+        action="api_token.create",
+        obj=token,
+        changes={"user": user.username, "name": name, "prefix": token.prefix, "expires_at": expires_at},
+    )
+    return token, raw_key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None) -> bool:
+    """Revoke a key now: the next request with it is refused. Returns False when it was already revoked (nothing changes).
+
+    Caller guarantees that `actor` may act for the key's user (the page looks the key up among the user's own).
+    """
+    now = timezone.now()
+    # A conditional UPDATE: two clicks at once revoke (and audit) the key once.
+    if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.refresh_from_db(fields=["revoked_at"])
+        return False
+    token.revoked_at = now
+    audit_record(actor=actor, action="api_token.revoke", obj=token, changes={"user": token.user.username, "name": token.name, "prefix": token.prefix})
+    return True
 
 
 def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, action: str) -> int:

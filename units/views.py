@@ -1,9 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
+from units.forms import ApiTokenForm
 from units.models import Membership, Role
-from units.selectors import units_visible_to, user_primary_role
+from units.selectors import api_tokens_of, units_visible_to, user_may_hold_api_keys, user_primary_role
+from units.services import ApiTokenRuleError, api_token_create, api_token_revoke
 
 
 @login_required
@@ -18,3 +25,37 @@ def home(request: HttpRequest) -> HttpResponse:
         "unit_count": units_visible_to(request.user).count(),
     }
     return render(request, f"home/{role or 'none'}.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API keys and a form for a new one; a new key is shown in this response only."""
+    may_create = user_may_hold_api_keys(request.user)
+    if request.method == "POST" and not may_create:
+        raise PermissionDenied
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw_key = api_token_create(
+                user=request.user, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"], actor=request.user
+            )
+        except ApiTokenRuleError as problem:
+            form.add_error(None, problem)
+        else:
+            return render(request, "units/api_token_created.html", {"token": token, "raw_key": raw_key})
+    context = {"form": form, "tokens": api_tokens_of(request.user), "may_create": may_create}
+    return render(request, "units/api_tokens.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke_confirm(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Asks before revoking one of the user's own keys (GET), revokes it (POST); another user's key is a 404."""
+    token = get_object_or_404(api_tokens_of(request.user), pk=token_id)
+    if request.method == "POST":
+        if api_token_revoke(token=token, actor=request.user):
+            messages.success(request, _("Đã thu hồi khoá «%(name)s». Phần mềm dùng khoá này sẽ bị từ chối từ lần gọi tiếp theo.") % {"name": token.name})
+        return redirect("api_tokens")
+    return render(request, "units/api_token_revoke.html", {"token": token})

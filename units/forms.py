@@ -1,0 +1,35 @@
+"""Forms of the account pages: a personal API key."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.models import ApiToken
+
+
+class ApiTokenForm(forms.Form):
+    """Name and optional last day of a new key; also reads the command line's --name and --expires."""
+
+    name = forms.CharField(
+        label=_("Tên khoá"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        help_text=_("Khoá dùng cho việc gì, ví dụ «Tổng đài 1022»."),
+    )
+    # Named after the service's argument, so that its errors land on this field.
+    expires_at = forms.DateField(
+        label=_("Dùng được đến hết ngày"),
+        required=False,
+        help_text=_("dd/mm/yyyy; để trống nếu khoá không hết hạn."),
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "autocomplete": "off"}),
+    )
+
+    def clean_expires_at(self) -> dt.datetime | None:
+        """The last day, as the moment it ends in Vietnam: the key works through the whole day entered."""
+        day = self.cleaned_data.get("expires_at")
+        if day is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
