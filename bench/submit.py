@@ -1,18 +1,21 @@
 """Benchmark of the submission API: gunicorn on PostgreSQL, concurrent clients, 10% of responses sent twice.
 
-    .venv/bin/python bench/submit.py [--responses 6000] [--clients 16] [--workers 3] [--threads 4]
+    .venv/bin/python bench/submit.py [--responses 6000] [--clients 16] [--workers 3] [--threads 4] [--auth key|session]
     .venv/bin/python bench/submit.py --floor bare|auth     (the same server and client, a view that does nothing)
 
 Creates (or reuses) the PostgreSQL database `hl_bench_submit`, migrates it, builds a 40-question
 questionnaire and an active campaign, starts gunicorn, posts the responses over `--clients` keep-alive
-connections (one logged-in session each, driven by one asyncio loop so the load generator takes little
-of the CPU it shares with the server), stops gunicorn, then prints submissions per second, p50/p95
-latency, responses stored vs acknowledged, lost and duplicates, and the CPU used by the client, the
-gunicorn processes and PostgreSQL during the timed run.
+connections (one enumerator each, driven by one asyncio loop so the load generator takes little of the
+CPU it shares with the server), stops gunicorn, then prints submissions per second, p50/p95 latency,
+responses stored vs acknowledged, lost and duplicates, and the CPU used by the client, the gunicorn
+processes and PostgreSQL during the timed run.
 
-`--floor bare` serves a view that parses the JSON body and answers 201; `--floor auth` also loads the
-session and the user (two queries), as the API does before any work of its own. The gap between a
-floor and the real run is what the submission itself costs.
+`--auth key` (the default): each client sends its enumerator's personal API key, as an external tool
+does; `--auth session`: a logged-in browser session with the CSRF header, as the entry page's queue does.
+
+`--floor bare` serves a view that parses the JSON body and answers 201; `--floor auth` also looks up the
+caller (the key, or the session and the user), as the API does before any work of its own. The gap
+between a floor and the real run is what the submission itself costs.
 
 The recompute request goes to Redis (REDIS_URL, database 12 by default) as in production; the bench
 removes the messages it queued.
@@ -68,8 +71,9 @@ def create_database() -> None:
     connection.close()
 
 
-def build_fixture(n_questions: int, n_clients: int) -> tuple[dict, list[str]]:
-    """A province with one commune, a 40-question frozen questionnaire, an active campaign, enumerators."""
+def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, list[str]]:
+    """A province with one commune, a 40-question frozen questionnaire, an active campaign, enumerators,
+    and for each client its credential as request header lines: an API key or a logged-in session."""
     import datetime as dt
 
     import django
@@ -83,7 +87,7 @@ def build_fixture(n_questions: int, n_clients: int) -> tuple[dict, list[str]]:
     from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
     from surveys.models import Answer, Question, Questionnaire, QuestionType, Response, Section
     from units.models import Membership, Role, Unit, UnitType
-    from units.services import unit_save, unit_types_ensure
+    from units.services import api_token_create, unit_save, unit_types_ensure
 
     unit_types_ensure()
     types = {t.code: t for t in UnitType.objects.all()}
@@ -115,17 +119,20 @@ def build_fixture(n_questions: int, n_clients: int) -> tuple[dict, list[str]]:
         ChannelWindow.objects.create(campaign=campaign, channel="desk", start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=365))
         SampleQuota.objects.create(campaign=campaign, unit=commune, channel="desk", form=form, target=100000)
     questions = list(Question.objects.filter(questionnaire__campaign_forms__campaign=campaign).values_list("code", flat=True))
-    sessions = []
+    credentials = []
     for i in range(n_clients):
         user, _ = User.objects.get_or_create(username=f"bench-dtv-{i}")
         Membership.objects.get_or_create(user=user, unit=commune, role=Role.ENUMERATOR)
+        if auth == "key":
+            credentials.append(f"Authorization: Bearer {api_token_create(user=user, name='bench', actor=None)[1]}\r\n")
+            continue
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
-        sessions.append(store.session_key)
-    return {"campaign": campaign.code, "unit": commune.code, "questions": questions}, sessions
+        credentials.append(f"Cookie: sessionid={store.session_key}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\n")
+    return {"campaign": campaign.code, "unit": commune.code, "questions": questions}, credentials
 
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, floor: str | None) -> subprocess.Popen:
@@ -172,16 +179,23 @@ def floor_application():  # noqa: ANN201 (a WSGI callable; gunicorn calls this f
     from django.core.wsgi import get_wsgi_application
     from django.http import HttpRequest, JsonResponse
     from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
     from django.views.decorators.http import require_POST
 
     application = get_wsgi_application()
+    from units.selectors import user_for_api_key
+
     touch_user = os.environ.get("BENCH_FLOOR") == "auth"
 
+    @csrf_exempt
     @require_POST
     def floor_view(request: HttpRequest) -> JsonResponse:
         body = json.loads(request.body)
-        if touch_user and not request.user.is_authenticated:
-            return JsonResponse({"detail": "login"}, status=401)
+        if touch_user:
+            header = request.headers.get("Authorization", "")
+            user = user_for_api_key(header.removeprefix("Bearer ")) if header else request.user
+            if user is None or not user.is_authenticated:
+                return JsonResponse({"detail": "login"}, status=401)
         return JsonResponse({"id": 0, "uuid": body.get("uuid"), "status": "submitted", "created": True}, status=201)
 
     urlpatterns[:] = [path("api/v1/responses/", floor_view)]
@@ -211,8 +225,8 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     return status, await reader.readexactly(length), keep
 
 
-def run_clients(port: int, sessions: list[str], plan: list[dict], results: list) -> float:
-    """Post every body of `plan` over one keep-alive connection per session; return the wall time.
+def run_clients(port: int, credentials: list[str], plan: list[dict], results: list) -> float:
+    """Post every body of `plan` over one keep-alive connection per credential; return the wall time.
 
     One asyncio loop drives every connection: the bodies are encoded beforehand and each request is
     a single write, so the client costs a fraction of a millisecond of CPU per request.
@@ -220,10 +234,10 @@ def run_clients(port: int, sessions: list[str], plan: list[dict], results: list)
     bodies = [json.dumps(body).encode() for body in plan]
     cursor = iter(range(len(plan)))
 
-    async def client(session: str) -> None:
+    async def client(credential: str) -> None:
         head = (
             f"POST /api/v1/responses/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"Cookie: sessionid={session}; csrftoken={CSRF}\r\nX-CSRFToken: {CSRF}\r\nContent-Length: "
+            f"{credential}Content-Length: "
         ).encode()
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for index in cursor:
@@ -246,7 +260,7 @@ def run_clients(port: int, sessions: list[str], plan: list[dict], results: list)
         writer.close()
 
     async def run_all() -> None:
-        await asyncio.gather(*(client(session) for session in sessions))
+        await asyncio.gather(*(client(credential) for credential in credentials))
 
     started = time.perf_counter()
     asyncio.run(run_all())
@@ -291,14 +305,44 @@ def _machine_busy() -> float:
     return (sum(values) - values[3] - values[4]) / TICK  # minus idle and iowait
 
 
-def cpu_sample(server: subprocess.Popen, postgres: list[int]) -> dict[str, float]:
-    gunicorn = [server.pid, *_children(server.pid)]
+def _postgres_server_pids() -> list[int]:
+    """Every PostgreSQL process on the machine: backends, WAL writer, checkpointer, autovacuum."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_sample(server: subprocess.Popen) -> dict[str, dict[int, float] | float]:
+    """CPU seconds so far of the client, each gunicorn and PostgreSQL process, and the whole machine.
+
+    Processes are listed again at every sample (a gunicorn thread can open its connection after the
+    warm-up); `cpu_used` counts a process first seen in the second sample from zero.
+    """
+    backends = set(_postgres_pids())
+    postgres = {pid: _process_cpu(pid) for pid in _postgres_server_pids()}
     return {
         "client": time.process_time(),
-        "gunicorn": sum(_process_cpu(pid) for pid in gunicorn),
-        "postgres": sum(_process_cpu(pid) for pid in postgres),
+        "gunicorn": {pid: _process_cpu(pid) for pid in [server.pid, *_children(server.pid)]},
+        "postgres": {pid: cpu for pid, cpu in postgres.items() if pid in backends},
+        "postgres_other": {pid: cpu for pid, cpu in postgres.items() if pid not in backends},
         "machine": _machine_busy(),
     }
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    used = {}
+    for key, value in after.items():
+        if isinstance(value, dict):
+            used[key] = sum(cpu - before[key].get(pid, 0.0) for pid, cpu in value.items())
+        else:
+            used[key] = value - before[key]
+    return used
 
 
 def main() -> None:
@@ -311,13 +355,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--resend", type=float, default=0.10)
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
+    parser.add_argument("--auth", choices=["key", "session"], default="key",
+                        help="how the clients log in: a personal API key (tools) or a browser session with the CSRF header")
     parser.add_argument("--floor", choices=["bare", "auth"], help="serve a view that does nothing (see the module docstring)")
     args = parser.parse_args()
 
     env = configure(args)
     create_database()
     subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    fixture, sessions = build_fixture(args.questions, args.clients)
+    fixture, credentials = build_fixture(args.questions, args.clients, args.auth)
     rng = random.Random(2026)
     bodies = [make_payload(fixture, rng) for _ in range(args.responses)]
     plan = bodies + rng.sample(bodies, int(len(bodies) * args.resend))
@@ -327,12 +373,11 @@ def main() -> None:
     server = start_gunicorn(env, args.port, args.workers, args.threads, args.floor)
     results: list[tuple[str, int, float, int | None]] = []
     try:
-        warm = [make_payload(fixture, rng) for _ in range(len(sessions) * 10)]
-        run_clients(args.port, sessions, warm, [])
-        postgres = _postgres_pids()
-        before = cpu_sample(server, postgres)
-        wall = run_clients(args.port, sessions, plan, results)
-        after = cpu_sample(server, postgres)
+        warm = [make_payload(fixture, rng) for _ in range(len(credentials) * 10)]
+        run_clients(args.port, credentials, warm, [])
+        before = cpu_sample(server)
+        wall = run_clients(args.port, credentials, plan, results)
+        after = cpu_sample(server)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -345,15 +390,16 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95) - 1] * 1000
     what = f"floor ({args.floor})" if args.floor else f"{len(bodies)} responses of {len(fixture['questions'])} questions"
     print(f"requests: {len(results)} ({what}, {len(plan) - len(bodies)} resent) from {args.clients} connections, "
+          f"logged in by {'API key' if args.auth == 'key' else 'session + CSRF'}, "
           f"gunicorn -w {args.workers} --threads {args.threads}, {os.cpu_count()} cores")
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"submissions/s: {len(results) / wall:.0f}  (wall {wall:.1f} s)")
     print(f"latency p50: {p50:.1f} ms  p95: {p95:.1f} ms  max: {latencies[-1] * 1000:.1f} ms")
-    used = {key: after[key] - before[key] for key in before}
+    used = cpu_used(before, after)
     per_request = {key: value / len(results) * 1000 for key, value in used.items()}
     print(
         "CPU per request: client {client:.2f} ms, gunicorn {gunicorn:.2f} ms, postgres backends {postgres:.2f} ms, "
-        "whole machine {machine:.2f} ms".format(**per_request)
+        "postgres other (WAL writer, checkpointer…) {postgres_other:.2f} ms, whole machine {machine:.2f} ms".format(**per_request)
     )
     print(f"CPU busy during the run: {used['machine'] / wall:.2f} of {os.cpu_count()} cores "
           f"(client {used['client'] / wall:.2f}, gunicorn {used['gunicorn'] / wall:.2f}, postgres {used['postgres'] / wall:.2f})")

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from celery import current_app
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, IndexSchemeCode, SampleQuota
 from campaigns.quotas import default_quota_for, quota_defaults
 from campaigns.selectors import LOCKED_STATUSES, quota_cells
+from units import db
 from units.formatting import date_vi
 from units.models import Unit, UnitType
 from units.services import audit_record
@@ -28,6 +29,17 @@ logger = logging.getLogger(__name__)
 RECOMPUTE_TASK = "reports.tasks.recompute_campaign"
 
 
+def campaign_dirty_sql(quote: Callable[[str], str]) -> str:
+    """The dirty mark as SQL with parameters (now, campaign id): sets `dirty_at` only on a clean campaign,
+    so the number of rows it touches says whether the campaign just became dirty. Also run inside the
+    submission's single statement on PostgreSQL (surveys.services.responses.answers_create)."""
+    return f"UPDATE {quote(Campaign._meta.db_table)} SET {quote('dirty_at')} = %s WHERE {quote('id')} = %s AND {quote('dirty_at')} IS NULL"  # noqa: S608
+
+
+def campaign_dirty_params(campaign_id: int | None) -> list[Any]:
+    return [connection.ops.adapt_datetimefield_value(timezone.now()), campaign_id]
+
+
 def campaign_mark_dirty(*, campaign_id: int) -> None:
     """Mark a campaign's indices stale and ask for a recompute once the caller's transaction commits.
 
@@ -35,11 +47,17 @@ def campaign_mark_dirty(*, campaign_id: int) -> None:
     so it commits or rolls back with the change; if the broker is down the enqueue is logged and the
     periodic sweep (config/celery.py) picks the campaign up later.
     """
-    newly_dirty = Campaign.objects.filter(pk=campaign_id, dirty_at__isnull=True).update(dirty_at=timezone.now())
-    # Only the change from clean to dirty asks for a recompute: a campaign already dirty has one queued
-    # (or the sweep's), and one job per submission would flood the workers during fieldwork.
-    if newly_dirty:
-        transaction.on_commit(lambda: _enqueue_recompute(campaign_id))
+    if db.execute(db.statement("campaign-mark-dirty", campaign_dirty_sql), campaign_dirty_params(campaign_id)):
+        campaign_became_dirty(campaign_id=campaign_id)
+
+
+def campaign_became_dirty(*, campaign_id: int) -> None:
+    """Ask for a recompute of a campaign whose dirty mark was just set, once the transaction commits.
+
+    Only the change from clean to dirty asks: a campaign already dirty has one queued (or the sweep's),
+    and one job per submission would flood the workers during fieldwork.
+    """
+    transaction.on_commit(lambda: _enqueue_recompute(campaign_id))
 
 
 def _enqueue_recompute(campaign_id: int) -> None:

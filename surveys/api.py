@@ -3,7 +3,9 @@
 POST /api/v1/responses/ with a JSON body (see docs/api.md):
 201 stored; 200 the same UUID and content was already stored (nothing new saved); 409 the same UUID
 with other content; 422 invalid (field errors in Vietnamese); 403 closed or not allowed; 404 unknown
-or outside the user's units. Session authentication with the CSRF header, as the browser sends it.
+or outside the user's units; 401 no valid login or key. Two ways in: a personal API key
+(`Authorization: Bearer hl_…`, for tools; see units.selectors.user_for_api_key), or the browser's session
+with the CSRF header.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from surveys.models import Response, ResponseSource
 from surveys.services.responses import SubmissionError, Submitter, response_submit
+from units.selectors import user_for_api_key
 
 MAX_BODY = 1024 * 1024
 
@@ -44,11 +50,44 @@ def submission_response(payload_reader, submitter: Submitter) -> JsonResponse:  
     return JsonResponse(response_json(result.response, created=result.created), status=201 if result.created else 200)
 
 
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, returning the reason of a failure instead of the 403 page."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
+def csrf_failure(request: HttpRequest) -> str | None:
+    """Why a session-authenticated POST fails the CSRF check, or None when it passes."""
+    check = _CsrfCheck(lambda _request: None)  # type: ignore[arg-type]
+    check.process_request(request)
+    return check.process_view(request, None, (), {})  # type: ignore[arg-type]
+
+
+def _api_user(request: HttpRequest) -> tuple[User | AnonymousUser, JsonResponse | None]:
+    """The caller: by personal API key (`Authorization: Bearer …`, no CSRF) or by the browser session
+    (with the CSRF header). A refusal comes back as the JSON reply to send."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, key = header.partition(" ")
+        user = user_for_api_key(key.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return AnonymousUser(), JsonResponse({"detail": _("Khoá API không hợp lệ, đã bị thu hồi hoặc đã hết hạn."), "errors": {}}, status=401)
+        return user, None
+    if not request.user.is_authenticated:
+        return request.user, JsonResponse({"detail": _("Cần đăng nhập."), "errors": {}}, status=401)
+    if csrf_failure(request) is not None:
+        return request.user, JsonResponse({"detail": _("Thiếu mã chống giả mạo (CSRF); hãy tải lại trang rồi gửi lại."), "errors": {}}, status=403)
+    return request.user, None
+
+
+@csrf_exempt  # checked in _api_user for session callers; a key needs no CSRF token
 @require_POST
 def responses_create(request: HttpRequest) -> JsonResponse:
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": _("Cần đăng nhập."), "errors": {}}, status=401)
+    user, refusal = _api_user(request)
+    if refusal is not None:
+        return refusal
     source = ResponseSource.OFFLINE if request.headers.get("X-Hailong-Queued") == "1" else ResponseSource.API
     if request.headers.get("X-Hailong-Client") == "web" and source != ResponseSource.OFFLINE:
         source = ResponseSource.WEB
-    return submission_response(lambda: read_json(request), Submitter(user=request.user, source=source))
+    return submission_response(lambda: read_json(request), Submitter(user=user, source=source))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus,
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
 from surveys.rules import ROLE_INDEX, question_rule
+from units import db
 from units.models import Role, Unit
 from units.selectors import membership_paths, scope_queryset, subtree_q, user_roles_at
 
@@ -288,7 +291,11 @@ def campaign_for_submission(*, code: str) -> Campaign | None:
     The full row is remembered under (id, status, updated_at), so a campaign closed a moment ago is
     seen as closed by the very next submission, in every process.
     """
-    stamp = Campaign.objects.filter(code=code).values_list("pk", "status", "updated_at").first()
+    sql = db.statement(
+        "campaign-stamp",
+        lambda q: f"SELECT {q('id')}, {q('status')}, {q('updated_at')} FROM {q(Campaign._meta.db_table)} WHERE {q('code')} = %s",  # noqa: S608
+    )
+    stamp = db.fetch_one(sql, [code])
     if stamp is None:
         return None
     key = ("campaign", *stamp)
@@ -296,6 +303,18 @@ def campaign_for_submission(*, code: str) -> Campaign | None:
     if campaign is _MISSING:
         campaign = _remember(key, Campaign.objects.select_related("organiser").get(pk=stamp[0]))
     return campaign
+
+
+def response_by_uuid(key: uuid.UUID) -> Response | None:
+    """The stored response with this client UUID, with its id, status and content hash (others load on access)."""
+    sql = db.statement(
+        "response-by-uuid",
+        lambda q: f"SELECT {q('id')}, {q('status')}, {q('content_hash')} FROM {q(Response._meta.db_table)} WHERE {q('uuid')} = %s",  # noqa: S608
+    )
+    row = db.fetch_one(sql, [Response._meta.get_field("uuid").get_db_prep_value(key, connection)])
+    if row is None:
+        return None
+    return Response.from_db(connection.alias, ["id", "uuid", "status", "content_hash"], [row[0], key, row[1], row[2]])
 
 
 def unit_for_submission(*, code: str) -> Unit | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
@@ -13,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from units import db
 from units.models import API_KEY_ROLES, WRITE_ROLES, ApiToken, Membership, Role, Unit, api_key_digest
 
 
@@ -78,9 +78,18 @@ def user_roles_at(*, user: User | AnonymousUser, unit: Unit) -> set[str]:
     if not user.is_authenticated:
         return set()
     ancestors = unit_ancestor_paths(unit)
-    return set(
-        Membership.objects.filter(user=user, unit__path__in=ancestors).values_list("role", flat=True)
-    )
+
+    def build(quote: Callable[[str], str]) -> str:
+        membership, unit_table = quote(Membership._meta.db_table), quote(Unit._meta.db_table)
+        paths = ", ".join(["%s"] * len(ancestors))
+        return (
+            f"SELECT {membership}.{quote('role')} FROM {membership} INNER JOIN {unit_table} "  # noqa: S608 (names from the models)
+            f"ON {unit_table}.{quote('id')} = {membership}.{quote('unit_id')} "
+            f"WHERE {membership}.{quote('user_id')} = %s AND {unit_table}.{quote('path')} IN ({paths})"
+        )
+
+    # Plain SQL: every submission asks this (see units.db); one statement text per tree depth.
+    return {row[0] for row in db.fetch_all(db.statement(f"roles-at:{len(ancestors)}", build), [user.pk, *ancestors])}
 
 
 def user_can_write(*, user: User | AnonymousUser, unit: Unit) -> bool:
@@ -142,10 +151,8 @@ def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:
 API_KEY_MAX_LENGTH = 200
 
 
-@functools.cache
-def _api_key_user_sql() -> str:
-    """The one statement behind user_id_for_api_key, built on first use from the models' tables and columns."""
-    quote = connection.ops.quote_name
+def _api_key_user_sql(quote: Callable[[str], str]) -> str:
+    """The one statement behind user_for_api_key, from the models' tables and columns."""
     user_model = get_user_model()
     token, user = quote(ApiToken._meta.db_table), quote(user_model._meta.db_table)
 
@@ -154,23 +161,25 @@ def _api_key_user_sql() -> str:
 
     expires = column(token, ApiToken, "expires_at")
     return (
-        f"SELECT {column(token, ApiToken, 'user')} FROM {token} "
+        f"SELECT {column(token, ApiToken, 'user')}, {column(user, user_model, 'is_superuser')} FROM {token} "
         f"INNER JOIN {user} ON {column(user, user_model, user_model._meta.pk.name)} = {column(token, ApiToken, 'user')} "
         f"WHERE {column(token, ApiToken, 'key_hash')} = %s AND {column(token, ApiToken, 'revoked_at')} IS NULL "
         f"AND ({expires} IS NULL OR {expires} > %s) AND {column(user, user_model, 'is_active')}"
     )
 
 
-def user_id_for_api_key(raw: str) -> int | None:
-    """The id of the active user whose key `raw` is, if the key is neither revoked nor expired; else None.
+def user_for_api_key(raw: str) -> User | None:
+    """The active user whose key `raw` is, if the key is neither revoked nor expired; else None.
 
-    Runs on every API request: one SQL statement through the cursor, no ORM (the ORM's Python costs more
-    than the query). Empty or overlong input is refused without a query.
+    Runs on every API request: one SQL statement, no ORM (the ORM's Python costs more than the query).
+    The user comes back with its id, is_superuser and is_active loaded; other fields load on access.
+    Empty or overlong input is refused without a query.
     """
     if not raw or len(raw) > API_KEY_MAX_LENGTH:
         return None
-    with connection.cursor() as cursor:
-        # adapt_datetimefield_value stores "now" the way the ORM stores expires_at (naive UTC text on SQLite).
-        cursor.execute(_api_key_user_sql(), [api_key_digest(raw), connection.ops.adapt_datetimefield_value(timezone.now())])
-        row = cursor.fetchone()
-    return row[0] if row else None
+    # adapt_datetimefield_value stores "now" the way the ORM stores expires_at (naive UTC text on SQLite).
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    row = db.fetch_one(db.statement("user-for-api-key", _api_key_user_sql), [api_key_digest(raw), now])
+    if row is None:
+        return None
+    return get_user_model().from_db(connection.alias, ["id", "is_superuser", "is_active"], [row[0], bool(row[1]), True])

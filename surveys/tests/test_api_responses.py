@@ -21,16 +21,6 @@ from units.models import AuditEntry, Role
 URL = "/api/v1/responses/"
 
 
-@pytest.fixture
-def setup(tree):
-    return make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]])
-
-
-@pytest.fixture
-def enumerator(make_user, tree):
-    return make_user("dtv", Role.ENUMERATOR, tree["A1"])
-
-
 def post(client: Client, body) -> tuple[int, dict]:
     response = client.post(URL, data=json.dumps(body), content_type="application/json")
     return response.status_code, response.json()

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from surveys.models import Answer, Response
-from surveys.tests.factories_collection import make_campaign
 from units.models import AuditEntry
 from units.tests.xlsx import xlsx_bytes
 
@@ -21,11 +20,6 @@ HEADER = ["unit_code", "channel", "submitted_at", "used_before", "why_not", "S1_
 
 def grant_survey_permissions(user) -> None:
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="surveys"))
-
-
-@pytest.fixture
-def setup(tree):
-    return make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]])
 
 
 def good_rows(n: int) -> list[list]:

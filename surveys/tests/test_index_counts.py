@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from django.core.management import call_command
 
 from surveys.demo_responses import load_responses_demo
 from surveys.models import Answer, Response
-from surveys.tests.factories_collection import full_answers, make_campaign, payload
+from surveys.tests.factories_collection import full_answers, payload
 from surveys.tests.test_import_responses import good_rows, write
 from units.models import Role
 
@@ -30,11 +29,6 @@ def recount(response: Response) -> tuple[int, int]:
 def stored(response: Response) -> tuple[int | None, int | None]:
     response.refresh_from_db()
     return response.index_valid, response.index_unsatisfied
-
-
-@pytest.fixture
-def setup(tree):
-    return make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]])
 
 
 def test_an_api_submission_stores_the_counts_of_its_answers(client, make_user, setup, tree):

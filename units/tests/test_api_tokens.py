@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from units.models import ApiToken, AuditEntry
-from units.selectors import user_id_for_api_key
+from units.selectors import user_for_api_key
 from units.services import ApiTokenRuleError, api_token_create, api_token_revoke
 
 KEY = re.compile(r"hl_[A-Za-z0-9_-]{43}")
@@ -33,7 +33,7 @@ class TestKeys:
     def test_a_valid_key_gives_its_users_id_in_one_query(self, alice, alice_key, django_assert_num_queries):
         _token, raw_key = alice_key
         with django_assert_num_queries(1):
-            assert user_id_for_api_key(raw_key) == alice.pk
+            assert user_for_api_key(raw_key).pk == alice.pk
 
     def test_the_key_is_recognisable_and_never_stored_in_clear(self, alice_key):
         token, raw_key = alice_key
@@ -58,7 +58,7 @@ class TestKeys:
     def test_a_revoked_key_is_refused_from_the_next_request(self, alice, alice_key):
         token, raw_key = alice_key
         assert api_token_revoke(token=token, actor=alice) is True
-        assert user_id_for_api_key(raw_key) is None
+        assert user_for_api_key(raw_key) is None
         assert token.revoked_at is not None
 
     def test_revoking_twice_changes_and_audits_nothing_more(self, alice, alice_key):
@@ -72,27 +72,27 @@ class TestKeys:
     def test_an_expired_key_is_refused(self, alice_key):
         token, raw_key = alice_key
         _make_expired(token)
-        assert user_id_for_api_key(raw_key) is None
+        assert user_for_api_key(raw_key) is None
 
     def test_a_key_works_until_its_expiry(self, alice):
         _token, raw_key = api_token_create(user=alice, name="Ngắn hạn", actor=alice, expires_at=timezone.now() + dt.timedelta(minutes=1))
-        assert user_id_for_api_key(raw_key) == alice.pk
+        assert user_for_api_key(raw_key).pk == alice.pk
 
     def test_the_key_of_a_deactivated_user_is_refused(self, alice, alice_key):
         _token, raw_key = alice_key
         alice.is_active = False
         alice.save(update_fields=["is_active"])
-        assert user_id_for_api_key(raw_key) is None
+        assert user_for_api_key(raw_key) is None
 
     def test_an_unknown_key_is_refused(self, alice_key):
         _token, raw_key = alice_key
-        assert user_id_for_api_key(raw_key[:-1] + ("A" if raw_key[-1] != "A" else "B")) is None
-        assert user_id_for_api_key(raw_key[:8]) is None
+        assert user_for_api_key(raw_key[:-1] + ("A" if raw_key[-1] != "A" else "B")) is None
+        assert user_for_api_key(raw_key[:8]) is None
 
     @pytest.mark.parametrize("raw", ["", "hl_" + "x" * 198])
     def test_empty_or_overlong_input_is_refused_without_a_query(self, raw, db, django_assert_num_queries):
         with django_assert_num_queries(0):
-            assert user_id_for_api_key(raw) is None
+            assert user_for_api_key(raw) is None
 
     def test_a_user_who_cannot_submit_gets_no_key(self, bob):
         with pytest.raises(ApiTokenRuleError, match="không có vai trò nhập phiếu"):
@@ -128,7 +128,7 @@ class TestPage:
         html = response.content.decode()
         assert "không thể hiện lại" in html
         [raw_key] = set(KEY.findall(html))
-        assert user_id_for_api_key(raw_key) == alice.pk
+        assert user_for_api_key(raw_key).pk == alice.pk
         listing = client.get(reverse("api_tokens")).content.decode()
         assert "Tổng đài 1022" in listing and f"{raw_key[:8]}…" in listing
         assert raw_key not in listing and not KEY.search(listing)
@@ -146,7 +146,7 @@ class TestPage:
         client.force_login(alice)
         today = timezone.localdate().strftime("%d/%m/%Y")
         raw_key = KEY.search(client.post(reverse("api_tokens"), {"name": "Hôm nay", "expires_at": today}).content.decode()).group()
-        assert user_id_for_api_key(raw_key) == alice.pk
+        assert user_for_api_key(raw_key).pk == alice.pk
 
     def test_the_page_is_in_english_with_the_language_cookie(self, client, alice, alice_key, settings):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -192,10 +192,10 @@ class TestPage:
         url = reverse("api_token_revoke", args=[token.pk])
         confirm = client.get(url)
         assert confirm.status_code == 200 and "Thu hồi khoá «Tổng đài 1022»" in confirm.content.decode()
-        assert user_id_for_api_key(raw_key) == alice.pk
+        assert user_for_api_key(raw_key).pk == alice.pk
         response = client.post(url)
         assert response.status_code == 302 and response.url == reverse("api_tokens")
-        assert user_id_for_api_key(raw_key) is None
+        assert user_for_api_key(raw_key) is None
         listing = client.get(reverse("api_tokens")).content.decode()
         assert "Đã thu hồi khoá «Tổng đài 1022»" in listing and "Đã thu hồi" in listing
 
@@ -205,7 +205,7 @@ class TestPage:
         url = reverse("api_token_revoke", args=[token.pk])
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
-        assert user_id_for_api_key(raw_key) == token.user_id
+        assert user_for_api_key(raw_key).pk == token.user_id
 
 
 class TestCommand:
@@ -216,7 +216,7 @@ class TestCommand:
         assert KEY.fullmatch(raw_key)
         assert raw_key not in err.getvalue() and "chỉ hiện một lần" in err.getvalue()
         token = ApiToken.objects.get(user=alice)
-        assert user_id_for_api_key(raw_key) == alice.pk
+        assert user_for_api_key(raw_key).pk == alice.pk
         assert timezone.localtime(token.expires_at).date() == dt.date(2099, 12, 31)
         assert token.created_by is None
         assert AuditEntry.objects.filter(action="api_token.create", object_id=str(token.pk), actor=None).exists()
@@ -263,7 +263,7 @@ class TestAdmin:
         client.force_login(root)
         response = client.post(reverse("admin:units_apitoken_changelist"), {"action": "revoke_selected", "_selected_action": [token.pk]})
         assert response.status_code == 302
-        assert user_id_for_api_key(raw_key) is None
+        assert user_for_api_key(raw_key) is None
         assert AuditEntry.objects.filter(action="api_token.revoke", actor=root).exists()
 
     def test_an_official_with_admin_access_does_not_see_the_keys(self, client, alice, alice_key):
