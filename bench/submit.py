@@ -82,6 +82,7 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
     from django.utils import timezone
 
     from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
@@ -99,6 +100,9 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
     if campaign is not None:
         Answer.objects.filter(campaign=campaign).delete()
         Response.objects.filter(campaign=campaign).delete()
+        # Fieldwork only appends; without this each rerun would insert into the dead rows of the last one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Answer._meta.db_table}, {Response._meta.db_table}")
     else:
         today = timezone.localdate()
         questionnaire = Questionnaire.objects.create(code="bench-40", title="Phiếu thử tải 40 câu", status="frozen")

@@ -9,6 +9,8 @@ admin.site.site_title = "Hài Lòng"
 admin.site.index_title = "Cấu hình đợt khảo sát"
 
 urlpatterns = [
+    # First: the submission API is the most requested address, and Django tries patterns in order.
+    path("", include("surveys.urls")),
     path("", unit_views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
@@ -18,5 +20,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
     path("", include("reports.urls")),
-    path("", include("surveys.urls")),
 ]

@@ -487,29 +487,30 @@ def _answers_insert_head() -> str:
 
 
 def _insert_all(response: Response, validated: ValidatedAnswers, *, mark_dirty: bool) -> None:
-    """PostgreSQL: the response, its answers (as arrays, so the statement is planned as fast for 40
-    answers as for 1) and the campaign's dirty mark in one statement: one round trip instead of five
-    (BEGIN, three statements, COMMIT), atomic by itself, and part of the caller's transaction if any."""
+    """PostgreSQL: the response, its answers and the campaign's dirty mark in one statement: one round
+    trip instead of five (BEGIN, three statements, COMMIT), atomic by itself, and part of the caller's
+    transaction if any. The answers travel as one JSON array (`json_to_recordset`): encoding it is one C
+    call, where 160 separately adapted parameters cost more than the rest of the statement, and the
+    statement is planned as fast for 40 answers as for one."""
 
     def build(quote: Callable[[str], str]) -> str:
         return (
             f"WITH response AS ({db.insert_sql(Response, returning=True)}), "
-            f"answers AS ({_answers_insert_head()} SELECT response.{quote('id')}, a.question, %s, %s, %s, a.value, a.number, a.text "
-            "FROM response, unnest(%s::bigint[], %s::integer[], %s::numeric[], %s::text[]) AS a(question, value, number, text)), "
+            f"answers AS ({_answers_insert_head()} SELECT response.{quote('id')}, a.q, %s, %s, %s, a.v, a.n, a.t "
+            "FROM response, json_to_recordset(%s::json) AS a(q bigint, v integer, n numeric, t text)), "
             f"dirty AS ({campaign_dirty_sql(quote)} RETURNING 1) "
             "SELECT (SELECT id FROM response), (SELECT count(*) FROM dirty)"
         )
 
-    rows = validated.rows
+    answers = [
+        {"q": question.pk, "v": value, "n": None if number is None else str(number), "t": text} for question, value, number, text in validated.rows
+    ]
     params = [
         *db.insert_params(response),
         response.campaign_id,
         response.unit_id,
         response.channel,
-        [question.pk for question, _v, _n, _t in rows],
-        [value for _q, value, _n, _t in rows],
-        [number for _q, _v, number, _t in rows],
-        [text for _q, _v, _n, text in rows],
+        json.dumps(answers, ensure_ascii=False),
         *campaign_dirty_params(response.campaign_id if mark_dirty else None),  # id NULL: no row is marked
     ]
     pk, newly_dirty = db.fetch_one(db.statement("submission-insert", build), params)

@@ -78,7 +78,8 @@ def test_a_resend_costs_three_queries_and_stores_nothing(api, setup, tree, djang
 
 
 def test_every_kind_of_answer_is_stored_with_its_exact_value(api, setup, tree):
-    answers = {"used_before": "no", "why_not": "Chưa có nhu cầu", "wait_minutes": "12,5", "comment": "Tốt"}
+    tricky = 'Tốt; "ngoặc kép", \\ gạch chéo, {ngoặc nhọn}, NULL, \' nháy đơn\n dòng mới 😀'
+    answers = {"used_before": "no", "why_not": "Chưa có nhu cầu", "wait_minutes": "12,5", "comment": tricky}
     body = payload(setup, tree["A1"], answers={**payload(setup, tree["A1"])["answers"], **answers})
     status, answer = post(api, body)
     assert status == 201
@@ -87,7 +88,7 @@ def test_every_kind_of_answer_is_stored_with_its_exact_value(api, setup, tree):
     assert stored["used_before"] == (2, None, "", *context)
     assert stored["why_not"] == (None, None, "Chưa có nhu cầu", *context)
     assert stored["wait_minutes"] == (None, Decimal("12.5"), "", *context)
-    assert stored["comment"] == (None, None, "Tốt", *context)
+    assert stored["comment"] == (None, None, tricky, *context)
     assert stored["S1_Q1"] == (4, None, "", *context)
 
 
