@@ -184,14 +184,16 @@ class Answer(models.Model):
     writer instead: `surveys.services.responses.answers_create` inserts a response's answers in the
     transaction that inserts the response, copies campaign and unit from it, and takes questions only
     from the compiled questionnaire of its form. Deleting goes through Django, which still applies
-    on_delete (CASCADE with the response or campaign, PROTECT for questions and units).
+    on_delete (CASCADE with the response or campaign, PROTECT for questions; a unit is protected by its
+    responses).
     """
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_constraint=False)
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers", db_constraint=False)
     # The (campaign, question, value) index serves lookups by campaign, so no index of its own.
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # A unit with answers has responses, and Response.unit protects it: no check (and no index) here.
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
     channel = models.CharField(max_length=12, choices=Channel.choices)
     value = models.IntegerField(_("giá trị"), null=True, blank=True)
     number = models.DecimalField(_("số"), max_digits=14, decimal_places=4, null=True, blank=True)

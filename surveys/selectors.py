@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -103,11 +104,19 @@ class CompiledQuestion:
     def is_choice(self) -> bool:
         return self.type in CHOICE_TYPES
 
+    @cached_property
+    def _choices_by_value(self) -> dict[int, CompiledChoice]:
+        return {choice.value: choice for choice in reversed(self.choices)}  # reversed: the first of equal values wins
+
+    @cached_property
+    def _choices_by_name(self) -> dict[str, CompiledChoice]:
+        return {choice.name: choice for choice in reversed(self.choices)}
+
     def choice_by_value(self, value: int) -> CompiledChoice | None:
-        return next((choice for choice in self.choices if choice.value == value), None)
+        return self._choices_by_value.get(value)
 
     def choice_by_name(self, name: str) -> CompiledChoice | None:
-        return next((choice for choice in self.choices if choice.name == name), None)
+        return self._choices_by_name.get(name)
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,9 @@ def test_a_question_with_answers_cannot_be_deleted(stored):
     with pytest.raises(ProtectedError):
         question.delete()
     assert Answer.objects.filter(question=question).exists()
+
+
+def test_a_unit_with_answers_cannot_be_deleted_because_its_responses_protect_it(stored):
+    with pytest.raises(ProtectedError):
+        stored.unit.delete()
+    assert Answer.objects.filter(unit_id=stored.unit_id).exists()
