@@ -73,23 +73,26 @@ def unit_for_user(*, user: User | AnonymousUser, code: str, write: bool = False)
     return unit
 
 
+def roles_at_sql(quote: Callable[[str], str], depth: int) -> str:
+    """SQL of the roles a user holds at a unit or above, with parameters (user id, then the `depth`
+    paths of `unit_ancestor_paths`). Also a part of the submission's single read (surveys.selectors)."""
+    membership, unit_table = quote(Membership._meta.db_table), quote(Unit._meta.db_table)
+    paths = ", ".join(["%s"] * depth)
+    return (
+        f"SELECT {membership}.{quote('role')} FROM {membership} INNER JOIN {unit_table} "  # noqa: S608 (names from the models)
+        f"ON {unit_table}.{quote('id')} = {membership}.{quote('unit_id')} "
+        f"WHERE {membership}.{quote('user_id')} = %s AND {unit_table}.{quote('path')} IN ({paths})"
+    )
+
+
 def user_roles_at(*, user: User | AnonymousUser, unit: Unit) -> set[str]:
     """Roles the user holds at `unit` or any of its ancestors."""
     if not user.is_authenticated:
         return set()
     ancestors = unit_ancestor_paths(unit)
-
-    def build(quote: Callable[[str], str]) -> str:
-        membership, unit_table = quote(Membership._meta.db_table), quote(Unit._meta.db_table)
-        paths = ", ".join(["%s"] * len(ancestors))
-        return (
-            f"SELECT {membership}.{quote('role')} FROM {membership} INNER JOIN {unit_table} "  # noqa: S608 (names from the models)
-            f"ON {unit_table}.{quote('id')} = {membership}.{quote('unit_id')} "
-            f"WHERE {membership}.{quote('user_id')} = %s AND {unit_table}.{quote('path')} IN ({paths})"
-        )
-
-    # Plain SQL: every submission asks this (see units.db); one statement text per tree depth.
-    return {row[0] for row in db.fetch_all(db.statement(f"roles-at:{len(ancestors)}", build), [user.pk, *ancestors])}
+    # Plain SQL (see units.db); one statement text per tree depth.
+    sql = db.statement(f"roles-at:{len(ancestors)}", lambda quote: roles_at_sql(quote, len(ancestors)))
+    return {row[0] for row in db.fetch_all(sql, [user.pk, *ancestors])}
 
 
 def user_can_write(*, user: User | AnonymousUser, unit: Unit) -> bool:

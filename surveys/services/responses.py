@@ -36,12 +36,11 @@ from surveys.selectors import (
     CompiledForm,
     CompiledQuestion,
     IndexScale,
-    campaign_for_submission,
+    SubmissionReads,
     compiled_form,
     index_scale,
     response_by_uuid,
-    unit_for_submission,
-    unit_roles,
+    submission_reads,
     unit_target,
     window_open_for_submission,
 )
@@ -269,7 +268,11 @@ def _parse_uuid(raw: Any) -> uuid_module.UUID:
 
 
 def _existing(key: uuid_module.UUID, digest: str) -> SubmissionResult | None:
-    existing = response_by_uuid(key)  # one indexed read: this lookup runs before every submission
+    return _resend_of(response_by_uuid(key), digest)
+
+
+def _resend_of(existing: Response | None, digest: str) -> SubmissionResult | None:
+    """The stored response answered again for a resend of the same content; a conflict for other content."""
     if existing is None:
         return None
     if existing.content_hash != digest:
@@ -288,16 +291,16 @@ def _parse_time(raw: Any, field_name: str) -> dt.datetime | None:
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
-def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[Campaign, Unit, CampaignForm, str, Assignment | None]:
+def _resolve_target(
+    payload: Mapping[str, Any], submitter: Submitter, reads: SubmissionReads
+) -> tuple[Campaign, Unit, CampaignForm, str, Assignment | None]:
     """Campaign, unit, form, channel and assignment of a submission, each checked for this submitter."""
-    campaign = campaign_for_submission(code=str(payload.get("campaign") or ""))
+    campaign, unit, roles = reads.campaign, reads.unit, reads.roles
     if campaign is None:
         raise SubmissionNotFound(_("Không tìm thấy đợt khảo sát."), {"campaign": [_("Không tìm thấy đợt khảo sát.")]})
-    unit = unit_for_submission(code=str(payload.get("unit") or ""))
     if unit is None:
         raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
     if submitter.user is not None:
-        roles = unit_roles(user=submitter.user, unit=unit)
         if not roles:
             raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
         if not roles & set(COLLECT_ROLES):
@@ -325,7 +328,6 @@ def _resolve_target(payload: Mapping[str, Any], submitter: Submitter) -> tuple[C
         assignment = (
             Assignment.objects.select_related("quota").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
         )
-        roles = unit_roles(user=submitter.user, unit=unit) if submitter.user is not None else set()
         is_owner = assignment is not None and submitter.user is not None and assignment.enumerator_id == submitter.user.pk
         if assignment is None or not (is_owner or roles & set(REVIEW_ROLES)):
             raise SubmissionNotFound(_("Không tìm thấy phân công."), {"assignment": [_("Không tìm thấy phân công.")]})
@@ -351,13 +353,16 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         raise SubmissionInvalid(_("Nội dung gửi lên phải là một đối tượng JSON."))
     key = _parse_uuid(payload.get("uuid"))
     digest = content_hash(payload)
-    found = _existing(key, digest)
+    reads = submission_reads(
+        key=key, campaign_code=str(payload.get("campaign") or ""), unit_code=str(payload.get("unit") or ""), user=submitter.user
+    )
+    found = _resend_of(reads.existing, digest)
     if found is not None:
         return found
     status = str(payload.get("status") or ResponseStatus.SUBMITTED)
     if status not in submitter.allowed_statuses:
         raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Chỉ được gửi phiếu nháp hoặc phiếu hoàn thành.")]})
-    campaign, unit, form, channel, assignment = _resolve_target(payload, submitter)
+    campaign, unit, form, channel, assignment = _resolve_target(payload, submitter, reads)
     now = timezone.now()
     if not window_open_for_submission(campaign=campaign, channel=channel, unit=unit, on=timezone.localdate(now)):
         raise SubmissionForbidden(
