@@ -87,7 +87,7 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
 
     from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
     from surveys.models import Answer, Question, Questionnaire, QuestionType, Response, Section
-    from units.models import Membership, Role, Unit, UnitType
+    from units.models import ApiToken, Membership, Role, Unit, UnitType
     from units.services import api_token_create, unit_save, unit_types_ensure
 
     unit_types_ensure()
@@ -128,6 +128,7 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
         user, _ = User.objects.get_or_create(username=f"bench-dtv-{i}")
         Membership.objects.get_or_create(user=user, unit=commune, role=Role.ENUMERATOR)
         if auth == "key":
+            ApiToken.objects.filter(user=user, name="bench").delete()  # the last run's keys
             credentials.append(f"Authorization: Bearer {api_token_create(user=user, name='bench', actor=None)[1]}\r\n")
             continue
         store = SessionStore()

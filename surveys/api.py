@@ -67,17 +67,21 @@ def csrf_failure(request: HttpRequest) -> str | None:
 def _api_user(request: HttpRequest) -> tuple[User | AnonymousUser, JsonResponse | None]:
     """The caller: by personal API key (`Authorization: Bearer …`, no CSRF) or by the browser session
     (with the CSRF header). A refusal comes back as the JSON reply to send."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _sep, key = header.partition(" ")
-        user = user_for_api_key(key.strip()) if scheme.lower() == "bearer" else None
+    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        user = user_for_api_key(key.strip())
         if user is None:
             return AnonymousUser(), JsonResponse({"detail": _("Khoá API không hợp lệ, đã bị thu hồi hoặc đã hết hạn."), "errors": {}}, status=401)
         return user, None
+    # Any other Authorization (e.g. Basic, sent by browsers behind a password-protected staging site)
+    # is not ours: the session decides.
     if not request.user.is_authenticated:
         return request.user, JsonResponse({"detail": _("Cần đăng nhập."), "errors": {}}, status=401)
     if csrf_failure(request) is not None:
-        return request.user, JsonResponse({"detail": _("Thiếu mã chống giả mạo (CSRF); hãy tải lại trang rồi gửi lại."), "errors": {}}, status=403)
+        # "code": the browser queue keeps the response and retries (a stale token after logging in again
+        # in another tab), as it does for a 401, instead of giving it up as refused.
+        detail = _("Thiếu mã chống giả mạo (CSRF); hãy tải lại trang rồi gửi lại.")
+        return request.user, JsonResponse({"detail": detail, "errors": {}, "code": "csrf"}, status=403)
     return request.user, None
 
 

@@ -28,6 +28,9 @@
   }
 
   function csrfToken() {
+    // The cookie first: logging in again (in another tab) replaces it, and the page's copy goes stale.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
@@ -90,8 +93,8 @@
       notify("sent", item, response.status, data);
       return "sent";
     }
-    // No JSON (a CSRF or login page), a rate limit, a 401 or a server error: keep it and try later.
-    if (data === null || response.status >= 500 || response.status === 429 || response.status === 401) {
+    // No JSON (a login page), a rate limit, a 401, a refused CSRF token or a server error: keep it and try later.
+    if (data === null || response.status >= 500 || response.status === 429 || response.status === 401 || (data && data.code === "csrf")) {
       return "retry";
     }
     remove(item.body.uuid);

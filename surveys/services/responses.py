@@ -14,7 +14,7 @@ import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -50,6 +50,9 @@ from units.models import Unit
 from units.services import audit_record
 
 MAX_TEXT = 5000
+# Answer.number is DecimalField(max_digits=14, decimal_places=4).
+NUMBER_STEP = Decimal("0.0001")
+NUMBER_LIMIT = Decimal("1e10")
 MAX_DURATION = 24 * 3600
 # Keys of a submission that make up its content (and so its idempotency hash).
 CONTENT_KEYS = ("campaign", "form", "unit", "channel", "assignment", "status", "started_at", "duration_seconds", "profile", "answers")
@@ -104,7 +107,10 @@ class ValidatedAnswers:
 def content_hash(payload: Mapping[str, Any]) -> str:
     content = {key: payload.get(key) for key in CONTENT_KEYS}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    try:
+        return hashlib.sha256(text.encode()).hexdigest()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON): no database would store it
+        raise SubmissionInvalid(_("Nội dung gửi lên có ký tự không hợp lệ.")) from None
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -161,7 +167,12 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
             number = Decimal(str(raw).strip().replace(",", "."))
         except InvalidOperation:
             return [], "", _("Cần nhập một số.")
-        if not number.is_finite() or abs(number) >= Decimal("1e10"):
+        if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+            return [], "", _("Cần nhập một số.")
+        # Rounded as the column stores it (4 decimals, half away from zero, as PostgreSQL rounds), so
+        # the range checks see the stored value and 1e-20000 or 9999999999.99996 never reach the database.
+        number = number.quantize(NUMBER_STEP, rounding=ROUND_HALF_UP)
+        if abs(number) >= NUMBER_LIMIT:
             return [], "", _("Cần nhập một số.")
         if question.min_value is not None and number < question.min_value:
             return [], "", _("Giá trị phải từ %(min)s trở lên.") % {"min": f"{question.min_value.normalize():f}"}

@@ -6,6 +6,7 @@ import json
 import random
 import threading
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -232,3 +233,31 @@ def test_two_concurrent_posts_of_the_same_uuid_store_one(tree, make_user):
     assert len({answer["id"] for _, answer in results}) == 1
     assert Response.objects.count() == 1 and Answer.objects.count() == 7
     assert not AuditEntry.objects.filter(action__startswith="response.").exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("2,00005", Decimal("2.0001")), ("12,34565", Decimal("12.3457")), ("1e-20000", Decimal("0")), ("0e-200000", Decimal("0"))],
+)
+def test_numbers_are_rounded_as_the_column_stores_them_on_every_database(api, setup, tree, raw, stored):
+    body = payload(setup, tree["A1"], answers={**payload(setup, tree["A1"])["answers"], "wait_minutes": raw})
+    status, answer = post(api, body)
+    assert status == 201, answer
+    assert Answer.objects.get(response_id=answer["id"], question__code="wait_minutes").number == stored
+
+
+@pytest.mark.parametrize("raw", ["9999999999.99996", "1e100000", "-1e10", "NaN", "Infinity"])
+def test_numbers_too_large_for_the_column_are_refused_with_422(api, setup, tree, raw):
+    body = payload(setup, tree["A1"], answers={**payload(setup, tree["A1"])["answers"], "wait_minutes": raw})
+    status, answer = post(api, body)
+    assert status == 422
+    assert answer["errors"]["answers.wait_minutes"] == ["Cần nhập một số."]
+    assert Response.objects.count() == 0
+
+
+def test_a_lone_surrogate_in_a_text_is_refused_with_422_not_500(api, setup, tree):
+    body = json.dumps(payload(setup, tree["A1"], answers={**payload(setup, tree["A1"])["answers"], "comment": "PLACEHOLDER"}))
+    response = api.post(URL, data=body.replace("PLACEHOLDER", "\\ud800"), content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "Nội dung gửi lên có ký tự không hợp lệ."
+    assert Response.objects.count() == 0

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from surveys.models import Answer, Response
-from surveys.tests.factories_collection import make_campaign
+from surveys.tests.factories_collection import make_campaign, payload
 from units.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,6 +27,16 @@ def pick(page, code: str, number: int) -> None:
     page.click(f"label[for='q-{code}-{number}']")
 
 
+def open_entry_form(page, live_server) -> None:
+    """Log in as the enumerator `dtv` and open the entry form of their quota cell."""
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("input[name=username]", "dtv")
+    page.fill("input[name=password]", "secret-pass-123")
+    page.click("form button[type=submit], form input[type=submit]")
+    page.click("text=Nhập phiếu")
+    page.wait_for_selector("#entry-progress")
+
+
 def test_an_enumerator_fills_a_form_offline_and_it_is_stored_once_when_back_online(chromium, live_server, tree, make_user):
     setup = make_campaign(organiser=tree["A"], units=[tree["A1"]], target=5)
     make_user("dtv", Role.ENUMERATOR, tree["A1"])
@@ -34,12 +44,7 @@ def test_an_enumerator_fills_a_form_offline_and_it_is_stored_once_when_back_onli
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("input[name=username]", "dtv")
-    page.fill("input[name=password]", "secret-pass-123")
-    page.click("form button[type=submit], form input[type=submit]")
-    page.click("text=Nhập phiếu")
-    page.wait_for_selector("#entry-progress")
+    open_entry_form(page, live_server)
     assert page.is_visible("text=Phần 1 / 3")
 
     # required answers are checked before the next page, in Vietnamese, next to the question
@@ -95,6 +100,24 @@ def test_an_enumerator_fills_a_form_offline_and_it_is_stored_once_when_back_onli
     assert errors == []
     context.close()
     assert setup.campaign.pk == response.campaign_id
+
+
+def test_a_refused_csrf_token_keeps_the_response_in_the_queue_until_it_can_be_sent(chromium, live_server, tree, make_user):
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"]], target=5)
+    make_user("dtv", Role.ENUMERATOR, tree["A1"])
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    open_entry_form(page, live_server)
+    good = page.evaluate("document.cookie.match(/csrftoken=([^;]+)/)[1]")
+    page.evaluate("document.cookie = 'csrftoken=hong; path=/'")  # a token the server refuses
+    page.evaluate("([body]) => { HLQueue.add({url: '/api/v1/responses/', body: body}); return HLQueue.flush(); }", [payload(setup, tree["A1"])])
+    assert page.evaluate("JSON.parse(localStorage.getItem('hl-queue')).length") == 1
+    assert page.evaluate("JSON.parse(localStorage.getItem('hl-rejected') || '[]').length") == 0
+    assert Response.objects.count() == 0
+    page.evaluate("(token) => { document.cookie = 'csrftoken=' + token + '; path=/'; return HLQueue.flush(); }", good)
+    assert wait_for(lambda: Response.objects.count() == 1)
+    assert page.evaluate("JSON.parse(localStorage.getItem('hl-queue')).length") == 0
+    context.close()
 
 
 def test_a_citizen_completes_the_online_survey_on_a_phone(chromium, live_server, tree):
