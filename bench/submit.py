@@ -37,6 +37,10 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pg import database_ensure  # noqa: E402
+
 DATABASE = "hl_bench_submit"
 CAMPAIGN = "bench-submit"
 
@@ -55,20 +59,7 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         "CONN_MAX_AGE": "600",
     }
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     return env
-
-
-def create_database() -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DATABASE}"')
-    connection.close()
 
 
 def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, list[str]]:
@@ -366,7 +357,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = configure(args)
-    create_database()
+    database_ensure(DATABASE)
     subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     fixture, credentials = build_fixture(args.questions, args.clients, args.auth)
     rng = random.Random(2026)
