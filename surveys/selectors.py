@@ -26,11 +26,11 @@ from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
 from surveys.rules import ROLE_INDEX, question_rule
 from units import db
-from units.models import Role, Unit
+from units.models import WRITE_ROLES, Role, Unit
 from units.selectors import membership_paths, roles_at_sql, scope_queryset, subtree_q, unit_ancestor_paths, user_roles_at
 
-# Roles that may submit responses at a unit (and its subtree).
-COLLECT_ROLES = (Role.ENUMERATOR, Role.SUPERVISOR, Role.OFFICIAL)
+# Roles that may submit responses at a unit (and its subtree): the roles that change data there.
+COLLECT_ROLES = WRITE_ROLES
 # Roles that review responses.
 REVIEW_ROLES = (Role.SUPERVISOR, Role.OFFICIAL)
 

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from units.models import API_KEY_ROLES
+from units.models import WRITE_ROLES
 from units.selectors import primary_role, user_roles
 
 
@@ -8,4 +8,4 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     """The roles that decide which menu entries the base layout shows (one query per page)."""
     user = getattr(request, "user", None)
     roles = user_roles(user) if user is not None else set()
-    return {"nav_role": primary_role(roles), "nav_roles": roles, "nav_api_keys": bool(roles & API_KEY_ROLES)}
+    return {"nav_role": primary_role(roles), "nav_roles": roles, "nav_api_keys": bool(roles & WRITE_ROLES)}

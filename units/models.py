@@ -98,7 +98,7 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Người xem")
 
 
-# Roles that may change data at their units; the rest only read.
+# Roles that may change data at their units (submit responses, hold a personal API key for that); the rest only read.
 WRITE_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR})
 # Roles that read results (dashboards, unit pages, exports); enumerators collect and see only their progress.
 RESULT_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.LEADERSHIP, Role.VIEWER})
@@ -144,8 +144,6 @@ class AuditEntry(models.Model):
         return f"{self.at:%d/%m/%Y %H:%M} {self.action} {self.object_repr}"
 
 
-# Roles that may hold personal API keys: the roles that submit responses (surveys' COLLECT_ROLES, which units may not import).
-API_KEY_ROLES = WRITE_ROLES
 # Every key starts with this, so that a leaked one is recognisable (e.g. by secret scanners).
 API_KEY_PREFIX = "hl_"
 # How many leading characters of a key are stored and shown, to tell keys apart.

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from units import db
-from units.models import API_KEY_ROLES, WRITE_ROLES, ApiToken, Membership, Role, Unit, api_key_digest
+from units.models import WRITE_ROLES, ApiToken, Membership, Role, Unit, api_key_digest
 
 
 def subtree_q(paths: Iterable[str], field: str = "") -> Q:
@@ -140,7 +140,7 @@ def user_primary_role(user: User | AnonymousUser) -> str | None:
 
 def user_may_hold_api_keys(user: User | AnonymousUser) -> bool:
     """Whether the user may create personal API keys: a superuser, or a role that submits responses somewhere."""
-    return bool(user_roles(user) & API_KEY_ROLES)
+    return bool(user_roles(user) & WRITE_ROLES)
 
 
 def api_tokens_of(user: User | AnonymousUser) -> QuerySet[ApiToken]:

@@ -314,7 +314,7 @@ def _resolve_target(
     if submitter.user is not None:
         if not roles:
             raise SubmissionNotFound(_("Không tìm thấy đơn vị."), {"unit": [_("Không tìm thấy đơn vị.")]})
-        if not roles & set(COLLECT_ROLES):
+        if not roles & COLLECT_ROLES:
             raise SubmissionForbidden(_("Bạn không có quyền nhập phiếu cho đơn vị này."))
     if campaign.status != CampaignStatus.ACTIVE:
         raise SubmissionForbidden(_("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})
