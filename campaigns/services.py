@@ -47,27 +47,38 @@ def campaign_mark_dirty(*, campaign_id: int) -> None:
     so it commits or rolls back with the change; if the broker is down the enqueue is logged and the
     periodic sweep (config/celery.py) picks the campaign up later.
     """
-    if db.execute(db.statement("campaign-mark-dirty", campaign_dirty_sql), campaign_dirty_params(campaign_id)):
-        campaign_became_dirty(campaign_id=campaign_id)
+    became_dirty = db.execute(db.statement("campaign-mark-dirty", campaign_dirty_sql), campaign_dirty_params(campaign_id))
+    campaign_became_dirty(campaign_id=campaign_id, became_dirty=bool(became_dirty))
 
 
-def campaign_became_dirty(*, campaign_id: int) -> None:
-    """Ask for a recompute of a campaign whose dirty mark was just set, once the transaction commits.
+def campaign_became_dirty(*, campaign_id: int, became_dirty: bool = True) -> None:
+    """Ask for a recompute of a campaign whose dirty mark is set, once the transaction commits.
 
-    Only the change from clean to dirty asks: a campaign already dirty has one queued (or the sweep's),
-    and one job per submission would flood the workers during fieldwork.
+    With a worker only the change from clean to dirty asks: a campaign already dirty has one queued (or
+    the sweep's), and one job per submission would flood the workers during fieldwork. In the embedded
+    mode (eager, no beat to sweep) every counted change asks, so a recompute that failed once is retried
+    by the next change instead of leaving the figures stale for good.
     """
-    transaction.on_commit(lambda: _enqueue_recompute(campaign_id))
+    if became_dirty or current_app.conf.task_always_eager:
+        transaction.on_commit(lambda: recompute_request(campaign_id=campaign_id))
 
 
-def _enqueue_recompute(campaign_id: int) -> None:
+def recompute_request(*, campaign_id: int, full: bool = False) -> bool:
+    """Send the recompute job for a campaign now; True when it was sent (or ran, in the eager mode).
+
+    Never raises: a request that cannot be found or sent is logged as an error and the campaign's dirty
+    mark stays, so the periodic sweep sends it again. A submission must never fail on this.
+    """
     task = current_app.tasks.get(RECOMPUTE_TASK)
-    if task is None:  # reports not loaded (e.g. a management command in a stripped environment)
-        return
+    if task is None:
+        logger.error("Không tìm thấy tác vụ %s: đợt %s giữ dấu cần tính lại cho lượt quét định kỳ.", RECOMPUTE_TASK, campaign_id)
+        return False
     try:
-        task.apply_async(args=[campaign_id], retry=False)
-    except Exception:  # the broker being down must never fail a submission
-        logger.warning("Không gửi được yêu cầu tính lại cho đợt %s; lượt quét định kỳ sẽ xử lý.", campaign_id, exc_info=True)
+        task.apply_async(args=[campaign_id], kwargs={"full": full} if full else {}, retry=False)
+    except Exception:  # the broker being down (or an eager run failing) must never fail the caller
+        logger.error("Không gửi được yêu cầu tính lại cho đợt %s; lượt quét định kỳ sẽ xử lý.", campaign_id, exc_info=True)
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,6 +89,10 @@ def _enqueue_recompute(campaign_id: int) -> None:
 QUESTIONNAIRE_FROZEN = "frozen"
 
 CampaignPart = CampaignForm | ChannelWindow | SampleQuota
+
+
+# The fields that decide how answers become figures: a change makes the computed figures stale.
+METHOD_FIELDS = ("index_scheme", "scheme_options", "counted_statuses", "organiser_id")
 
 
 class CampaignRuleError(ValidationError):
@@ -126,9 +141,12 @@ def campaign_save(*, campaign: Campaign, actor: User | None = None, changed: lis
     Caller guarantees `actor` is an official of the organiser (the admin scopes its choices).
     """
     creating = campaign.pk is None
+    method_changed = False
     if not creating:
         campaign_ensure_editable(campaign)
-        campaign.status = Campaign.objects.values_list("status", flat=True).get(pk=campaign.pk)
+        stored = Campaign.objects.values(*METHOD_FIELDS, "status").get(pk=campaign.pk)
+        campaign.status = stored["status"]
+        method_changed = any(stored[field] != getattr(campaign, field) for field in METHOD_FIELDS)
     if not campaign.year and campaign.fieldwork_start:
         campaign.year = campaign.fieldwork_start.year
     campaign_validate(campaign)
@@ -145,6 +163,8 @@ def campaign_save(*, campaign: Campaign, actor: User | None = None, changed: lis
         )
     else:
         _audit_campaign(campaign, "update", actor, fields=changed or [])
+    if method_changed and campaign.status != CampaignStatus.DRAFT:  # the figures were computed another way: they are stale until recomputed
+        campaign_mark_dirty(campaign_id=campaign.pk)
     return campaign
 
 
@@ -304,8 +324,11 @@ def campaign_part_save(*, part: CampaignPart, actor: User | None = None) -> Camp
         raise CampaignRuleError(period)
     creating = part.pk is None
     part.save()
-    if isinstance(part, CampaignForm) and campaign.status == CampaignStatus.ACTIVE:
-        _freeze_questionnaires([part])
+    if isinstance(part, CampaignForm):
+        if campaign.status == CampaignStatus.ACTIVE:
+            _freeze_questionnaires([part])
+        if campaign.status != CampaignStatus.DRAFT:  # another questionnaire counts: the figures are stale
+            campaign_mark_dirty(campaign_id=campaign.pk)
     kind = part._meta.model_name
     _audit_campaign(campaign, f"{kind}.{'add' if creating else 'change'}", actor, **_part_changes(part))
     return part
@@ -315,6 +338,8 @@ def campaign_part_save(*, part: CampaignPart, actor: User | None = None) -> Camp
 def campaign_part_delete(*, part: CampaignPart, actor: User | None = None) -> None:
     campaign_ensure_editable(part.campaign)
     _audit_campaign(part.campaign, f"{part._meta.model_name}.delete", actor, **_part_changes(part))
+    if isinstance(part, CampaignForm) and part.campaign.status != CampaignStatus.DRAFT:
+        campaign_mark_dirty(campaign_id=part.campaign_id)
     part.delete()
 
 

@@ -7,5 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Chỉ số và báo cáo")
 
     def ready(self) -> None:
-        # Export tasks live beside the engine's reports/tasks.py; importing them registers them with Celery.
-        from reports import tasks_exports  # noqa: F401
+        # Importing the task modules registers them with Celery in every process (web, commands, worker):
+        # campaigns asks for the recompute task by name, and a web process that never imported it would
+        # find nothing to send (Celery's autodiscovery runs only in workers).
+        from reports import tasks, tasks_exports  # noqa: F401

@@ -37,9 +37,10 @@ RETRYING = {
 
 
 @shared_task(name="reports.tasks.recompute_campaign", soft_time_limit=300, time_limit=360, **RETRYING)
-def recompute_campaign(campaign_id: int) -> str | None:
-    """Bring one campaign's indices up to date (incremental when it is dirty); enqueued on commit."""
-    summary = index_recompute(campaign_id)
+def recompute_campaign(campaign_id: int, full: bool = False) -> str | None:
+    """Bring one campaign's indices up to date (incremental when it is dirty, everything with `full`);
+    enqueued on commit of a counted change, by the sweep and by the "Tính lại ngay" button."""
+    summary = index_recompute(campaign_id, full=full)
     return summary.mode if summary else None
 
 

@@ -531,8 +531,8 @@ def _insert_all(response: Response, validated: ValidatedAnswers, *, mark_dirty: 
     ]
     pk, newly_dirty = db.fetch_one(db.statement("submission-insert", build), params)
     db.mark_saved(response, pk)
-    if newly_dirty:
-        campaign_became_dirty(campaign_id=response.campaign_id)
+    if mark_dirty:
+        campaign_became_dirty(campaign_id=response.campaign_id, became_dirty=bool(newly_dirty))
 
 
 def responses_index_counts_fill(*, batch: int = 2000) -> int:
