@@ -12,6 +12,7 @@ from campaigns.services import campaign_close
 from reports.models import Snapshot, SnapshotStatus
 from reports.publication import campaign_results_publish
 from reports.services import index_recompute
+from units.access import SYSTEM
 
 DEMO_COMPUTED = ("sipas-2025-khanh-hoa", "noi-tru-2025-khanh-hoa")
 DEMO_PUBLISHED = ("sipas-2025-khanh-hoa",)
@@ -32,6 +33,6 @@ def load_results_demo(*, computed: tuple[str, ...] = DEMO_COMPUTED, published: t
             continue
         if campaign.status == CampaignStatus.ACTIVE:
             campaign_close(campaign=campaign, actor=actor)
-        snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=actor)
+        snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=actor or SYSTEM)
         lines.append(f"{campaign.code}: đã công bố phiên bản {snapshot.version}")
     return lines

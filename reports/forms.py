@@ -47,3 +47,14 @@ class ExportRequestForm(forms.Form):
 
     def filters(self) -> dict[str, object]:
         return {"codes": self.cleaned_data["codes"], "include_raw": self.cleaned_data["include_raw"]}
+
+
+class PublishForm(forms.Form):
+    """The confirmation of a publication: the checksum of the figures the official reviewed, and what changed."""
+
+    checksum = forms.CharField(widget=forms.HiddenInput, min_length=64, max_length=64)
+    change_note = forms.CharField(
+        label=_("Ghi chú thay đổi"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bắt buộc khi công bố lại: điều gì thay đổi so với phiên bản trước (ví dụ: bổ sung phiếu giấy của 2 xã)."),
+    )

@@ -152,6 +152,19 @@ class Snapshot(models.Model):
     basis = models.CharField(max_length=64, blank=True)
     checksum = models.CharField(max_length=64, blank=True)
     workbook = models.FileField(upload_to="reports/published/", blank=True)
+    # A published version's downloads and their SHA-256, which the public page prints so that anyone can
+    # check a file with `sha256sum`; `figures` is the machine-readable JSON of the published values.
+    workbook_sha256 = models.CharField(max_length=64, blank=True)
+    figures = models.FileField(upload_to="reports/published/", blank=True)
+    figures_sha256 = models.CharField(max_length=64, blank=True)
+    change_note = models.TextField(blank=True)  # what changed since the previous version, as the publisher wrote it
+    # The working snapshot's last recompute, as officials see it: asked for (the "Tính lại ngay" button),
+    # started, ended; `run_error` holds why the last run failed ("" when it succeeded). Written outside
+    # the run's transaction, so a failed run leaves the previous figures and says why.
+    run_requested_at = models.DateTimeField(null=True, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    run_finished_at = models.DateTimeField(null=True, blank=True)
+    run_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("ảnh chụp kết quả")

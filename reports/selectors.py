@@ -28,10 +28,11 @@ def index_values(snapshot: Snapshot, unit: Unit, scope: str | None = None) -> Qu
     return values.order_by("scope", "key")
 
 
-def campaign_summary(campaign: Campaign) -> dict:
+def campaign_summary(campaign: Campaign, snapshot: Snapshot | None = None) -> dict:
     """The whole campaign at the organiser, as `recompute --json` prints it: percentages with two
-    decimals (floats), None where there is no data."""
-    snapshot = working_snapshot(campaign)
+    decimals (floats), None where there is no data. Of the working snapshot unless another is given
+    (a published version's summary has the same shape, so the two can be compared key by key)."""
+    snapshot = snapshot or working_snapshot(campaign)
     values = list(index_values(snapshot, campaign.organiser)) if snapshot else []
 
     def number(value: Decimal | None) -> float | None:

@@ -22,24 +22,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignForm, default_counted_statuses
+from reports.freshness import run_failed, run_finished, run_started, working_snapshot_ensure
 from reports.models import (
     CellCount,
     IndexValue,
     RecomputeChunk,
     RecomputeRun,
     Snapshot,
-    SnapshotStatus,
     SubtreeCount,
     SubtreeTally,
     Tally,
 )
 from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
-from reports.selectors import working_snapshot
 from reports.tallies import (
     ALL_UNITS,
     TallyPlan,
@@ -144,18 +143,6 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
 # ------------------------------------------------------------------------------------------------
 # The working snapshot and its lock
 # ------------------------------------------------------------------------------------------------
-
-
-def _working_snapshot(campaign: Campaign) -> Snapshot:
-    """The campaign's working snapshot, created on first use."""
-    snapshot = working_snapshot(campaign)
-    if snapshot is not None:
-        return snapshot
-    try:
-        with transaction.atomic():
-            return Snapshot.objects.create(campaign=campaign, status=SnapshotStatus.WORKING, version=0)
-    except IntegrityError:  # another worker created it in the meantime
-        return Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING, version=0)
 
 
 def _lock_snapshot(snapshot_id: int) -> Snapshot:
@@ -386,6 +373,11 @@ def index_recompute(campaign_id: int, unit_paths: Sequence[str] | None = None, *
     - neither: incremental for a dirty campaign (only units whose responses changed), full when the
       settings changed or nothing was computed yet, nothing when the campaign is clean and up to date.
     Returns None when the campaign does not exist (e.g. deleted before a queued task ran).
+
+    The run's start, end and error are written on the working snapshot outside the run's transaction:
+    a run that fails leaves the previous figures in place, the campaign still marked dirty, and the
+    reason for officials to read; then the error is raised again for the caller (a task retries
+    transient errors).
     """
     clock = time.monotonic()
     campaign = _load(campaign_id)
@@ -393,27 +385,33 @@ def index_recompute(campaign_id: int, unit_paths: Sequence[str] | None = None, *
         return None
     started = timezone.now()
     dirty_seen = campaign.dirty_at
-    setup = campaign_setup(campaign)
-    snapshot = _working_snapshot(campaign)
+    snapshot = working_snapshot_ensure(campaign)
     snapshot_id = snapshot.pk
+    setup = campaign_setup(campaign)
     fresh = snapshot.computed_at is None or snapshot.basis != setup.basis
-    stored_counts: bool | None = None
-    if full or fresh:
-        mode, (units, stored_counts) = "full", _recompute_full(setup, snapshot_id, started)
-    elif unit_paths is not None:
-        ids = set(Unit.objects.filter(subtree_q(unit_paths)).values_list("pk", flat=True))
-        mode, (units, stored_counts) = "incremental", _recompute_units(setup, snapshot_id, started, ids)
-    elif dirty_seen is None:
-        mode, units = "up_to_date", 0
-    else:
-        changed = _changed_units(setup, snapshot.computed_at - CHANGE_MARGIN)
-        mode, units = "incremental", 0
-        if changed:
-            units, stored_counts = _recompute_units(setup, snapshot_id, started, changed)
+    if not (full or fresh or unit_paths is not None or dirty_seen is not None):  # clean and computed: nothing to run
+        return _summary(campaign, snapshot_id, "up_to_date", 0, clock, None)
+    run_started(snapshot_id=snapshot_id, at=started)
+    try:
+        stored_counts: bool | None = None
+        if full or fresh:
+            mode, (units, stored_counts) = "full", _recompute_full(setup, snapshot_id, started)
+        elif unit_paths is not None:
+            ids = set(Unit.objects.filter(subtree_q(unit_paths)).values_list("pk", flat=True))
+            mode, (units, stored_counts) = "incremental", _recompute_units(setup, snapshot_id, started, ids)
         else:
-            Snapshot.objects.filter(pk=snapshot_id).update(computed_at=started)
-    if unit_paths is None:
-        _clear_dirty(campaign_id, dirty_seen, started)
+            changed = _changed_units(setup, snapshot.computed_at - CHANGE_MARGIN)
+            mode, units = "incremental", 0
+            if changed:
+                units, stored_counts = _recompute_units(setup, snapshot_id, started, changed)
+            else:
+                Snapshot.objects.filter(pk=snapshot_id).update(computed_at=started)
+        if unit_paths is None:
+            _clear_dirty(campaign_id, dirty_seen, started)
+    except BaseException as error:  # a time limit, a database error, a bug: say so, keep the old figures
+        run_failed(snapshot_id=snapshot_id, error=error)
+        raise
+    run_finished(snapshot_id=snapshot_id)
     return _summary(campaign, snapshot_id, mode, units, clock, stored_counts)
 
 
@@ -467,6 +465,7 @@ def index_recompute_plan(*, campaign_id: int, chunks: int | None = None) -> list
         loads[lightest] += weights[child]
     with transaction.atomic():
         run = RecomputeRun.objects.create(campaign=campaign, started_at=timezone.now(), dirty_seen=campaign.dirty_at)
+        run_started(snapshot_id=working_snapshot_ensure(campaign).pk, at=run.started_at)
         RecomputeChunk.objects.bulk_create([RecomputeChunk(run=run, paths=sorted(group)) for group in [*groups, []]])
     return list(RecomputeChunk.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
 
@@ -488,7 +487,7 @@ def index_recompute_chunk(*, chunk_id: int) -> bool:
     if chunk is None or chunk.run.finished_at is not None:
         return False
     setup = campaign_setup(chunk.run.campaign)
-    snapshot_id = _working_snapshot(chunk.run.campaign).pk
+    snapshot_id = working_snapshot_ensure(chunk.run.campaign).pk
     units = _chunk_units(chunk)
     with transaction.atomic():
         _share_lock_snapshot(snapshot_id)
@@ -503,13 +502,14 @@ def index_recompute_finish(*, run_id: int) -> bool:
     """Rebuild roll-ups and index values from the leaf tallies the chunks wrote (idempotent)."""
     run = RecomputeRun.objects.select_related("campaign__organiser").get(pk=run_id)
     setup = campaign_setup(run.campaign)
-    snapshot_id = _working_snapshot(run.campaign).pk
+    snapshot_id = working_snapshot_ensure(run.campaign).pk
     with transaction.atomic():
         snapshot = _lock_snapshot(snapshot_id)
         leaf_levels, leaf_people = leaf_sums(campaign_id=run.campaign_id, units=ALL_UNITS)
         _rebuild_from_leaves(setup, snapshot, leaf_levels, leaf_people, run.started_at)
         RecomputeRun.objects.filter(pk=run_id).update(finished_at=timezone.now())
     _clear_dirty(run.campaign_id, run.dirty_seen, run.started_at)
+    run_finished(snapshot_id=snapshot_id)
     return True
 
 

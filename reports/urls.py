@@ -9,6 +9,8 @@ urlpatterns = [
     path("bao-cao/<slug:code>/", views.dashboard, name="dashboard"),
     path("bao-cao/<slug:code>/don-vi/<str:unit_code>/", views.unit_results, name="unit"),
     path("bao-cao/<slug:code>/xuat/", views.export_create, name="export_create"),
+    path("bao-cao/<slug:code>/tinh-lai/", views.recompute_now, name="recompute_now"),
+    path("bao-cao/<slug:code>/tinh-lai/trang-thai/", views.recompute_status, name="recompute_status"),
     path("bao-cao/<slug:code>/cong-bo/", views.publish, name="publish"),
     path("xuat/<int:pk>/", views.export_detail, name="export_detail"),
     path("xuat/<int:pk>/trang-thai/", views.export_status, name="export_status"),
@@ -18,4 +20,5 @@ urlpatterns = [
     path("ket-qua/<slug:code>/", views.public_results, name="public_results"),
     path("ket-qua/<slug:code>/v<int:version>/", views.public_results, name="public_version"),
     path("ket-qua/<slug:code>/v<int:version>/bao-cao.xlsx", views.public_download, name="public_download"),
+    path("ket-qua/<slug:code>/v<int:version>/so-lieu.json", views.public_figures, name="public_figures"),
 ]

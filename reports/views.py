@@ -12,16 +12,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import Campaign
-from reports import dashboards, exports, publication
-from reports.forms import DashboardFilterForm, ExportRequestForm
+from reports import dashboards, exports, freshness, publication
+from reports.forms import DashboardFilterForm, ExportRequestForm, PublishForm
 from reports.models import ExportJob, ExportStatus
+from units.access import Action, allowed
 from units.formatting import datetime_vi
-from units.models import Role, Unit
-from units.selectors import user_has_role
+from units.models import Unit
 
 
 @login_required
@@ -54,7 +56,8 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "filter_form": form,
         "data": data,
         "chart_data": data.chart_data(),
-        "can_publish": _can_publish(request, reach.campaign),
+        **_freshness_context(request, reach.campaign, data.snapshot),
+        "can_publish": allowed(request.user, Action.RESULTS_PUBLISH, reach.campaign.organiser),
         "export_form": ExportRequestForm(),
         "published": dashboards.snapshot_published(reach.campaign),
     }
@@ -69,11 +72,53 @@ def unit_results(request: HttpRequest, code: str, unit_code: str) -> HttpRespons
     if unit is None or not reach.covers(unit):
         raise Http404
     data = dashboards.unit_page(reach=reach, unit=unit)
-    return render(request, "reports/unit.html", {"campaign": reach.campaign, "data": data, "reach": reach})
+    context = {"campaign": reach.campaign, "data": data, "reach": reach, **_freshness_context(request, reach.campaign, data.snapshot)}
+    return render(request, "reports/unit.html", context)
 
 
-def _can_publish(request: HttpRequest, campaign: Campaign) -> bool:
-    return user_has_role(user=request.user, unit=campaign.organiser, roles=[Role.OFFICIAL])
+# ---------------------------------------------------------------- freshness and "Tính lại ngay"
+
+
+def _freshness_context(request: HttpRequest, campaign: Campaign, snapshot) -> dict:
+    return {
+        "fresh": freshness.freshness(campaign, snapshot),
+        "can_recompute": allowed(request.user, Action.RESULTS_RECOMPUTE, campaign.organiser),
+    }
+
+
+@login_required
+@require_POST
+def recompute_now(request: HttpRequest, code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    if freshness.index_recompute_now(actor=request.user, campaign=reach.campaign):
+        messages.success(request, _("Đã gửi yêu cầu tính lại; thanh tiến độ cho biết khi nào xong."))
+    else:
+        messages.error(request, _("Chưa gửi được yêu cầu tính lại (hàng đợi không sẵn sàng); lượt quét định kỳ sẽ tính lại. Xem nhật ký máy chủ."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("reports:dashboard", args=[code])
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def recompute_status(request: HttpRequest, code: str) -> JsonResponse:
+    """The small JSON the freshness line polls (static/js/recompute_progress.js)."""
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    campaign = Campaign.objects.only("pk", "dirty_at").get(pk=reach.campaign.pk)  # the dirty mark, fresh
+    state = freshness.freshness_of(campaign)
+    show_run = allowed(request.user, Action.RESULTS_RUN_STATE, reach.campaign.organiser)
+    return JsonResponse(
+        {
+            "computed_at": timezone.localtime(state.computed_at).isoformat() if state.computed_at else "",
+            "computed_at_text": datetime_vi(state.computed_at) if state.computed_at else "",
+            "waiting": state.waiting,
+            "busy": state.busy,
+            "progress": state.progress,
+            "stage": state.stage,
+            "error": state.error if show_run else "",
+        }
+    )
 
 
 # ---------------------------------------------------------------- exports
@@ -145,18 +190,27 @@ def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
+    """GET: what publishing now would publish (recomputed first when stale); POST: publish it."""
     reach = dashboards.campaign_reach(user=request.user, code=code)
-    if not _can_publish(request, reach.campaign):
-        raise PermissionDenied
-    try:
-        snapshot = publication.campaign_results_publish(campaign_id=reach.campaign.pk, actor=request.user)
-    except publication.PublicationError as error:
-        messages.error(request, str(error))
-        return redirect("reports:dashboard", code=code)
-    messages.success(request, _("Đã công bố kết quả, phiên bản %(version)s.") % {"version": snapshot.version})
-    return redirect("reports:public_results", code=code)
+    campaign = reach.campaign
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            snapshot = publication.campaign_results_publish(
+                actor=request.user, campaign_id=campaign.pk, change_note=form.cleaned_data["change_note"],
+                expected_checksum=form.cleaned_data["checksum"],
+            )
+        except publication.PublicationError as error:
+            messages.error(request, str(error))
+            return redirect("reports:publish", code=code)
+        messages.success(request, _("Đã công bố kết quả, phiên bản %(version)s.") % {"version": snapshot.version})
+        return redirect("reports:public_results", code=code)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405)
+    preview = publication.publication_preview(actor=request.user, campaign=campaign)
+    context = {"campaign": campaign, "preview": preview, "form": form, "fresh": freshness.freshness_of(campaign)}
+    return render(request, "reports/publish_confirm.html", context)
 
 
 @require_GET
@@ -185,3 +239,12 @@ def public_download(request: HttpRequest, code: str, version: int) -> HttpRespon
     if snapshot is None or not snapshot.workbook:
         return render(request, "reports/public_missing.html", {"code": code}, status=404)
     return FileResponse(snapshot.workbook.open("rb"), as_attachment=True, filename=publication.workbook_filename(snapshot))
+
+
+@require_GET
+def public_figures(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    """The machine-readable JSON of a published version, byte for byte as its SHA-256 was taken."""
+    campaign, snapshot = _public_snapshot(code, version)
+    if snapshot is None or not snapshot.figures:
+        return render(request, "reports/public_missing.html", {"code": code}, status=404)
+    return FileResponse(snapshot.figures.open("rb"), as_attachment=True, filename=publication.figures_filename(snapshot), content_type="application/json")

@@ -128,7 +128,7 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
         ("Tỷ lệ hài lòng toàn diện", fraction(own.get(IndexScope.FULL).value), PERCENT),
         ("Mức đáp ứng so với mong đợi", fraction(own.expectation.value), PERCENT),
         ("Tỷ lệ sẽ quay lại / giới thiệu", fraction(own.returning.value), PERCENT),
-        ("Số liệu", f"Công bố phiên bản {snapshot.version}, ngày {date_vi(snapshot.published_at)}" if published else f"Số liệu tạm tính lúc {datetime_vi(snapshot.computed_at)}", None),
+        ("Số liệu", (f"Công bố phiên bản {snapshot.version}, ngày {date_vi(snapshot.published_at)}; số liệu tính lúc {datetime_vi(snapshot.computed_at)}" if published else f"Số liệu tạm tính lúc {datetime_vi(snapshot.computed_at)}"), None),
         ("Mã kiểm tra (SHA-256)", snapshot.checksum or "—", None),
         ("Ngày lập báo cáo", date_vi(timezone.now()), None),
     ]

@@ -37,6 +37,14 @@ def number_vi(value: int | float | Decimal | None, decimals: int = 0) -> str:
     return sign + result
 
 
+def signed_vi(value: int | float | Decimal | None, decimals: int = 2) -> str:
+    """A change with its sign: 0.4 → "+0,40", -0.04 → "-0,04", 0 → "0,00"; None → "—"."""
+    if value is None:
+        return NO_DATA
+    text = number_vi(value, decimals)
+    return "+" + text if Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) > 0 else text
+
+
 def percent_vi(value: int | float | Decimal | None, decimals: int = 2) -> str:
     """87.6923 → "87,69%"; None → "—" (no data is never shown as 0%)."""
     if value is None:

@@ -34,7 +34,7 @@ from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook
 def audit_record(*, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None) -> None:
     """Write one audit row; callers run it inside the transaction of the change itself."""
     AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) and actor.is_authenticated else None,  # the system actor has no row
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -201,7 +201,7 @@ def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, actio
         changed += 1
     if changed:
         AuditEntry.objects.create(
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=actor if isinstance(actor, User) and actor.is_authenticated else None,  # the system actor has no row
             action=action,
             object_type="units.unit",
             object_id="*",

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from reports.dashboards import ProgressRow, RankRow
-from units.formatting import number_vi, percent_vi
+from units.formatting import number_vi, percent_vi, signed_vi
 
 register = template.Library()
 
@@ -44,7 +44,7 @@ def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> Saf
             name = f'<a href="{dashboard}?unit={code}">{name}</a> · <a class="small" href="{before}{code}{after}">{unit_link}</a>'
         verdict = "—" if value is None else passed if value >= target else failed
         change = row.change_points
-        change_text = "—" if change is None else f"{'+' if change > 0 else ''}{number_vi(change, 2)} {points}"
+        change_text = "—" if change is None else f"{signed_vi(change, 2)} {points}"
         html.append(
             f'<tr data-unit="{escape(row.unit.code)}"><td>{row.rank or "—"}{tie if row.tied else ""}</td><td>{name}</td>'
             f'<td class="text-end fw-semibold">{percent_vi(value)}</td>'

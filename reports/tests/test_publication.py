@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.urls import reverse
@@ -49,13 +50,17 @@ def test_republishing_makes_a_new_version_and_keeps_the_old_one_readable(client,
     first = campaign_results_publish(campaign_id=campaign.pk, actor=alice)
     responses_add(campaign, tree["A2"], [(20, 5)])  # late corrections, recomputed
     index_recompute(campaign.pk, full=True)
-    second = campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    with pytest.raises(PublicationError, match="ghi chú"):  # a new version says what changed
+        campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    second = campaign_results_publish(campaign_id=campaign.pk, actor=alice, change_note="Bổ sung 20 phiếu giấy của A2.")
     assert second.version == 2 and second.checksum != first.checksum
+    assert (first.change_note, second.change_note) == ("Công bố lần đầu.", "Bổ sung 20 phiếu giấy của A2.")
     assert snapshot_verify(first) and snapshot_verify(second)
     latest = client.get(reverse("reports:public_results", args=[campaign.code])).content.decode()
     old = client.get(reverse("reports:public_version", args=[campaign.code, 1])).content.decode()
     assert "phiên bản 2" in latest and "75,00%" not in latest
     assert "phiên bản 1" in old and "75,00%" in old and "Đây là một phiên bản cũ" in old
+    assert "Bổ sung 20 phiếu giấy của A2." in latest
 
 
 def test_an_active_campaign_or_one_without_values_cannot_be_published(alice, dashboard_data):
@@ -72,9 +77,11 @@ def test_an_active_campaign_or_one_without_values_cannot_be_published(alice, das
     assert not Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).exists()
 
 
-def test_an_official_publishes_from_the_dashboard(client, alice, dashboard_data):
+def test_an_official_publishes_from_the_confirmation_page(client, alice, dashboard_data):
     client.force_login(alice)
-    response = client.post(reverse("reports:publish", args=["ks-2026"]))
+    page = client.get(reverse("reports:publish", args=["ks-2026"]))
+    checksum = page.context["preview"].checksum
+    response = client.post(reverse("reports:publish", args=["ks-2026"]), {"checksum": checksum, "change_note": ""})
     assert response.status_code == 302 and response["Location"] == reverse("reports:public_results", args=["ks-2026"])
     assert Snapshot.objects.filter(campaign=dashboard_data.campaign, status=SnapshotStatus.PUBLISHED, version=1).exists()
 
@@ -83,14 +90,92 @@ def test_a_refused_publication_says_why_on_the_dashboard(client, alice, dashboar
     dashboard_data.campaign.status = CampaignStatus.ACTIVE
     dashboard_data.campaign.save()
     client.force_login(alice)
-    response = client.post(reverse("reports:publish", args=["ks-2026"]), follow=True)
+    response = client.get(reverse("reports:publish", args=["ks-2026"]))
+    assert "Chỉ công bố được đợt đã kết thúc khảo sát" in response.content.decode()
+    assert "publish-button" not in response.content.decode()
+    response = client.post(reverse("reports:publish", args=["ks-2026"]), {"checksum": "0" * 64}, follow=True)
     assert "Chỉ công bố được đợt đã kết thúc khảo sát" in response.content.decode()
 
 
 def test_publication_permissions(client, bob, charlie, dashboard_data):
     url = reverse("reports:publish", args=["ks-2026"])
+    form = {"checksum": "0" * 64}
     client.force_login(bob)
-    assert client.post(url).status_code == 403
+    assert client.post(url, form).status_code == 403
+    assert client.get(url).status_code == 403
     client.force_login(charlie)
-    assert client.post(url).status_code == 404
+    assert client.post(url, form).status_code == 404
+    assert client.get(url).status_code == 404
     assert not Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).exists()
+
+
+def test_a_campaign_with_a_change_waiting_is_recomputed_before_it_is_published(alice, tree, dashboard_data):
+    from django.core.management import call_command
+
+    from campaigns.services import campaign_mark_dirty
+    from reports.selectors import campaign_summary
+
+    campaign = dashboard_data.campaign
+    responses_add(campaign, tree["A-BV"], [(5, 5)])  # a late counted change the working figures miss
+    campaign_mark_dirty(campaign_id=campaign.pk)  # its on-commit recompute never ran (the test's transaction)
+    stale = Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING).responses
+    snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    assert snapshot.responses == stale + 5
+    published = campaign_summary(campaign, snapshot)
+    out = io.StringIO()
+    call_command("recompute", campaign.code, "--json", stdout=out)
+    assert published == json.loads(out.getvalue())
+
+
+def test_publishing_the_same_figures_again_makes_no_new_version(alice, dashboard_data):
+    from reports.publication import PublicationUnchanged
+
+    campaign = dashboard_data.campaign
+    campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    with pytest.raises(PublicationUnchanged, match="không thay đổi so với phiên bản 1"):
+        campaign_results_publish(campaign_id=campaign.pk, actor=alice, change_note="Lần nữa")
+    assert Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).count() == 1
+
+
+def test_figures_that_moved_since_the_official_reviewed_them_are_not_published(client, alice, tree, dashboard_data):
+    campaign = dashboard_data.campaign
+    client.force_login(alice)
+    reviewed = client.get(reverse("reports:publish", args=[campaign.code])).context["preview"]
+    assert (reviewed.responses, reviewed.latest, reviewed.problem) == (60, None, "")
+    responses_add(campaign, tree["A1"], [(4, 1)])
+    index_recompute(campaign.pk, full=True)
+    response = client.post(reverse("reports:publish", args=[campaign.code]), {"checksum": reviewed.checksum}, follow=True)
+    assert "Số liệu đã thay đổi từ lúc xem lại" in response.content.decode()
+    assert not Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).exists()
+
+
+def test_the_confirmation_shows_what_changed_since_the_previous_version(client, alice, tree, dashboard_data):
+    campaign = dashboard_data.campaign
+    campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    responses_add(campaign, tree["A-BV"], [(10, 5)])
+    index_recompute(campaign.pk, full=True)
+    client.force_login(alice)
+    page = client.get(reverse("reports:publish", args=[campaign.code]))
+    preview = page.context["preview"]
+    assert (preview.latest_responses, preview.responses, preview.next_version) == (60, 70, 2)
+    assert preview.values_changed > 0 and {row.unit.code for row in preview.units_changed} >= {"A", "A-BV"}
+    html = page.content.decode()
+    assert "60 → 70" in html and "Công bố phiên bản 2" in html
+
+
+def test_the_public_page_gives_the_sha256_of_every_download(client, alice, dashboard_data):
+    import hashlib
+
+    from reports.selectors import campaign_summary
+
+    campaign = dashboard_data.campaign
+    snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    page = client.get(reverse("reports:public_results", args=[campaign.code])).content.decode()
+    workbook = b"".join(client.get(reverse("reports:public_download", args=[campaign.code, 1])).streaming_content)
+    figures = b"".join(client.get(reverse("reports:public_figures", args=[campaign.code, 1])).streaming_content)
+    assert hashlib.sha256(workbook).hexdigest() == snapshot.workbook_sha256 and snapshot.workbook_sha256 in page
+    assert hashlib.sha256(figures).hexdigest() == snapshot.figures_sha256 and snapshot.figures_sha256 in page
+    assert "sha256sum" in page
+    document = json.loads(figures)
+    assert document["summary"] == json.loads(json.dumps(campaign_summary(campaign, snapshot)))
+    assert document["values_sha256"] == snapshot.checksum and document["version"] == 1

@@ -28,6 +28,11 @@ def number_vi(value: Any, decimals: int = 0) -> str:
 
 
 @register.filter
+def signed_vi(value: Any, decimals: int = 2) -> str:
+    return formatting.signed_vi(_known(value), decimals)
+
+
+@register.filter
 def date_vi(value: Any) -> str:
     return formatting.date_vi(_known(value))
 
