@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, ChannelWindow
 from units.models import Membership, Role, Unit
-from units.selectors import scope_queryset, unit_subtree, user_has_role
+from units.selectors import code_match, scope_queryset, unit_subtree, user_has_role
 
 # Statuses in which nothing about a campaign may change any more.
 LOCKED_STATUSES = frozenset({CampaignStatus.PUBLISHED, CampaignStatus.ARCHIVED})
@@ -27,10 +27,23 @@ def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
     return scope_queryset(Campaign.objects.select_related("organiser"), user=user, field="organiser")
 
 
-def questionnaire_latest(code: str) -> Any | None:
-    """The newest version of the questionnaire `code` (a surveys.Questionnaire, looked up by name: no import of surveys)."""
-    questionnaire_model = apps.get_model("surveys", "Questionnaire")
-    return questionnaire_model.objects.filter(code=code).order_by("-version").first()
+def campaign_by_code(code: str, queryset: QuerySet[Campaign] | None = None) -> Campaign | None:
+    """The campaign `code`, typed in any letter case, among `queryset` (default: every campaign, with its organiser)."""
+    if not code.strip():
+        return None
+    return code_match(Campaign.objects.select_related("organiser") if queryset is None else queryset, code).first()
+
+
+def questionnaire_latest(code: str, *, version: int | None = None) -> Any | None:
+    """The newest version (or version `version`) of the questionnaire `code`, typed in any letter case: a
+    surveys.Questionnaire, looked up by name (no import of surveys). Versions are numbered regardless of
+    case, so "SIPAS_Mot_Cua_2024" v1 and "sipas_mot_cua_2024" v2 are two versions of one questionnaire."""
+    if not code.strip():
+        return None
+    found = apps.get_model("surveys", "Questionnaire").objects.all()
+    if version is not None:
+        found = found.filter(version=version)
+    return code_match(found, code, "-version").first()
 
 
 def user_is_official(user: User | AnonymousUser) -> bool:

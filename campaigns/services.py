@@ -113,7 +113,7 @@ def campaign_validate(campaign: Campaign) -> None:
         problems.append(_("Phương pháp tính «%(scheme)s» không tồn tại.") % {"scheme": campaign.index_scheme})
     if campaign.target_index is not None and not Decimal(0) <= Decimal(str(campaign.target_index)) <= Decimal(100):
         problems.append(_("Chỉ tiêu phải nằm trong khoảng 0–100%."))
-    if Campaign.objects.filter(code=campaign.code).exclude(pk=campaign.pk).exists():
+    if Campaign.objects.filter(code__iexact=campaign.code).exclude(pk=campaign.pk).exists():  # codes are typed in any case
         problems.append(_("Mã đợt «%(code)s» đã tồn tại.") % {"code": campaign.code})
     if problems:
         raise CampaignRuleError(problems)

@@ -30,6 +30,7 @@ from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
 from surveys.services.responses import ValidatedAnswers, answers_create, answers_validate
 from units.models import Unit
+from units.selectors import unit_by_code
 from units.services import audit_record
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
@@ -83,7 +84,7 @@ class _Context:
 
     def unit(self, code: str) -> Unit | None:
         if code not in self.units:
-            unit = Unit.objects.select_related("type").filter(code=code).first()
+            unit = unit_by_code(code)
             self.units[code] = unit if unit is not None and unit_in_campaign(campaign=self.campaign, unit=unit) else None
         return self.units[code]
 

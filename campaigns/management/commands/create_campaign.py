@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns.models import IndexSchemeCode
 from campaigns.selectors import questionnaire_latest
 from campaigns.services import CampaignRuleError, campaign_setup
-from units.models import Unit
+from units.selectors import unit_by_code
 
 
 def _date(text: str) -> dt.date:
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--quota", type=int, metavar="N", help="Cỡ mẫu cho mỗi đơn vị (mặc định: theo loại đơn vị)")
 
     def handle(self, *args, **options) -> None:
-        organiser = Unit.objects.filter(code=options["organiser"]).first()
+        organiser = unit_by_code(options["organiser"])
         if organiser is None:
             raise CommandError(f"Không tìm thấy đơn vị có mã «{options['organiser']}».")
         questionnaires = []

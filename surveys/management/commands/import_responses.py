@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from campaigns.models import Campaign
+from campaigns.management.lookup import campaign_or_error
 from surveys.services.response_import import responses_import
 from units.management.imports import import_errors_reported, import_from_path
 
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp .xlsx")
 
     def handle(self, *args, **options) -> None:
-        campaign = Campaign.objects.filter(code=options["campaign"]).first()
-        if campaign is None:
-            raise CommandError(f"Không tìm thấy đợt khảo sát «{options['campaign']}».")
+        campaign = campaign_or_error(options["campaign"])
         with import_errors_reported(self.stderr, nothing_saved="không lưu phiếu nào"):
             result = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle))
         self.stdout.write(f"Đã nhập {result.saved} phiếu vào đợt {campaign.code}.")
