@@ -26,7 +26,15 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
-from campaigns.selectors import campaign_is_locked, frame_entries_visible_to, mask_name, mask_phone, personal_data_visible, user_is_official
+from campaigns.selectors import (
+    campaign_is_locked,
+    frame_entries_visible_to,
+    mask_name,
+    mask_phone,
+    personal_data_visible,
+    quotas_unmade_reasons,
+    user_is_official,
+)
 from campaigns.services import (
     CampaignRuleError,
     campaign_activate,
@@ -293,12 +301,17 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
     def copy_to_next_year(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, campaign_copy, gettext("Đã tạo %(n)d đợt mới cho năm sau (trạng thái nháp)."))
 
-    @admin.action(description=_("Tạo cỡ mẫu theo mặc định (150/xã, 200/phường)"), permissions=["change"])
+    @admin.action(description=_("Tạo cỡ mẫu theo mặc định (150/xã, 200/phường, 100 cho đơn vị tổ chức không có đơn vị trực thuộc)"), permissions=["change"])
     def generate_quotas(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for campaign in queryset.select_related("organiser"):
+        for campaign in queryset.select_related("organiser__type"):
             created = _attempt(request, campaign, quotas_generate)
-            if created is not FAILED:
+            if created is FAILED:
+                continue
+            if created:
                 messages.success(request, gettext("%(code)s: đã tạo %(n)d cỡ mẫu.") % {"code": campaign.code, "n": created})
+            else:
+                headline = gettext("%(code)s: không tạo cỡ mẫu nào.") % {"code": campaign.code}
+                messages.warning(request, " ".join([headline, *quotas_unmade_reasons(campaign)]))
 
     @admin.action(description=_("Rút mẫu từ khung mẫu"), permissions=["change"])
     def draw_sample(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -96,7 +96,7 @@ def frame_validate_rows(
     campaign: Campaign, sheet: str, columns: dict[str, str], records: list[tuple[int, dict[str, Any]]]
 ) -> tuple[list[FrameEntry], list[CellError]]:
     """Check every row; return unsaved FrameEntry objects and the errors found (entries are empty when any error)."""
-    units = {unit.code: unit for unit in Unit.objects.only("pk", "code", "path", "name")}
+    units = {unit.code.upper(): unit for unit in Unit.objects.only("pk", "code", "path", "name")}  # codes typed in any case
     organiser_path = campaign.organiser.path
     errors: list[CellError] = []
     entries: list[FrameEntry] = []
@@ -112,7 +112,7 @@ def frame_validate_rows(
         elif len(full_name) > 200:
             errors.append(CellError(sheet, number, label["full_name"], _("Họ tên dài quá 200 ký tự.")))
         code = cell_text(column_value(record, "unit_code"))
-        unit = units.get(code)
+        unit = units.get(code.upper())
         if not code:
             errors.append(CellError(sheet, number, label["unit_code"], _("Thiếu mã đơn vị.")))
         elif unit is None:

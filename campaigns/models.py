@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from units.models import Unit, UnitType
@@ -76,6 +77,10 @@ class Campaign(models.Model):
             models.CheckConstraint(condition=models.Q(fieldwork_end__gte=models.F("fieldwork_start")), name="campaign_period_order"),
             models.CheckConstraint(
                 condition=models.Q(target_index__gte=0) & models.Q(target_index__lte=100), name="campaign_target_percent"
+            ),
+            # Operators type a campaign's code in any case, so two codes may not differ only by case.
+            models.UniqueConstraint(
+                Upper("code"), name="campaign_code_unique_any_case", violation_error_message=_("Đã có đợt khảo sát mang mã này (không phân biệt chữ hoa, chữ thường).")
             ),
         ]
 

@@ -16,9 +16,14 @@ from units.models import Unit
 WARD_KEY = "ward"
 WARD_PREFIX = "Phường"
 
+# Key for the organiser surveying itself: a unit with nothing below it (a department's own one-stop desk).
+ORGANISER_KEY = "organiser"
+
 # Conventions seen in provinces (Bình Dương 2018): 150 forms per commune (xã), 200 per ward (phường).
+# An organiser surveying itself gets 100 when its type has no default: Yamane's n at a ±10% margin for any
+# frame of a thousand people or more (91–100); one real 2024 department report had 65 forms.
 # A deployment overrides them with the CAMPAIGN_QUOTA_DEFAULTS setting; a caller may pass its own dict.
-BUILTIN_QUOTA_DEFAULTS: dict[str, int] = {"commune": 150, WARD_KEY: 200}
+BUILTIN_QUOTA_DEFAULTS: dict[str, int] = {"commune": 150, WARD_KEY: 200, ORGANISER_KEY: 100}
 
 
 def yamane_size(population: int, margin: float) -> int:
@@ -41,10 +46,17 @@ def default_quota_key(unit: Unit) -> str:
     return unit.type.code
 
 
-def default_quota_for(unit: Unit, defaults: Mapping[str, int] | None = None) -> int | None:
-    """The default quota of a unit, or None when its type has no default (the unit gets no quota)."""
+def default_quota_for(unit: Unit, defaults: Mapping[str, int] | None = None, *, surveys_itself: bool = False) -> int | None:
+    """The default quota of a unit, or None when its type has no default (the unit gets no quota).
+
+    `surveys_itself`: the unit is an organiser with no unit below it, surveying itself; without a default
+    for its type it gets the ORGANISER_KEY default (the built-in one when the table has none).
+    """
     table = quota_defaults() if defaults is None else defaults
     key = default_quota_key(unit)
     if key == WARD_KEY and key not in table:
         key = unit.type.code
-    return table.get(key)
+    size = table.get(key)
+    if size is None and surveys_itself:
+        size = table.get(ORGANISER_KEY, BUILTIN_QUOTA_DEFAULTS[ORGANISER_KEY])
+    return size

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, IndexSchemeCode, SampleQuota
-from campaigns.quotas import default_quota_for, quota_defaults
-from campaigns.selectors import LOCKED_STATUSES, quota_cells
+from campaigns.quotas import quota_defaults
+from campaigns.selectors import LOCKED_STATUSES, quota_plan
 from units import db
 from units.formatting import date_vi
 from units.models import Unit, UnitType
@@ -128,7 +128,7 @@ def campaign_validate(campaign: Campaign) -> None:
         problems.append(_("Phương pháp tính «%(scheme)s» không tồn tại.") % {"scheme": campaign.index_scheme})
     if campaign.target_index is not None and not Decimal(0) <= Decimal(str(campaign.target_index)) <= Decimal(100):
         problems.append(_("Chỉ tiêu phải nằm trong khoảng 0–100%."))
-    if Campaign.objects.filter(code=campaign.code).exclude(pk=campaign.pk).exists():
+    if Campaign.objects.filter(code__iexact=campaign.code).exclude(pk=campaign.pk).exists():  # codes are typed in any case
         problems.append(_("Mã đợt «%(code)s» đã tồn tại.") % {"code": campaign.code})
     if problems:
         raise CampaignRuleError(problems)
@@ -385,18 +385,20 @@ def quotas_generate(
     """Create the missing quotas of every cell the forms and windows call for; return how many were created.
 
     The size is `size` for every unit when given, else the per-type default (units whose type has
-    no default get none). Quotas that exist keep the size an official gave them.
+    no default get none); an organiser with no unit below it surveys itself (selectors.quota_plan).
+    Quotas that exist keep the size an official gave them. When none is created,
+    selectors.quotas_unmade_reasons says why.
     """
     campaign_ensure_editable(campaign)
     if size is not None and size <= 0:
         raise CampaignRuleError(_("Cỡ mẫu phải là số nguyên dương."))
     table = quota_defaults() if defaults is None else dict(defaults)
     existing = set(campaign.quotas.values_list("unit_id", "channel", "form_id"))
-    new = []
-    for unit, channel, form in quota_cells(campaign):
-        target = size if size is not None else default_quota_for(unit, table)
-        if target and (unit.pk, channel, form.pk) not in existing:
-            new.append(SampleQuota(campaign=campaign, unit=unit, channel=channel, form=form, target=target))
+    new = [
+        SampleQuota(campaign=campaign, unit=cell.unit, channel=cell.channel, form=cell.form, target=cell.size)
+        for cell in quota_plan(campaign, size=size, defaults=table)
+        if cell.size and (cell.unit.pk, cell.channel, cell.form.pk) not in existing
+    ]
     SampleQuota.objects.bulk_create(new, batch_size=1000)
     if new:
         _audit_campaign(campaign, "quotas.generate", actor, created=len(new), size=size, defaults=None if size else table)

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
 from campaigns.models import Campaign, CampaignForm, Channel, SampleQuota
+from campaigns.selectors import campaign_by_code
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus, SubtreeTally, Tally
 from reports.schemes import People, QuestionRule, largest_remainder_percentages, to_hundredths, unit_indices, wilson_interval
 from reports.selectors import working_snapshot
@@ -84,7 +85,7 @@ def campaign_reach(*, user: User | AnonymousUser, code: str) -> Reach:
     """The campaign `code` and where the user may look in it; 404 when the user has no unit in it."""
     if not user.is_authenticated:
         raise Http404
-    campaign = Campaign.objects.select_related("organiser").filter(code=code).first()
+    campaign = campaign_by_code(code)
     if campaign is None:
         raise Http404
     organiser_path = campaign.organiser.path

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import CampaignForm, Channel
 from reports.dashboards import Reach
 from units.models import Unit
+from units.selectors import unit_by_code
 
 
 class DashboardFilterForm(forms.Form):
@@ -27,7 +28,7 @@ class DashboardFilterForm(forms.Form):
         code = (self.cleaned_data.get("unit") or "").strip()
         if not code:
             return None
-        unit = Unit.objects.filter(code=code).first()
+        unit = unit_by_code(code)
         if unit is None or not self.reach.covers(unit):
             raise forms.ValidationError(_("Không có đơn vị mã «%(code)s» trong phạm vi đợt khảo sát mà bạn được xem."), params={"code": code})
         return unit

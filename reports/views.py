@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_by_code
 from reports import dashboards, exports, freshness, publication
 from reports.forms import DashboardFilterForm, ExportRequestForm, PublishForm
 from reports.models import ExportJob, ExportStatus
 from units.access import Action, allowed
 from units.formatting import datetime_vi
 from units.models import Unit
+from units.selectors import unit_by_code
 
 
 @login_required
@@ -68,7 +70,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def unit_results(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
     reach = dashboards.campaign_reach(user=request.user, code=code)
-    unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
+    unit = unit_by_code(unit_code, Unit.objects.select_related("parent"))
     if unit is None or not reach.covers(unit):
         raise Http404
     data = dashboards.unit_page(reach=reach, unit=unit)
@@ -219,7 +221,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
 
 
 def _public_snapshot(code: str, version: int | None):
-    campaign = Campaign.objects.select_related("organiser").filter(code=code).first()
+    campaign = campaign_by_code(code)
     snapshot = dashboards.snapshot_published(campaign, version) if campaign else None
     return campaign, snapshot
 

@@ -68,11 +68,12 @@ class ResponseAdmin(ScopedAdmin):
         form = ResponseImportForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
-                saved = responses_import(campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"], actor=request.user)
+                result = responses_import(campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"], actor=request.user)
             except ImportFailed as failure:
                 errors = [str(error) for error in failure.errors]
             else:
-                messages.success(request, _("Đã nhập %(n)d phiếu.") % {"n": saved})
+                messages.success(request, _("Đã nhập %(n)d phiếu.") % {"n": result.saved})
+                messages.info(request, result.blanks_text())
                 return redirect("admin:surveys_response_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -81,6 +82,9 @@ class ResponseAdmin(ScopedAdmin):
             "errors": errors,
             "title": _("Nhập phiếu giấy / tổng đài từ Excel"),
             "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…",
-            "help_text": _("Mỗi dòng một phiếu; ô câu hỏi ghi mức (1–5) hoặc tên lựa chọn; ô trống là không trả lời. Ngày theo dd/mm/yyyy."),
+            "help_text": _(
+                "Mỗi dòng một phiếu; ô câu hỏi ghi mức (1–5) hoặc tên lựa chọn; ô trống là câu không trả lời (kể cả câu bắt buộc), "
+                "không tính vào chỉ số và được liệt kê sau khi nhập. Ngày theo dd/mm/yyyy."
+            ),
         }
         return TemplateResponse(request, "admin/import_upload.html", context)

@@ -11,7 +11,7 @@ from campaigns.models import Campaign, Channel
 from surveys.models import ResponseStatus
 from surveys.selectors import REVIEW_ROLES
 from units.models import Unit
-from units.selectors import scope_queryset
+from units.selectors import scope_queryset, unit_by_code
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -42,7 +42,7 @@ class ReviewFilterForm(forms.Form):
         code = self.cleaned_data.get("unit", "").strip()
         if not code:
             return None
-        unit = scope_queryset(Unit.objects.filter(code=code), user=self.user, roles=REVIEW_ROLES).first()
+        unit = unit_by_code(code, scope_queryset(Unit.objects.all(), user=self.user, roles=REVIEW_ROLES))
         if unit is None:
             raise forms.ValidationError(_("Không tìm thấy đơn vị «%(code)s» trong phạm vi của bạn.") % {"code": code})
         return unit

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Assignment, Campaign, CampaignForm, Channel
@@ -31,7 +32,14 @@ class Questionnaire(models.Model):
         ordering = ["code", "-version"]
         verbose_name = _("phiếu khảo sát")
         verbose_name_plural = _("phiếu khảo sát")
-        constraints = [models.UniqueConstraint(fields=["code", "version"], name="questionnaire_version_unique")]
+        # A code is the questionnaire's name as people write it (an XLSForm's form_id, case kept): the same
+        # code in another case is the same questionnaire, so versions are numbered regardless of case.
+        constraints = [
+            models.UniqueConstraint(
+                Upper("code"), "version", name="questionnaire_version_unique_any_case",
+                violation_error_message=_("Đã có phiếu mang mã này với phiên bản này (không phân biệt chữ hoa, chữ thường)."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"

@@ -38,7 +38,7 @@ from surveys.selectors import (
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
 from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, responses_review
 from units.models import Membership, Unit
-from units.selectors import scope_queryset
+from units.selectors import scope_queryset, unit_by_code
 
 DEVICE_COOKIE = "hl_device"
 
@@ -202,7 +202,7 @@ def _public_campaign(public_key: str) -> Campaign:
 
 
 def _online_unit(campaign: Campaign, code: str) -> Unit | None:
-    return campaign_units(campaign=campaign).select_related("type").filter(code=code).first() if code else None
+    return unit_by_code(code, campaign_units(campaign=campaign).select_related("type"))
 
 
 def _device(request: HttpRequest) -> str:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth.models import User
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from pyxform import aliases
@@ -32,7 +32,12 @@ from pyxform.xls2json_backends import get_xlsform
 
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
-from surveys.services.questionnaires import questionnaire_create, questionnaire_spec_problems, questionnaire_to_spec
+from surveys.services.questionnaires import (
+    questionnaire_create,
+    questionnaire_spec_problems,
+    questionnaire_to_spec,
+    questionnaire_version_taken,
+)
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
 
@@ -476,6 +481,14 @@ def _pyxform_json(data: bytes) -> dict[str, Any]:
         ) from None
 
 
+def questionnaire_code(raw: str) -> str:
+    """A questionnaire's code from a form_id (or the code given, or the file's name) exactly as written, case
+    included: people refer to a form by the form_id they wrote. Only what a code cannot hold changes:
+    Vietnamese letters lose their marks ("Một cửa" → "Mot-cua"), other runs of characters become "-"."""
+    ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-")[:60] or "xlsform"
+
+
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
     """Read and check an XLSForm; return the spec and the warnings. Raises ImportFailed with every error."""
     data, stem = _read_bytes(source)
@@ -498,7 +511,7 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     raw_code = code or cell_text(settings.get("form_id")) or stem or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
     spec = QuestionnaireSpec(
-        code=slugify(raw_code)[:60] or "xlsform",
+        code=questionnaire_code(raw_code),
         title=form_title,
         version=_version(settings.get("version"), scan.warnings),
         sections=sections,
@@ -518,7 +531,7 @@ def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, a
     Raises ImportFailed (sheet, row, column, Vietnamese message); nothing is saved then.
     """
     spec, warnings = xlsform_spec(source, code)
-    taken = Questionnaire.objects.filter(code=spec.code, version=spec.version).exists()
+    taken = questionnaire_version_taken(code=spec.code, version=spec.version)
     questionnaire = questionnaire_create(spec=spec, actor=actor, action="questionnaire.import_xlsform")
     if taken:
         warnings.append(_("Phiếu «%(code)s» phiên bản %(old)d đã có; đã lưu thành phiên bản %(new)d.") % {"code": spec.code, "old": spec.version, "new": questionnaire.version})

@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,10 @@ class Unit(models.Model):
                 name="unit_valid_range",
             ),
             models.CheckConstraint(condition=~models.Q(code__contains=PATH_SEPARATOR), name="unit_code_no_slash"),
+            # People type codes in any case ("kh-syt" for KH-SYT), so two codes may not differ only by case.
+            models.UniqueConstraint(
+                Upper("code"), name="unit_code_unique_any_case", violation_error_message=_("Đã có đơn vị mang mã này (không phân biệt chữ hoa, chữ thường).")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Model, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from units import db
 from units.models import WRITE_ROLES, ApiToken, Membership, Role, Unit, api_key_digest
+
+M = TypeVar("M", bound=Model)
+
+
+def code_match(queryset: QuerySet[M], code: str, *first: str) -> QuerySet[M]:
+    """Rows of `queryset` whose `code` is `code` typed in any letter case, ordered by `first` and then the
+    row spelled exactly so. Codes of units, campaigns and questionnaires are unique regardless of case (a
+    constraint on UPPER(code), the expression PostgreSQL's iexact compares, so its index serves the lookup);
+    should two stored codes ever differ only by case, the exact spelling wins rather than either."""
+    code = code.strip()
+    exact_first = Case(When(code=code, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return queryset.filter(code__iexact=code).order_by(*first, exact_first)
+
+
+def unit_by_code(code: str, queryset: QuerySet[Unit] | None = None) -> Unit | None:
+    """The unit `code` (typed in any letter case) among `queryset` (default: every unit, with its type)."""
+    if not code.strip():
+        return None
+    return code_match(Unit.objects.select_related("type") if queryset is None else queryset, code).first()
 
 
 def subtree_q(paths: Iterable[str], field: str = "") -> Q:
@@ -65,7 +85,7 @@ def units_visible_to(user: User | AnonymousUser, roles: Iterable[str] | None = N
 
 def unit_for_user(*, user: User | AnonymousUser, code: str, write: bool = False) -> Unit:
     """The unit `code` if the user may see it: 404 for outsiders, 403 for read-only members asked to write."""
-    unit = units_visible_to(user).filter(code=code).first()
+    unit = unit_by_code(code, units_visible_to(user))
     if unit is None:
         raise Http404
     if write and not user_can_write(user=user, unit=unit):

@@ -181,14 +181,15 @@ def api_token_revoke(*, token: ApiToken, actor: User | None) -> bool:
 def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, action: str) -> int:
     """Create or update units given as dicts (code, name, type, parent_code), parents before children.
 
-    Units that exist with the same name, type and parent are left untouched, so a rerun changes nothing.
+    Codes are matched in any letter case (a unit keeps the code it was saved with). Units that exist with
+    the same name, type and parent are left untouched, so a rerun changes nothing.
     """
     types = {t.code: t for t in UnitType.objects.all()}
-    existing = {u.code: u for u in Unit.objects.select_related("type", "parent")}
+    existing = {u.code.upper(): u for u in Unit.objects.select_related("type", "parent")}
     changed = 0
     for row in rows:
-        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
-        unit = existing.get(row["code"])
+        parent = existing.get(row["parent_code"].upper()) if row["parent_code"] else None
+        unit = existing.get(row["code"].upper())
         unit_type = types[row["type"]]
         if unit is not None and unit.name == row["name"] and unit.type_id == unit_type.pk and unit.parent_id == (parent.pk if parent else None):
             continue
@@ -197,7 +198,7 @@ def _bulk_add_units(rows: Iterable[dict[str, Any]], *, actor: User | None, actio
         unit.path = unit.compute_path()
         unit.depth = unit.path.count(PATH_SEPARATOR) - 1
         unit.save()
-        existing[unit.code] = unit
+        existing[unit.code.upper()] = unit
         changed += 1
     if changed:
         AuditEntry.objects.create(
@@ -240,7 +241,7 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
     """Check every row of a unit sheet; return the rows in parent-first order and the errors found."""
     errors: list[CellError] = []
     types = _type_lookup()
-    known = set(Unit.objects.values_list("code", flat=True))
+    known = {code.upper() for code in Unit.objects.values_list("code", flat=True)}
     seen: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for number, record in records:
@@ -252,10 +253,10 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
             errors.append(CellError(sheet, number, "code", _("Thiếu mã đơn vị.")))
         elif PATH_SEPARATOR in code or len(code) > 40:
             errors.append(CellError(sheet, number, "code", _("Mã «%(code)s» không hợp lệ (tối đa 40 ký tự, không có «/»).") % {"code": code}))
-        elif code in seen:
-            errors.append(CellError(sheet, number, "code", _("Mã «%(code)s» bị trùng với dòng %(row)d.") % {"code": code, "row": seen[code]}))
+        elif code.upper() in seen:
+            errors.append(CellError(sheet, number, "code", _("Mã «%(code)s» bị trùng với dòng %(row)d.") % {"code": code, "row": seen[code.upper()]}))
         else:
-            seen[code] = number
+            seen[code.upper()] = number
         if not name:
             errors.append(CellError(sheet, number, "name", _("Thiếu tên đơn vị.")))
         type_code = types.get(type_text.lower())
@@ -263,7 +264,7 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
             errors.append(CellError(sheet, number, "type", _("Loại đơn vị «%(type)s» không tồn tại.") % {"type": type_text}))
         rows.append({"row": number, "code": code, "name": name[:255], "type": type_code, "parent_code": parent_code})
     for row in rows:
-        if row["parent_code"] and row["parent_code"] not in known and row["parent_code"] not in seen:
+        if row["parent_code"] and row["parent_code"].upper() not in known and row["parent_code"].upper() not in seen:
             errors.append(CellError(sheet, row["row"], "parent_code", _("Không tìm thấy đơn vị cha «%(code)s».") % {"code": row["parent_code"]}))
     if errors:
         return [], errors
@@ -276,14 +277,17 @@ def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], error
     ordered: list[dict[str, Any]] = []
     pending = list(rows)
     while pending:
-        ready = [row for row in pending if not row["parent_code"] or row["parent_code"] in placed and row["parent_code"] != row["code"]]
+        ready = [
+            row for row in pending
+            if not row["parent_code"] or row["parent_code"].upper() in placed and row["parent_code"].upper() != row["code"].upper()
+        ]
         if not ready:
             for row in pending:
                 errors.append(CellError(sheet, row["row"], "parent_code", _("Đơn vị cha tạo thành vòng lặp.")))
             return []
         for row in ready:
             ordered.append(row)
-            placed.add(row["code"])
+            placed.add(row["code"].upper())
         pending = [row for row in pending if row not in ready]
     return ordered
 

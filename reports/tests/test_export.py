@@ -168,7 +168,7 @@ def test_the_commands_write_the_report_and_the_raw_data(tmp_path, dashboard_data
     assert "60 phiếu" in out.getvalue()
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="Không có đợt"):
+    with pytest.raises(CommandError, match="Không tìm thấy đợt"):
         call_command("export_report", "khong-co", "--out", str(tmp_path / "x.xlsx"))
 
 

@@ -164,8 +164,14 @@ def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
 # ---------------------------------------------------------------------------------------------- writes
 
 
+def questionnaire_version_taken(*, code: str, version: int) -> bool:
+    """Whether the questionnaire `code` (in any letter case) already has version `version`."""
+    return Questionnaire.objects.filter(code__iexact=code, version=version).exists()
+
+
 def _next_version(code: str) -> int:
-    return (Questionnaire.objects.filter(code=code).aggregate(top=Max("version"))["top"] or 0) + 1
+    """The next free version of the questionnaire `code`; versions are numbered regardless of the code's case."""
+    return (Questionnaire.objects.filter(code__iexact=code).aggregate(top=Max("version"))["top"] or 0) + 1
 
 
 @transaction.atomic
@@ -177,7 +183,7 @@ def questionnaire_create(*, spec: QuestionnaireSpec, actor: User | None = None, 
     problems = questionnaire_spec_problems(spec)
     if problems:
         raise QuestionnaireInvalid(problems)
-    version = spec.version if not Questionnaire.objects.filter(code=spec.code, version=spec.version).exists() else _next_version(spec.code)
+    version = spec.version if not questionnaire_version_taken(code=spec.code, version=spec.version) else _next_version(spec.code)
     questionnaire = Questionnaire.objects.create(
         code=spec.code,
         version=version,

@@ -1,7 +1,10 @@
 """Import of paper and call-centre responses from Excel: validate every row, then save all or nothing.
 
 Columns: `unit_code`, `channel`, optional `submitted_at` (dd/mm/yyyy or ISO; default now), then one
-column per question code holding the level number or the choice name; an empty cell is a missing answer.
+column per question code holding the level number or the choice name. An empty cell is an unanswered
+item, even on a required question (real paper forms have them): stored as missing (no answer row, so
+out of every numerator and denominator) and counted per question in the summary. Values that cannot be
+right (an unknown level, unit or channel, a closed window, a malformed date) refuse the whole file.
 Each row's UUID is derived from the campaign, the file's bytes and the row number, so importing the
 same file twice is refused instead of counting it twice.
 """
@@ -12,6 +15,8 @@ import datetime as dt
 import hashlib
 import io
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -25,11 +30,27 @@ from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
 from surveys.services.responses import ValidatedAnswers, answers_create, answers_validate
 from units.models import Unit
+from units.selectors import unit_by_code
 from units.services import audit_record
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 FIXED_COLUMNS = ("unit_code", "channel", "submitted_at")
 IMPORT_NAMESPACE = uuid.UUID("5b0c3f5e-6d1a-4c55-9a53-2f5a1d0b7e11")
+
+
+@dataclass(frozen=True)
+class ResponseImport:
+    """What an import saved: the number of responses, and per question code how many forms left it blank."""
+
+    saved: int
+    blanks: dict[str, int]
+
+    def blanks_text(self) -> str:
+        """The blanks per question as one Vietnamese sentence, for the command and the admin page."""
+        if not self.blanks:
+            return _("Không có ô trống nào.")
+        listed = ", ".join(f"{code}: {count}" for code, count in self.blanks.items())
+        return _("Ô trống (câu không trả lời, không tính vào tử số và mẫu số) theo câu hỏi: %(list)s.") % {"list": listed}
 
 
 def _parse_submitted_at(value: Any) -> dt.datetime | None:
@@ -63,7 +84,7 @@ class _Context:
 
     def unit(self, code: str) -> Unit | None:
         if code not in self.units:
-            unit = Unit.objects.select_related("type").filter(code=code).first()
+            unit = unit_by_code(code)
             self.units[code] = unit if unit is not None and unit_in_campaign(campaign=self.campaign, unit=unit) else None
         return self.units[code]
 
@@ -111,7 +132,7 @@ def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx
     # Headers are read in lower case; question codes are matched without regard to case.
     codes = {code.lower(): code for code in form.questions}
     answers = {codes[column]: record.get(column) for column in header if column in codes}
-    validated = answers_validate(form=form, answers=answers)
+    validated = answers_validate(form=form, answers=answers, blanks_allowed=True)
     for key, messages in validated.errors.items():
         for message in messages:
             errors.append(CellError(sheet, number, key.removeprefix("answers."), message))
@@ -133,10 +154,18 @@ def _unknown_columns(sheet: str, header: list[str], campaign: Campaign) -> list[
     ]
 
 
-def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> int:
+def _blanks_by_question(valid_rows: list[tuple[int, Any]], ctx: _Context) -> dict[str, int]:
+    """How many forms left each question blank, in the order of the questionnaires' questions."""
+    counts = Counter(code for _number, checked in valid_rows for code in checked[4].blanks)
+    order = {code: n for n, code in enumerate(code for form in ctx.compiled.values() for code in form.questions)}
+    return {code: counts[code] for code in sorted(counts, key=lambda code: order.get(code, len(order)))}
+
+
+def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> ResponseImport:
     """Import responses for `campaign` from an Excel file. All rows valid or nothing saved.
 
-    Raises ImportFailed listing every error with its row and column; returns the number of responses saved.
+    Raises ImportFailed listing every error with its row and column; returns how many responses were
+    saved and the blanks per question.
     """
     data = source.read() if hasattr(source, "read") else open(source, "rb").read()  # noqa: SIM115
     workbook = open_workbook(io.BytesIO(data))
@@ -169,7 +198,8 @@ def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User
                 content_hash=digest,
             )
             answers_create(response, validated)  # saves the response with its index counts
-        audit_record(actor=actor, action="response.import", obj=campaign, changes={"rows": len(valid_rows), "file_sha256": digest})
+        blanks = _blanks_by_question(valid_rows, ctx)
+        audit_record(actor=actor, action="response.import", obj=campaign, changes={"rows": len(valid_rows), "file_sha256": digest, "blanks": blanks})
         if ResponseStatus.SUBMITTED in campaign.counted_statuses:
             campaign_mark_dirty(campaign_id=campaign.pk)
-    return len(valid_rows)
+    return ResponseImport(saved=len(valid_rows), blanks=blanks)

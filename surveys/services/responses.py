@@ -102,6 +102,8 @@ class Submitter:
 class ValidatedAnswers:
     rows: list[tuple[CompiledQuestion, int | None, Decimal | None, str]] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    # Codes of the questions shown (by the skip logic) but left unanswered: stored as missing (no row).
+    blanks: list[str] = field(default_factory=list)
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:
@@ -196,11 +198,13 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
     return [(None, None, text)], text, None
 
 
-def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False) -> ValidatedAnswers:
+def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, blanks_allowed: bool = False) -> ValidatedAnswers:
     """Check answers against the questionnaire: known codes, levels, skip logic, required, constraints.
 
     Answers to questions that the skip logic hides are dropped, as the browser drops them.
-    A draft is not checked for required answers.
+    A draft is not checked for required answers; nor is a form with `blanks_allowed` (paper and
+    call-centre forms imported as they were filled in: a blank is an unanswered item, even on a
+    required question, and is listed in `blanks`).
     """
     result = ValidatedAnswers()
     if not isinstance(answers, Mapping):
@@ -231,8 +235,11 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False) -
                 parsed.pop(question.code, None)
                 continue
             if question.code not in parsed:
-                if question.required and not draft and question.type != QuestionType.NOTE:
+                if question.type == QuestionType.NOTE:
+                    continue
+                if question.required and not (draft or blanks_allowed):
                     result.errors[f"answers.{question.code}"] = [_("Câu này bắt buộc trả lời.")]
+                result.blanks.append(question.code)
                 continue
             current = values[question.code]
             if question.constraint is not None and not is_true(question.constraint, values, current):

@@ -68,13 +68,12 @@ def test_every_kind_of_bad_cell_is_reported(setup, tree, tmp_path, capsys):
     rows[0][0] = "B1"  # outside the campaign
     rows[1][1] = "fax"
     rows[2][2] = "31/02/2026"
-    rows[3][5] = None  # a required answer missing
-    rows[4][3] = "no"  # skip rule: why_not now required
-    rows[4][4] = None
+    rows[3][5] = 0  # a level off the scale
+    rows[4][11] = 500  # breaks the question's constraint (at most 480 minutes)
     with pytest.raises(CommandError):
         call_command("import_responses", "sipas-2026", write(tmp_path, rows))
     err = capsys.readouterr().err
-    for expected in ("dòng 2, cột «unit_code»", "dòng 3, cột «channel»", "dòng 4, cột «submitted_at»", "dòng 5, cột «S1_Q1»", "dòng 6, cột «why_not»"):
+    for expected in ("dòng 2, cột «unit_code»", "dòng 3, cột «channel»", "dòng 4, cột «submitted_at»", "dòng 5, cột «S1_Q1»", "dòng 6, cột «wait_minutes»"):
         assert expected in err
     assert Response.objects.count() == 0
 

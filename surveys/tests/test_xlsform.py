@@ -91,7 +91,7 @@ def test_shared_forms_keep_their_groups_lists_and_or_other():
 def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_vietnamese():
     result = xlsform_import(multilingual_form())
     q = result.questionnaire
-    assert (q.code, q.version, q.title) == ("phieu_mot_cua", 2024, "Phiếu một cửa thử nghiệm")
+    assert (q.code, q.version, q.title) == ("PHIEU_MOT_CUA", 2024, "Phiếu một cửa thử nghiệm")  # form_id as written
     assert list(q.sections.values_list("code", flat=True)) == ["chung", "phuc_vu", "chung_2"]
     questions = {question.code: question for question in q.questions.all()}
     attitude = questions["thai_do"]

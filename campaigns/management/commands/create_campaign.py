@@ -4,9 +4,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.models import IndexSchemeCode
-from campaigns.selectors import questionnaire_latest
+from campaigns.selectors import questionnaire_latest, quotas_unmade_reasons
 from campaigns.services import CampaignRuleError, campaign_setup
-from units.models import Unit
+from units.selectors import unit_by_code
 
 
 def _date(text: str) -> dt.date:
@@ -18,9 +18,10 @@ def _date(text: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "Tạo một đợt khảo sát (nháp) sẵn sàng kích hoạt: các phiếu cho toàn bộ đơn vị trực thuộc đơn vị tổ chức, "
-        "kênh tại bộ phận một cửa trong suốt thời gian khảo sát và cỡ mẫu theo mặc định (150/xã, 200/phường) "
-        "hoặc --quota N cho mọi đơn vị."
+        "Tạo một đợt khảo sát (nháp) sẵn sàng kích hoạt: các phiếu cho toàn bộ đơn vị trực thuộc đơn vị tổ chức "
+        "(chính đơn vị tổ chức khi nó không có đơn vị trực thuộc), kênh tại bộ phận một cửa trong suốt thời gian khảo sát "
+        "và cỡ mẫu theo mặc định (150/xã, 200/phường, 100 cho đơn vị tổ chức tự khảo sát) hoặc --quota N cho mọi đơn vị. "
+        "Mã đơn vị, mã phiếu viết hoa hay thường đều được."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--quota", type=int, metavar="N", help="Cỡ mẫu cho mỗi đơn vị (mặc định: theo loại đơn vị)")
 
     def handle(self, *args, **options) -> None:
-        organiser = Unit.objects.filter(code=options["organiser"]).first()
+        organiser = unit_by_code(options["organiser"])
         if organiser is None:
             raise CommandError(f"Không tìm thấy đơn vị có mã «{options['organiser']}».")
         questionnaires = []
@@ -66,4 +67,4 @@ class Command(BaseCommand):
             raise CommandError(" ".join(problem.messages)) from None
         self.stdout.write(f"Đã tạo đợt «{campaign.code}» (nháp) với {len(questionnaires)} phiếu và {quotas} cỡ mẫu.")
         if not quotas:
-            self.stderr.write("Chưa có cỡ mẫu nào: loại đơn vị trực thuộc không có cỡ mẫu mặc định, hãy dùng --quota N.")
+            self.stderr.write(" ".join(["Chưa có cỡ mẫu nào.", *quotas_unmade_reasons(campaign, size=options["quota"])]))

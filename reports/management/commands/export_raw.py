@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.models import Campaign
+from campaigns.management.lookup import campaign_or_error
 from reports.raw_export import raw_export_write
 
 
@@ -16,9 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--codes", action="store_true", help="ghi mã thay cho nhãn câu trả lời")
 
     def handle(self, *args, **options) -> None:
-        campaign = Campaign.objects.filter(code=options["campaign"]).first()
-        if campaign is None:
-            raise CommandError(f"Không có đợt khảo sát mã «{options['campaign']}».")
+        campaign = campaign_or_error(options["campaign"])
         out = Path(options["out"])
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("xlsx", "csv"):

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.management.lookup import campaign_or_error
+from campaigns.models import CampaignStatus
 from reports.dashboards import snapshot_published
 from reports.models import IndexValue
 from reports.selectors import working_snapshot
@@ -19,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--raw", action="store_true", help="kèm trang dữ liệu thô")
 
     def handle(self, *args, **options) -> None:
-        campaign = Campaign.objects.select_related("organiser").filter(code=options["campaign"]).first()
-        if campaign is None:
-            raise CommandError(f"Không có đợt khảo sát mã «{options['campaign']}».")
+        campaign = campaign_or_error(options["campaign"])
         if options["published_version"] is not None:
             snapshot = snapshot_published(campaign, options["published_version"])
             if snapshot is None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns.models import Campaign
+from campaigns.management.lookup import campaign_or_error
 from reports.selectors import campaign_summary
 from reports.services import index_recompute
 from units.formatting import percent_vi
@@ -23,9 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="In một đối tượng JSON cho cả đợt / print one JSON object")
 
     def handle(self, *args, **options) -> None:
-        campaign = Campaign.objects.filter(code=options["campaign_code"]).first()
-        if campaign is None:
-            raise CommandError(f"Không có đợt khảo sát mã {options['campaign_code']!r}.")
+        campaign = campaign_or_error(options["campaign_code"])
         summary = index_recompute(campaign.pk, full=True)
         if options["json"]:
             self.stdout.write(json.dumps(campaign_summary(campaign), ensure_ascii=False))

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from campaigns.models import Campaign
+from campaigns.management.lookup import campaign_or_error
 from surveys.services.response_import import responses_import
 from units.management.imports import import_errors_reported, import_from_path
 
@@ -8,8 +8,8 @@ from units.management.imports import import_errors_reported, import_from_path
 class Command(BaseCommand):
     help = (
         "Nhập phiếu giấy / tổng đài từ tệp Excel: cột unit_code, channel, submitted_at (tuỳ chọn, dd/mm/yyyy), "
-        "rồi mỗi cột một mã câu hỏi (mức hoặc tên lựa chọn; ô trống là không trả lời). "
-        "Tệp có lỗi thì không lưu gì và liệt kê mọi lỗi theo dòng, cột."
+        "rồi mỗi cột một mã câu hỏi (mức hoặc tên lựa chọn; ô trống là câu không trả lời, kể cả câu bắt buộc, "
+        "và được liệt kê theo câu hỏi). Tệp có giá trị sai thì không lưu gì và liệt kê mọi lỗi theo dòng, cột."
     )
 
     def add_arguments(self, parser) -> None:
@@ -17,9 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="Tệp .xlsx")
 
     def handle(self, *args, **options) -> None:
-        campaign = Campaign.objects.filter(code=options["campaign"]).first()
-        if campaign is None:
-            raise CommandError(f"Không tìm thấy đợt khảo sát «{options['campaign']}».")
+        campaign = campaign_or_error(options["campaign"])
         with import_errors_reported(self.stderr, nothing_saved="không lưu phiếu nào"):
-            saved = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle))
-        self.stdout.write(f"Đã nhập {saved} phiếu vào đợt {campaign.code}.")
+            result = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle))
+        self.stdout.write(f"Đã nhập {result.saved} phiếu vào đợt {campaign.code}.")
+        self.stdout.write(result.blanks_text())
