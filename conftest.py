@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 
+from units.access import SYSTEM
 from units.models import Role, Unit, UnitType
 from units.services import membership_grant, unit_save, unit_types_ensure
 
@@ -32,7 +33,7 @@ def unit_types(db) -> dict[str, UnitType]:
 @pytest.fixture
 def make_unit(unit_types):
     def build(code: str, name: str | None = None, type_code: str = "commune", parent: Unit | None = None) -> Unit:
-        return unit_save(unit=Unit(code=code, name=name or f"Đơn vị {code}", type=unit_types[type_code], parent=parent))
+        return unit_save(unit=Unit(code=code, name=name or f"Đơn vị {code}", type=unit_types[type_code], parent=parent), actor=SYSTEM)
 
     return build
 
@@ -59,7 +60,7 @@ def make_user(db):
     def build(username: str, role: str | None = None, unit: Unit | None = None, **extra) -> User:
         user = User.objects.create_user(username=username, password="secret-pass-123", **extra)
         if role and unit:
-            membership_grant(user=user, unit=unit, role=role)
+            membership_grant(user=user, unit=unit, role=role, actor=SYSTEM)
         return user
 
     return build

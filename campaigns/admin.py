@@ -32,6 +32,7 @@ from campaigns.selectors import (
     mask_name,
     mask_phone,
     personal_data_visible,
+    questionnaires_visible_to,
     quotas_unmade_reasons,
     user_is_official,
 )
@@ -48,13 +49,11 @@ from campaigns.services import (
     quota_check,
     quotas_generate,
 )
+from units.access import POLICY, Action, allowed, scope
 from units.admin import ScopedAdmin, UploadForm
 from units.formatting import date_vi
-from units.models import Role, Unit
-from units.selectors import scope_queryset, user_has_role
+from units.models import Unit
 from units.spreadsheets import ImportFailed
-
-OFFICIAL_ROLES = [Role.OFFICIAL]
 
 # Django's "vi" locale sets no input formats (it would read 01/09/2025 as 9 January); dates here are dd/mm/yyyy,
 # and ISO stays accepted for the admin's calendar widget.
@@ -64,7 +63,7 @@ DATE_FIELDS_VI = {
 
 
 def _official_units(request: HttpRequest) -> QuerySet[Unit]:
-    return scope_queryset(Unit.objects.select_related("type"), user=request.user, roles=OFFICIAL_ROLES)
+    return scope(request.user, Action.CAMPAIGN_CONFIGURE, Unit.objects.select_related("type"))
 
 
 class OfficialOnlyMixin:
@@ -74,7 +73,7 @@ class OfficialOnlyMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        return scope_queryset(queryset, user=request.user, field=self.scope_field, roles=OFFICIAL_ROLES)
+        return scope(request.user, Action.CAMPAIGN_CONFIGURE, queryset, self.scope_field)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):  # type: ignore[no-untyped-def]
         # An outsider gets a 404 rather than the admin's "perhaps it was deleted" redirect.
@@ -152,6 +151,12 @@ class CampaignFormInline(CampaignPartInline):
     model = CampaignForm
     fields = ["questionnaire", "unit_types", "units"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "questionnaire":
+            # Shared templates and the questionnaires of units on the user's line; others' are copied first.
+            kwargs["queryset"] = questionnaires_visible_to(request.user, POLICY[Action.CAMPAIGN_CONFIGURE])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class ChannelWindowInline(CampaignPartInline):
     model = ChannelWindow
@@ -195,10 +200,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 def _official_of(request: HttpRequest, campaign: Campaign) -> bool:
-    cache = request.__dict__.setdefault("_campaign_official_of", {})
-    if campaign.organiser_id not in cache:
-        cache[campaign.organiser_id] = user_has_role(user=request.user, unit=campaign.organiser, roles=OFFICIAL_ROLES)
-    return cache[campaign.organiser_id]
+    return allowed(request.user, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
 
 
 FAILED = object()
@@ -210,6 +212,9 @@ def _attempt(request: HttpRequest, campaign: Campaign, service: Any) -> Any:
         return service(campaign=campaign, actor=request.user)
     except CampaignRuleError as problem:
         messages.error(request, f"{campaign.code}: {' '.join(problem.messages)}")
+        return FAILED
+    except (PermissionDenied, Http404):
+        messages.error(request, gettext("%(code)s: chỉ cán bộ của đơn vị tổ chức được làm việc này.") % {"code": campaign.code})
         return FAILED
 
 
@@ -369,7 +374,7 @@ class FrameEntryAdmin(OfficialOnlyMixin, admin.ModelAdmin):
 
     scope_field = "campaign__organiser"
     list_display = ["full_name", "phone", "address", "procedure", "completed_on_vi", "unit", "campaign"]
-    list_filter = ["campaign"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["full_name", "phone", "unit__code"]
     list_select_related = ["unit", "campaign"]
     list_per_page = 100
@@ -388,7 +393,7 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
 
     scope_field = "quota__unit"
     list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status"]
-    list_filter = ["campaign", "is_reserve", "status"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "is_reserve", "status"]
     list_select_related = ["campaign__organiser", "quota__unit", "frame_entry", "enumerator"]
     list_per_page = 100
 

@@ -26,9 +26,9 @@ from reports.dashboards import Reach, snapshot_published
 from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import counted_responses
 from reports.selectors import working_snapshot
+from units.access import Action, allowed, require
 from units.formatting import number_vi
-from units.models import Role
-from units.selectors import user_has_role
+from units.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -48,23 +48,31 @@ class ExportError(Exception):
     """An export that cannot be made; the message (Vietnamese) is shown to the user and kept on the job."""
 
 
-def export_allowed(*, user: User | AnonymousUser, reach: Reach, kind: str) -> bool:
-    """Who may ask for what: the department report needs the whole campaign; raw data needs an official."""
-    if kind not in KINDS:
+def export_holds_raw(kind: str, filters: dict[str, Any] | None) -> bool:
+    """Whether an export holds respondent rows: raw data, or the report with its raw-data sheet."""
+    return kind in (RAW_XLSX, RAW_CSV) or (kind == REPORT and bool((filters or {}).get("include_raw")))
+
+
+def export_allowed(*, user: User | AnonymousUser, reach: Reach, kind: str, filters: dict[str, Any] | None = None) -> bool:
+    """Who may ask for what: the department report needs the whole campaign; respondent rows (raw data, the
+    report "kèm dữ liệu thô") need units.access RAW_EXPORT at the organiser (officials)."""
+    if kind not in KINDS or not reach.everything:
         return False
-    if kind == REPORT:
-        return reach.everything
-    return reach.everything and user_has_role(user=user, unit=reach.campaign.organiser, roles=[Role.OFFICIAL])
+    return not export_holds_raw(kind, filters) or allowed(user, Action.RAW_EXPORT, reach.campaign.organiser)
 
 
-def export_request(*, user: User, campaign: Campaign, kind: str, filters: dict[str, Any] | None = None) -> ExportJob:
-    """Create a requested job and enqueue it once the caller's transaction commits.
+def export_request(*, actor: Actor, campaign: Campaign, kind: str, filters: dict[str, Any] | None = None) -> ExportJob:
+    """Create a requested job, audited on the campaign, and enqueue it once the caller's transaction commits.
 
-    Caller guarantees `export_allowed` said yes.
+    The actor reads results of the campaign (RESULTS_VIEW at the organiser) and, for respondent rows, holds RAW_EXPORT.
     """
+    require(actor, Action.RESULTS_VIEW, campaign.organiser)
+    if export_holds_raw(kind, filters):
+        require(actor, Action.RAW_EXPORT, campaign.organiser)
     if kind not in KINDS:
         raise ExportError(_("Loại tệp xuất không hợp lệ."))
-    job = ExportJob.objects.create(requested_by=user, campaign=campaign, kind=kind, filters=filters or {})
+    job = ExportJob.objects.create(requested_by=actor, campaign=campaign, kind=kind, filters=filters or {})
+    audit_record(actor=actor, action=f"export.{kind}", obj=campaign, changes={"job": job.pk, "filters": job.filters})
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
@@ -111,6 +119,8 @@ def export_filename(job: ExportJob) -> str:
 def _build(job: ExportJob, path: Path) -> None:
     """Write the job's file to `path`; raise ExportError with a reason a user can act on."""
     campaign = job.campaign
+    if export_holds_raw(job.kind, job.filters) and not (job.requested_by and allowed(job.requested_by, Action.RAW_EXPORT, campaign.organiser)):
+        raise ExportError(_("Người yêu cầu không còn quyền xuất dữ liệu thô của đợt này."))
     report = lambda percent: export_progress(job_id=job.pk, percent=percent)  # noqa: E731
     if job.kind == REPORT:
         from reports.workbook import report_workbook_write

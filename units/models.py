@@ -127,7 +127,12 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what, when: written by the services, never by views."""
+    """Who changed what, when: written by the services, never by views.
+
+    `unit` is the unit the change concerns (a campaign's organiser, a response's unit, a questionnaire's
+    owner): the log is read through it, by the officials of that unit's subtree. Changes to nothing
+    below a unit (unit types, shared templates, API keys) have none and are read by superusers only.
+    """
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -138,6 +143,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=60)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("đơn vị liên quan")
+    )
 
     class Meta:
         ordering = ["-at"]

@@ -10,6 +10,7 @@ from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, Fram
 from campaigns.sampling import sample_draw
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
+from units.access import SYSTEM
 from units.models import Role
 
 CHANGELIST = "admin:campaigns_campaign_changelist"
@@ -29,8 +30,8 @@ def drawn_campaign(ready_campaign, tree, alice):
     form = ready_campaign.forms.get()
     channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
     quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
-    sample_draw(campaign=ready_campaign)
+    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
+    sample_draw(campaign=ready_campaign, actor=SYSTEM)
     return ready_campaign
 
 
@@ -103,7 +104,7 @@ def test_the_draw_action_reports_the_sample(client, ready_campaign, tree, alice,
     form = ready_campaign.forms.get()
     channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
     quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
+    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
     client.force_login(charlie)
     _action(client, "draw_sample", ready_campaign)
     assert not Assignment.objects.exists()

@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,9 +28,10 @@ from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
 from surveys.services.responses import ValidatedAnswers, answers_create, answers_validate
+from units.access import Action, require
 from units.models import Unit
 from units.selectors import unit_by_code
-from units.services import audit_record
+from units.services import Actor, audit_record
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 FIXED_COLUMNS = ("unit_code", "channel", "submitted_at")
@@ -161,12 +161,15 @@ def _blanks_by_question(valid_rows: list[tuple[int, Any]], ctx: _Context) -> dic
     return {code: counts[code] for code in sorted(counts, key=lambda code: order.get(code, len(order)))}
 
 
-def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> ResponseImport:
+def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: Actor) -> ResponseImport:
     """Import responses for `campaign` from an Excel file. All rows valid or nothing saved.
+
+    The actor must import responses at the organiser (units.access RESPONSES_IMPORT: 404/403 otherwise).
 
     Raises ImportFailed listing every error with its row and column; returns how many responses were
     saved and the blanks per question.
     """
+    require(actor, Action.RESPONSES_IMPORT, campaign.organiser)
     data = source.read() if hasattr(source, "read") else open(source, "rb").read()  # noqa: SIM115
     workbook = open_workbook(io.BytesIO(data))
     sheet, header, records = read_rows(workbook)

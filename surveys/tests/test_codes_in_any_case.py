@@ -15,6 +15,7 @@ from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_create
 from surveys.models import Questionnaire, Response
 from surveys.tests.test_import_responses import grant_survey_permissions
+from units.access import SYSTEM
 from units.models import Unit
 from units.services import unit_save
 from units.tests.xlsx import xlsx_bytes
@@ -126,11 +127,11 @@ def test_pages_and_filters_take_codes_typed_in_any_case(client, alice, tree, tmp
 
 def test_codes_that_differ_only_by_case_cannot_be_saved_twice(tree):
     dates = {"fieldwork_start": dt.date(2025, 9, 1), "fieldwork_end": dt.date(2025, 11, 30)}
-    campaign_create(code="sipas-2025", name="SIPAS", organiser=tree["A"], **dates)
+    campaign_create(code="sipas-2025", name="SIPAS", organiser=tree["A"], actor=SYSTEM, **dates)
     with pytest.raises(CampaignRuleError, match="đã tồn tại"):
-        campaign_create(code="SIPAS-2025", name="SIPAS", organiser=tree["A"], **dates)
+        campaign_create(code="SIPAS-2025", name="SIPAS", organiser=tree["A"], actor=SYSTEM, **dates)
     with pytest.raises(IntegrityError):
-        unit_save(unit=Unit(code="a1", name="Xã a1", type=tree["A1"].type, parent=tree["A"]))
+        unit_save(unit=Unit(code="a1", name="Xã a1", type=tree["A1"].type, parent=tree["A"]), actor=SYSTEM)
     with pytest.raises(IntegrityError), transaction.atomic():
         Questionnaire.objects.bulk_create([Questionnaire(code="Phieu", version=1, title="x"), Questionnaire(code="PHIEU", version=1, title="y")])
     assert Campaign.objects.count() == 1 and Unit.objects.filter(code__iexact="a1").count() == 1

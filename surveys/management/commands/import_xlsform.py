@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.xlsform import xlsform_import
+from units.access import SYSTEM
 from units.spreadsheets import ImportFailed
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         try:
-            result = xlsform_import(options["file"], code=options["code"])
+            result = xlsform_import(options["file"], code=options["code"], actor=SYSTEM)
         except ImportFailed as failure:
             raise CommandError("Tệp có lỗi, không có gì được lưu:\n" + "\n".join(str(error) for error in failure.errors)) from None
         questionnaire = result.questionnaire
