@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota
+from campaigns.privacy import call_list_workbook
 from campaigns.sampling import sample_draw
 from campaigns.selectors import (
     campaign_is_locked,
@@ -392,6 +393,7 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
     """Drawn people per unit; contacts in full for the organiser's officials, masked for the units' own officials."""
 
     scope_field = "quota__unit"
+    actions = ["export_masked", "export_call_list"]
     list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status"]
     list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "is_reserve", "status"]
     list_select_related = ["campaign__organiser", "quota__unit", "frame_entry", "enumerator"]
@@ -400,6 +402,24 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("Đơn vị"))
     def unit(self, obj: Assignment) -> str:
         return obj.quota.unit.name
+
+    def _export(self, request: HttpRequest, queryset: QuerySet, *, full: bool) -> HttpResponse | None:
+        try:
+            content = call_list_workbook(assignments=queryset, actor=request.user, full=full)
+        except (PermissionDenied, Http404):
+            messages.error(request, gettext("Chỉ cán bộ của đơn vị tổ chức đợt được xuất danh sách gọi đầy đủ; hãy xuất danh sách đã che số điện thoại."))
+            return None
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{"danh-sach-goi" if full else "danh-sach-phan-cong"}.xlsx"'
+        return response
+
+    @admin.action(description=_("Xuất danh sách phân công (Excel, số điện thoại che bớt)"), permissions=["view"])
+    def export_masked(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, full=False)
+
+    @admin.action(description=_("Xuất danh sách gọi (Excel, đầy đủ họ tên và số điện thoại; được ghi nhật ký)"), permissions=["view"])
+    def export_call_list(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, full=True)
 
     @admin.display(description=_("Kênh"))
     def channel(self, obj: Assignment) -> str:

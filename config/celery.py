@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "nightly-full-recompute": {"task": "reports.tasks.recompute_all", "schedule": crontab(hour=2, minute=0)},
     # Delete export files whose time is up.
     "expire-exports": {"task": "reports.tasks.expire_exports", "schedule": crontab(minute=15)},
+    # Erase frames' names, phones and addresses PERSONAL_DATA_RETENTION_DAYS after publication, daily at 03:30 (audited).
+    "purge-personal-data": {"task": "campaigns.tasks.purge_personal_data", "schedule": crontab(hour=3, minute=30)},
 }

@@ -187,3 +187,7 @@ LOGGING = {
 
 # Number of responses a demo campaign gets from load_demo.
 DEMO_RESPONSES = env_int("DEMO_RESPONSES", 3000)
+
+# Personal data (the frame: names, phones, addresses of people who completed a procedure) is erased this
+# many days after a campaign's first publication (campaigns.privacy, a daily job in config/celery.py).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 90)

@@ -41,6 +41,7 @@ class Action(StrEnum):
     RESPONSES_IMPORT = "responses.import"  # paper and call-centre forms from Excel
     RESPONSES_REVIEW = "responses.review"  # approve, reject, hold responses
     RAW_EXPORT = "raw.export"  # any file holding respondent rows (raw data, a report with its raw sheet)
+    PERSONAL_DATA_PURGE = "personal_data.purge"  # erase frames after publication (the daily job, the command)
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -64,6 +65,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESPONSES_IMPORT: OFFICIALS,
     Action.RESPONSES_REVIEW: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.RAW_EXPORT: OFFICIALS,
+    Action.PERSONAL_DATA_PURGE: SUPERUSERS_ONLY,
 }
 
 

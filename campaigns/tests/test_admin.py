@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, FrameEntry
-from campaigns.sampling import sample_draw
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
 from units.access import SYSTEM
@@ -22,17 +21,6 @@ def change_url(campaign: Campaign) -> str:
 
 def frame_url(campaign: Campaign) -> str:
     return reverse("admin:campaigns_campaign_frame", args=[campaign.pk])
-
-
-@pytest.fixture
-def drawn_campaign(ready_campaign, tree, alice):
-    """The ready campaign with a phone quota for A1, a frame and a draw."""
-    form = ready_campaign.forms.get()
-    channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
-    quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
-    sample_draw(campaign=ready_campaign, actor=SYSTEM)
-    return ready_campaign
 
 
 @pytest.mark.parametrize("name", [CHANGELIST, "admin:campaigns_frameentry_changelist", "admin:campaigns_assignment_changelist"])
