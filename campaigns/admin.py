@@ -51,7 +51,7 @@ from campaigns.services import (
     quotas_generate,
 )
 from units.access import POLICY, Action, allowed, scope
-from units.admin import ScopedAdmin, UploadForm
+from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
 from units.models import Unit
 from units.spreadsheets import ImportFailed
@@ -177,7 +177,7 @@ class SampleQuotaInline(CampaignPartInline):
             kwargs["queryset"] = CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire") if campaign else CampaignForm.objects.none()
         if db_field.name == "unit":
             kwargs["queryset"] = _official_units(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return raw_id_scoped(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("unit", "form__questionnaire")

@@ -370,7 +370,11 @@ class QuestionnaireAdmin(ScopedAdmin):
         questionnaire = get_object_or_404(self.get_queryset(request), pk=pk)
         if request.method != "POST" or not self.has_add_permission(request):
             return HttpResponse(_("Không được phép."), status=403 if request.method == "POST" else 405)
-        copy = questionnaire_new_version(questionnaire=questionnaire, actor=request.user)
+        try:
+            copy = questionnaire_new_version(questionnaire=questionnaire, actor=request.user)
+        except QuestionnaireInvalid as error:
+            messages.error(request, _("Không tạo được phiên bản mới của %(q)s: %(e)s") % {"q": questionnaire, "e": "; ".join(error.messages)})
+            return redirect(reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk]))
         messages.success(request, _("Đã tạo %(q)s (nháp); hãy sửa trên bản này.") % {"q": copy})
         return redirect(reverse("admin:surveys_questionnaire_change", args=[copy.pk]))
 
@@ -381,12 +385,17 @@ class QuestionnaireAdmin(ScopedAdmin):
             raise PermissionDenied
         form = OwnerForm(request.POST or None, user=request.user)
         form.fields["owner"].required = True
+        errors: list[str] = []
         if request.method == "POST" and form.is_valid():
-            copy = questionnaire_copy(questionnaire=questionnaire, owner=form.cleaned_data["owner"], actor=request.user)
-            messages.success(request, _("Đã tạo bản sao %(q)s (nháp) của đơn vị %(unit)s; hãy sửa trên bản này.") % {"q": copy, "unit": copy.owner.name})
-            return redirect(reverse("admin:surveys_questionnaire_change", args=[copy.pk]))
+            try:
+                copy = questionnaire_copy(questionnaire=questionnaire, owner=form.cleaned_data["owner"], actor=request.user)
+            except QuestionnaireInvalid as error:
+                errors = list(error.messages)
+            else:
+                messages.success(request, _("Đã tạo bản sao %(q)s (nháp) của đơn vị %(unit)s; hãy sửa trên bản này.") % {"q": copy, "unit": copy.owner.name})
+                return redirect(reverse("admin:surveys_questionnaire_change", args=[copy.pk]))
         return self._page(
-            request, "admin/import_upload.html", form=form, errors=[], title=_("Sao chép «%(q)s» về đơn vị") % {"q": questionnaire},
+            request, "admin/import_upload.html", form=form, errors=errors, title=_("Sao chép «%(q)s» về đơn vị") % {"q": questionnaire},
             help_text=_("Bản sao là phiếu nháp của đơn vị được chọn, mã phiếu kèm mã đơn vị; phiếu gốc không đổi."),
         )
 
@@ -432,6 +441,12 @@ class QuestionAdmin(ScopedAdmin):
         if obj is not None and questionnaire_lock_reason(obj.questionnaire):
             return False
         return super().has_delete_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Question | None = None) -> bool:
+        # A question of a locked questionnaire is shown read-only; a POST to it is refused, not saved.
+        if obj is not None and questionnaire_lock_reason(obj.questionnaire):
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and allowed_anywhere(request.user, Action.QUESTIONNAIRE_WRITE)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -35,6 +37,30 @@ from units.services import (
     units_import,
 )
 from units.spreadsheets import ImportFailed
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id widget names whatever row an id points at; this one names only rows of its choices,
+    so a form posted back with another province's id does not show that unit's name."""
+
+    def __init__(self, *args, choices: QuerySet, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.choices_queryset = choices
+
+    def label_and_url_for_value(self, value):  # type: ignore[no-untyped-def]
+        try:
+            chosen = self.choices_queryset.filter(**{self.rel.get_related_field().name: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            chosen = False
+        return super().label_and_url_for_value(value) if chosen else ("", "")
+
+
+def raw_id_scoped(formfield):  # type: ignore[no-untyped-def]
+    """A foreign-key form field whose raw-id widget names only rows of the field's choices."""
+    if formfield is not None and isinstance(formfield.widget, ForeignKeyRawIdWidget) and not isinstance(formfield.widget, ScopedRawIdWidget):
+        widget = formfield.widget
+        formfield.widget = ScopedRawIdWidget(widget.rel, widget.admin_site, attrs=widget.attrs, using=widget.db, choices=formfield.queryset)
+    return formfield
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -91,7 +117,7 @@ class ScopedAdmin(admin.ModelAdmin):
         if db_field.related_model is Unit and "queryset" not in kwargs:
             units = Unit.objects.all()
             kwargs["queryset"] = scope(request.user, self.write_action, units) if self.write_action else scope_queryset(units, user=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return raw_id_scoped(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
 
 class UploadForm(forms.Form):
