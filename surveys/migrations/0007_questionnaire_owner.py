@@ -1,8 +1,9 @@
 """A questionnaire belongs to a unit (its owner) and is edited only inside it; others copy it.
 
 Existing questionnaires: all versions of a code get the organiser of the campaigns using them when those
-campaigns share one organiser; otherwise (unused, or used by several organisers) they stay without an
-owner, as shared templates only superusers change. Audit rows about questionnaires and responses get
+campaigns share one organiser; otherwise (unused, or used by several organisers), and for the built-in
+templates (any version made from one), they stay without an owner, as shared templates only superusers
+change. Audit rows about questionnaires and responses get
 the unit they concern (units.AuditEntry.unit).
 """
 
@@ -18,7 +19,8 @@ def assign_owners(apps, schema_editor):
     organisers: dict[str, set[int]] = defaultdict(set)
     for code, organiser_id in CampaignForm.objects.values_list("questionnaire__code", "campaign__organiser_id"):
         organisers[code.upper()].add(organiser_id)
-    for code in {code.upper() for code in Questionnaire.objects.values_list("code", flat=True)}:
+    templates = {code.upper() for code in Questionnaire.objects.exclude(template="").values_list("code", flat=True)}
+    for code in {code.upper() for code in Questionnaire.objects.values_list("code", flat=True)} - templates:
         if len(organisers[code]) == 1:
             Questionnaire.objects.filter(code__iexact=code).update(owner_id=next(iter(organisers[code])))
 

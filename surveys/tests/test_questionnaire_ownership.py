@@ -174,6 +174,7 @@ def test_existing_questionnaires_get_the_organiser_of_the_campaigns_using_them(t
     make_campaign(organiser=tree["A"], units=[tree["A1"]], code="a-1", questionnaire=only_a)
     make_campaign(organiser=tree["A"], units=[tree["A1"]], code="a-2", questionnaire=both)
     make_campaign(organiser=tree["B"], units=[tree["B1"]], code="b-1", questionnaire=both)
+    make_campaign(organiser=tree["A"], units=[tree["A1"]], code="a-3", questionnaire=shared)  # a built-in template stays shared
     Questionnaire.objects.update(owner=None)
     migration = importlib.import_module("surveys.migrations.0007_questionnaire_owner")
     migration.assign_owners(apps, None)
