@@ -20,7 +20,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import Campaign, IndexSchemeCode
-from reports import dashboards
+from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.pages import children_of
+from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
+from reports.dashboards.values import UnitValues, values_by_unit
 from reports.models import IndexScope, Snapshot, SnapshotStatus
 from units.formatting import date_vi, datetime_vi
 
@@ -108,11 +111,11 @@ def _scheme_text(campaign: Campaign) -> str:
     return f"{label}. Câu trả lời “không biết / không trả lời” và câu bỏ qua không được tính vào tử số và mẫu số."
 
 
-def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: dashboards.UnitValues, elements) -> None:
+def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements) -> None:
     ws.title = "Tổng hợp"
     _title(ws, "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG", campaign.name, 4)
     overall = own.overall
-    reached = dashboards.meets_target(overall.value, campaign.target_index)
+    reached = meets_target(overall.value, campaign.target_index)
     published = snapshot.status == SnapshotStatus.PUBLISHED
     rows: list[tuple[str, object, str | None]] = [
         ("Đơn vị tổ chức", campaign.organiser.name, None),
@@ -159,7 +162,7 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
     _print_setup(ws, "1:2", landscape=False)
 
 
-def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashboards.Distribution], own: dashboards.UnitValues) -> None:
+def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[Distribution], own: UnitValues) -> None:
     """One row per criterion: count and % at each level, satisfied share, mean, n."""
     levels = sorted({level for d in distributions for level, *_ in d.levels})
     labels: dict[int, str] = {}
@@ -237,7 +240,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
     _print_setup(ws, f"{head}:{sub}")
 
 
-def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[dashboards.RankRow], values, elements) -> None:
+def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[RankRow], values, elements) -> None:
     _title(ws, "XẾP HẠNG CÁC ĐƠN VỊ", f"{campaign.name} — ≈: khoảng tin cậy 95% giao với đơn vị liền kề (ngang nhau về thống kê)", 12 + len(elements))
     titles = [
         "Hạng",
@@ -258,7 +261,7 @@ def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[dashboards.Rank
     ws.row_dimensions[head].height = 32
     for offset, rank_row in enumerate(rows, start=1):
         row = head + offset
-        reached = dashboards.meets_target(rank_row.score.value, campaign.target_index)
+        reached = meets_target(rank_row.score.value, campaign.target_index)
         change = rank_row.change_points
         cells = [
             (rank_row.rank, "0"),
@@ -297,22 +300,22 @@ def report_workbook_write(
     Reads the snapshot's values and the campaign's tallies only (plus the answers when `include_raw`).
     """
     organiser = campaign.organiser
-    children = dashboards.children_of(organiser)
-    values = dashboards.values_by_unit(snapshot, [organiser], children)
+    children = children_of(organiser)
+    values = values_by_unit(snapshot, [organiser], children)
     own = values[organiser.pk]
-    catalogue = dashboards.catalogue(campaign)
-    elements = dashboards._elements(catalogue, own)
+    questions = catalogue(campaign)
+    elements = element_scores(questions, own)
     with_data = [c for c in children if values[c.pk].values]
-    previous = dashboards.previous_overall(
-        dashboards.previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
+    previous = previous_overall(
+        previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
     )
-    rows = dashboards.ranking(values, with_data, previous)
-    distributions = dashboards.distributions(campaign, organiser, catalogue.index_questions or catalogue.questions, dashboards.rules_by_question(campaign))
+    rows = ranking(values, with_data, previous)
+    criteria = distributions(campaign, organiser, questions.index_questions or questions.questions, rules_by_question(campaign))
     if progress:
         progress(20)
     workbook = Workbook()
     _summary_sheet(workbook.active, campaign, snapshot, own, elements)
-    _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, distributions, own)
+    _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, criteria, own)
     _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements)
     if progress:
         progress(50)
