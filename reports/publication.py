@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
 from reports.models import IndexValue, Snapshot, SnapshotStatus
+from reports.published_tallies import published_tallies_freeze
 from reports.selectors import working_snapshot
 from reports.workbook import report_workbook_write
 from units.services import audit_record
@@ -80,6 +81,8 @@ def campaign_results_publish(*, campaign_id: int, actor: User | None) -> Snapsho
         ],
         batch_size=2000,
     )
+    if not published_tallies_freeze(snapshot=snapshot, working=working):
+        raise PublicationError(_("Chỉ số vừa được tính lại trong lúc công bố: hãy công bố lại."))
     snapshot.checksum = snapshot_checksum(snapshot)
     with tempfile.TemporaryFile() as buffer:
         report_workbook_write(campaign=campaign, snapshot=snapshot, out=buffer)
