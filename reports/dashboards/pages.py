@@ -227,6 +227,7 @@ class UnitPageData:
     own: UnitValues
     parent_values: UnitValues | None
     peers: list[RankRow]
+    previous: Campaign | None
     elements: list[tuple[str, str, Score, Score, Decimal | None]]  # (code, title, unit, parent, difference in points)
     weakest: list[tuple[str, str, Score]]  # (question code, text, score)
     criteria: list[tuple[str, str, Score]]
@@ -260,7 +261,9 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
         key=lambda item: list(texts).index(item[0]) if item[0] in texts else len(texts),
     )
     weakest = sorted((c for c in criteria if c[2].value is not None), key=lambda c: (c[2].value, c[0]))[:WEAKEST_COUNT]
-    peer_rows = ranking(values, [u for u in [unit, *peers] if values[u.pk].values])
+    ranked = [u for u in [unit, *peers] if values[u.pk].values]
+    before = previous_campaign(campaign)
+    peer_rows = ranking(values, ranked, previous_overall(before, ranked))
     return UnitPageData(
         campaign=campaign,
         snapshot=snapshot,
@@ -269,6 +272,7 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
         own=own,
         parent_values=parent_values,
         peers=peer_rows,
+        previous=before,
         elements=elements,
         weakest=weakest,
         criteria=criteria,

@@ -3,6 +3,7 @@ previous campaign of the series."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,7 +11,11 @@ from decimal import Decimal
 from campaigns.models import Campaign
 from reports.dashboards.values import Score, UnitValues, best_snapshots
 from reports.models import IndexScope, IndexValue
+from reports.published_tallies import subtree_levels
+from reports.schemes import People, unit_indices
+from reports.services import campaign_setup
 from units.models import Unit
+from units.selectors import outermost_paths
 
 
 def meets_target(value: Decimal | None, target: Decimal) -> bool | None:
@@ -90,34 +95,75 @@ def ranking(values: dict[int, UnitValues], units: Sequence[Unit], previous: dict
 
 
 def previous_campaign(campaign: Campaign) -> Campaign | None:
-    """The campaign before this one: the one it names, else the latest earlier one of the same series."""
+    """The campaign before this one (with its organiser): the one it names, else the latest earlier one of the same series."""
+    campaigns = Campaign.objects.select_related("organiser")
     if campaign.previous_id:
-        return campaign.previous
+        return campaigns.filter(pk=campaign.previous_id).first()
     if not campaign.series:
         return None
-    return (
-        Campaign.objects.filter(series=campaign.series, year__lt=campaign.year).exclude(pk=campaign.pk).order_by("-year", "-fieldwork_end").first()
-    )
+    return campaigns.filter(series=campaign.series, year__lt=campaign.year).exclude(pk=campaign.pk).order_by("-year", "-fieldwork_end").first()
 
 
 def previous_overall(campaign: Campaign | None, units: Sequence[Unit], *, published_only: bool = False) -> dict[int, Decimal | None]:
-    """Overall values of `units` in the campaign's best snapshot; a merged unit takes its predecessor's value.
+    """Overall values of `units` in the campaign's best snapshot (its latest published one, else the working one).
 
-    `published_only`: for what the public reads, a campaign whose results were never published gives nothing.
+    A unit that succeeded merged units takes the value of all of them pooled (`pooled_overall`), never
+    the value of one of them. `published_only`: for what the public reads, a campaign whose results were
+    never published gives nothing.
     """
     if campaign is None or not units:
         return {}
     snapshot_id, published = best_snapshots([campaign.pk]).get(campaign.pk, (None, False))
     if snapshot_id is None or (published_only and not published):
         return {}
-    wanted = {unit.pk: unit.pk for unit in units}
-    successors = Unit.objects.filter(successor_id__in=list(wanted)).values_list("pk", "successor_id")
-    for predecessor_id, successor_id in successors:
-        wanted.setdefault(predecessor_id, successor_id)
-    rows = IndexValue.objects.filter(snapshot_id=snapshot_id, unit_id__in=list(wanted), scope=IndexScope.OVERALL, key="")
+    merged = merged_into(units)
+    plain = [unit.pk for unit in units if unit.pk not in merged]
+    rows = IndexValue.objects.filter(snapshot_id=snapshot_id, unit_id__in=plain, scope=IndexScope.OVERALL, key="")
+    result: dict[int, Decimal | None] = dict(rows.values_list("unit_id", "value"))
+    if merged:
+        result.update(pooled_overall(campaign, merged, published_snapshot_id=snapshot_id if published else None))
+    return result
+
+
+def merged_into(units: Sequence[Unit]) -> dict[int, list[int]]:
+    """For each of `units` that succeeded merged units: itself and all the units merged into it, through
+    chains of mergers, leaving out any unit inside another one's subtree (its answers are counted there
+    already). One query per generation of mergers: one when nothing was merged."""
+    heir = {unit.pk: unit.pk for unit in units}  # unit id → the unit of `units` its answers now count for
+    paths = {unit.pk: unit.path for unit in units}
+    found: dict[int, list[int]] = defaultdict(list)
+    generation = list(heir)
+    while generation:
+        rows = Unit.objects.filter(successor_id__in=generation).values_list("pk", "path", "successor_id")
+        generation = []
+        for pk, path, successor_id in rows:
+            if pk in heir:  # already counted (a cycle, or a unit of `units` itself)
+                continue
+            heir[pk], paths[pk] = heir[successor_id], path
+            found[heir[pk]].append(pk)
+            generation.append(pk)
+    result = {}
+    for successor_id, members in found.items():
+        group = [successor_id, *members]
+        outermost = set(outermost_paths(paths[pk] for pk in group))
+        result[successor_id] = [pk for pk in group if paths[pk] in outermost]
+    return result
+
+
+def pooled_overall(campaign: Campaign, groups: dict[int, list[int]], *, published_snapshot_id: int | None) -> dict[int, Decimal | None]:
+    """For each key of `groups`, the overall index of the campaign over the answers of all units in its
+    group: their subtree tallies summed, then passed through the campaign's own scheme and rules. The
+    tallies are those frozen with `published_snapshot_id`, or the working ones when it is None (three queries)."""
+    members = {pk for group in groups.values() for pk in group}
+    levels = subtree_levels(campaign_id=campaign.pk, published_snapshot_id=published_snapshot_id, unit_ids=members)
+    setup = campaign_setup(campaign)
     result: dict[int, Decimal | None] = {}
-    for unit_id, value in rows.values_list("unit_id", "value"):
-        target = wanted[unit_id]
-        if target == unit_id or target not in result:
-            result[target] = value
+    for key, group in groups.items():
+        counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for unit_id in group:
+            for question_id, by_level in levels.get(unit_id, {}).items():
+                for level, n in by_level.items():
+                    counts[question_id][level] += n
+        indices = unit_indices(rules=setup.rules, counts=counts, people=People(), scheme=setup.scheme)
+        result[key] = next(index.value for index in indices if index.scope == IndexScope.OVERALL)
     return result
