@@ -11,7 +11,7 @@ from django.db.models import Sum
 
 from campaigns.models import Campaign, CampaignForm, Channel, SampleQuota
 from reports.dashboards.access import Reach, reach_units
-from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.distributions import ClosedQuestions, Distribution, catalogue, distributions, element_scores, rules_by_question
 from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
 from reports.dashboards.values import Score, UnitValues, best_snapshots, filtered_values, until_recompute, values_by_unit
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus
@@ -128,7 +128,7 @@ def ancestors_within(unit: Unit, top: Unit) -> list[Unit]:
 
 
 @dataclass
-class DashboardData:
+class DashboardData(ClosedQuestions):
     campaign: Campaign
     snapshot: Snapshot | None
     unit: Unit
@@ -139,7 +139,7 @@ class DashboardData:
     ranking: list[RankRow]
     previous: Campaign | None
     elements: list[tuple[str, str, Score]]  # (code, title, score)
-    distributions: list[Distribution]
+    distributions: list[Distribution]  # every closed question, criteria first in questionnaire order
     progress: list[ProgressRow]
     heatmap_units: list[Unit]
     heatmap: dict[int, UnitValues]
@@ -166,7 +166,7 @@ class DashboardData:
                     "text": d.question.text,
                     "levels": [{"label": label, "percent": float(share or 0), "count": count} for _lvl, label, count, share in d.levels],
                 }
-                for d in self.distributions
+                for d in self.criteria_distributions
                 if d.n
             ],
             "heatmap": {
@@ -208,7 +208,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
         elements=element_scores(cat, own),
         distributions=until_recompute(
             snapshot if filtered else None, "distributions", (unit.pk, form_id, channel),
-            lambda: distributions(campaign, unit, cat.index_questions or cat.questions, rules, form_id, channel),
+            lambda: distributions(campaign, unit, cat.questions, rules, form_id, channel),
         ),
         progress=fieldwork_progress(campaign, unit, form_id, channel),
         heatmap_units=[row.unit for row in ranked],
@@ -219,7 +219,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
 
 
 @dataclass
-class UnitPageData:
+class UnitPageData(ClosedQuestions):
     campaign: Campaign
     snapshot: Snapshot | None
     unit: Unit
@@ -231,6 +231,7 @@ class UnitPageData:
     elements: list[tuple[str, str, Score, Score, Decimal | None]]  # (code, title, unit, parent, difference in points)
     weakest: list[tuple[str, str, Score]]  # (question code, text, score)
     criteria: list[tuple[str, str, Score]]
+    distributions: list[Distribution]  # every closed question over the unit's subtree
     target: Decimal
     reached: bool | None
 
@@ -276,13 +277,14 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
         elements=elements,
         weakest=weakest,
         criteria=criteria,
+        distributions=distributions(campaign, unit, cat.questions, rules_by_question(campaign)),
         target=campaign.target_index,
         reached=meets_target(own.overall.value, campaign.target_index),
     )
 
 
 @dataclass
-class PublicData:
+class PublicData(ClosedQuestions):
     campaign: Campaign
     snapshot: Snapshot
     versions: list[Snapshot]
@@ -291,10 +293,12 @@ class PublicData:
     ranking: list[RankRow]
     elements: list[tuple[str, str, Score]]
     element_table: list[tuple[RankRow, list[Score]]]
+    distributions: list[Distribution]  # every closed question, as published
 
 
 def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
-    """The public page of a published snapshot: overall, ranking with change, element table."""
+    """The public page of a published snapshot: overall, ranking with change, element table, and the
+    distribution of every closed question from the tallies frozen with the snapshot."""
     organiser = campaign.organiser
     children = children_of(organiser)
     values = values_by_unit(snapshot, [organiser], children)
@@ -313,4 +317,5 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
         ranking=rows,
         elements=elements,
         element_table=table,
+        distributions=distributions(campaign, organiser, cat.questions, rules_by_question(campaign), published=snapshot),
     )

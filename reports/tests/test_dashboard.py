@@ -169,8 +169,9 @@ def test_the_unit_page_reads_a_fixed_number_of_queries(client, alice, dashboard_
     client.force_login(alice)
     url = reverse("reports:unit", args=["ks-2026", "A1"])
     client.get(url)
-    # 11, and 4 for the change since last year: the previous campaign, its best snapshot, merged units, their values
-    with django_assert_num_queries(15):
+    # 11, 4 for the change since last year (the previous campaign, its best snapshot, merged units, their
+    # values) and 3 for the distributions (the question rules, two; the subtree tallies)
+    with django_assert_num_queries(18):
         client.get(url)
 
 
