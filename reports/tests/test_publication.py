@@ -179,3 +179,4 @@ def test_the_public_page_gives_the_sha256_of_every_download(client, alice, dashb
     document = json.loads(figures)
     assert document["summary"] == json.loads(json.dumps(campaign_summary(campaign, snapshot)))
     assert document["values_sha256"] == snapshot.checksum and document["version"] == 1
+    assert sum(document["units"]["A"]["counts"]["TC1"].values()) == 60  # the published distributions travel too
