@@ -215,7 +215,7 @@ def test_a_submission_reaches_the_dashboard_of_a_served_portal_with_nothing_else
     time.sleep(1.1)  # "computed at" shows seconds: let a new computation show a new time
 
     status, body = submit(embedded_portal.base, key, payload)
-    assert status == 201, body
+    assert status == 201, f"{body}\n{embedded_portal.logs()}"
     after = wait_until(
         lambda: (state := dashboard_state(leader, payload["campaign"]))[0] == before[0] + 1 and state, 5, embedded_portal, "Dashboard cập nhật"
     )
@@ -272,16 +272,16 @@ def test_with_a_worker_and_beat_a_submission_reaches_the_dashboard_also_across_a
     before = dashboard_state(leader, campaign)
 
     status, body = submit(portal.base, key, payload)
-    assert status == 201, body
+    assert status == 201, f"{body}\n{portal.logs()}"
     first = wait_until(lambda: (s := dashboard_state(leader, campaign))[0] == before[0] + 1 and s, 70, portal, "Worker tính lại sau khi nộp phiếu")
-    assert first[1] != before[1]
+    assert first[1] != before[1], portal.logs()
 
     # Redis goes away during a submission: the submission is saved all the same, and once Redis is back
     # the worker and beat's sweep bring the dashboard up to date without anyone acting.
     os.killpg(portal.redis.pid, signal.SIGKILL)
     portal.redis.wait()
     status, body = submit(portal.base, key, payload)
-    assert status == 201, body
+    assert status == 201, f"{body}\n{portal.logs()}"
     time.sleep(2)
     portal.redis = start_redis(portal, portal.redis_port)
     restarted = time.monotonic()
