@@ -25,6 +25,7 @@ from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
 from reports.dashboards.ranking import meets_target, previous_campaign, previous_overall
 from reports.dashboards.values import values_by_unit
+from reports.freshness import run_error_text
 from reports.models import IndexValue, PublishedTally, Snapshot, SnapshotStatus
 from reports.published_tallies import published_tallies_freeze
 from reports.selectors import campaign_summary, working_snapshot
@@ -98,10 +99,16 @@ def figures_stale(campaign: Campaign) -> bool:
 
 def _refresh(campaign: Campaign) -> Snapshot | None:
     """The working snapshot, recomputed in full first when stale and the campaign's fieldwork is over
-    (a closed campaign's figures are final; an active one is refused anyway)."""
+    (a closed campaign's figures are final; an active one is refused anyway). A recompute that fails
+    leaves the previous figures (its own transaction rolls back) and refuses the publication."""
     final = campaign.status in (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED)
     if final and figures_stale(campaign):
-        index_recompute(campaign.pk, full=True)
+        try:
+            index_recompute(campaign.pk, full=True)
+        except Exception as error:
+            raise PublicationError(
+                _("Không tính lại được số liệu nên chưa công bố: %(error)s") % {"error": run_error_text(error)}
+            ) from error
         campaign.refresh_from_db(fields=["dirty_at"])
     return working_snapshot(campaign)
 
@@ -179,7 +186,10 @@ def publication_preview(*, actor: User | AnonymousUser, campaign: Campaign) -> P
     Recomputes stale figures first (the campaign is closed, so this is the figures' final state).
     """
     require(actor, Action.RESULTS_PUBLISH, campaign.organiser)
-    working = _refresh(campaign)
+    try:
+        working, refused = _refresh(campaign), ""
+    except PublicationError as error:
+        working, refused = working_snapshot(campaign), str(error)
     organiser = campaign.organiser
     own = values_by_unit(working, [organiser])[organiser.pk] if working else None
     overall = own.overall if own else None
@@ -198,7 +208,7 @@ def publication_preview(*, actor: User | AnonymousUser, campaign: Campaign) -> P
         previous_campaign=previous,
         previous_overall=previous_values.get(organiser.pk),
         latest=latest,
-        problem=_publishable_problem(campaign, working),
+        problem=refused or _publishable_problem(campaign, working),
     )
     if latest is not None and working is not None:
         _compare_with_latest(preview, working, latest)
