@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, ChannelWindow
 from campaigns.quotas import ORGANISER_KEY, WARD_KEY, default_quota_for, quota_defaults
 from units.access import Action, allowed_anywhere
+from units.codes import code_from_text
 from units.models import Role, Unit, UnitType
 from units.selectors import code_match, membership_paths, scope_queryset, subtree_q, unit_ancestor_paths, unit_subtree, user_has_role
 
@@ -48,7 +49,8 @@ def questionnaire_latest(code: str, *, version: int | None = None) -> Any | None
     found = apps.get_model("surveys", "Questionnaire").objects.all()
     if version is not None:
         found = found.filter(version=version)
-    return code_match(found, code, "-version").first()
+    # as typed, else as an XLSForm's form_id becomes a code ("spec test" finds "Spec-test")
+    return code_match(found, code, "-version").first() or code_match(found, code_from_text(code), "-version").first()
 
 
 def questionnaire_usable(questionnaire: Any, organiser: Unit) -> bool:

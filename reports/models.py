@@ -67,15 +67,23 @@ class CellCount(PeopleCounts):
         return f"{self.unit_id}/{self.channel}: {self.responses}"
 
 
-class SubtreeTally(models.Model):
-    """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
-    one unit is merged into its ancestors instead of summing the whole tree again."""
+class SubtreeLevelCounts(models.Model):
+    """How many counted answers of `question` at `level` a unit's whole subtree has."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     level = models.IntegerField()
     n = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class SubtreeTally(SubtreeLevelCounts):
+    """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
+    one unit is merged into its ancestors instead of summing the whole tree again."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
 
     class Meta:
         verbose_name = _("bảng đếm cộng dồn")
@@ -173,6 +181,23 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.status} v{self.version}"
+
+
+class PublishedTally(SubtreeLevelCounts):
+    """A published snapshot's subtree tallies (`SubtreeTally` rows), copied at publication: the counts its
+    values were computed from. Published distributions and year-on-year pooling of merged units read
+    these, so what was published never changes when the working tallies are recomputed."""
+
+    # the unique constraint, led by the snapshot, serves every read
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("bảng đếm đã công bố")
+        verbose_name_plural = _("bảng đếm đã công bố")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "unit", "question", "level"], name="published_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.unit_id} v{self.snapshot_id}: {self.level}×{self.n}"
 
 
 class IndexScope(models.TextChoices):

@@ -49,6 +49,7 @@ from reports.tallies import (
     index_level_table,
     insert_rows,
     leaf_sums,
+    multi_level_table,
     roll_up,
     tune_session,
     write_leaf_rows,
@@ -133,6 +134,7 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
         form_of={q: form_of_questionnaire[qn] for q, qn in questionnaire_of.items()},
         index_levels=tuple(index_level_table(rules)),
         number_questions=tuple(r.question_id for r in rules if r.levels is None),
+        multi_levels=tuple(multi_level_table(rules)),
     )
     return CampaignSetup(
         campaign=campaign, scheme=scheme, statuses=statuses, rules=rules, questionnaire_of=questionnaire_of,

@@ -113,7 +113,7 @@ def recompute_status(request: HttpRequest, code: str) -> JsonResponse:
     return JsonResponse(
         {
             "computed_at": timezone.localtime(state.computed_at).isoformat() if state.computed_at else "",
-            "computed_at_text": datetime_vi(state.computed_at) if state.computed_at else "",
+            "computed_at_text": datetime_vi(state.computed_at, seconds=True) if state.computed_at else "",
             "waiting": state.waiting,
             "busy": state.busy,
             "progress": state.progress,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -40,6 +39,7 @@ from surveys.services.questionnaires import (
 )
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from units.access import Action, require
+from units.codes import code_from_text
 from units.models import Unit
 from units.services import Actor
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
@@ -488,8 +488,7 @@ def questionnaire_code(raw: str) -> str:
     """A questionnaire's code from a form_id (or the code given, or the file's name) exactly as written, case
     included: people refer to a form by the form_id they wrote. Only what a code cannot hold changes:
     Vietnamese letters lose their marks ("Một cửa" → "Mot-cua"), other runs of characters become "-"."""
-    ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-")[:60] or "xlsform"
+    return code_from_text(raw, fallback="xlsform")
 
 
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:

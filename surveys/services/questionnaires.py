@@ -23,6 +23,7 @@ from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from units.access import Action, allowed_anywhere, require
+from units.codes import code_from_text
 from units.models import Unit
 from units.services import Actor, audit_record
 
@@ -285,7 +286,7 @@ def questionnaire_new_version(*, questionnaire: Questionnaire, actor: Actor) -> 
 
 def questionnaire_copy_code(questionnaire: Questionnaire, owner: Unit) -> str:
     """The code of a unit's copy: the source's code followed by the unit's code ("sipas-56")."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", f"{questionnaire.code}-{owner.code}").strip("-")[:60]
+    return code_from_text(f"{questionnaire.code}-{owner.code}")
 
 
 @transaction.atomic
