@@ -164,6 +164,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submission must never wait long on a broker that is down: fail fast, the sweep catches up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2, "socket_connect_timeout": 2}
 
+# ---- i11-ops: jobs that always end (reports/jobs.py). Queue names are read in config/celery.py
+# (CELERY_QUEUE, CELERY_HEAVY_QUEUE). A running job renews its lease every JOB_HEARTBEAT_SECONDS; one not
+# renewed for JOB_LEASE_SECONDS lost its worker and the sweep sends it again (an export at most
+# EXPORT_MAX_ATTEMPTS times in all, then it fails with the reason); a queued job nobody took for
+# JOB_RESEND_AFTER_SECONDS is sent again (the broker may have lost it). EXPORT_SOFT_TIME_LIMIT bounds an
+# export and each of its SQL statements.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
+JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 300)
+EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)
+EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 3000)
+# ---- end i11-ops: jobs
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

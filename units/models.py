@@ -208,3 +208,18 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return ApiTokenState.EXPIRED
         return ApiTokenState.ACTIVE
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (a worker of each queue, beat), read by /healthz."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%d/%m/%Y %H:%M:%S}"
