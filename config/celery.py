@@ -17,6 +17,9 @@ import time
 from celery import Celery
 from celery.beat import PersistentScheduler
 from celery.schedules import crontab
+from celery.signals import task_prerun
+
+from config.request_id import task_id_as_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -36,6 +39,7 @@ app.conf.task_default_queue = DEFAULT_QUEUE
 app.conf.task_routes = task_routes(HEAVY_QUEUE)
 app.conf.beat_scheduler = "config.celery:HeartbeatScheduler"
 app.autodiscover_tasks()
+task_prerun.connect(task_id_as_request_id, weak=False)  # a task's log lines carry its id (config/request_id.py)
 
 app.conf.beat_schedule = {
     # Recompute whatever campaigns are still marked dirty (catches up after a broker outage), and send again

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.health import healthz
 from units import views as unit_views
 
 admin.site.site_header = "Hài Lòng — Quản trị khảo sát"
@@ -11,6 +12,7 @@ admin.site.index_title = "Cấu hình đợt khảo sát"
 urlpatterns = [
     # First: the submission API is the most requested address, and Django tries patterns in order.
     path("", include("surveys.urls")),
+    path("healthz", healthz, name="healthz"),  # for load balancers and monitors: JSON, no auth (config/health.py)
     path("", unit_views.home, name="home"),
     path("dang-nhap/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
