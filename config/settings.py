@@ -183,6 +183,8 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 300)
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)
 EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 3000)
+# A worker logs through LOGGING below (JSON with LOG_FORMAT=json, the task id as request id), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # ---- end i11-ops: jobs
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
