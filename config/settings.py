@@ -7,6 +7,7 @@ switch to PostgreSQL and a real Celery worker; nothing else changes.
 
 from __future__ import annotations
 
+import ipaddress
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -40,6 +41,8 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_htmx",
     "axes",
+    "django_otp",  # i11-ops: two-factor sign-in
+    "django_otp.plugins.otp_totp",
     "units",
     "campaigns",
     "surveys",
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # i11-ops: request.user.is_verified()
+    "units.middleware.IdleSessionMiddleware",  # i11-ops: SESSION_IDLE_MINUTES
+    "units.middleware.AccountGateMiddleware",  # i11-ops: a forced password change, then two-factor sign-in
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.security.ContentSecurityPolicyMiddleware",
@@ -116,13 +122,45 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (django-axes): 5 failures per username and address lock for 30 minutes.
+# ---- i11-ops: accounts.
+# Client addresses (units/clients.py): REMOTE_ADDR, or X-Forwarded-For read from the right when the request
+# came from one of TRUSTED_PROXIES (addresses or networks, comma-separated; e.g. the nginx host "127.0.0.1").
+# Login lockout (django-axes, units/login_limits.py) for 30 minutes after, within that time, 5 failures of
+# one user at one address, LOGIN_USER_FAILURE_LIMIT of one user from any address, or
+# LOGIN_ADDRESS_FAILURE_LIMIT from one address across users (password spraying).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+AXES_CLIENT_IP_CALLABLE = "units.clients.client_address"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+LOGIN_FAILURE_LIMITS = [AXES_FAILURE_LIMIT, env_int("LOGIN_USER_FAILURE_LIMIT", 10), env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)]
+AXES_HANDLER = "units.login_limits.LoginLimitsHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Sessions end after SESSION_IDLE_MINUTES without a request (units/middleware.py) and, whatever happens,
+# SESSION_MAX_HOURS after sign-in.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = env_int("SESSION_MAX_HOURS", 12) * 3600
+# Password reset: by e-mail when EMAIL_HOST is set (Django's reset links), otherwise an official of the
+# user's unit sets a temporary password that must be changed at the next sign-in (units/accounts.py).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hai-long@localhost")
+PASSWORD_RESET_BY_EMAIL = bool(EMAIL_HOST)
+PASSWORD_RESET_TIMEOUT = 3600
+# Two-factor sign-in (TOTP, django-otp) required of officials and superusers when REQUIRE_2FA=1.
+REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hài Lòng")
+# ---- end i11-ops: accounts
 
 # Language and time: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"

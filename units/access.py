@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESULTS_RECOMPUTE = "results.recompute"  # the "Tính lại ngay" button
     RESULTS_PUBLISH = "results.publish"  # publish a campaign's figures (a new version)
     RESULTS_RUN_STATE = "results.run_state"  # read why a recompute failed
+    USERS_PASSWORD_RESET = "users.password_reset"  # set a temporary password for a user of the subtree
 
 
 POLICY: dict[Action, frozenset[str]] = {
@@ -31,6 +32,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESULTS_RECOMPUTE: frozenset({Role.OFFICIAL}),
     Action.RESULTS_PUBLISH: frozenset({Role.OFFICIAL}),
     Action.RESULTS_RUN_STATE: frozenset({Role.OFFICIAL}),
+    Action.USERS_PASSWORD_RESET: frozenset({Role.OFFICIAL}),
 }
 
 

@@ -223,3 +223,18 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%d/%m/%Y %H:%M:%S}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The user signs in with a temporary password set by an official and must choose a new one first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mật khẩu tạm cần đổi")
+        verbose_name_plural = _("mật khẩu tạm cần đổi")
+
+    def __str__(self) -> str:
+        return str(self.user)
