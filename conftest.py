@@ -120,10 +120,15 @@ def worker_stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def celery_queue(transactional_db) -> Iterator[str]:
-    """A queue name of this test's own, which this process sends to (heavy tasks to `queue`-heavy)."""
+def real_services(transactional_db) -> None:
+    """PostgreSQL and Redis, as in production; the test is skipped in the embedded run."""
     if not _services_ready():
         pytest.skip("cần REDIS_URL và PostgreSQL (DATABASE_URL) — chạy trong bộ kiểm thử dịch vụ thật của .ci/run")
+
+
+@pytest.fixture
+def celery_queue(real_services) -> Iterator[str]:
+    """A queue name of this test's own, which this process sends to (heavy tasks to `queue`-heavy)."""
     from config.celery import app, task_routes
 
     def route(default_queue: str, routes: dict) -> None:

@@ -47,7 +47,7 @@ def pages(urls: list[str], **env: str) -> dict:
 
 
 @pytest.fixture
-def new_database():
+def new_database(real_services):
     """An empty database beside the test's own, dropped afterwards."""
     db = django_settings.DATABASES["default"]
     name = f"{db['NAME']}_restored"
