@@ -25,6 +25,8 @@ if [ -d "$media" ] && [ -n "$(ls -A "$media")" ]; then
 fi
 
 pg_restore --no-owner --no-privileges --exit-on-error --single-transaction --dbname="$DATABASE_URL" "$backup/database.dump"
+# A dump carries no planner statistics: without them the engine's first recompute may take minutes.
+psql "$DATABASE_URL" -q -c "ANALYZE"
 mkdir -p "$media"
 tar -C "$media" -xzf "$backup/media.tar.gz"
 cd "$root"
