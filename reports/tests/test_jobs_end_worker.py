@@ -25,7 +25,7 @@ from reports import exports, tasks
 from reports.models import ExportJob, ExportStatus, IndexValue, RecomputeChunk, RecomputeRun, Tally
 from reports.selectors import index_tables
 from reports.services import index_recompute
-from reports.tests.factories import MISSING, make_campaign, make_questionnaire, make_response
+from reports.tests.factories import campaign_across_channels
 from reports.tests.factories_dashboard import dashboard_data_build
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -120,10 +120,7 @@ def test_a_worker_killed_mid_export_the_sweep_gives_it_to_another_worker(workers
 
 
 def test_a_worker_killed_mid_recompute_chunk_the_run_ends_with_exact_tables(workers, tree):
-    campaign = make_campaign(tree["A"], make_questionnaire({"A": ["A1", "A2"], "B": ["B1"]}), scheme="sipas")
-    for unit, channel in [("A1", "phone"), ("A2", "home_visit"), ("A-BV", "venue"), ("A", "desk")]:
-        for level in (1, 3, 4, 5, MISSING):
-            make_response(campaign, tree[unit], {"A1": level, "A2": 5, "B1": 6 - level if level != MISSING else 4}, channel=channel)
+    campaign = campaign_across_channels(tree)
     index_recompute(campaign.pk, full=True)
     synchronous = index_tables(campaign)
     Tally.objects.filter(campaign=campaign).delete()
