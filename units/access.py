@@ -42,6 +42,7 @@ class Action(StrEnum):
     RESPONSES_REVIEW = "responses.review"  # approve, reject, hold responses
     RAW_EXPORT = "raw.export"  # any file holding respondent rows (raw data, a report with its raw sheet)
     PERSONAL_DATA_PURGE = "personal_data.purge"  # erase frames after publication (the daily job, the command)
+    USERS_PASSWORD_RESET = "users.password_reset"  # set a temporary password for a user of the subtree
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -66,6 +67,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESPONSES_REVIEW: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.RAW_EXPORT: OFFICIALS,
     Action.PERSONAL_DATA_PURGE: SUPERUSERS_ONLY,
+    Action.USERS_PASSWORD_RESET: OFFICIALS,
 }
 
 

@@ -15,4 +15,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_collect": Role.ENUMERATOR in roles,  # the enumerator's own quota page
         "nav_review": bool(roles & POLICY[Action.RESPONSES_REVIEW]),
         "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
+        "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),
     }

@@ -216,3 +216,33 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return ApiTokenState.EXPIRED
         return ApiTokenState.ACTIVE
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (a worker of each queue, beat), read by /healthz."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%d/%m/%Y %H:%M:%S}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The user signs in with a temporary password set by an official and must choose a new one first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mật khẩu tạm cần đổi")
+        verbose_name_plural = _("mật khẩu tạm cần đổi")
+
+    def __str__(self) -> str:
+        return str(self.user)
