@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.input_bounds.RefuseNulMiddleware",  # before sessions: a NUL cookie is dropped before it is looked up
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

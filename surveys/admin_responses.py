@@ -6,6 +6,7 @@ Responses are never edited in the admin: status changes go through `responses_re
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import DataError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -18,6 +19,7 @@ from surveys.models import Response
 from surveys.services.response_import import responses_import
 from surveys.services.responses import ReviewError, responses_review
 from units.admin import ScopedAdmin
+from units.formatting import datetime_vi
 from units.spreadsheets import ImportFailed
 
 __all__ = ["ResponseAdmin"]
@@ -32,6 +34,21 @@ class ResponseAdmin(ScopedAdmin):
     date_hierarchy = "submitted_at"
     actions = ["approve_selected", "hold_selected"]
     change_list_template = "admin/surveys/response/change_list.html"
+    # `started_at` came from the device: a value stored before it was range-checked (a BC timestamp on
+    # PostgreSQL) cannot be read into Python, so the list never loads it and the page reads it alone.
+    exclude = ["started_at"]
+    readonly_fields = ["started_at_shown"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer("started_at")
+
+    @admin.display(description=_("bắt đầu"))
+    def started_at_shown(self, obj: Response) -> str:
+        try:
+            value = Response.objects.filter(pk=obj.pk).values_list("started_at", flat=True).first()
+        except (ValueError, OverflowError, DataError):
+            return str(_("(không đọc được: thời điểm ngoài phạm vi)"))
+        return datetime_vi(value) if value else "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -31,14 +31,23 @@ def response_json(response: Response, *, created: bool) -> dict[str, Any]:
     return {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity and -Infinity are not JSON
+
+
 def read_json(request: HttpRequest) -> Any:
-    """The request body as JSON, or raise a SubmissionError (never a 500)."""
+    """The request body as JSON, or raise a SubmissionError (never a 500).
+
+    What the JSON may hold (depth, NUL, numbers) is checked by the response writer (`payload_check`).
+    """
     if len(request.body) > MAX_BODY:
         raise SubmissionError(_("Nội dung gửi lên quá lớn."))
     try:
-        return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(request.body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError):  # ValueError also for an integer of more than 4,300 digits
         raise SubmissionError(_("Nội dung gửi lên không phải JSON hợp lệ.")) from None
+    except RecursionError:
+        raise SubmissionError(_("Nội dung gửi lên lồng nhau quá sâu.")) from None
 
 
 def submission_response(payload_reader, submitter: Submitter) -> JsonResponse:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 
 from campaigns.models import Campaign, CampaignStatus
@@ -13,12 +12,7 @@ from surveys.models import Response
 from surveys.services.online import online_token_make
 from surveys.tests.factories_collection import make_campaign, payload
 
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
