@@ -109,3 +109,18 @@ def test_a_draft_or_archived_campaign_does_not_exist_for_the_public(client, setu
 def test_the_thank_you_page(client, setup):
     page = client.get(f"/khao-sat/{setup.campaign.public_key}/cam-on/")
     assert page.status_code == 200 and "Cảm ơn" in page.content.decode()
+
+
+REDIS_DOWN = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+@override_settings(CACHES=REDIS_DOWN, ONLINE_SURVEY_RATE_LIMIT=3)
+def test_with_redis_down_the_survey_answers_and_still_limits_each_address(setup, tree, caplog):
+    """The rate limit needs the cache: with Redis down it counts in the worker's memory (logged), no 500."""
+    citizen = Client()
+    assert citizen.get(survey_url(setup), {"don-vi": "A1"}).status_code == 200
+    assert submit(citizen, setup, tree)[0] == 201
+    assert Response.objects.count() == 1
+    statuses = [submit(citizen, setup, tree, answers={"S1_Q1": 99})[0] for _ in range(4)]
+    assert statuses == [422, 422, 429, 429]  # the first answer counted too
+    assert "Redis (bộ nhớ đệm) không trả lời" in caplog.text
