@@ -23,6 +23,7 @@ from campaigns.models import Campaign, IndexSchemeCode
 from reports import dashboards
 from reports.models import IndexScope, Snapshot, SnapshotStatus
 from units.formatting import date_vi, datetime_vi
+from units.spreadsheets import sheet_text_guard
 
 FONT = "Times New Roman"
 PERCENT = "0.00%"
@@ -159,8 +160,9 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
     _print_setup(ws, "1:2", landscape=False)
 
 
-def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashboards.Distribution], own: dashboards.UnitValues) -> None:
-    """One row per criterion: count and % at each level, satisfied share, mean, n."""
+def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashboards.Distribution], own: dashboards.UnitValues) -> list[str]:
+    """One row per criterion: count and % at each level, satisfied share, mean, n. Returns the cells
+    holding the sheet's own formulas (each row's total of shares)."""
     levels = sorted({level for d in distributions for level, *_ in d.levels})
     labels: dict[int, str] = {}
     for d in distributions:
@@ -192,6 +194,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
             cell.border = BOX
     ws.row_dimensions[head].height = 32
     first = sub + 1
+    formulas: list[str] = []
     for number, d in enumerate(distributions, start=1):
         row = sub + number
         criterion = own.get(IndexScope.CRITERION, d.question.code)
@@ -213,7 +216,9 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
         _body(ws.cell(row=row, column=tail + 1, value=float(mean) if mean is not None else None), MEAN)
         _body(ws.cell(row=row, column=tail + 2, value=d.n), COUNT)
         percent_cells = [f"{get_column_letter(len(fixed) + 2 + 2 * i)}{row}" for i in range(len(levels))]
-        _body(ws.cell(row=row, column=tail + 3, value=f"=SUM({','.join(percent_cells)})" if d.n else None), PERCENT)
+        total = ws.cell(row=row, column=tail + 3, value=f"=SUM({','.join(percent_cells)})" if d.n else None)
+        _body(total, PERCENT)
+        formulas.append(total.coordinate)
     last = sub + len(distributions)
     widths = [6, 10, 60, 10] + [11, 10] * len(levels) + [14, 14, 14, 12]
     for column, width in enumerate(widths, start=1):
@@ -235,6 +240,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
         chart.width = 24
         ws.add_chart(chart, f"C{last + 3}")
     _print_setup(ws, f"{head}:{sub}")
+    return formulas
 
 
 def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[dashboards.RankRow], values, elements) -> None:
@@ -312,8 +318,11 @@ def report_workbook_write(
         progress(20)
     workbook = Workbook()
     _summary_sheet(workbook.active, campaign, snapshot, own, elements)
-    _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, distributions, own)
+    formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, distributions, own)
     _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements)
+    # Names and texts people typed (a campaign, unit, criterion) stay text; the raw sheet is written safe.
+    for sheet in workbook.worksheets:
+        sheet_text_guard(sheet, keep=formulas if sheet.title == "Tiêu chí" else ())
     if progress:
         progress(50)
     if include_raw:

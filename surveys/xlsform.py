@@ -39,7 +39,7 @@ from surveys.services.questionnaires import (
     questionnaire_version_taken,
 )
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, sheet_text_guard
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
@@ -632,6 +632,8 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
     settings = workbook.create_sheet(SETTINGS)
     settings.append(["form_id", "version", "form_title", "default_language"])
     settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
+    for sheet in workbook.worksheets:
+        sheet_text_guard(sheet)  # a label such as "=HYPERLINK(…)" stays text
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

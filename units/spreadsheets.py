@@ -1,4 +1,5 @@
-"""Defensive reading of uploaded Excel files, shared by every import.
+"""Defensive reading of uploaded Excel files, shared by every import; and writing text that every
+export (CSV and xlsx) keeps as text.
 
 Each import validates the whole file first and collects `CellError`s (sheet, row, column,
 Vietnamese message); only a file without errors is saved, in one transaction.
@@ -7,14 +8,18 @@ Vietnamese message); only a file without errors is saved, in one transaction.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 
 @dataclass(frozen=True)
@@ -107,3 +112,58 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+# --- writing: text that no spreadsheet reads as a formula ----------------------------------------
+
+# A cell whose text starts with one of these, perhaps after white space, is a formula to Excel,
+# LibreOffice or Google Sheets ("CSV injection"): =HYPERLINK(…), =cmd|' /C calc'!A0, +1+1, -2+3, @SUM(A1).
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_RISKY_FIRST = FORMULA_STARTS | frozenset(" \n\x0b\x0c\u00a0\u3000")
+# Text that is a plain number (-2, +84, 1,5) is read as that number, not as a formula: it is left as it is.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet opening this text could read it as a formula."""
+    if text[:1] not in _RISKY_FIRST:  # the common case, one set lookup
+        return False
+    if text[0] in "\t\r":
+        return True
+    stripped = text.strip()
+    return stripped[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(stripped)
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    """A CSV row whose formula-like texts carry a leading apostrophe, the mark spreadsheets read as
+    "this is text" (numbers stay numbers)."""
+    return [f"'{value}" if value.__class__ is str and value[:1] in _RISKY_FIRST and formula_like(value) else value for value in values]
+
+
+def text_cell(sheet: Worksheet, text: str) -> Cell:
+    """An openpyxl cell (normal or write-only sheet) holding `text` as text: typed as a string, where
+    openpyxl would make a formula of "=…", and with Excel's quote prefix, so that editing the cell in
+    Excel does not turn it into one either."""
+    cell = Cell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def sheet_row(sheet: Worksheet, values: Sequence[Any]) -> list[Any]:
+    """`values` for `sheet.append`, formula-like texts as `text_cell`s."""
+    return [text_cell(sheet, value) if value.__class__ is str and value[:1] in _RISKY_FIRST and formula_like(value) else value for value in values]
+
+
+def sheet_text_guard(sheet: Worksheet, *, keep: Iterable[str] = ()) -> None:
+    """Make every text in a built (normal-mode) sheet stay text, as `text_cell` does, except the
+    formulas in the cells named in `keep`: for sheets that mix the application's own formulas with
+    names and texts people typed (openpyxl makes a formula of any text starting with "=")."""
+    kept = set(keep)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str) and cell.coordinate not in kept:
+                cell.data_type = "s"
+                cell.quotePrefix = True
+            elif cell.data_type == "s" and isinstance(cell.value, str) and formula_like(cell.value):
+                cell.quotePrefix = True
