@@ -16,6 +16,8 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("tai-khoan/khoa-api/", unit_views.api_tokens, name="api_tokens"),
     path("tai-khoan/khoa-api/<int:token_id>/thu-hoi/", unit_views.api_token_revoke_confirm, name="api_token_revoke"),
+    path("nhap/<int:pk>/", unit_views.import_job, name="import_job"),
+    path("nhap/<int:pk>/trang-thai/", unit_views.import_job_status, name="import_job_status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),

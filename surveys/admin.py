@@ -249,12 +249,13 @@ class QuestionnaireAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(_("Bạn không có quyền nhập phiếu."), status=403)
         errors: list[str] = []
+        error_total = 0
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
                 result = xlsform_import(form.cleaned_data["file"], actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             else:
                 for warning in result.warnings:
                     messages.warning(request, warning)
@@ -265,6 +266,7 @@ class QuestionnaireAdmin(admin.ModelAdmin):
             "admin/import_upload.html",
             form=form,
             errors=errors,
+            error_total=error_total,
             title=_("Nhập phiếu từ XLSForm"),
             help_text=_("Tệp XLSForm (.xlsx) theo chuẩn ODK/KoboToolbox, gồm trang tính survey, choices và settings."),
         )

@@ -20,6 +20,7 @@ from surveys.services.response_import import responses_import
 from surveys.services.responses import ReviewError, responses_review
 from units.admin import ScopedAdmin
 from units.formatting import datetime_vi
+from units.import_jobs import import_in_background
 from units.spreadsheets import ImportFailed
 
 __all__ = ["ResponseAdmin"]
@@ -82,12 +83,17 @@ class ResponseAdmin(ScopedAdmin):
         if not request.user.has_perm("surveys.add_response") and not request.user.is_superuser:
             return redirect("admin:surveys_response_changelist")
         errors: list[str] = []
+        error_total = 0
         form = ResponseImportForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
+            campaign, upload = form.cleaned_data["campaign"], form.cleaned_data["file"]
             try:
-                result = responses_import(campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"], actor=request.user)
+                job = import_in_background(actor=request.user, kind="responses", upload=upload, params={"campaign": campaign.pk})
+                if job is not None:  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", job.pk)
+                result = responses_import(campaign=campaign, source=upload, actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             else:
                 messages.success(request, _("Đã nhập %(n)d phiếu.") % {"n": result.saved})
                 messages.info(request, result.blanks_text())
@@ -97,6 +103,7 @@ class ResponseAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": _("Nhập phiếu giấy / tổng đài từ Excel"),
             "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…",
             "help_text": _(

@@ -321,7 +321,7 @@ def _is_yes_no(choices: list[dict[str, Any]]) -> bool:
 def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, Any]) -> None:
     """Decide single / likert5 / likert4 / yes_no / multi and the levels of a select question."""
     spec.choices = _choices(node)
-    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))[:60]
+    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))  # over 60: refused by the spec's checks
     if node["type"] == "select all that apply":
         spec.type = QuestionType.MULTI
         return
@@ -486,7 +486,7 @@ def questionnaire_code(raw: str) -> str:
     included: people refer to a form by the form_id they wrote. Only what a code cannot hold changes:
     Vietnamese letters lose their marks ("Một cửa" → "Mot-cua"), other runs of characters become "-"."""
     ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-")[:60] or "xlsform"
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-") or "xlsform"
 
 
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
@@ -508,7 +508,8 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     form = _pyxform_json(data)
     settings = _settings(workbook)
     sections = _build_sections(form.get("children", []), scan, title, errors)
-    raw_code = code or cell_text(settings.get("form_id")) or stem or "xlsform"
+    # A form_id longer than a code is refused; a code made from the file's name is only shortened.
+    raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
     spec = QuestionnaireSpec(
         code=questionnaire_code(raw_code),

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class UnitsConfig(AppConfig):
     name = "units"
     verbose_name = _("Đơn vị và phân quyền")
+
+    def ready(self) -> None:
+        # Registers the import task in every process (the web process enqueues it by name), and what a
+        # job importing units does (units.import_jobs).
+        from django.urls import reverse
+
+        from units import tasks  # noqa: F401
+        from units.import_jobs import ImportKind, import_kind_register
+        from units.services import units_import_job
+
+        import_kind_register("units", ImportKind(_("Nhập đơn vị"), units_import_job, lambda job: reverse("admin:units_unit_changelist")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.contrib.auth.models import Group, Permission, User
@@ -21,6 +21,7 @@ from units.models import (
     PATH_SEPARATOR,
     ApiToken,
     AuditEntry,
+    ImportJob,
     Membership,
     Role,
     Unit,
@@ -28,7 +29,7 @@ from units.models import (
     api_key_digest,
 )
 from units.selectors import user_may_hold_api_keys
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
+from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 
 def audit_record(*, actor: User | None, action: str, obj: models.Model, changes: dict[str, Any] | None = None) -> None:
@@ -237,9 +238,12 @@ def _type_lookup() -> dict[str, str]:
     return lookup
 
 
-def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[CellError]]:
+UNIT_NAME_MAX = Unit._meta.get_field("name").max_length
+
+
+def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], ErrorList]:
     """Check every row of a unit sheet; return the rows in parent-first order and the errors found."""
-    errors: list[CellError] = []
+    errors = ErrorList()
     types = _type_lookup()
     known = {code.upper() for code in Unit.objects.values_list("code", flat=True)}
     seen: dict[str, int] = {}
@@ -259,10 +263,12 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
             seen[code.upper()] = number
         if not name:
             errors.append(CellError(sheet, number, "name", _("Thiếu tên đơn vị.")))
+        elif len(name) > UNIT_NAME_MAX:
+            errors.append(CellError(sheet, number, "name", _("Tên dài quá %(n)d ký tự.") % {"n": UNIT_NAME_MAX}))
         type_code = types.get(type_text.lower())
         if type_code is None:
             errors.append(CellError(sheet, number, "type", _("Loại đơn vị «%(type)s» không tồn tại.") % {"type": type_text}))
-        rows.append({"row": number, "code": code, "name": name[:255], "type": type_code, "parent_code": parent_code})
+        rows.append({"row": number, "code": code, "name": name, "type": type_code, "parent_code": parent_code})
     for row in rows:
         if row["parent_code"] and row["parent_code"].upper() not in known and row["parent_code"].upper() not in seen:
             errors.append(CellError(sheet, row["row"], "parent_code", _("Không tìm thấy đơn vị cha «%(code)s».") % {"code": row["parent_code"]}))
@@ -271,7 +277,7 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
     return _parent_first(sheet, rows, known, errors), errors
 
 
-def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], errors: list[CellError]) -> list[dict[str, Any]]:
+def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], errors: ErrorList) -> list[dict[str, Any]]:
     """Order rows so each parent comes before its children; report cycles as errors."""
     placed = set(known)
     ordered: list[dict[str, Any]] = []
@@ -292,18 +298,27 @@ def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], error
     return ordered
 
 
-def units_import(*, source: str | IO[bytes], actor: User | None = None) -> int:
+def units_import(*, source: str | IO[bytes], actor: User | None = None, progress: Callable[[int], None] | None = None) -> int:
     """Import units from an Excel file with columns code, name, type, parent_code. All or nothing.
 
     Raises ImportFailed with every error found; returns the number of units created or changed.
+    `progress` (a job's) hears how far it got, 0–100.
     """
     workbook = open_workbook(source)
-    sheet, header, records = read_rows(workbook)
+    sheet, header, records = read_rows(workbook, progress=progress)
     require_columns(sheet, header, ["code", "name", "type", "parent_code"])
     if not records:
         raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
     rows, errors = units_validate_rows(sheet, records)
     if errors:
         raise ImportFailed(errors)
+    if progress is not None:
+        progress(70)
     with transaction.atomic():
         return _bulk_add_units(rows, actor=actor, action="unit.import")
+
+
+def units_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
+    """A job's run of `units_import` (units.import_jobs): the summary to show."""
+    changed = units_import(source=source, actor=job.requested_by, progress=progress)
+    return _("Đã nhập %(n)d đơn vị.") % {"n": changed}

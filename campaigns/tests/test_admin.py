@@ -10,7 +10,7 @@ from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, Fram
 from campaigns.sampling import sample_draw
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
-from units.models import Role
+from units.models import ImportJob, ImportStatus, Role
 
 CHANGELIST = "admin:campaigns_campaign_changelist"
 
@@ -251,3 +251,16 @@ def test_an_outsider_cannot_name_another_provinces_campaign_as_the_previous_one(
     assert not Campaign.objects.filter(code="b-2025").exists() and "errorlist" in page
     data["previous"] = ""
     assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
+
+
+def test_a_large_frame_is_imported_by_a_job(client, campaign, alice, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 3, tmp_path / "media"
+    client.force_login(alice)
+    good = xlsx([FRAME_HEADER, *frame_rows("A1", 4)])
+    good.name = "khung.xlsx"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(frame_url(campaign), {"file": good})
+    job = ImportJob.objects.get()
+    assert answer.url == reverse("import_job", args=[job.pk]) and job.status == ImportStatus.DONE, job.message
+    assert job.params == {"campaign": campaign.pk} and FrameEntry.objects.filter(campaign=campaign).count() == 4
+    assert client.get(reverse("import_job_status", args=[job.pk])).json()["back_url"] == reverse("admin:campaigns_campaign_change", args=[campaign.pk])

@@ -236,7 +236,8 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
         text = str(raw).strip()
         for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                day = dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a calendar date)
+                # A date cell of an imported sheet comes as a datetime: its day is the answer.
+                day = raw.date() if isinstance(raw, dt.datetime) else dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007
             except ValueError:
                 continue
             if not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
