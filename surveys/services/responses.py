@@ -129,32 +129,42 @@ def payload_problem(payload: Any) -> tuple[str, str] | None:
     """(where, Vietnamese message) of the first thing a submission may not hold, or None.
 
     NUL characters (PostgreSQL refuses them in text), nesting deeper than MAX_DEPTH, integers beyond
-    MAX_INTEGER, and NaN or infinite numbers; keys are checked like values. A walk with its own stack,
-    so no depth makes it recurse; a payload of 40 answers costs a few microseconds.
+    MAX_INTEGER, and NaN or infinite numbers; keys are checked like values. The path is built only for
+    a problem found; a payload of 40 answers costs a few microseconds.
     """
-    stack: list[tuple[Any, str, int]] = [(payload, "", 0)]
-    while stack:
-        value, where, depth = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return where, _("Có ký tự NUL (\\0), không được phép.")
-        elif isinstance(value, bool) or value is None:
-            continue
-        elif isinstance(value, int):
-            if abs(value) > MAX_INTEGER:
-                return where, _("Số quá lớn.")
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                return where, _("Số không hợp lệ (NaN hoặc vô cực).")
-        elif isinstance(value, Mapping | list):
-            if depth >= MAX_DEPTH:
-                return where, _("Dữ liệu lồng nhau quá sâu (tối đa %(n)d cấp).") % {"n": MAX_DEPTH}
-            items = value.items() if isinstance(value, Mapping) else enumerate(value)
-            for key, item in items:
-                name = f"{where}.{key}" if where else str(key)
-                if isinstance(key, str) and "\x00" in key:
-                    return name.replace("\x00", "\\0"), _("Có ký tự NUL (\\0), không được phép.")
-                stack.append((item, name, depth + 1))
+    if isinstance(payload, Mapping | list):
+        found = _container_problem(payload, 0)
+        return (".".join(found[0]), found[1]) if found else None
+    found = _container_problem([payload], -1)
+    return ("", found[1]) if found else None
+
+
+def _container_problem(container: Mapping | list, depth: int) -> tuple[list[str], str] | None:
+    """([keys down to the problem], message) in a dict or list nested `depth` levels down, or None.
+    Recursion is bounded by MAX_DEPTH, checked before each step down."""
+    items = container.items() if isinstance(container, Mapping) else enumerate(container)
+    for key, item in items:
+        if key.__class__ is str and "\x00" in key:
+            return [key.replace("\x00", "\\0")], _("Có ký tự NUL (\\0), không được phép.")
+        kind = item.__class__
+        if kind is str:
+            if "\x00" in item:
+                return [str(key)], _("Có ký tự NUL (\\0), không được phép.")
+        elif kind is int:
+            if not -MAX_INTEGER <= item <= MAX_INTEGER:
+                return [str(key)], _("Số quá lớn.")
+        elif kind is float:
+            if not math.isfinite(item):
+                return [str(key)], _("Số không hợp lệ (NaN hoặc vô cực).")
+        elif isinstance(item, Mapping | list):
+            if depth + 1 >= MAX_DEPTH:
+                return [str(key)], _("Dữ liệu lồng nhau quá sâu (tối đa %(n)d cấp).") % {"n": MAX_DEPTH}
+            found = _container_problem(item, depth + 1)
+            if found is not None:
+                found[0].insert(0, str(key))
+                return found
+        elif isinstance(item, int) and not isinstance(item, bool) and not -MAX_INTEGER <= item <= MAX_INTEGER:
+            return [str(key)], _("Số quá lớn.")
     return None
 
 
