@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import urllib.request
 
 import pytest
 from django.test import Client, override_settings
@@ -124,3 +126,25 @@ def test_with_redis_down_the_survey_answers_and_still_limits_each_address(setup,
     statuses = [submit(citizen, setup, tree, answers={"S1_Q1": 99})[0] for _ in range(4)]
     assert statuses == [422, 422, 429, 429]  # the first answer counted too
     assert "Redis (bộ nhớ đệm) không trả lời" in caplog.text
+
+
+@pytest.mark.services
+def test_a_server_started_with_redis_down_serves_the_online_survey(gunicorn_server, tree):
+    """REDIS_URL names a closed port: no cache, no broker. The page and a submission still work (the
+    campaign stays marked dirty for the sweep)."""
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"]])
+    base = gunicorn_server(REDIS_URL="redis://127.0.0.1:1/0")
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{base}{survey_url(setup)}?don-vi=A1", timeout=20) as page:
+        assert page.status == 200 and 'id="form-schema"' in page.read().decode()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    body = json.dumps(payload(setup, tree["A1"], channel="online")).encode()
+    request = urllib.request.Request(
+        f"{base}{survey_url(setup)}gui/", data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-CSRFToken": cookies["csrftoken"]},
+    )
+    with browser.open(request, timeout=20) as answer:
+        assert answer.status == 201
+    assert Response.objects.filter(campaign=setup.campaign, channel="online").count() == 1
+    assert Campaign.objects.get(pk=setup.campaign.pk).dirty_at is not None
