@@ -12,14 +12,15 @@ import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
 from campaigns.models import Campaign, FrameEntry
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
+from units.access import Action, require
 from units.models import ImportJob, Unit
+from units.services import Actor
 from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, open_workbook, read_rows
 
 # Canonical column → the headers accepted for it (English, Vietnamese, and the one-stop system's ASCII names).
@@ -164,13 +165,15 @@ def frame_validate_rows(
     return ([] if errors else entries), errors
 
 
-def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None, progress: Callable[[int], None] | None = None) -> int:
+def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: Actor, progress: Callable[[int], None] | None = None) -> int:
     """Replace the campaign's sampling frame with the people in an Excel file. All or nothing.
 
+    Personal data: only officials of the organiser (units.access FRAME_IMPORT; 404/403 otherwise).
     Raises ImportFailed listing every error (nothing saved), CampaignRuleError when the campaign
     may no longer take a frame (published, or already drawn). Returns the number of people imported.
     `progress` (a job's) hears how far it got, 0–100.
     """
+    require(actor, Action.FRAME_IMPORT, campaign.organiser)
     campaign_ensure_editable(campaign)
     if campaign.assignments.filter(frame_entry__isnull=False).exists():
         raise CampaignRuleError(_("Đợt đã rút mẫu từ khung mẫu hiện tại: không thể nhập lại khung mẫu."))

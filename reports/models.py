@@ -67,15 +67,23 @@ class CellCount(PeopleCounts):
         return f"{self.unit_id}/{self.channel}: {self.responses}"
 
 
-class SubtreeTally(models.Model):
-    """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
-    one unit is merged into its ancestors instead of summing the whole tree again."""
+class SubtreeLevelCounts(models.Model):
+    """How many counted answers of `question` at `level` a unit's whole subtree has."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     level = models.IntegerField()
     n = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class SubtreeTally(SubtreeLevelCounts):
+    """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
+    one unit is merged into its ancestors instead of summing the whole tree again."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
 
     class Meta:
         verbose_name = _("bảng đếm cộng dồn")
@@ -123,6 +131,10 @@ class RecomputeChunk(models.Model):
     run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
     paths = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
+    # The lease of the worker running the chunk (reports/jobs.py): renewed every few seconds while it runs;
+    # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("phần của lượt tính lại")
@@ -173,6 +185,23 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.status} v{self.version}"
+
+
+class PublishedTally(SubtreeLevelCounts):
+    """A published snapshot's subtree tallies (`SubtreeTally` rows), copied at publication: the counts its
+    values were computed from. Published distributions and year-on-year pooling of merged units read
+    these, so what was published never changes when the working tallies are recomputed."""
+
+    # the unique constraint, led by the snapshot, serves every read
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("bảng đếm đã công bố")
+        verbose_name_plural = _("bảng đếm đã công bố")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "unit", "question", "level"], name="published_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}@{self.unit_id} v{self.snapshot_id}: {self.level}×{self.n}"
 
 
 class IndexScope(models.TextChoices):
@@ -227,6 +256,13 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Jobs that always end (reports/exports.py): when the message was last handed to the broker (the sweep
+    # sends a requested job again when it was lost, e.g. in a Redis restart), the running worker's lease
+    # (renewed every few seconds; a lapsed lease means the worker died), and the attempts so far, which
+    # also fence a late write from a worker that lost its lease.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

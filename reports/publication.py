@@ -23,10 +23,14 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
-from reports import dashboards
-from reports.models import IndexValue, Snapshot, SnapshotStatus
+from reports.dashboards.ranking import meets_target, previous_campaign, previous_overall
+from reports.dashboards.values import values_by_unit
+from reports.freshness import run_error_text
+from reports.models import IndexValue, PublishedTally, Snapshot, SnapshotStatus
+from reports.published_tallies import published_tallies_freeze
 from reports.selectors import campaign_summary, working_snapshot
 from reports.services import campaign_setup, index_recompute
+from reports.tallies import RESPONDENTS_LEVEL
 from reports.workbook import report_workbook_write
 from units.access import Action, require
 from units.models import Unit
@@ -95,10 +99,16 @@ def figures_stale(campaign: Campaign) -> bool:
 
 def _refresh(campaign: Campaign) -> Snapshot | None:
     """The working snapshot, recomputed in full first when stale and the campaign's fieldwork is over
-    (a closed campaign's figures are final; an active one is refused anyway)."""
+    (a closed campaign's figures are final; an active one is refused anyway). A recompute that fails
+    leaves the previous figures (its own transaction rolls back) and refuses the publication."""
     final = campaign.status in (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED)
     if final and figures_stale(campaign):
-        index_recompute(campaign.pk, full=True)
+        try:
+            index_recompute(campaign.pk, full=True)
+        except Exception as error:
+            raise PublicationError(
+                _("Không tính lại được số liệu nên chưa công bố: %(error)s") % {"error": run_error_text(error)}
+            ) from error
         campaign.refresh_from_db(fields=["dirty_at"])
     return working_snapshot(campaign)
 
@@ -176,12 +186,15 @@ def publication_preview(*, actor: User | AnonymousUser, campaign: Campaign) -> P
     Recomputes stale figures first (the campaign is closed, so this is the figures' final state).
     """
     require(actor, Action.RESULTS_PUBLISH, campaign.organiser)
-    working = _refresh(campaign)
+    try:
+        working, refused = _refresh(campaign), ""
+    except PublicationError as error:
+        working, refused = working_snapshot(campaign), str(error)
     organiser = campaign.organiser
-    own = dashboards.values_by_unit(working, [organiser])[organiser.pk] if working else None
+    own = values_by_unit(working, [organiser])[organiser.pk] if working else None
     overall = own.overall if own else None
-    previous = dashboards.previous_campaign(campaign)
-    previous_values = dashboards.previous_overall(previous, [organiser], published_only=True) if previous else {}
+    previous = previous_campaign(campaign)
+    previous_values = previous_overall(previous, [organiser], published_only=True) if previous else {}
     latest = _latest_published(campaign)
     preview = PublicationPreview(
         campaign=campaign,
@@ -191,11 +204,11 @@ def publication_preview(*, actor: User | AnonymousUser, campaign: Campaign) -> P
         overall=overall.value if overall else None,
         ci_low=overall.ci_low if overall else None,
         ci_high=overall.ci_high if overall else None,
-        reached=dashboards.meets_target(overall.value if overall else None, campaign.target_index),
+        reached=meets_target(overall.value if overall else None, campaign.target_index),
         previous_campaign=previous,
         previous_overall=previous_values.get(organiser.pk),
         latest=latest,
-        problem=_publishable_problem(campaign, working),
+        problem=refused or _publishable_problem(campaign, working),
     )
     if latest is not None and working is not None:
         _compare_with_latest(preview, working, latest)
@@ -229,7 +242,8 @@ def _compare_with_latest(preview: PublicationPreview, working: Snapshot, latest:
 
 def figures_document(campaign: Campaign, snapshot: Snapshot) -> bytes:
     """The machine-readable JSON of a published version: the campaign summary (the shape of
-    `recompute --json`) and every unit's values; canonical (sorted keys), so its SHA-256 is stable."""
+    `recompute --json`), every unit's values and its answer counts per question and level (the published
+    distributions); canonical (sorted keys), so its SHA-256 is stable."""
     units: dict[str, dict] = {}
     rows = (
         IndexValue.objects.filter(snapshot=snapshot)
@@ -239,6 +253,15 @@ def figures_document(campaign: Campaign, snapshot: Snapshot) -> bytes:
     for code, name, scope, key, value, n, low, high in rows.iterator(chunk_size=5000):
         unit = units.setdefault(code, {"name": name, "values": []})
         unit["values"].append({"scope": scope, "key": key, "value": _num(value), "n": n, "ci_low": _num(low), "ci_high": _num(high)})
+    counts = (
+        PublishedTally.objects.filter(snapshot=snapshot)
+        .order_by("unit__code", "question__code", "level")
+        .values_list("unit__code", "question__code", "level", "n")
+    )
+    for code, question, level, n in counts.iterator(chunk_size=5000):
+        unit = units.setdefault(code, {"name": "", "values": []})
+        key = "respondents" if level == RESPONDENTS_LEVEL else str(level)  # a multi-choice question's base
+        unit.setdefault("counts", {}).setdefault(question, {})[key] = n
     document = {
         "campaign": campaign.code,
         "name": campaign.name,
@@ -276,6 +299,8 @@ def campaign_results_publish(
     campaign = Campaign.objects.select_for_update().select_related("organiser").get(pk=campaign_id)
     require(actor, Action.RESULTS_PUBLISH, campaign.organiser)
     working = _refresh(campaign)
+    if working is not None:  # recomputes wait for the publication (they lock the working snapshot too)
+        working = Snapshot.objects.select_for_update().get(pk=working.pk)
     if problem := _publishable_problem(campaign, working):
         raise PublicationError(problem)
     checksum = snapshot_checksum(working)
@@ -307,6 +332,8 @@ def campaign_results_publish(
         ],
         batch_size=2000,
     )
+    if not published_tallies_freeze(snapshot=snapshot, working=working):
+        raise PublicationError(_("Chỉ số vừa được tính lại trong lúc công bố: hãy công bố lại."))
     snapshot.checksum = snapshot_checksum(snapshot)
     _attach_files(campaign, snapshot)
     if campaign.status == CampaignStatus.CLOSED:

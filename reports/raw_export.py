@@ -23,7 +23,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from campaigns.models import Campaign, Channel
-from reports.dashboards import LIKERT_LABELS
+from reports.dashboards.distributions import LIKERT_LABELS
 from reports.xlsx_stream import StreamingWorkbook
 from surveys.models import Answer, Question, QuestionType, Response
 from units.spreadsheets import csv_row, sheet_row

@@ -75,6 +75,12 @@ def _status_sql(statuses: Sequence[str]) -> tuple[str, list[str]]:
     return ",".join(["%s"] * len(statuses)) or "NULL", list(statuses)
 
 
+# The Tally level whose row counts, for a multi-choice question, the responses that ticked at least one
+# valid option (the base of its shares: one response has an answer row per ticked option). It lies below
+# any level a question can hold (the smallest 32-bit integer), so no rule ever counts it as an answer.
+RESPONDENTS_LEVEL = -(2**31)
+
+
 @dataclass(frozen=True)
 class TallyPlan:
     """What the tally statements need to know about a campaign's questions.
@@ -89,6 +95,7 @@ class TallyPlan:
     form_of: Mapping[int, int]
     index_levels: tuple[tuple[int, int, int], ...]
     number_questions: tuple[int, ...]
+    multi_levels: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (question, its valid levels) of multi-choice questions
 
 
 def index_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, int, int]]:
@@ -100,6 +107,11 @@ def index_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, int, int
         for level in sorted(rule.levels):
             rows.append((rule.question_id, level, 1 if level in rule.satisfied else 0))
     return rows
+
+
+def multi_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, tuple[int, ...]]]:
+    """(question, valid levels) of every multi-choice question that has valid levels."""
+    return [(rule.question_id, tuple(sorted(rule.levels))) for rule in rules if rule.multi and rule.levels]
 
 
 def _levels_condition(levels: Iterable[int]) -> str:
@@ -267,6 +279,21 @@ def _number_tallies(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter
     return cursor.fetchall()
 
 
+def _multi_respondents(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> list:
+    """Per unit × channel × multi-choice question, the counted responses that ticked at least one valid
+    option, as rows at RESPONDENTS_LEVEL (the (campaign, question, value) index finds the answers)."""
+    if not plan.multi_levels:
+        return []
+    source, source_params = _answers_from(plan, units)
+    ticked = " OR ".join(f"(a.question_id = {int(question)} AND {_levels_condition(levels)})" for question, levels in plan.multi_levels)
+    cursor.execute(
+        f"SELECT a.unit_id, a.channel, a.question_id, {RESPONDENTS_LEVEL}, COUNT(DISTINCT a.response_id) {source} AND ({ticked}) "
+        "GROUP BY a.unit_id, a.channel, a.question_id",
+        [campaign_id, *source_params],
+    )
+    return cursor.fetchall()
+
+
 def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
@@ -283,7 +310,7 @@ def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> 
             tallies, counts, used_stored = _one_statement(cursor, campaign_id, plan, units)
         else:
             tallies, counts, used_stored = _two_scans(cursor, campaign_id, plan, units)
-        tallies = list(tallies) + list(_number_tallies(cursor, campaign_id, plan, units))
+        tallies = [*tallies, *_number_tallies(cursor, campaign_id, plan, units), *_multi_respondents(cursor, campaign_id, plan, units)]
     merged: dict[tuple, int] = defaultdict(int)
     for unit, channel, question, level, n in tallies:
         form = plan.form_of.get(question)

@@ -1,7 +1,10 @@
-"""The department report workbook (openpyxl), in Vietnamese: summary, criteria, ranking, optional raw data.
+"""The department report workbook (openpyxl), in Vietnamese: summary, criteria, the other closed
+questions' distributions, ranking, optional raw data.
 
 Percentages are stored as numbers (0.8769 with the format 0,00%) so the department can compute with
-them; each criterion's distribution is rounded by largest remainder and adds up to exactly 100,00%.
+them; each single-answer distribution is rounded by largest remainder and adds up to exactly 100,00%; a
+multi-choice question's shares are over the respondents who answered it and say so. A published
+snapshot's workbook reads the tallies frozen with it, so it shows what was published.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import Campaign, IndexSchemeCode
-from reports import dashboards
+from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.pages import children_of
+from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
+from reports.dashboards.values import UnitValues, values_by_unit
 from reports.models import IndexScope, Snapshot, SnapshotStatus
 from units.formatting import date_vi, datetime_vi
 from units.spreadsheets import sheet_text_guard
@@ -109,11 +115,11 @@ def _scheme_text(campaign: Campaign) -> str:
     return f"{label}. Câu trả lời “không biết / không trả lời” và câu bỏ qua không được tính vào tử số và mẫu số."
 
 
-def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: dashboards.UnitValues, elements) -> None:
+def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements) -> None:
     ws.title = "Tổng hợp"
     _title(ws, "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG", campaign.name, 4)
     overall = own.overall
-    reached = dashboards.meets_target(overall.value, campaign.target_index)
+    reached = meets_target(overall.value, campaign.target_index)
     published = snapshot.status == SnapshotStatus.PUBLISHED
     rows: list[tuple[str, object, str | None]] = [
         ("Đơn vị tổ chức", campaign.organiser.name, None),
@@ -160,12 +166,12 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: d
     _print_setup(ws, "1:2", landscape=False)
 
 
-def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashboards.Distribution], own: dashboards.UnitValues) -> list[str]:
+def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution], own: UnitValues) -> list[str]:
     """One row per criterion: count and % at each level, satisfied share, mean, n. Returns the cells
     holding the sheet's own formulas (each row's total of shares)."""
-    levels = sorted({level for d in distributions for level, *_ in d.levels})
+    levels = sorted({level for d in items for level, *_ in d.levels})
     labels: dict[int, str] = {}
-    for d in distributions:
+    for d in items:
         for level, label, *_ in d.levels:
             labels.setdefault(level, label)
     fixed = ["STT", "Mã", "Tiêu chí", "Yếu tố"]
@@ -195,7 +201,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
     ws.row_dimensions[head].height = 32
     first = sub + 1
     formulas: list[str] = []
-    for number, d in enumerate(distributions, start=1):
+    for number, d in enumerate(items, start=1):
         row = sub + number
         criterion = own.get(IndexScope.CRITERION, d.question.code)
         mean = own.get(IndexScope.MEAN, d.question.code).value or d.mean
@@ -219,12 +225,12 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
         total = ws.cell(row=row, column=tail + 3, value=f"=SUM({','.join(percent_cells)})" if d.n else None)
         _body(total, PERCENT)
         formulas.append(total.coordinate)
-    last = sub + len(distributions)
+    last = sub + len(items)
     widths = [6, 10, 60, 10] + [11, 10] * len(levels) + [14, 14, 14, 12]
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = ws.cell(row=first, column=len(fixed) + 1)
-    if distributions:
+    if items:
         chart = BarChart()
         chart.type = "bar"
         chart.grouping = "percentStacked"
@@ -236,14 +242,69 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, distributions: list[dashb
             chart.add_data(Reference(ws, min_col=column, min_row=first, max_row=last), titles_from_data=False)
             chart.series[-1].tx = SeriesLabel(v=f"{level}. {labels[level]}")
         chart.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
-        chart.height = max(8.0, 0.55 * len(distributions) + 3)
+        chart.height = max(8.0, 0.55 * len(items) + 3)
         chart.width = 24
         ws.add_chart(chart, f"C{last + 3}")
     _print_setup(ws, f"{head}:{sub}")
     return formulas
 
 
-def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[dashboards.RankRow], values, elements) -> None:
+def _distribution_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution]) -> None:
+    """Each closed question outside the index, one block after another: its choices' counts and shares."""
+    _title(
+        ws,
+        "PHÂN BỐ CÂU TRẢ LỜI CÁC CÂU HỎI KHÁC",
+        f"{campaign.name} — câu hỏi ngoài chỉ số hài lòng. Câu chọn một: tỷ lệ trên số câu trả lời hợp lệ, làm tròn theo phần dư "
+        "lớn nhất, cộng đúng 100,00%. Câu chọn nhiều: tỷ lệ trên số người trả lời câu hỏi.",
+        4,
+    )
+    ws.row_dimensions[2].height = 30
+    ws.cell(row=2, column=1).alignment = WRAP
+    for column, width in zip("ABCD", [12, 70, 14, 14], strict=True):
+        ws.column_dimensions[column].width = width
+    row = 4
+    for d in items:
+        _body(ws.cell(row=row, column=1, value=d.question.code), bold=True)
+        text = ws.cell(row=row, column=2, value=d.question.text)
+        _body(text, bold=True)
+        text.alignment = WRAP
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        for column in range(1, 5):
+            ws.cell(row=row, column=column).fill = SUBHEADER_FILL
+        row += 1
+        for column, title in enumerate(["Phương án trả lời", "Số lượng", "Tỷ lệ"], start=2):
+            cell = ws.cell(row=row, column=column, value=title)
+            cell.font = Font(name=FONT, bold=True, color="FFFFFF")
+            cell.fill = HEADER_FILL
+            cell.alignment = CENTRE
+            cell.border = BOX
+        row += 1
+        for _level, label, count, share in d.levels:
+            _body(ws.cell(row=row, column=2, value=label))
+            _body(ws.cell(row=row, column=3, value=count), COUNT)
+            _body(ws.cell(row=row, column=4, value=fraction(share)), PERCENT)
+            row += 1
+        if d.multi:
+            _body(ws.cell(row=row, column=2, value="Số người trả lời câu hỏi (n, gốc của tỷ lệ)"), bold=True)
+            _body(ws.cell(row=row, column=3, value=d.n), COUNT, bold=True)
+            row += 1
+            note = ws.cell(row=row, column=2, value="Câu chọn nhiều: một người chọn được nhiều phương án nên các tỷ lệ không cộng thành 100%.")
+            note.font = Font(name=FONT, italic=True)
+            row += 1
+        else:
+            _body(ws.cell(row=row, column=2, value="Tổng (n = số câu trả lời hợp lệ)"), bold=True)
+            _body(ws.cell(row=row, column=3, value=d.n), COUNT, bold=True)
+            _body(ws.cell(row=row, column=4, value=fraction(d.total_share)), PERCENT, bold=True)
+            row += 1
+            if d.mean is not None and not d.question.choices:
+                _body(ws.cell(row=row, column=2, value="Trung bình"))
+                _body(ws.cell(row=row, column=3, value=float(d.mean)), MEAN)
+                row += 1
+        row += 1
+    _print_setup(ws, "1:2", landscape=False)
+
+
+def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[RankRow], values, elements) -> None:
     _title(ws, "XẾP HẠNG CÁC ĐƠN VỊ", f"{campaign.name} — ≈: khoảng tin cậy 95% giao với đơn vị liền kề (ngang nhau về thống kê)", 12 + len(elements))
     titles = [
         "Hạng",
@@ -264,7 +325,7 @@ def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[dashboards.Rank
     ws.row_dimensions[head].height = 32
     for offset, rank_row in enumerate(rows, start=1):
         row = head + offset
-        reached = dashboards.meets_target(rank_row.score.value, campaign.target_index)
+        reached = meets_target(rank_row.score.value, campaign.target_index)
         change = rank_row.change_points
         cells = [
             (rank_row.rank, "0"),
@@ -303,22 +364,26 @@ def report_workbook_write(
     Reads the snapshot's values and the campaign's tallies only (plus the answers when `include_raw`).
     """
     organiser = campaign.organiser
-    children = dashboards.children_of(organiser)
-    values = dashboards.values_by_unit(snapshot, [organiser], children)
+    children = children_of(organiser)
+    values = values_by_unit(snapshot, [organiser], children)
     own = values[organiser.pk]
-    catalogue = dashboards.catalogue(campaign)
-    elements = dashboards._elements(catalogue, own)
+    questions = catalogue(campaign)
+    elements = element_scores(questions, own)
     with_data = [c for c in children if values[c.pk].values]
-    previous = dashboards.previous_overall(
-        dashboards.previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
+    previous = previous_overall(
+        previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
     )
-    rows = dashboards.ranking(values, with_data, previous)
-    distributions = dashboards.distributions(campaign, organiser, catalogue.index_questions or catalogue.questions, dashboards.rules_by_question(campaign))
+    rows = ranking(values, with_data, previous)
+    published = snapshot if snapshot.status == SnapshotStatus.PUBLISHED else None
+    closed = distributions(campaign, organiser, questions.questions, rules_by_question(campaign), published=published)
+    others = [d for d in closed if not d.criterion]
     if progress:
         progress(20)
     workbook = Workbook()
     _summary_sheet(workbook.active, campaign, snapshot, own, elements)
-    formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, distributions, own)
+    formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, [d for d in closed if d.criterion], own)
+    if others:
+        _distribution_sheet(workbook.create_sheet("Phân bố"), campaign, others)
     _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements)
     # Names and texts people typed (a campaign, unit, criterion) stay text; the raw sheet is written safe.
     for sheet in workbook.worksheets:

@@ -18,6 +18,7 @@ from surveys.forms import ResponseImportForm
 from surveys.models import Response
 from surveys.services.response_import import responses_import
 from surveys.services.responses import ReviewError, responses_review
+from units.access import Action, allowed_anywhere
 from units.admin import ScopedAdmin
 from units.formatting import datetime_vi
 from units.import_jobs import import_in_background
@@ -28,8 +29,11 @@ __all__ = ["ResponseAdmin"]
 
 @admin.register(Response)
 class ResponseAdmin(ScopedAdmin):
+    """Responses are respondent rows: listed where the user reviews them (units.access RESPONSES_REVIEW)."""
+
+    scope_action = Action.RESPONSES_REVIEW
     list_display = ["uuid", "campaign", "unit", "channel", "status", "source", "enumerator", "submitted_at"]
-    list_filter = ["status", "channel", "source", "campaign"]
+    list_filter = ["status", "channel", "source", ("campaign", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["uuid", "unit__code", "unit__name", "enumerator__username"]
     list_select_related = ["campaign", "unit", "enumerator"]
     date_hierarchy = "submitted_at"
@@ -62,7 +66,7 @@ class ResponseAdmin(ScopedAdmin):
 
     def _review(self, request: HttpRequest, queryset: QuerySet, action: str) -> None:
         try:
-            changed = responses_review(responses=queryset.select_related("campaign"), action=action, actor=request.user)
+            changed = responses_review(responses=queryset.select_related("campaign", "unit"), action=action, actor=request.user)
         except ReviewError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
@@ -80,7 +84,7 @@ class ResponseAdmin(ScopedAdmin):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="surveys_response_import"), *super().get_urls()]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm("surveys.add_response") and not request.user.is_superuser:
+        if not (request.user.has_perm("surveys.add_response") and allowed_anywhere(request.user, Action.RESPONSES_IMPORT)):
             return redirect("admin:surveys_response_changelist")
         errors: list[str] = []
         error_total = 0

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, JsonResponse
+from django.http.request import RawPostDataException
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -40,10 +41,14 @@ def read_json(request: HttpRequest) -> Any:
 
     What the JSON may hold (depth, NUL, numbers) is checked by the response writer (`payload_check`).
     """
-    if len(request.body) > MAX_BODY:
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart form, already read for its fields (config.input_bounds): not JSON
+        raise SubmissionError(_("Nội dung gửi lên không phải JSON hợp lệ.")) from None
+    if len(body) > MAX_BODY:
         raise SubmissionError(_("Nội dung gửi lên quá lớn."))
     try:
-        return json.loads(request.body.decode("utf-8"), parse_constant=_no_constant)
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError):  # ValueError also for an integer of more than 4,300 digits
         raise SubmissionError(_("Nội dung gửi lên không phải JSON hợp lệ.")) from None
     except RecursionError:

@@ -41,6 +41,7 @@ class QuestionRule:
     satisfied: frozenset[int]
     low: int | None = None
     high: int | None = None
+    multi: bool = False  # a multi-choice question: one answer per ticked option, so its base is respondents, not answers
 
     def is_valid(self, level: int) -> bool:
         if level in self.missing:
@@ -58,7 +59,7 @@ class QuestionRule:
         return (
             self.question_id, self.code, self.section_code, self.role, sorted(self.levels) if self.levels is not None else None,
             sorted(self.missing), sorted(self.satisfied), self.low, self.high,
-        )
+        ) + (("multi",) if self.multi else ())  # only multi-choice questions' keys grew when the flag came
 
 
 def _int_set(values: Any) -> frozenset[int]:
@@ -124,4 +125,5 @@ def question_rule(
     return QuestionRule(
         question_id=question_id, code=code, section_code=section_code, role=role, levels=levels,
         missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,
+        multi=type == "multi",
     )

@@ -37,6 +37,7 @@ from surveys.selectors import (
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
 from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, payload_check, responses_review
+from units.clients import client_address
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code
 
@@ -252,7 +253,7 @@ def online_survey(request: HttpRequest, public_key: str) -> HttpResponse:
 def online_submit(request: HttpRequest, public_key: str) -> HttpResponse:
     """JSON submission of the online survey; one per token or device, rate-limited per address."""
     campaign = _public_campaign(public_key)
-    if online_rate_limited(campaign=campaign, client_address=request.META.get("REMOTE_ADDR", "")):
+    if online_rate_limited(campaign=campaign, client_address=client_address(request)):
         return JsonResponse({"detail": _("Bạn gửi quá nhiều lần; vui lòng thử lại sau."), "errors": {}}, status=429)
     device = request.COOKIES.get(DEVICE_COOKIE, "")
     try:

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from pyxform import aliases
@@ -33,12 +31,17 @@ from pyxform.xls2json_backends import get_xlsform
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
 from surveys.services.questionnaires import (
+    questionnaire_code_problem,
     questionnaire_create,
     questionnaire_spec_problems,
     questionnaire_to_spec,
     questionnaire_version_taken,
 )
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from units.access import Action, require
+from units.codes import code_from_text
+from units.models import Unit
+from units.services import Actor
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, sheet_text_guard
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
@@ -485,8 +488,7 @@ def questionnaire_code(raw: str) -> str:
     """A questionnaire's code from a form_id (or the code given, or the file's name) exactly as written, case
     included: people refer to a form by the form_id they wrote. Only what a code cannot hold changes:
     Vietnamese letters lose their marks ("Một cửa" → "Mot-cua"), other runs of characters become "-"."""
-    ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-") or "xlsform"
+    return code_from_text(raw, fallback="xlsform")
 
 
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
@@ -526,14 +528,18 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     return spec, scan.warnings
 
 
-def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, actor: User | None = None) -> XLSFormImport:
-    """Import an XLSForm as a new draft questionnaire (next free version when the version is taken).
+def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, actor: Actor, owner: Unit | None = None) -> XLSFormImport:
+    """Import an XLSForm as a new draft questionnaire owned by `owner` (next free version when the version is taken).
 
-    Raises ImportFailed (sheet, row, column, Vietnamese message); nothing is saved then.
+    The actor must be an official of `owner` (None, a shared template: superusers). Raises ImportFailed
+    (sheet, row, column, Vietnamese message), also when the form_id is another unit's code; nothing is saved then.
     """
+    require(actor, Action.QUESTIONNAIRE_WRITE, owner)
     spec, warnings = xlsform_spec(source, code)
+    if problem := questionnaire_code_problem(code=spec.code, owner=owner):
+        raise ImportFailed([CellError(SETTINGS, None, "form_id", problem)])
     taken = questionnaire_version_taken(code=spec.code, version=spec.version)
-    questionnaire = questionnaire_create(spec=spec, actor=actor, action="questionnaire.import_xlsform")
+    questionnaire = questionnaire_create(spec=spec, actor=actor, owner=owner, action="questionnaire.import_xlsform")
     if taken:
         warnings.append(_("Phiếu «%(code)s» phiên bản %(old)d đã có; đã lưu thành phiên bản %(new)d.") % {"code": spec.code, "old": spec.version, "new": questionnaire.version})
     return XLSFormImport(questionnaire=questionnaire, warnings=warnings)

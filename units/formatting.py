@@ -61,8 +61,10 @@ def date_vi(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def datetime_vi(value: dt.datetime | None) -> str:
+def datetime_vi(value: dt.datetime | None, *, seconds: bool = False) -> str:
+    """30/11/2026 08:58 in Vietnam time (with seconds: 30/11/2026 08:58:12, where a minute is too coarse,
+    e.g. when figures were computed)."""
     if value is None:
         return NO_DATA
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return local.strftime("%d/%m/%Y %H:%M")
+    return local.strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")

@@ -127,7 +127,12 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what, when: written by the services, never by views."""
+    """Who changed what, when: written by the services, never by views.
+
+    `unit` is the unit the change concerns (a campaign's organiser, a response's unit, a questionnaire's
+    owner): the log is read through it, by the officials of that unit's subtree. Changes to nothing
+    below a unit (unit types, shared templates, API keys) have none and are read by superusers only.
+    """
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -138,6 +143,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=60)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("đơn vị liên quan")
+    )
 
     class Meta:
         ordering = ["-at"]
@@ -208,6 +216,36 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return ApiTokenState.EXPIRED
         return ApiTokenState.ACTIVE
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (a worker of each queue, beat), read by /healthz."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%d/%m/%Y %H:%M:%S}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The user signs in with a temporary password set by an official and must choose a new one first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mật khẩu tạm cần đổi")
+        verbose_name_plural = _("mật khẩu tạm cần đổi")
+
+    def __str__(self) -> str:
+        return str(self.user)
 
 
 class ImportStatus(models.TextChoices):

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, FrameEntry
-from campaigns.sampling import sample_draw
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
+from units.access import SYSTEM
 from units.models import ImportJob, ImportStatus, Role
 
 CHANGELIST = "admin:campaigns_campaign_changelist"
@@ -21,17 +21,6 @@ def change_url(campaign: Campaign) -> str:
 
 def frame_url(campaign: Campaign) -> str:
     return reverse("admin:campaigns_campaign_frame", args=[campaign.pk])
-
-
-@pytest.fixture
-def drawn_campaign(ready_campaign, tree, alice):
-    """The ready campaign with a phone quota for A1, a frame and a draw."""
-    form = ready_campaign.forms.get()
-    channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
-    quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
-    sample_draw(campaign=ready_campaign)
-    return ready_campaign
 
 
 @pytest.mark.parametrize("name", [CHANGELIST, "admin:campaigns_frameentry_changelist", "admin:campaigns_assignment_changelist"])
@@ -103,7 +92,7 @@ def test_the_draw_action_reports_the_sample(client, ready_campaign, tree, alice,
     form = ready_campaign.forms.get()
     channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
     quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
+    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
     client.force_login(charlie)
     _action(client, "draw_sample", ready_campaign)
     assert not Assignment.objects.exists()

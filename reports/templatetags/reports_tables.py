@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from reports.dashboards import ProgressRow, RankRow
+from reports.dashboards.pages import ProgressRow
+from reports.dashboards.ranking import RankRow
 from units.formatting import number_vi, percent_vi, signed_vi
 
 register = template.Library()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import campaign_mark_dirty
 from reports import services, tasks
-from reports.dashboards import distributions, rules_by_question
+from reports.dashboards.distributions import distributions, rules_by_question
 from reports.models import ExportJob, IndexValue
 from reports.selectors import index_tables, index_values, working_snapshot
 from reports.services import index_recompute

@@ -179,3 +179,63 @@ def test_the_public_page_gives_the_sha256_of_every_download(client, alice, dashb
     document = json.loads(figures)
     assert document["summary"] == json.loads(json.dumps(campaign_summary(campaign, snapshot)))
     assert document["values_sha256"] == snapshot.checksum and document["version"] == 1
+    assert sum(document["units"]["A"]["counts"]["TC1"].values()) == 60  # the published distributions travel too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officials_publishing_at_once_make_one_version(tree, alice, make_user):
+    import threading
+
+    from django.db import connection
+
+    from reports.publication import PublicationUnchanged
+    from reports.tests.factories_dashboard import dashboard_data_build
+    from units.models import Role
+
+    if connection.vendor != "postgresql":
+        pytest.skip("cần PostgreSQL để chạy song song thật (SQLite khoá cả cơ sở dữ liệu)")
+    data = dashboard_data_build(tree)
+    other = make_user("alice2", Role.OFFICIAL, tree["A"])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def publish(actor) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(f"v{campaign_results_publish(campaign_id=data.campaign.pk, actor=actor).version}")
+        except PublicationUnchanged:
+            outcomes.append("unchanged")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(actor,)) for actor in (alice, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["unchanged", "v1"]
+    published = Snapshot.objects.get(campaign=data.campaign, status=SnapshotStatus.PUBLISHED)
+    assert snapshot_verify(published)
+
+
+def test_a_recompute_that_fails_before_publication_refuses_it_and_keeps_the_figures(client, alice, tree, dashboard_data, monkeypatch):
+    from campaigns.services import campaign_mark_dirty
+    from reports import services
+
+    campaign = dashboard_data.campaign
+    working = Snapshot.objects.get(campaign=campaign, status=SnapshotStatus.WORKING)
+    before = sorted(IndexValue.objects.filter(snapshot=working).values_list("unit_id", "scope", "key", "value"))
+    responses_add(campaign, tree["A1"], [(2, 1)])
+    campaign_mark_dirty(campaign_id=campaign.pk)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("hết thời gian")
+
+    monkeypatch.setattr(services, "_recompute_full", broken)
+    with pytest.raises(PublicationError, match="Không tính lại được số liệu"):
+        campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    client.force_login(alice)
+    page = client.get(reverse("reports:publish", args=[campaign.code]))
+    assert page.status_code == 200 and "Không tính lại được số liệu" in page.content.decode() and "publish-button" not in page.content.decode()
+    assert sorted(IndexValue.objects.filter(snapshot=working).values_list("unit_id", "scope", "key", "value")) == before
+    assert not Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).exists()

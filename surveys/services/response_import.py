@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +29,10 @@ from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
 from surveys.services.responses import EARLIEST_TIME, LATEST_TIME_AHEAD, ValidatedAnswers, answers_create, answers_validate
+from units.access import Action, require
 from units.models import ImportJob, Unit
 from units.selectors import unit_by_code
-from units.services import audit_record
+from units.services import Actor, audit_record
 from units.spreadsheets import (
     READ_SHARE,
     CellError,
@@ -182,13 +182,16 @@ def _blanks_by_question(valid_rows: list[tuple[int, Any]], ctx: _Context) -> dic
 
 
 def responses_import(
-    *, campaign: Campaign, source: str | IO[bytes], actor: User | None = None, progress: Callable[[int], None] | None = None
+    *, campaign: Campaign, source: str | IO[bytes], actor: Actor, progress: Callable[[int], None] | None = None
 ) -> ResponseImport:
     """Import responses for `campaign` from an Excel file. All rows valid or nothing saved.
+
+    The actor must import responses at the organiser (units.access RESPONSES_IMPORT: 404/403 otherwise).
 
     Raises ImportFailed listing every error with its row and column; returns how many responses were
     saved and the blanks per question. `progress` (a job's) hears how far it got, 0–100.
     """
+    require(actor, Action.RESPONSES_IMPORT, campaign.organiser)
     data = upload_bytes(source)
     workbook = open_workbook(io.BytesIO(data))
     sheet, header, records = read_rows(workbook, progress=progress)

@@ -46,9 +46,10 @@ from surveys.selectors import (
     window_open_for_submission,
 )
 from units import db
+from units.access import Action, require
 from units.db import model_insert
 from units.models import Unit
-from units.services import audit_record
+from units.services import Actor, audit_record
 
 MAX_TEXT = 5000
 # Answer.number is DecimalField(max_digits=14, decimal_places=4).
@@ -660,11 +661,11 @@ class ReviewError(Exception):
 
 
 @transaction.atomic
-def responses_review(*, responses: Iterable[Response], action: str, actor: User, reason: str = "") -> int:
+def responses_review(*, responses: Iterable[Response], action: str, actor: Actor, reason: str = "") -> int:
     """Approve, reject (with a reason) or hold responses; audited; marks campaigns dirty when counts change.
 
-    Caller guarantees `actor` may review every response given (the selector scoped them). Drafts are
-    skipped. Returns how many responses changed status.
+    The actor must review at every response's unit (units.access RESPONSES_REVIEW; one refusal changes
+    nothing). Drafts are skipped. Returns how many responses changed status.
     """
     if action not in REVIEW_ACTIONS:
         raise ReviewError(_("Thao tác không hợp lệ."))
@@ -676,17 +677,19 @@ def responses_review(*, responses: Iterable[Response], action: str, actor: User,
     changed = 0
     dirty: set[int] = set()
     for response in responses:
+        require(actor, Action.RESPONSES_REVIEW, response.unit)
         if response.status == ResponseStatus.DRAFT or response.status == new_status:
             continue
         old_status = response.status
         counted = set(response.campaign.counted_statuses)
         updated = Response.objects.filter(pk=response.pk, status=old_status).update(
-            status=new_status, review_reason=reason[:500], reviewed_by=actor, reviewed_at=now, updated_at=now
+            status=new_status, review_reason=reason[:500], reviewed_by=actor if isinstance(actor, User) else None, reviewed_at=now, updated_at=now
         )
         if not updated:  # changed by someone else meanwhile
             continue
         changed += 1
-        response.status, response.review_reason, response.reviewed_by, response.reviewed_at = new_status, reason[:500], actor, now
+        response.status, response.review_reason, response.reviewed_at = new_status, reason[:500], now
+        response.reviewed_by = actor if isinstance(actor, User) else None
         audit_record(
             actor=actor,
             action=f"response.{action}",

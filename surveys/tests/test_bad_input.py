@@ -127,6 +127,16 @@ def test_the_online_survey_refuses_each_bad_body_with_a_vietnamese_4xx(setup, tr
     _assert_refused_in_vietnamese(citizen.post(url + "gui/", data=body, content_type="application/json"))
 
 
+def test_a_form_posted_instead_of_json_is_refused_not_a_500(client, setup, tree, enumerator):
+    """The NUL check reads a multipart form's fields, so its body can no longer be read as JSON: a 400."""
+    client.force_login(enumerator)
+    _assert_refused_in_vietnamese(client.post(API, {"answers": "x"}))
+    citizen = Client()
+    url = f"/khao-sat/{setup.campaign.public_key}/tra-loi/"
+    assert citizen.get(url).status_code == 200
+    _assert_refused_in_vietnamese(citizen.post(url + "gui/", {"answers": "x"}))
+
+
 def test_a_good_body_beside_the_bad_ones_is_still_stored(client, setup, tree, enumerator):
     """The checks refuse the hostile bodies, not ordinary ones: dates, numbers and text at their bounds pass."""
     client.force_login(enumerator)

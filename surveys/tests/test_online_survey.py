@@ -148,3 +148,17 @@ def test_a_server_started_with_redis_down_serves_the_online_survey(gunicorn_serv
         assert answer.status == 201
     assert Response.objects.filter(campaign=setup.campaign, channel="online").count() == 1
     assert Campaign.objects.get(pk=setup.campaign.pk).dirty_at is not None
+
+
+@override_settings(ONLINE_SURVEY_RATE_LIMIT=2, TRUSTED_PROXIES=["10.9.0.0/16"])
+def test_behind_the_trusted_proxy_each_citizen_has_their_own_rate_limit(client, setup, tree):
+    """Every request comes from the proxy (10.9.0.2); the limit counts the address the proxy forwarded."""
+    client.get(survey_url(setup))
+
+    def from_citizen(address: str) -> int:
+        body = payload(setup, tree["A1"], channel="online", answers={"S1_Q1": 99})
+        headers = {"REMOTE_ADDR": "10.9.0.2", "HTTP_X_FORWARDED_FOR": f"203.0.113.250, {address}"}
+        return client.post(f"{survey_url(setup)}gui/", json.dumps(body), content_type="application/json", **headers).status_code
+
+    assert [from_citizen("198.51.100.7") for _ in range(3)] == [422, 422, 429]
+    assert from_citizen("198.51.100.8") == 422  # another citizen behind the same proxy is not limited

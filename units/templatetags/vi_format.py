@@ -40,3 +40,8 @@ def date_vi(value: Any) -> str:
 @register.filter
 def datetime_vi(value: Any) -> str:
     return formatting.datetime_vi(_known(value))
+
+
+@register.filter
+def datetime_seconds_vi(value: Any) -> str:
+    return formatting.datetime_vi(_known(value), seconds=True)

@@ -30,7 +30,8 @@ def upload(rows: list[list]) -> io.BytesIO:
 
 
 def units_rows(count: int, type_code: str = "agency") -> list[list]:
-    return [[f"U{n}", f"Đơn vị {n}", type_code, None] for n in range(count)]
+    """New units under province A, where alice (an official of A) may create them."""
+    return [[f"U{n}", f"Đơn vị {n}", type_code, "A"] for n in range(count)]
 
 
 def test_a_large_upload_runs_as_a_job_and_its_page_shows_the_outcome(client, alice, unit_types, django_capture_on_commit_callbacks):

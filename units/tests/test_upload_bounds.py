@@ -12,6 +12,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
+from units.access import SYSTEM
 from units.models import Unit
 from units.services import units_import
 from units.spreadsheets import ImportFailed, open_workbook, read_rows, sheet_data_rows
@@ -23,7 +24,7 @@ HEADER = ["code", "name", "type", "parent_code"]
 
 def refusal(data: bytes) -> ImportFailed:
     with pytest.raises(ImportFailed) as caught:
-        units_import(source=io.BytesIO(data))
+        units_import(source=io.BytesIO(data), actor=SYSTEM)
     return caught.value
 
 
@@ -59,8 +60,8 @@ def test_the_bomb_is_refused_by_every_import_that_reads_excel(tree, unit_types):
     bomb = zip_bomb_xlsx(1000)
     campaign = make_campaign(organiser=tree["A"], units=[tree["A1"]]).campaign
     for run in (
-        lambda: frame_import(campaign=campaign, source=io.BytesIO(bomb)),
-        lambda: responses_import(campaign=campaign, source=io.BytesIO(bomb)),
+        lambda: frame_import(campaign=campaign, source=io.BytesIO(bomb), actor=SYSTEM),
+        lambda: responses_import(campaign=campaign, source=io.BytesIO(bomb), actor=SYSTEM),
         lambda: xlsform_spec(io.BytesIO(bomb)),
     ):
         started = time.monotonic()
@@ -97,7 +98,7 @@ def test_more_rows_than_the_limit_are_refused_before_parsing(settings, unit_type
     with pytest.raises(ImportFailed, match="6 dòng dữ liệu, nhiều hơn giới hạn 5 dòng"):
         read_rows(workbook)
     settings.IMPORT_MAX_ROWS = 6
-    assert units_import(source=io.BytesIO(data)) == 6
+    assert units_import(source=io.BytesIO(data), actor=SYSTEM) == 6
 
 
 def test_a_cell_beyond_column_zz_is_refused(unit_types):
@@ -159,7 +160,7 @@ def test_an_upload_over_the_size_limit_is_not_read_whole(settings, unit_types):
             return super().read(size)
 
     with pytest.raises(ImportFailed) as caught:
-        units_import(source=Upload(xlsx_bytes([HEADER]) + b"\0" * 10_000))
+        units_import(source=Upload(xlsx_bytes([HEADER]) + b"\0" * 10_000), actor=SYSTEM)
     failure = caught.value
     assert "Tệp quá lớn" in failure.errors[0].message and 0 < Upload.largest <= 1001
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0005_recompute_chunk_holds_several_subtrees'),
+        ('reports', '0006_published_tallies'),
     ]
 
     operations = [

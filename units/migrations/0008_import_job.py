@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('units', '0004_unit_code_unique_any_case'),
+        ('units', '0007_password_change_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
