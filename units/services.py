@@ -420,13 +420,13 @@ def _final_parents(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> dic
     return parents
 
 
-def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Actor) -> list[CellError]:
+def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Actor) -> ErrorList:
     """The rows that `actor` may not apply, each named: a unit outside their subtree renamed, moved or
     retyped, a unit created or moved under a parent outside it, a national division, the top of the tree,
     or an existing unit moved under its own subtree. Unchanged rows are not checked."""
     existing = {unit.code.upper(): unit for unit in Unit.objects.select_related("type", "parent")}
     parents = _final_parents(rows, existing)
-    errors: list[CellError] = []
+    errors = ErrorList()
     for row in rows:
         stored = existing.get(row["code"].upper())
         parent = existing.get(row["parent_code"].upper()) if row["parent_code"] else None
@@ -437,12 +437,14 @@ def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Acto
         if refusal is not None:
             errors.append(CellError(sheet, row["row"], refusal[0], refusal[1]))
             continue
-        ancestor, steps = parents.get(row["code"].upper(), ""), 0
-        while ancestor and steps <= len(parents):
+        # Up the final tree; a unit met twice is a loop (this row's, or one above it that its own row names).
+        ancestor, seen = parents.get(row["code"].upper(), ""), set()
+        while ancestor and ancestor not in seen:
             if ancestor == row["code"].upper():
                 errors.append(CellError(sheet, row["row"], "parent_code", _("Đơn vị cha tạo thành vòng lặp.")))
                 break
-            ancestor, steps = parents.get(ancestor, ""), steps + 1
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor, "")
     return errors
 
 
