@@ -195,6 +195,11 @@ def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: Actor, p
     return len(entries)
 
 
+def frame_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may replace the frame of the campaign in a job's `params` (before the file is stored)."""
+    require(actor, Action.FRAME_IMPORT, Campaign.objects.select_related("organiser").get(pk=params["campaign"]).organiser)
+
+
 def frame_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
     """A job's run of `frame_import` (units.import_jobs), for the campaign in `job.params`: the summary."""
     campaign = Campaign.objects.select_related("organiser").get(pk=job.params["campaign"])

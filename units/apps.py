@@ -17,6 +17,6 @@ class UnitsConfig(AppConfig):
         # job importing units does (units.import_jobs).
         from units import tasks  # noqa: F401
         from units.import_jobs import ImportKind, import_kind_register
-        from units.services import units_import_job
+        from units.services import units_import_check, units_import_job
 
-        import_kind_register("units", ImportKind(_("Nhập đơn vị"), units_import_job, lambda job: reverse("admin:units_unit_changelist")))
+        import_kind_register("units", ImportKind(_("Nhập đơn vị"), units_import_job, lambda job: reverse("admin:units_unit_changelist"), units_import_check))

@@ -5,6 +5,8 @@ Each app registers what its imports do (`import_kind_register`, from its AppConf
 module, at the bottom of the layers, runs imports of units, frames and responses without importing them.
 The admin's upload pages call `import_in_background`: a file of more than IMPORT_BACKGROUND_ROWS rows
 (counted in its XML, after the package checks) becomes a job; a smaller one is imported in the request.
+The kind's access check (units.access) runs before the file is stored, and the import itself asks again
+on the worker as the uploader: rights withdrawn meanwhile end the job with that reason, nothing saved.
 A job ends `done` with a summary, or `failed` with the same row-numbered errors as the page would show
 (the first IMPORT_ERRORS_SHOWN, and how many in all). The file is deleted when the job ends.
 """
@@ -18,9 +20,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +44,9 @@ class ImportKind:
     label: str  # shown on the job's page, e.g. "Nhập đơn vị"
     run: Callable[[ImportJob, IO[bytes], Progress], str]  # imports the file; returns the summary; raises ImportFailed
     back_url: Callable[[ImportJob], str]  # where the user goes on from the job's page
+    # Asks units.access whether the actor may run this import with these params (Http404/PermissionDenied);
+    # the import asks again on the worker.
+    check: Callable[[User | AnonymousUser, dict[str, Any]], None] | None = None
 
 
 IMPORT_KINDS: dict[str, ImportKind] = {}
@@ -53,9 +60,12 @@ def import_in_background(*, actor: User, kind: str, upload: IO[bytes], params: d
     """A job for an upload of more than IMPORT_BACKGROUND_ROWS rows, enqueued once the caller's
     transaction commits; None for a smaller one (the upload is rewound, for the caller to import now).
 
-    Raises ImportFailed when the upload is refused (type, size, unpacked size, rows). Caller guarantees
-    `actor` may run this import with these `params`.
+    Raises Http404/PermissionDenied when `actor` may not run this import (the kind's check), ImportFailed
+    when the upload is refused (type, size, unpacked size, rows).
     """
+    check = IMPORT_KINDS[kind].check
+    if check is not None:
+        check(actor, params or {})
     data = upload_bytes(upload)
     rows = upload_data_rows(data)
     upload.seek(0)
@@ -106,6 +116,8 @@ def import_run(*, job_id: int) -> ImportJob | None:
             summary = IMPORT_KINDS[job.kind].run(job, source, progress)
     except ImportFailed as failure:
         _finish(job.pk, ImportStatus.FAILED, errors=failure.messages(), error_count=failure.total, message=_("Tệp có lỗi; không có gì được lưu."))
+    except (PermissionDenied, Http404):  # the uploader's rights were withdrawn after the upload
+        _finish(job.pk, ImportStatus.FAILED, message=_("Người tải tệp lên không còn quyền thực hiện lượt nhập này; không có gì được lưu."))
     except Exception as error:  # noqa: BLE001 (any failure must end the job with a reason)
         logger.exception("Lượt nhập %s thất bại", job.pk)
         _finish(job.pk, ImportStatus.FAILED, message=_("Lỗi khi nhập: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]})

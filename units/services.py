@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.access import Action, allowed, require
+from units.access import Action, allowed, allowed_anywhere, require
 from units.models import (
     API_KEY_PREFIX,
     API_KEY_SHOWN_CHARS,
@@ -468,6 +468,12 @@ def units_import(*, source: str | IO[bytes], actor: Actor, progress: Callable[[i
         progress(70)
     with transaction.atomic():
         return _bulk_add_units(rows, actor=actor, action="unit.import")
+
+
+def units_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may import units at all (before the file is stored); each row is checked by the import."""
+    if not allowed_anywhere(actor, Action.UNITS_WRITE):
+        raise PermissionDenied
 
 
 def units_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:

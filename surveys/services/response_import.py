@@ -234,6 +234,11 @@ def responses_import(
     return ResponseImport(saved=len(valid_rows), blanks=blanks)
 
 
+def responses_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may import responses into the campaign in a job's `params` (before the file is stored)."""
+    require(actor, Action.RESPONSES_IMPORT, Campaign.objects.select_related("organiser").get(pk=params["campaign"]).organiser)
+
+
 def responses_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
     """A job's run of `responses_import` (units.import_jobs), for the campaign in `job.params`: the summary."""
     campaign = Campaign.objects.get(pk=job.params["campaign"])
