@@ -221,7 +221,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submission must never wait long on a broker that is down: fail fast, the sweep catches up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2, "socket_connect_timeout": 2}
 
-# ---- i11-ops: jobs that always end (reports/jobs.py). Queue names are read in config/celery.py
+# ---- i11-ops: jobs that always end (units/jobs.py). Queue names are read in config/celery.py
 # (CELERY_QUEUE, CELERY_HEAVY_QUEUE). A running job renews its lease every JOB_HEARTBEAT_SECONDS; one not
 # renewed for JOB_LEASE_SECONDS lost its worker and the sweep sends it again (an export at most
 # EXPORT_MAX_ATTEMPTS times in all, then it fails with the reason); a queued job nobody took for
@@ -232,6 +232,9 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 300)
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)
 EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 3000)
+# The same for large imports (units.import_jobs): IMPORT_MAX_ATTEMPTS workers lost, then failed with the reason.
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 2)
+IMPORT_SOFT_TIME_LIMIT = env_int("IMPORT_SOFT_TIME_LIMIT", 3000)
 # A worker logs through LOGGING below (JSON with LOG_FORMAT=json, the task id as request id), not Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # ---- end i11-ops: jobs

@@ -4,7 +4,7 @@ Files whose `expires_at` has passed are deleted by reports.tasks.expire_exports 
 
 A job is a row with a status. The worker claims it with `select_for_update` and a status check, so a
 redelivered task finds it taken (or done) and returns; progress is a plain column the page polls.
-Every job ends: the running worker renews a lease (reports/jobs.py) and `exports_sweep` sends a job
+Every job ends: the running worker renews a lease (units/jobs.py) and `exports_sweep` sends a job
 whose worker died again (or fails it with the reason after EXPORT_MAX_ATTEMPTS), and sends again a
 requested job whose message the broker lost.
 """
@@ -28,12 +28,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from reports.dashboards import Reach, snapshot_published
-from reports.jobs import lease_kept, lease_lapsed_before, resend_before, statement_timeout
 from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import counted_responses
 from reports.selectors import working_snapshot
 from units.access import Action, allowed, require
 from units.formatting import number_vi
+from units.jobs import lease_kept, lease_lapsed_before, resend_before, statement_timeout
 from units.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def _failure_reason(error: BaseException) -> str:
 def export_run(*, job_id: int, lease: bool = False, time_limit: float | None = None) -> ExportJob | None:
     """Claim and build one job. Safe to call twice: a job not in `requested` is left alone.
 
-    `lease`: renew the job's lease from a thread while it runs (a worker; reports/jobs.py);
+    `lease`: renew the job's lease from a thread while it runs (a worker; units/jobs.py);
     `time_limit`: bound each SQL statement (seconds), so a query stuck on a lock fails this job with a
     reason instead of holding the worker until its hard time limit.
     """

@@ -9,25 +9,34 @@ The kind's access check (units.access) runs before the file is stored, and the i
 on the worker as the uploader: rights withdrawn meanwhile end the job with that reason, nothing saved.
 A job ends `done` with a summary, or `failed` with the same row-numbered errors as the page would show
 (the first IMPORT_ERRORS_SHOWN, and how many in all). The file is deleted when the job ends.
+
+Every job ends, as exports do (units/jobs.py): the running worker renews a lease, and `imports_sweep`
+(beat, every minute) sends again a job whose worker died (an import saves in one transaction, so a dead
+worker saved nothing) or fails it after IMPORT_MAX_ATTEMPTS, and sends again a requested job whose message
+the broker lost or could not take.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from units.jobs import lease_kept, lease_lapsed_before, resend_before, statement_timeout
 from units.models import ImportJob, ImportStatus
 from units.spreadsheets import ImportFailed, upload_bytes, upload_data_rows
 
@@ -78,55 +87,142 @@ def import_in_background(*, actor: User, kind: str, upload: IO[bytes], params: d
     return job
 
 
-def _enqueue(job_id: int) -> None:
+def _enqueue(job_id: int) -> bool:
+    """Hand the job to the broker and note when; True when sent. A broker that is down leaves the job
+    requested: the sweep (`imports_sweep`) sends it again once the broker is back."""
     from celery import current_app
 
     try:
         current_app.tasks[TASK].apply_async(args=[job_id], retry=False)
-    except Exception as error:  # the broker being down: the job says so; the user uploads again later
-        logger.warning("Không gửi được lượt nhập %s tới hàng đợi", job_id, exc_info=True)
-        _finish(job_id, ImportStatus.FAILED, message=_("Không gửi được tệp tới hàng đợi xử lý (%(error)s). Hãy tải lên lại sau.") % {"error": type(error).__name__})
+    except Exception:  # the broker being down: the job waits for the sweep, its page says it is queued
+        logger.warning("Không gửi được lượt nhập %s tới hàng đợi; lượt quét định kỳ sẽ gửi lại", job_id, exc_info=True)
+        return False
+    ImportJob.objects.filter(pk=job_id, status=ImportStatus.REQUESTED).update(sent_at=timezone.now())
+    return True
 
 
 def _claim(job_id: int) -> ImportJob | None:
+    """Move a requested job to running, one more attempt, and return it; None when another worker has it
+    or it is finished. The attempt number fences every later write of this run."""
+    now = timezone.now()
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()
         if job is None or job.status != ImportStatus.REQUESTED:
             return None
-        job.status, job.started_at, job.progress = ImportStatus.RUNNING, timezone.now(), 0
-        job.save(update_fields=["status", "started_at", "progress"])
+        job.status, job.started_at, job.heartbeat_at, job.progress = ImportStatus.RUNNING, now, now, 0
+        job.attempts += 1
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "progress", "attempts"])
     return job
 
 
-def _finish(job_id: int, status: str, **fields: Any) -> None:
-    ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.DONE).update(status=status, finished_at=timezone.now(), **fields)
+def _finish(job_id: int, status: str, *, attempt: int | None = None, **fields: Any) -> bool:
+    """End a job; with `attempt`, only while that attempt still holds it. True when this call ended it."""
+    jobs = ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.DONE)
+    if attempt is not None:
+        jobs = jobs.filter(status=ImportStatus.RUNNING, attempts=attempt)
+    return bool(jobs.update(status=status, finished_at=timezone.now(), **fields))
 
 
-def import_run(*, job_id: int) -> ImportJob | None:
-    """Claim and run one job. Safe to call twice: a job not in `requested` is left alone."""
+def _end(job: ImportJob, status: str, **fields: Any) -> None:
+    """End the job and delete its file (it may hold personal data); nothing when it is no longer this
+    attempt's (its lease lapsed and another attempt reads the file)."""
+    if _finish(job.pk, status, attempt=job.attempts, file="", **fields):
+        job.file.delete(save=False)
+
+
+def import_run(*, job_id: int, lease: bool = False, time_limit: float | None = None) -> ImportJob | None:
+    """Claim and run one job. Safe to call twice: a job not in `requested` is left alone.
+
+    `lease`: renew the job's lease from a thread while it runs (a worker; units/jobs.py), so that
+    `imports_sweep` sees a worker that died; `time_limit`: bound each SQL statement (seconds).
+    """
     job = _claim(job_id)
     if job is None:
         return None
+    attempt = job.attempts
 
     def progress(percent: int) -> None:
-        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(progress=max(0, min(99, int(percent))))
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, attempts=attempt).update(progress=max(0, min(99, int(percent))))
 
-    try:
-        with job.file.open("rb") as source:
-            summary = IMPORT_KINDS[job.kind].run(job, source, progress)
-    except ImportFailed as failure:
-        _finish(job.pk, ImportStatus.FAILED, errors=failure.messages(), error_count=failure.total, message=_("Tệp có lỗi; không có gì được lưu."))
-    except (PermissionDenied, Http404):  # the uploader's rights were withdrawn after the upload
-        _finish(job.pk, ImportStatus.FAILED, message=_("Người tải tệp lên không còn quyền thực hiện lượt nhập này; không có gì được lưu."))
-    except Exception as error:  # noqa: BLE001 (any failure must end the job with a reason)
-        logger.exception("Lượt nhập %s thất bại", job.pk)
-        _finish(job.pk, ImportStatus.FAILED, message=_("Lỗi khi nhập: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]})
-    else:
-        _finish(job.pk, ImportStatus.DONE, progress=100, message=summary)
-    finally:
-        job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
+    with lease_kept(ImportJob, enabled=lease, pk=job.pk, status=ImportStatus.RUNNING, attempts=attempt):
+        try:
+            with statement_timeout(time_limit), job.file.open("rb") as source:
+                summary = IMPORT_KINDS[job.kind].run(job, source, progress)
+        except ImportFailed as failure:
+            _end(job, ImportStatus.FAILED, errors=failure.messages(), error_count=failure.total, message=_("Tệp có lỗi; không có gì được lưu."))
+        except (PermissionDenied, Http404):  # the uploader's rights were withdrawn after the upload
+            _end(job, ImportStatus.FAILED, message=_("Người tải tệp lên không còn quyền thực hiện lượt nhập này; không có gì được lưu."))
+        except Exception as error:  # noqa: BLE001 (any failure must end the job with a reason)
+            logger.exception("Lượt nhập %s thất bại", job.pk)
+            _end(job, ImportStatus.FAILED, message=_failure_reason(error))
+        else:
+            _end(job, ImportStatus.DONE, progress=100, message=summary)
     return ImportJob.objects.get(pk=job.pk)
+
+
+def _failure_reason(error: BaseException) -> str:
+    if isinstance(error, SoftTimeLimitExceeded):
+        return _("Quá thời gian cho phép để nhập tệp; không có gì được lưu. Hãy chia tệp thành nhiều tệp nhỏ hơn.")
+    if isinstance(error, OperationalError) and "statement timeout" in str(error):
+        return _("Cơ sở dữ liệu bận quá lâu khi nhập (quá thời gian chờ); không có gì được lưu. Hãy thử lại sau.")
+    return _("Lỗi khi nhập: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]}
+
+
+def _max_attempts() -> int:
+    return max(1, int(getattr(settings, "IMPORT_MAX_ATTEMPTS", 2)))
+
+
+def import_stuck(job: ImportJob, *, now: dt.datetime | None = None) -> bool:
+    """A job that will not end by itself soon: running with a lapsed lease (its worker died), or requested
+    and sent (or meant to be sent) long ago without any worker taking it."""
+    if job.status == ImportStatus.RUNNING:
+        return job.heartbeat_at is None or job.heartbeat_at < lease_lapsed_before(now)
+    if job.status == ImportStatus.REQUESTED:
+        return (job.sent_at or job.created_at) < resend_before(now)
+    return False
+
+
+def imports_sweep() -> dict[str, int]:
+    """The periodic sweep of imports that would never end by themselves (as `reports.exports.exports_sweep`).
+
+    - running with a lapsed lease (the worker died; its transaction was rolled back, nothing saved): sent
+      again while attempts remain (IMPORT_MAX_ATTEMPTS in all), else failed with the reason and its file
+      deleted (a file that kills its worker every time must not kill them all);
+    - requested, sent long ago and never started (the broker lost the message): sent again.
+    """
+    now = timezone.now()
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    lapsed = ImportJob.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=lease_lapsed_before(now))
+    for job_id in lapsed.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if not import_stuck(job, now=now):
+                continue
+            if job.attempts >= _max_attempts():
+                logger.error("Lượt nhập %s: máy xử lý dừng giữa chừng %s lần, đánh dấu lỗi", job.pk, job.attempts)
+                reason = _("Máy xử lý dừng đột ngột khi đang nhập (đã thử %(n)s lần); không có gì được lưu. Hãy tải tệp lên lại.")
+                _end(job, ImportStatus.FAILED, message=reason % {"n": job.attempts})
+                counts["failed"] += 1
+            else:
+                logger.warning("Lượt nhập %s: máy xử lý dừng giữa chừng, gửi lại (lần %s)", job.pk, job.attempts + 1)
+                job.status, job.progress, job.started_at, job.heartbeat_at = ImportStatus.REQUESTED, 0, None, None
+                job.save(update_fields=["status", "progress", "started_at", "heartbeat_at"])
+                transaction.on_commit(lambda pk=job.pk: _enqueue(pk))
+                counts["requeued"] += 1
+    waiting = ImportJob.objects.filter(status=ImportStatus.REQUESTED).filter(
+        Q(sent_at__lt=resend_before(now)) | Q(sent_at__isnull=True, created_at__lt=resend_before(now))
+    )
+    for job_id in waiting.values_list("pk", flat=True):
+        counts["resent"] += _enqueue(job_id)
+    return counts
+
+
+def _label(job: ImportJob) -> str:
+    if not import_stuck(job):
+        return job.get_status_display()
+    if job.status == ImportStatus.RUNNING:
+        return _("Máy xử lý không còn báo tiến độ; lượt nhập sẽ được chạy lại tự động.")
+    return _("Tệp chưa được máy xử lý nhận; hệ thống sẽ tự gửi lại.")
 
 
 def import_status(job: ImportJob) -> dict[str, Any]:
@@ -135,7 +231,7 @@ def import_status(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "status": job.status,
-        "label": job.get_status_display(),
+        "label": _label(job),
         "kind": kind.label if kind else job.kind,
         "progress": job.progress,
         "finished": job.status in (ImportStatus.DONE, ImportStatus.FAILED),

@@ -271,7 +271,12 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("lỗi"), default=list, blank=True)  # the first IMPORT_ERRORS_SHOWN, as text
     error_count = models.PositiveIntegerField(_("số lỗi"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # handed to the broker (the sweep resends one never taken)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker running it (units/jobs.py) and the claims so far; the attempt number fences a
+    # worker that lost the job to another one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,13 +3,17 @@ a worker runs, with a progress page (a static script, no inline one) and the sam
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
 import time
 
 import pytest
+from celery import current_app
 from django.urls import reverse
+from django.utils import timezone
 
-from units.import_jobs import import_run
+from units.import_jobs import _claim, _end, import_run, imports_sweep
 from units.models import AuditEntry, ImportJob, ImportStatus, Unit
 from units.tests.xlsx import xlsx_bytes
 
@@ -117,3 +121,77 @@ def test_a_real_worker_runs_the_job_while_the_page_polls(client, alice, unit_typ
         time.sleep(0.5)
     assert answer.status_code == 302 and status["status"] == "done", status
     assert Unit.objects.filter(code__startswith="U").count() == 40
+
+
+# ------------------------------------------------------------------------------------------ jobs that always end
+
+
+def uploaded_job(client, alice, captured) -> ImportJob:  # type: ignore[no-untyped-def]
+    """A job of 6 units, stored and not yet taken by any worker."""
+    client.force_login(alice)
+    with captured(execute=False):
+        client.post(URL, {"file": upload(units_rows(6))})
+    return ImportJob.objects.get()
+
+
+def lapse(job: ImportJob, *, attempts: int) -> None:
+    """What a worker killed in the middle leaves: the job running, its lease not renewed for two minutes."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.RUNNING, attempts=attempts, heartbeat_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+
+
+def test_a_job_whose_worker_died_is_run_again_by_the_sweep(client, alice, unit_types, django_capture_on_commit_callbacks):
+    job = uploaded_job(client, alice, django_capture_on_commit_callbacks)
+    lapse(job, attempts=1)
+    page = client.get(reverse("import_job_status", args=[job.pk])).json()
+    assert not page["finished"] and "chạy lại tự động" in page["label"]
+    with django_capture_on_commit_callbacks(execute=True):  # Celery is eager: the job runs again at once
+        assert imports_sweep() == {"requeued": 1, "failed": 0, "resent": 0}
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.message) == (ImportStatus.DONE, 2, "Đã nhập 6 đơn vị.") and not job.file
+    assert Unit.objects.filter(code__startswith="U").count() == 6
+
+
+def test_a_job_that_lost_every_worker_it_was_given_ends_failed_and_its_file_is_deleted(settings, client, alice, unit_types, django_capture_on_commit_callbacks):
+    settings.IMPORT_MAX_ATTEMPTS = 2
+    job = uploaded_job(client, alice, django_capture_on_commit_callbacks)
+    stored = job.file.path
+    lapse(job, attempts=2)
+    assert imports_sweep() == {"requeued": 0, "failed": 1, "resent": 0}
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "dừng đột ngột" in job.message and "đã thử 2 lần" in job.message
+    assert not job.file and not os.path.exists(stored) and not Unit.objects.filter(code__startswith="U").exists()
+    assert imports_sweep() == {"requeued": 0, "failed": 0, "resent": 0}  # ended for good
+
+
+def test_a_job_the_broker_lost_or_never_took_is_sent_again(client, alice, unit_types, monkeypatch, django_capture_on_commit_callbacks):
+    def broker_down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("Redis")
+
+    monkeypatch.setattr(current_app.tasks["units.tasks.import_run_task"], "apply_async", broker_down)
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, {"file": upload(units_rows(6))})
+    job = ImportJob.objects.get()
+    assert (job.status, job.sent_at) == (ImportStatus.REQUESTED, None) and job.file  # waits; nothing lost
+    assert imports_sweep()["resent"] == 0  # not yet: it may still be on its way
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=10))
+    assert "tự gửi lại" in client.get(reverse("import_job_status", args=[job.pk])).json()["label"]
+    monkeypatch.undo()
+    assert imports_sweep()["resent"] == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+
+
+def test_a_worker_that_lost_its_job_changes_nothing_when_it_ends_late(client, alice, unit_types, django_capture_on_commit_callbacks):
+    job = uploaded_job(client, alice, django_capture_on_commit_callbacks)
+    late = _claim(job.pk)  # attempt 1 takes the job, then stops renewing its lease
+    lapse(job, attempts=1)
+    imports_sweep()  # on commit (not run here) the job goes to another worker
+    again = _claim(job.pk)
+    assert (late.attempts, again.attempts) == (1, 2)
+    _end(late, ImportStatus.FAILED, message="muộn")
+    job.refresh_from_db()
+    assert (job.status, job.message) == (ImportStatus.RUNNING, "") and job.file.storage.exists(job.file.name)
+    assert import_run(job_id=job.pk) is None  # a duplicate message finds it taken

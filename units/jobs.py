@@ -1,9 +1,10 @@
 """What makes a background job always end: a lease its worker renews, and a bound on each SQL statement.
 
-A job row (an export, a recompute chunk) carries `heartbeat_at`. While a worker runs the job, a small
-thread renews it every `JOB_HEARTBEAT_SECONDS`; if the worker dies (killed, out of memory, machine
-lost), the renewals stop and after `JOB_LEASE_SECONDS` the periodic sweep (reports.tasks) sees a lapsed
-lease and sends the job again or marks it failed with the reason. A thread is used rather than the
+A job row (an export, a recompute chunk, a large import) carries `heartbeat_at`. While a worker runs the
+job, a small thread renews it every `JOB_HEARTBEAT_SECONDS`; if the worker dies (killed, out of memory,
+machine lost), the renewals stop and after `JOB_LEASE_SECONDS` the periodic sweep of its kind
+(reports.tasks, reports.tasks_exports, units.tasks) sees a lapsed lease and sends the job again or marks
+it failed with the reason. It lives at the bottom of the layers (units) so that every app's jobs use it. A thread is used rather than the
 job's progress callbacks because a single step (one big query, one sheet) may run longer than a lease.
 
 `statement_timeout` bounds every statement a task sends to PostgreSQL: a query stuck on a lock ends as
