@@ -31,12 +31,11 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import OperationalError, transaction
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.jobs import lease_kept, lease_lapsed_before, resend_before, statement_timeout
+from units.jobs import JobQueue, lease_kept, statement_timeout
 from units.models import ImportJob, ImportStatus
 from units.spreadsheets import ImportFailed, upload_bytes, upload_data_rows
 
@@ -87,32 +86,18 @@ def import_in_background(*, actor: User, kind: str, upload: IO[bytes], params: d
     return job
 
 
-def _enqueue(job_id: int) -> bool:
-    """Hand the job to the broker and note when; True when sent. A broker that is down leaves the job
-    requested: the sweep (`imports_sweep`) sends it again once the broker is back."""
-    from celery import current_app
+IMPORTS = JobQueue(ImportJob, TASK, "Lượt nhập")
 
-    try:
-        current_app.tasks[TASK].apply_async(args=[job_id], retry=False)
-    except Exception:  # the broker being down: the job waits for the sweep, its page says it is queued
-        logger.warning("Không gửi được lượt nhập %s tới hàng đợi; lượt quét định kỳ sẽ gửi lại", job_id, exc_info=True)
-        return False
-    ImportJob.objects.filter(pk=job_id, status=ImportStatus.REQUESTED).update(sent_at=timezone.now())
-    return True
+
+def _enqueue(job_id: int) -> bool:
+    """Hand the job to the broker; a broker that is down leaves it requested, for `imports_sweep`."""
+    return IMPORTS.send(job_id)
 
 
 def _claim(job_id: int) -> ImportJob | None:
-    """Move a requested job to running, one more attempt, and return it; None when another worker has it
-    or it is finished. The attempt number fences every later write of this run."""
-    now = timezone.now()
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("requested_by").filter(pk=job_id).first()
-        if job is None or job.status != ImportStatus.REQUESTED:
-            return None
-        job.status, job.started_at, job.heartbeat_at, job.progress = ImportStatus.RUNNING, now, now, 0
-        job.attempts += 1
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "progress", "attempts"])
-    return job
+    """Move a requested job to running, one more attempt (which fences this run's writes); None when
+    another worker has it or it is finished."""
+    return IMPORTS.claim(job_id, related=("requested_by",))
 
 
 def _finish(job_id: int, status: str, *, attempt: int | None = None, **fields: Any) -> bool:
@@ -168,53 +153,29 @@ def _failure_reason(error: BaseException) -> str:
     return _("Lỗi khi nhập: %(error)s") % {"error": f"{type(error).__name__}: {error}"[:500]}
 
 
-def _max_attempts() -> int:
-    return max(1, int(getattr(settings, "IMPORT_MAX_ATTEMPTS", 2)))
-
-
 def import_stuck(job: ImportJob, *, now: dt.datetime | None = None) -> bool:
-    """A job that will not end by itself soon: running with a lapsed lease (its worker died), or requested
-    and sent (or meant to be sent) long ago without any worker taking it."""
-    if job.status == ImportStatus.RUNNING:
-        return job.heartbeat_at is None or job.heartbeat_at < lease_lapsed_before(now)
-    if job.status == ImportStatus.REQUESTED:
-        return (job.sent_at or job.created_at) < resend_before(now)
-    return False
+    """Running with a lapsed lease (its worker died), or requested long ago and never taken."""
+    return IMPORTS.stuck(job, now=now)
 
 
 def imports_sweep() -> dict[str, int]:
-    """The periodic sweep of imports that would never end by themselves (as `reports.exports.exports_sweep`).
+    """The periodic sweep of imports that would never end by themselves (units.jobs.JobQueue.sweep).
 
-    - running with a lapsed lease (the worker died; its transaction was rolled back, nothing saved): sent
-      again while attempts remain (IMPORT_MAX_ATTEMPTS in all), else failed with the reason and its file
-      deleted (a file that kills its worker every time must not kill them all);
-    - requested, sent long ago and never started (the broker lost the message): sent again.
+    A job whose worker died (its transaction rolled back: nothing saved) is sent again while fewer than
+    IMPORT_MAX_ATTEMPTS workers were lost, else it ends failed with the reason and its file is deleted; a
+    requested job the broker lost is sent again.
     """
-    now = timezone.now()
-    counts = {"requeued": 0, "failed": 0, "resent": 0}
-    lapsed = ImportJob.objects.filter(status=ImportStatus.RUNNING, heartbeat_at__lt=lease_lapsed_before(now))
-    for job_id in lapsed.values_list("pk", flat=True):
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update().get(pk=job_id)
-            if not import_stuck(job, now=now):
-                continue
-            if job.attempts >= _max_attempts():
-                logger.error("Lượt nhập %s: máy xử lý dừng giữa chừng %s lần, đánh dấu lỗi", job.pk, job.attempts)
-                reason = _("Máy xử lý dừng đột ngột khi đang nhập (đã thử %(n)s lần); không có gì được lưu. Hãy tải tệp lên lại.")
-                _end(job, ImportStatus.FAILED, message=reason % {"n": job.attempts})
-                counts["failed"] += 1
-            else:
-                logger.warning("Lượt nhập %s: máy xử lý dừng giữa chừng, gửi lại (lần %s)", job.pk, job.attempts + 1)
-                job.status, job.progress, job.started_at, job.heartbeat_at = ImportStatus.REQUESTED, 0, None, None
-                job.save(update_fields=["status", "progress", "started_at", "heartbeat_at"])
-                transaction.on_commit(lambda pk=job.pk: _enqueue(pk))
-                counts["requeued"] += 1
-    waiting = ImportJob.objects.filter(status=ImportStatus.REQUESTED).filter(
-        Q(sent_at__lt=resend_before(now)) | Q(sent_at__isnull=True, created_at__lt=resend_before(now))
-    )
-    for job_id in waiting.values_list("pk", flat=True):
-        counts["resent"] += _enqueue(job_id)
-    return counts
+
+    def fail(job: ImportJob) -> None:
+        reason = _("Máy xử lý dừng đột ngột khi đang nhập (đã thử %(n)s lần); không có gì được lưu. Hãy tải tệp lên lại.")
+        _end(job, ImportStatus.FAILED, message=reason % {"n": job.attempts})
+
+    def requeue(job: ImportJob) -> None:
+        job.status, job.progress, job.started_at, job.heartbeat_at = ImportStatus.REQUESTED, 0, None, None
+        job.save(update_fields=["status", "progress", "started_at", "heartbeat_at"])
+        transaction.on_commit(lambda: _enqueue(job.pk))
+
+    return IMPORTS.sweep(max_attempts=max(1, int(getattr(settings, "IMPORT_MAX_ATTEMPTS", 2))), fail=fail, requeue=requeue)
 
 
 def _label(job: ImportJob) -> str:

@@ -16,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connection, connections, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -106,3 +108,88 @@ def statement_timeout(seconds: float | None) -> Iterator[None]:
                 cursor.execute("RESET statement_timeout")
         except Exception:  # a broken connection is replaced by Django at the next request or task
             logger.warning("Không đặt lại được statement_timeout", exc_info=True)
+
+
+# ------------------------------------------------------------------------------------------ a job row's life
+# An export and a large import live alike: requested → running → done | failed, a claim that counts the
+# attempts, a lease, and a sweep. What differs (what ends a job, what its sweep says) stays with each.
+
+REQUESTED, RUNNING = "requested", "running"
+
+
+@dataclass(frozen=True)
+class JobQueue:
+    """One kind of job row: its model (with status, attempts, created_at, sent_at, started_at, heartbeat_at,
+    progress) and the Celery task that runs one by id."""
+
+    model: type[models.Model]
+    task: str
+    name: str  # in log lines, e.g. "Xuất", "Lượt nhập"
+
+    def send(self, job_id: int) -> bool:
+        """Hand the job to the broker and note when; True when sent. A broker that is down leaves the job
+        requested, for the sweep to send again once the broker is back."""
+        from celery import current_app
+
+        try:
+            current_app.tasks[self.task].apply_async(args=[job_id], retry=False)
+        except Exception:  # the broker being down: the job waits for the sweep, its page says it is queued
+            logger.warning("%s %s: không gửi được tới hàng đợi; lượt quét định kỳ sẽ gửi lại", self.name, job_id, exc_info=True)
+            return False
+        self.model.objects.filter(pk=job_id, status=REQUESTED).update(sent_at=timezone.now())
+        return True
+
+    def claim(self, job_id: int, *, related: tuple[str, ...] = (), **resets: Any) -> Any:
+        """Move a requested job to running, one more attempt, and return it (with `resets` applied); None when
+        another worker has it or it is finished. The attempt number fences every later write of this run."""
+        now = timezone.now()
+        with transaction.atomic():
+            job = self.model.objects.select_for_update().select_related(*related).filter(pk=job_id).first()
+            if job is None or job.status != REQUESTED:
+                return None
+            fields = {"status": RUNNING, "started_at": now, "heartbeat_at": now, "attempts": job.attempts + 1, "progress": 0, **resets}
+            for name, value in fields.items():
+                setattr(job, name, value)
+            job.save(update_fields=list(fields))
+        return job
+
+    def stuck(self, job: Any, *, now: dt.datetime | None = None) -> bool:
+        """A job that will not end by itself soon: running with a lapsed lease (its worker died), or requested
+        and sent (or meant to be sent) long ago without any worker taking it."""
+        if job.status == RUNNING:
+            return job.heartbeat_at is None or job.heartbeat_at < lease_lapsed_before(now)
+        if job.status == REQUESTED:
+            return (job.sent_at or job.created_at) < resend_before(now)
+        return False
+
+    def sweep(self, *, max_attempts: int, fail: Callable[[Any], None], requeue: Callable[[Any], None]) -> dict[str, int]:
+        """The periodic sweep of jobs that would never end by themselves.
+
+        - running with a lapsed lease (the worker died): `requeue` while fewer than `max_attempts` workers
+          were lost, else `fail` (a job that kills its worker every time must not kill them all); each
+          under a lock of its row, after checking it is still stuck;
+        - requested, sent long ago and never started (the broker lost the message, e.g. in a Redis restart,
+          or could not be reached when it was asked): sent again; a duplicate message finds the job taken.
+        """
+        now = timezone.now()
+        counts = {"requeued": 0, "failed": 0, "resent": 0}
+        lapsed = self.model.objects.filter(status=RUNNING, heartbeat_at__lt=lease_lapsed_before(now))
+        for job_id in lapsed.values_list("pk", flat=True):
+            with transaction.atomic():
+                job = self.model.objects.select_for_update().get(pk=job_id)
+                if not self.stuck(job, now=now):
+                    continue
+                if job.attempts >= max_attempts:
+                    logger.error("%s %s: máy xử lý dừng giữa chừng %s lần, đánh dấu lỗi", self.name, job.pk, job.attempts)
+                    fail(job)
+                    counts["failed"] += 1
+                else:
+                    logger.warning("%s %s: máy xử lý dừng giữa chừng, gửi lại (lần %s)", self.name, job.pk, job.attempts + 1)
+                    requeue(job)
+                    counts["requeued"] += 1
+        waiting = self.model.objects.filter(status=REQUESTED).filter(
+            Q(sent_at__lt=resend_before(now)) | Q(sent_at__isnull=True, created_at__lt=resend_before(now))
+        )
+        for job_id in waiting.values_list("pk", flat=True):
+            counts["resent"] += self.send(job_id)
+        return counts
