@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,40 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db) -> Iterator[Callable[..., str]]:
+    """Start gunicorn as production does, on this test's PostgreSQL database; `start(**env)` returns its
+    base URL. Environment overrides are strings (e.g. REDIS_URL, CONN_MAX_AGE)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("cần PostgreSQL (DATABASE_URL): máy chủ chạy trong một tiến trình khác")
+    servers: list[subprocess.Popen] = []
+
+    def start(workers: int = 1, **overrides: str) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.update(DATABASE_URL=_test_database_url(), DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1", **overrides)
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
+        servers.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return f"http://127.0.0.1:{port}"
+            except OSError:
+                if time.monotonic() > deadline or servers[-1].poll() is not None:
+                    raise
+                time.sleep(0.2)
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=20)

@@ -53,6 +53,7 @@ from campaigns.services import (
 from units.access import POLICY, Action, allowed, scope
 from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
+from units.import_jobs import import_in_background
 from units.models import Unit
 from units.spreadsheets import ImportFailed
 
@@ -340,12 +341,16 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
         if not personal_data_visible(user=request.user, campaign=campaign) or not self.has_change_permission(request, campaign):
             raise PermissionDenied
         errors: list[str] = []
+        error_total = 0
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
+                job = import_in_background(actor=request.user, kind="frame", upload=form.cleaned_data["file"], params={"campaign": campaign.pk})
+                if job is not None:  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", job.pk)
                 count = frame_import(campaign=campaign, source=form.cleaned_data["file"], actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             except CampaignRuleError as problem:
                 errors = list(problem.messages)
             else:
@@ -357,6 +362,7 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
             "original": campaign,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": gettext("Nhập khung mẫu cho «%(name)s»") % {"name": campaign.name},
             "columns": FRAME_COLUMNS_HELP,
             "help_text": gettext("Tệp mới thay toàn bộ khung mẫu hiện có; tệp có lỗi thì không lưu gì."),

@@ -1,7 +1,7 @@
 """The Celery app, its queues and the whole periodic schedule, one comment per entry.
 
 Two queues: light jobs (recompute after a submission, sweeps, heartbeats) on `CELERY_QUEUE` (default
-"celery") and heavy ones (exports, the chunks of a full recompute) on `CELERY_HEAVY_QUEUE` (default
+"celery") and heavy ones (exports, the chunks of a full recompute, large imports) on `CELERY_HEAVY_QUEUE` (default
 "heavy"), so that a machine added for heavy work serves only that queue (docs/deployment.md) and a long
 export never delays a recompute. Naming the queues by environment lets several deployments, or a
 test, share one Redis.
@@ -26,7 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 HEAVY_QUEUE = os.environ.get("CELERY_HEAVY_QUEUE", "heavy")
-HEAVY_TASKS = ("reports.tasks_exports.export_run_task", "reports.tasks.recompute_chunk")
+HEAVY_TASKS = ("reports.tasks_exports.export_run_task", "reports.tasks.recompute_chunk", "units.tasks.import_run_task")
 
 
 def task_routes(heavy_queue: str) -> dict[str, dict[str, str]]:
@@ -49,6 +49,8 @@ app.conf.beat_schedule = {
     "sweep-dirty-campaigns": {"task": "reports.tasks.sweep_dirty", "schedule": float(env_int("RECOMPUTE_SWEEP_SECONDS", 20))},
     # Send again exports whose worker died or whose message was lost; fail those that keep killing workers.
     "sweep-exports": {"task": "reports.tasks_exports.exports_sweep", "schedule": 60.0},
+    # Send again large imports whose worker died or whose message was lost; fail those that keep killing workers.
+    "sweep-imports": {"task": "units.tasks.imports_sweep", "schedule": 60.0},
     # Recompute every active campaign from scratch every night at 02:00 (Asia/Ho_Chi_Minh).
     "nightly-full-recompute": {"task": "reports.tasks.recompute_all", "schedule": crontab(hour=2, minute=0)},
     # Delete export files whose time is up.

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",  # i11-ops: first, so that every log line of the request has its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.input_bounds.RefuseNulMiddleware",  # before sessions: a NUL cookie is dropped before it is looked up
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +94,8 @@ _database_url = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
 if _database_url:
     DATABASES = {"default": environ.Env.db_url_config(_database_url)}
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    # A kept connection is checked before a request uses it: one the database dropped is reopened, not a 500.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -192,6 +195,12 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# Uploaded spreadsheets (units/spreadsheets.py) are refused beyond these before a cell is parsed; an import
+# of more rows than IMPORT_BACKGROUND_ROWS runs as a job on a worker (units/import_jobs.py).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 300 * 1024 * 1024)
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2_000)
+IMPORT_ERRORS_SHOWN = env_int("IMPORT_ERRORS_SHOWN", 100)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -212,7 +221,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submission must never wait long on a broker that is down: fail fast, the sweep catches up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "socket_timeout": 2, "socket_connect_timeout": 2}
 
-# ---- i11-ops: jobs that always end (reports/jobs.py). Queue names are read in config/celery.py
+# ---- i11-ops: jobs that always end (units/jobs.py). Queue names are read in config/celery.py
 # (CELERY_QUEUE, CELERY_HEAVY_QUEUE). A running job renews its lease every JOB_HEARTBEAT_SECONDS; one not
 # renewed for JOB_LEASE_SECONDS lost its worker and the sweep sends it again (an export at most
 # EXPORT_MAX_ATTEMPTS times in all, then it fails with the reason); a queued job nobody took for
@@ -223,13 +232,17 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 300)
 EXPORT_MAX_ATTEMPTS = env_int("EXPORT_MAX_ATTEMPTS", 2)
 EXPORT_SOFT_TIME_LIMIT = env_int("EXPORT_SOFT_TIME_LIMIT", 3000)
+# The same for large imports (units.import_jobs): IMPORT_MAX_ATTEMPTS workers lost, then failed with the reason.
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 2)
+IMPORT_SOFT_TIME_LIMIT = env_int("IMPORT_SOFT_TIME_LIMIT", 3000)
 # A worker logs through LOGGING below (JSON with LOG_FORMAT=json, the task id as request id), not Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # ---- end i11-ops: jobs
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis down or hung costs a request one short timeout, then this process's memory: config/cache.py.
+    CACHES = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 
 # ---- i11-ops: production headers whenever DEBUG is off (checked by units/tests/test_production_settings.py).
 # HSTS is sent on HTTPS responses: behind the reverse proxy (ops/nginx.conf), Django learns a request was

@@ -29,6 +29,8 @@ urlpatterns = [
     path("tai-khoan/xac-minh/", account_views.two_factor_verify, name="account_2fa_verify"),
     path("tai-khoan/khoa-api/", unit_views.api_tokens, name="api_tokens"),
     path("tai-khoan/khoa-api/<int:token_id>/thu-hoi/", unit_views.api_token_revoke_confirm, name="api_token_revoke"),
+    path("nhap/<int:pk>/", unit_views.import_job, name="import_job"),
+    path("nhap/<int:pk>/trang-thai/", unit_views.import_job_status, name="import_job_status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),

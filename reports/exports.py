@@ -4,7 +4,7 @@ Files whose `expires_at` has passed are deleted by reports.tasks.expire_exports 
 
 A job is a row with a status. The worker claims it with `select_for_update` and a status check, so a
 redelivered task finds it taken (or done) and returns; progress is a plain column the page polls.
-Every job ends: the running worker renews a lease (reports/jobs.py) and `exports_sweep` sends a job
+Every job ends: the running worker renews a lease (units/jobs.py) and `exports_sweep` sends a job
 whose worker died again (or fails it with the reason after EXPORT_MAX_ATTEMPTS), and sends again a
 requested job whose message the broker lost.
 """
@@ -22,18 +22,18 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.files import File
 from django.db import OperationalError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from reports.dashboards import Reach, snapshot_published
-from reports.jobs import lease_kept, lease_lapsed_before, resend_before, statement_timeout
 from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import counted_responses
 from reports.selectors import working_snapshot
 from units.access import Action, allowed, require
 from units.formatting import number_vi
+from units.jobs import JobQueue, lease_kept, statement_timeout
 from units.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -83,18 +83,13 @@ def export_request(*, actor: Actor, campaign: Campaign, kind: str, filters: dict
     return job
 
 
-def _enqueue(job_id: int) -> bool:
-    """Hand the job to the broker and note when; True when sent. A broker that is down leaves the job
-    requested: the sweep (`exports_sweep`) sends it again once the broker is back."""
-    from celery import current_app
+EXPORTS = JobQueue(ExportJob, TASK, "Xuất")
 
-    try:
-        current_app.tasks[TASK].apply_async(args=[job_id], retry=False)
-    except Exception:  # the broker being down: the job waits for the sweep, the user sees it is queued
-        logger.warning("Không gửi được yêu cầu xuất %s; lượt quét định kỳ sẽ gửi lại", job_id, exc_info=True)
-        return False
-    ExportJob.objects.filter(pk=job_id, status=ExportStatus.REQUESTED).update(sent_at=timezone.now())
-    return True
+
+def _enqueue(job_id: int) -> bool:
+    """Hand the job to the broker; True when sent. A broker that is down leaves the job requested: the
+    sweep (`exports_sweep`) sends it again once the broker is back."""
+    return EXPORTS.send(job_id)
 
 
 def export_claim(*, job_id: int) -> ExportJob | None:
@@ -103,18 +98,7 @@ def export_claim(*, job_id: int) -> ExportJob | None:
     Each claim is one more attempt; the attempt number fences every later write of this run, so a worker
     that lost its lease (and the job to another worker) can no longer change it.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("campaign__organiser").filter(pk=job_id).first()
-        if job is None or job.status != ExportStatus.REQUESTED:
-            return None
-        job.status = ExportStatus.RUNNING
-        job.started_at = job.heartbeat_at = now
-        job.attempts += 1
-        job.progress = 0
-        job.error = ""
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "progress", "error"])
-    return job
+    return EXPORTS.claim(job_id, related=("campaign__organiser",), error="")
 
 
 def _running(job_id: int, attempt: int | None) -> QuerySet[ExportJob]:
@@ -175,7 +159,7 @@ def _failure_reason(error: BaseException) -> str:
 def export_run(*, job_id: int, lease: bool = False, time_limit: float | None = None) -> ExportJob | None:
     """Claim and build one job. Safe to call twice: a job not in `requested` is left alone.
 
-    `lease`: renew the job's lease from a thread while it runs (a worker; reports/jobs.py);
+    `lease`: renew the job's lease from a thread while it runs (a worker; units/jobs.py);
     `time_limit`: bound each SQL statement (seconds), so a query stuck on a lock fails this job with a
     reason instead of holding the worker until its hard time limit.
     """
@@ -210,11 +194,7 @@ def export_run(*, job_id: int, lease: bool = False, time_limit: float | None = N
 def export_stuck(job: ExportJob, *, now: dt.datetime | None = None) -> bool:
     """A job that will not end by itself soon: running with a lapsed lease (its worker died), or requested
     and sent (or meant to be sent) long ago without any worker taking it."""
-    if job.status == ExportStatus.RUNNING:
-        return job.heartbeat_at is None or job.heartbeat_at < lease_lapsed_before(now)
-    if job.status == ExportStatus.REQUESTED:
-        return (job.sent_at or job.created_at) < resend_before(now)
-    return False
+    return EXPORTS.stuck(job, now=now)
 
 
 def export_retryable(job: ExportJob) -> bool:
@@ -253,32 +233,11 @@ def exports_sweep() -> dict[str, int]:
     - requested, sent long ago and never started (the broker lost the message, e.g. in a Redis restart,
       or could not be reached when it was asked): sent again; a duplicate message finds the job taken.
     """
-    now = timezone.now()
-    counts = {"requeued": 0, "failed": 0, "resent": 0}
-    lapsed = ExportJob.objects.filter(status=ExportStatus.RUNNING, heartbeat_at__lt=lease_lapsed_before(now))
-    for job_id in lapsed.values_list("pk", flat=True):
-        with transaction.atomic():
-            job = ExportJob.objects.select_for_update().get(pk=job_id)
-            if not export_stuck(job, now=now):
-                continue
-            if job.attempts >= _max_attempts():
-                logger.error("Xuất %s: máy xử lý dừng giữa chừng %s lần, đánh dấu lỗi", job.pk, job.attempts)
-                export_fail(
-                    job_id=job.pk,
-                    attempt=job.attempts,
-                    reason=_("Máy xử lý dừng đột ngột khi đang tạo tệp (đã thử %(n)s lần). Bấm “Thử lại” để tạo lại.") % {"n": job.attempts},
-                )
-                counts["failed"] += 1
-            else:
-                logger.warning("Xuất %s: máy xử lý dừng giữa chừng, gửi lại (lần %s)", job.pk, job.attempts + 1)
-                _requeue(job, attempts=job.attempts)
-                counts["requeued"] += 1
-    waiting = ExportJob.objects.filter(status=ExportStatus.REQUESTED).filter(
-        Q(sent_at__lt=resend_before(now)) | Q(sent_at__isnull=True, created_at__lt=resend_before(now))
-    )
-    for job_id in waiting.values_list("pk", flat=True):
-        counts["resent"] += _enqueue(job_id)
-    return counts
+    def fail(job: ExportJob) -> None:
+        reason = _("Máy xử lý dừng đột ngột khi đang tạo tệp (đã thử %(n)s lần). Bấm “Thử lại” để tạo lại.") % {"n": job.attempts}
+        export_fail(job_id=job.pk, attempt=job.attempts, reason=reason)
+
+    return EXPORTS.sweep(max_attempts=_max_attempts(), fail=fail, requeue=lambda job: _requeue(job, attempts=job.attempts))
 
 
 def export_status(job: ExportJob) -> dict[str, Any]:

@@ -131,7 +131,7 @@ class RecomputeChunk(models.Model):
     run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
     paths = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
-    # The lease of the worker running the chunk (reports/jobs.py): renewed every few seconds while it runs;
+    # The lease of the worker running the chunk (units/jobs.py): renewed every few seconds while it runs;
     # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignForm, default_counted_statuses
 from reports.freshness import run_failed, run_finished, run_started, working_snapshot_ensure
-from reports.jobs import lease_kept, lease_lapsed_before, resend_before
 from reports.models import (
     CellCount,
     IndexValue,
@@ -56,6 +55,7 @@ from reports.tallies import (
     write_leaf_rows,
 )
 from surveys.models import Question, Response, ResponseStatus
+from units.jobs import lease_kept, lease_lapsed_before, resend_before
 from units.models import Unit
 from units.selectors import subtree_q
 
@@ -498,7 +498,7 @@ def index_recompute_chunk(*, chunk_id: int, lease: bool = False) -> bool:
 
     Returns True when this call finished the run. Safe to run twice (a redelivered chunk): a chunk that
     is done, or held by another worker's lease, is left alone. `lease`: renew the chunk's lease from a
-    thread while it runs (on a worker; reports/jobs.py), so the sweep sends it again soon if the worker dies.
+    thread while it runs (on a worker; units/jobs.py), so the sweep sends it again soon if the worker dies.
     """
     chunk = RecomputeChunk.objects.select_related("run__campaign__organiser").filter(pk=chunk_id).first()
     if chunk is None or chunk.run.finished_at is not None:

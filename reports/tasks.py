@@ -21,7 +21,7 @@ from reports.services import index_recompute, index_recompute_chunk, index_recom
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
-# A chunk whose worker died is sent again once its lease lapses (JOB_LEASE_SECONDS, reports/jobs.py),
+# A chunk whose worker died is sent again once its lease lapses (JOB_LEASE_SECONDS, units/jobs.py),
 # at most this many times in all; then the run is given up and the next recompute is a full one.
 CHUNK_MAX_ATTEMPTS = 3
 

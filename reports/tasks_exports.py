@@ -16,7 +16,7 @@ SOFT_TIME_LIMIT = int(getattr(settings, "EXPORT_SOFT_TIME_LIMIT", 3000))
 @shared_task(name="reports.tasks_exports.export_run_task", bind=True, acks_late=True, soft_time_limit=SOFT_TIME_LIMIT, time_limit=SOFT_TIME_LIMIT + 60)
 def export_run_task(self, job_id: int) -> str:
     """Build one export; a redelivered task finds the job claimed or done and returns. On a worker the
-    job keeps a lease while it runs (reports/jobs.py), so the sweep knows when its worker died."""
+    job keeps a lease while it runs (units/jobs.py), so the sweep knows when its worker died."""
     eager = bool(self.request.is_eager)
     job = exports.export_run(job_id=job_id, lease=not eager, time_limit=None if eager else SOFT_TIME_LIMIT)
     return job.status if job else "skipped"

@@ -328,12 +328,13 @@ class QuestionnaireAdmin(ScopedAdmin):
         if not self.has_add_permission(request):
             return HttpResponse(_("Bạn không có quyền nhập phiếu."), status=403)
         errors: list[str] = []
+        error_total = 0
         form = XLSFormUploadForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
                 result = xlsform_import(form.cleaned_data["file"], actor=request.user, owner=form.cleaned_data["owner"])
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             else:
                 for warning in result.warnings:
                     messages.warning(request, warning)
@@ -344,6 +345,7 @@ class QuestionnaireAdmin(ScopedAdmin):
             "admin/import_upload.html",
             form=form,
             errors=errors,
+            error_total=error_total,
             title=_("Nhập phiếu từ XLSForm"),
             help_text=_("Tệp XLSForm (.xlsx) theo chuẩn ODK/KoboToolbox, gồm trang tính survey, choices và settings."),
         )

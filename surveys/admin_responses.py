@@ -6,6 +6,7 @@ Responses are never edited in the admin: status changes go through `responses_re
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import DataError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,6 +20,8 @@ from surveys.services.response_import import responses_import
 from surveys.services.responses import ReviewError, responses_review
 from units.access import Action, allowed_anywhere
 from units.admin import ScopedAdmin
+from units.formatting import datetime_vi
+from units.import_jobs import import_in_background
 from units.spreadsheets import ImportFailed
 
 __all__ = ["ResponseAdmin"]
@@ -36,6 +39,21 @@ class ResponseAdmin(ScopedAdmin):
     date_hierarchy = "submitted_at"
     actions = ["approve_selected", "hold_selected"]
     change_list_template = "admin/surveys/response/change_list.html"
+    # `started_at` came from the device: a value stored before it was range-checked (a BC timestamp on
+    # PostgreSQL) cannot be read into Python, so the list never loads it and the page reads it alone.
+    exclude = ["started_at"]
+    readonly_fields = ["started_at_shown"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).defer("started_at")
+
+    @admin.display(description=_("bắt đầu"))
+    def started_at_shown(self, obj: Response) -> str:
+        try:
+            value = Response.objects.filter(pk=obj.pk).values_list("started_at", flat=True).first()
+        except (ValueError, OverflowError, DataError):
+            return str(_("(không đọc được: thời điểm ngoài phạm vi)"))
+        return datetime_vi(value) if value else "-"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -69,12 +87,17 @@ class ResponseAdmin(ScopedAdmin):
         if not (request.user.has_perm("surveys.add_response") and allowed_anywhere(request.user, Action.RESPONSES_IMPORT)):
             return redirect("admin:surveys_response_changelist")
         errors: list[str] = []
+        error_total = 0
         form = ResponseImportForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
+            campaign, upload = form.cleaned_data["campaign"], form.cleaned_data["file"]
             try:
-                result = responses_import(campaign=form.cleaned_data["campaign"], source=form.cleaned_data["file"], actor=request.user)
+                job = import_in_background(actor=request.user, kind="responses", upload=upload, params={"campaign": campaign.pk})
+                if job is not None:  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", job.pk)
+                result = responses_import(campaign=campaign, source=upload, actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             else:
                 messages.success(request, _("Đã nhập %(n)d phiếu.") % {"n": result.saved})
                 messages.info(request, result.blanks_text())
@@ -84,6 +107,7 @@ class ResponseAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": _("Nhập phiếu giấy / tổng đài từ Excel"),
             "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…",
             "help_text": _(

@@ -36,7 +36,7 @@ from surveys.selectors import (
     user_reviews_somewhere,
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, responses_review
+from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, payload_check, responses_review
 from units.clients import client_address
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code
@@ -267,6 +267,7 @@ def online_submit(request: HttpRequest, public_key: str) -> HttpResponse:
         body = read_json(request)
         if not isinstance(body, dict):
             raise SubmissionError(_("Nội dung gửi lên phải là một đối tượng JSON."))
+        payload_check(body)  # as sent: the keys replaced below are refused too when hostile
         if body.get("campaign") != campaign.code or body.get("channel") != Channel.ONLINE or _online_unit(campaign, str(body.get("unit", ""))) is None:
             raise SubmissionForbidden(_("Phiếu không thuộc khảo sát trực tuyến này."))
         return {**body, "assignment": None, "status": ResponseStatus.SUBMITTED}

@@ -42,7 +42,7 @@ from units.access import Action, require
 from units.codes import code_from_text
 from units.models import Unit
 from units.services import Actor
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, sheet_text_guard
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
@@ -324,7 +324,7 @@ def _is_yes_no(choices: list[dict[str, Any]]) -> bool:
 def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, Any]) -> None:
     """Decide single / likert5 / likert4 / yes_no / multi and the levels of a select question."""
     spec.choices = _choices(node)
-    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))[:60]
+    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))  # over 60: refused by the spec's checks
     if node["type"] == "select all that apply":
         spec.type = QuestionType.MULTI
         return
@@ -510,7 +510,8 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     form = _pyxform_json(data)
     settings = _settings(workbook)
     sections = _build_sections(form.get("children", []), scan, title, errors)
-    raw_code = code or cell_text(settings.get("form_id")) or stem or "xlsform"
+    # A form_id longer than a code is refused; a code made from the file's name is only shortened.
+    raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
     spec = QuestionnaireSpec(
         code=questionnaire_code(raw_code),
@@ -638,6 +639,8 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
     settings = workbook.create_sheet(SETTINGS)
     settings.append(["form_id", "version", "form_title", "default_language"])
     settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
+    for sheet in workbook.worksheets:
+        sheet_text_guard(sheet)  # a label such as "=HYPERLINK(…)" stays text
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

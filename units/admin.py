@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from units.access import Action, allowed, allowed_anywhere, scope
+from units.import_jobs import import_in_background
 from units.models import ApiToken, AuditEntry, Membership, Unit, UnitType
 from units.selectors import scope_queryset
 from units.services import (
@@ -233,12 +234,16 @@ class UnitAdmin(ScopedAdmin):
         if not self.has_add_permission(request):
             return redirect("admin:units_unit_changelist")
         errors: list[str] = []
+        error_total = 0
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
+                job = import_in_background(actor=request.user, kind="units", upload=form.cleaned_data["file"])
+                if job is not None:  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", job.pk)
                 changed = units_import(source=form.cleaned_data["file"], actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             else:
                 messages.success(request, _("Đã nhập %(n)d đơn vị.") % {"n": changed})
                 return redirect("admin:units_unit_changelist")
@@ -247,6 +252,7 @@ class UnitAdmin(ScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": _("Nhập đơn vị từ Excel"),
             "columns": "code, name, type, parent_code",
             "help_text": _("Chỉ thêm, sửa được đơn vị trong phạm vi bạn quản lý; một dòng ngoài phạm vi thì cả tệp không được lưu."),

@@ -9,6 +9,7 @@ import unicodedata
 
 def code_from_text(raw: str, *, fallback: str = "") -> str:
     """`raw` exactly as written, case included, except what a code cannot hold: Vietnamese letters lose their
-    marks ("Một cửa" → "Mot-cua"), other runs of characters become "-" ("Spec test" → "Spec-test")."""
+    marks ("Một cửa" → "Mot-cua"), other runs of characters become "-" ("Spec test" → "Spec-test"). Not cut to a
+    code's length: a form_id too long is refused by the import, and a longer text typed to look for finds nothing."""
     ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-")[:60] or fallback
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-") or fallback

@@ -246,3 +246,43 @@ class PasswordChangeRequired(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ImportStatus(models.TextChoices):
+    REQUESTED = "requested", _("Đang chờ xử lý")
+    RUNNING = "running", _("Đang nhập")
+    DONE = "done", _("Đã nhập xong")
+    FAILED = "failed", _("Không nhập được")
+
+
+class ImportJob(models.Model):
+    """An Excel import too large for a web request (units.import_jobs): the uploaded file waits here
+    for a worker, which reports its progress and ends with a summary or the row-numbered errors."""
+
+    kind = models.CharField(_("loại"), max_length=30)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports", verbose_name=_("người nhập"))
+    params = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="imports/", blank=True)  # deleted once the job ends (it may hold personal data)
+    file_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.REQUESTED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(_("kết quả"), blank=True)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)  # the first IMPORT_ERRORS_SHOWN, as text
+    error_count = models.PositiveIntegerField(_("số lỗi"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # handed to the broker (the sweep resends one never taken)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker running it (units/jobs.py) and the claims so far; the attempt number fences a
+    # worker that lost the job to another one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lượt nhập tệp")
+        verbose_name_plural = _("lượt nhập tệp")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

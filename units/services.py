@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from units.access import Action, allowed, require
+from units.access import Action, allowed, allowed_anywhere, require
 from units.models import (
     API_KEY_PREFIX,
     API_KEY_SHOWN_CHARS,
@@ -23,6 +23,7 @@ from units.models import (
     PATH_SEPARATOR,
     ApiToken,
     AuditEntry,
+    ImportJob,
     Membership,
     Role,
     Unit,
@@ -30,7 +31,7 @@ from units.models import (
     api_key_digest,
 )
 from units.selectors import user_may_hold_api_keys
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
+from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, open_workbook, read_rows, require_columns
 
 Actor = User | AnonymousUser  # a signed-in user, or units.access.SYSTEM for commands
 
@@ -352,9 +353,12 @@ def _type_lookup() -> dict[str, str]:
     return lookup
 
 
-def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[CellError]]:
+UNIT_NAME_MAX = Unit._meta.get_field("name").max_length
+
+
+def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -> tuple[list[dict[str, Any]], ErrorList]:
     """Check every row of a unit sheet; return the rows in parent-first order and the errors found."""
-    errors: list[CellError] = []
+    errors = ErrorList()
     types = _type_lookup()
     known = {code.upper() for code in Unit.objects.values_list("code", flat=True)}
     seen: dict[str, int] = {}
@@ -374,10 +378,12 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
             seen[code.upper()] = number
         if not name:
             errors.append(CellError(sheet, number, "name", _("Thiếu tên đơn vị.")))
+        elif len(name) > UNIT_NAME_MAX:
+            errors.append(CellError(sheet, number, "name", _("Tên dài quá %(n)d ký tự.") % {"n": UNIT_NAME_MAX}))
         type_code = types.get(type_text.lower())
         if type_code is None:
             errors.append(CellError(sheet, number, "type", _("Loại đơn vị «%(type)s» không tồn tại.") % {"type": type_text}))
-        rows.append({"row": number, "code": code, "name": name[:255], "type": type_code, "parent_code": parent_code})
+        rows.append({"row": number, "code": code, "name": name, "type": type_code, "parent_code": parent_code})
     for row in rows:
         if row["parent_code"] and row["parent_code"].upper() not in known and row["parent_code"].upper() not in seen:
             errors.append(CellError(sheet, row["row"], "parent_code", _("Không tìm thấy đơn vị cha «%(code)s».") % {"code": row["parent_code"]}))
@@ -386,7 +392,7 @@ def units_validate_rows(sheet: str, records: list[tuple[int, dict[str, Any]]]) -
     return _parent_first(sheet, rows, known, errors), errors
 
 
-def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], errors: list[CellError]) -> list[dict[str, Any]]:
+def _parent_first(sheet: str, rows: list[dict[str, Any]], known: set[str], errors: ErrorList) -> list[dict[str, Any]]:
     """Order rows so each parent comes before its children; report cycles as errors."""
     placed = set(known)
     ordered: list[dict[str, Any]] = []
@@ -414,13 +420,13 @@ def _final_parents(rows: list[dict[str, Any]], existing: dict[str, Unit]) -> dic
     return parents
 
 
-def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Actor) -> list[CellError]:
+def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Actor) -> ErrorList:
     """The rows that `actor` may not apply, each named: a unit outside their subtree renamed, moved or
     retyped, a unit created or moved under a parent outside it, a national division, the top of the tree,
     or an existing unit moved under its own subtree. Unchanged rows are not checked."""
     existing = {unit.code.upper(): unit for unit in Unit.objects.select_related("type", "parent")}
     parents = _final_parents(rows, existing)
-    errors: list[CellError] = []
+    errors = ErrorList()
     for row in rows:
         stored = existing.get(row["code"].upper())
         parent = existing.get(row["parent_code"].upper()) if row["parent_code"] else None
@@ -431,24 +437,26 @@ def units_rights_problems(sheet: str, rows: list[dict[str, Any]], *, actor: Acto
         if refusal is not None:
             errors.append(CellError(sheet, row["row"], refusal[0], refusal[1]))
             continue
-        ancestor, steps = parents.get(row["code"].upper(), ""), 0
-        while ancestor and steps <= len(parents):
+        # Up the final tree; a unit met twice is a loop (this row's, or one above it that its own row names).
+        ancestor, seen = parents.get(row["code"].upper(), ""), set()
+        while ancestor and ancestor not in seen:
             if ancestor == row["code"].upper():
                 errors.append(CellError(sheet, row["row"], "parent_code", _("Đơn vị cha tạo thành vòng lặp.")))
                 break
-            ancestor, steps = parents.get(ancestor, ""), steps + 1
+            seen.add(ancestor)
+            ancestor = parents.get(ancestor, "")
     return errors
 
 
-def units_import(*, source: str | IO[bytes], actor: Actor) -> int:
+def units_import(*, source: str | IO[bytes], actor: Actor, progress: Callable[[int], None] | None = None) -> int:
     """Import units from an Excel file with columns code, name, type, parent_code. All or nothing.
 
     Raises ImportFailed with every error found, including each row `actor` may not apply
     (units_rights_problems): one such row refuses the whole file. Returns the number of units created or
-    changed; each gets an audit row.
+    changed; each gets an audit row. `progress` (a job's) hears how far it got, 0–100.
     """
     workbook = open_workbook(source)
-    sheet, header, records = read_rows(workbook)
+    sheet, header, records = read_rows(workbook, progress=progress)
     require_columns(sheet, header, ["code", "name", "type", "parent_code"])
     if not records:
         raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
@@ -456,5 +464,19 @@ def units_import(*, source: str | IO[bytes], actor: Actor) -> int:
     errors = errors or units_rights_problems(sheet, rows, actor=actor)
     if errors:
         raise ImportFailed(errors)
+    if progress is not None:
+        progress(70)
     with transaction.atomic():
         return _bulk_add_units(rows, actor=actor, action="unit.import")
+
+
+def units_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may import units at all (before the file is stored); each row is checked by the import."""
+    if not allowed_anywhere(actor, Action.UNITS_WRITE):
+        raise PermissionDenied
+
+
+def units_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
+    """A job's run of `units_import` (units.import_jobs): the summary to show."""
+    changed = units_import(source=source, actor=job.requested_by, progress=progress)
+    return _("Đã nhập %(n)d đơn vị.") % {"n": changed}

@@ -165,3 +165,19 @@ def test_drawn_people_go_round_robin_to_the_enumerators_covering_their_unit(phon
     assert set(Assignment.objects.filter(quota__unit=tree["A2"]).values_list("enumerator__username", flat=True)) == {"dtv_tinh"}
     assert report.unassigned == 0
 
+
+
+def test_dates_outside_the_years_1900_to_2100_and_over_long_texts_are_refused_not_cut(campaign):
+    rows = [
+        FRAME_HEADER,
+        ["Trần Thị Bình", "0905000001", "", "", "01/01/0001", "A1"],
+        ["Lê Văn Cường", "0905000002", "", "", "31/12/9999", "A1"],
+        ["Phạm Thị Dung", "0905000003", "Đ" * 301, "Cấp giấy khai sinh", "15/08/2025", "A1"],
+    ]
+    with pytest.raises(ImportFailed) as failure:
+        frame_import(campaign=campaign, source=xlsx(rows), actor=SYSTEM)
+    errors = {(error.row, error.column): error.message for error in failure.value.errors}
+    assert errors[(2, "completed_on")].startswith("Ngày «01/01/0001» không hợp lệ")
+    assert errors[(3, "completed_on")].startswith("Ngày «31/12/9999» không hợp lệ")
+    assert errors[(4, "address")] == "Dài quá 300 ký tự."
+    assert not FrameEntry.objects.exists()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 import psycopg2
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from conftest import worker_start, worker_stop
@@ -27,6 +28,9 @@ from reports.selectors import index_tables
 from reports.services import index_recompute
 from reports.tests.factories import campaign_across_channels
 from reports.tests.factories_dashboard import dashboard_data_build
+from units.import_jobs import imports_sweep
+from units.models import ImportJob, ImportStatus, Unit
+from units.tests.xlsx import xlsx_bytes
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 SLOW = "reports.tests.slow_worker"
@@ -116,6 +120,28 @@ def test_a_worker_killed_mid_export_the_sweep_gives_it_to_another_worker(workers
     workers()
     took = wait_until(lambda: job_now(job).status == ExportStatus.DONE, 120, every=exports.exports_sweep)
     assert (job.attempts, job.error, csv_lines(job)) == (2, "", 61)
+    assert took < 90
+
+
+def test_a_worker_killed_mid_import_the_sweep_gives_it_to_another_worker(workers, client, alice, tree, settings):
+    """A large unit import (a job) whose worker is killed inside its transaction: nothing was saved, the
+    sweep sends it to another worker, which imports every row from the stored file."""
+    settings.IMPORT_BACKGROUND_ROWS = 5
+    rows = [["code", "name", "type", "parent_code"], *[[f"A-K{n}", f"Khối {n}", "agency", "A"] for n in range(40)]]
+    upload = SimpleUploadedFile("don-vi.xlsx", xlsx_bytes(rows))
+    first = workers(module=SLOW, env={"HL_SLOW_IMPORT": "120"})
+    client.force_login(alice)
+    client.post(reverse("admin:units_unit_import"), {"file": upload})
+    job = ImportJob.objects.get()
+    wait_until(lambda: job_now(job).progress == 70, 60)  # validated, saving (slowed down)
+    started = job.heartbeat_at
+    wait_until(lambda: job_now(job).heartbeat_at > started, 10)  # the running worker renews its lease
+    kill(first)
+    assert not Unit.objects.filter(code__startswith="A-K").exists()
+    workers()
+    took = wait_until(lambda: job_now(job).status == ImportStatus.DONE, 120, every=imports_sweep)
+    assert (job.attempts, job.message, bool(job.file)) == (2, "Đã nhập 40 đơn vị.", False)
+    assert Unit.objects.filter(code__startswith="A-K").count() == 40
     assert took < 90
 
 

@@ -47,7 +47,7 @@ from reports.tests.factories import make_response
 from surveys.models import Question, Questionnaire, Response
 from surveys.tests.factories_collection import make_campaign, make_questionnaire
 from units.access import SYSTEM
-from units.models import ApiToken, AuditEntry, Membership, Unit, UnitType
+from units.models import ApiToken, AuditEntry, ImportJob, ImportStatus, Membership, Unit, UnitType
 from units.services import OFFICIAL_GROUP, api_token_create
 from units.tests.xlsx import xlsx_bytes
 
@@ -70,6 +70,7 @@ class World:
     quota: SampleQuota
     response: Response
     job: ExportJob
+    import_job: ImportJob
     token: ApiToken
     objects: dict[str, Any]  # "app.model" → the row of A whose admin pages are swept
 
@@ -100,6 +101,10 @@ def world(tree, alice, bob, charlie) -> World:
     other = make_campaign(organiser=tree["B"], units=[tree["B1"]], code="dot-cua-b", channels=("desk",))
     make_response(other.campaign, tree["B1"], {q.code: 5 for q in other.questionnaire.questions.filter(type="likert5")}, channel=Channel.DESK)
     job = ExportJob.objects.create(requested_by=alice, campaign=campaign, kind="report", status=ExportStatus.DONE)
+    import_job = ImportJob.objects.create(
+        kind="frame", requested_by=alice, params={"campaign": campaign.pk}, rows=6, status=ImportStatus.DONE, progress=100,
+        message=f"Đã nhập 6 người vào khung mẫu của «{CAMPAIGN_NAME}».",
+    )
     token = api_token_create(user=alice, name="Tổng đài", actor=alice)[0]
     objects = {
         "auth.group": Group.objects.get(name=OFFICIAL_GROUP),
@@ -116,7 +121,7 @@ def world(tree, alice, bob, charlie) -> World:
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
     }
-    return World(campaign, questionnaire, setup.quotas["A1"], response, job, token, objects)
+    return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, objects)
 
 
 # ------------------------------------------------------------------------------------------ the URLs
@@ -151,7 +156,9 @@ def url_for(route: str, world: World) -> str:
         "object_id": str(obj.pk) if obj is not None else ("999999" if model else str(world.campaign.pk)),
         "content_type_id": str(ContentType.objects.get_for_model(Campaign).pk),
         "id": str(world.objects["auth.user"].pk),
-        "pk": str(world.questionnaire.pk if route.startswith("admin/surveys/questionnaire") else world.job.pk),
+        "pk": str(
+            world.questionnaire.pk if route.startswith("admin/surveys/questionnaire") else world.import_job.pk if route.startswith("nhap/") else world.job.pk
+        ),
         "quota_id": str(world.quota.pk),
         "key": str(world.response.uuid),
         "public_key": str(world.campaign.public_key),
@@ -269,6 +276,7 @@ WATCHED = [
     ("surveys.Question", ("text",)),
     ("surveys.Response", ("status", "unit_id")),
     ("reports.ExportJob", ("status", "kind")),
+    ("units.ImportJob", ("status", "kind")),
     ("reports.Snapshot", ("status", "version")),
     ("auth.User", ("username", "is_staff", "is_superuser", "password")),
     ("admin.LogEntry", ("object_id",)),

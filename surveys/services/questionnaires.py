@@ -162,7 +162,20 @@ def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
                 ]
     if not question_codes:
         problems.append(SpecProblem("", "survey", _("Phiếu không có câu hỏi nào.")))
-    return problems
+    return problems + _title_length_problems(spec)
+
+
+def _title_length_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
+    """Codes and titles longer than their columns are refused, not cut."""
+    too_long = _("Quá dài: tối đa %(n)d ký tự.")
+    problems = [SpecProblem("", "form_id", too_long % {"n": 60})] if len(spec.code or "") > 60 else []
+    problems += [SpecProblem("", "form_title", too_long % {"n": 255}) for title in (spec.title, spec.title_en) if len(title or "") > 255]
+    return problems + [
+        SpecProblem(section.code, "label", too_long % {"n": 255})
+        for section in spec.sections
+        for title in (section.title, section.title_en)
+        if len(title or "") > 255
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- writes
@@ -285,8 +298,8 @@ def questionnaire_new_version(*, questionnaire: Questionnaire, actor: Actor) -> 
 
 
 def questionnaire_copy_code(questionnaire: Questionnaire, owner: Unit) -> str:
-    """The code of a unit's copy: the source's code followed by the unit's code ("sipas-56")."""
-    return code_from_text(f"{questionnaire.code}-{owner.code}")
+    """The code of a unit's copy: the source's code followed by the unit's code ("sipas-56"), cut to a code's length."""
+    return code_from_text(f"{questionnaire.code}-{owner.code}")[: Questionnaire._meta.get_field("code").max_length]
 
 
 @transaction.atomic

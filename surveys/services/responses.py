@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -55,6 +56,15 @@ MAX_TEXT = 5000
 NUMBER_STEP = Decimal("0.0001")
 NUMBER_LIMIT = Decimal("1e10")
 MAX_DURATION = 24 * 3600
+# Bounds of what a submission may hold, checked before anything else reads it: how deep its JSON nests
+# (a submission needs 3 levels: answers → a multiple choice → an item), how large an integer may be
+# (ids, levels and durations are far below; a SQLite column holds 2⁶³), and the calendar of timestamps
+# and date answers (PostgreSQL would store year 1 as a BC timestamp that Python cannot read back).
+MAX_DEPTH = 8
+MAX_INTEGER = 10**15
+EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_TIME_AHEAD = dt.timedelta(days=1)  # a device clock a little ahead is tolerated, a year is not
+DATE_YEARS = (1900, 2100)
 # Keys of a submission that make up its content (and so its idempotency hash).
 CONTENT_KEYS = ("campaign", "form", "unit", "channel", "assignment", "status", "started_at", "duration_seconds", "profile", "answers")
 
@@ -114,6 +124,57 @@ def content_hash(payload: Mapping[str, Any]) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
     except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON): no database would store it
         raise SubmissionInvalid(_("Nội dung gửi lên có ký tự không hợp lệ.")) from None
+
+
+def payload_problem(payload: Any) -> tuple[str, str] | None:
+    """(where, Vietnamese message) of the first thing a submission may not hold, or None.
+
+    NUL characters (PostgreSQL refuses them in text), nesting deeper than MAX_DEPTH, integers beyond
+    MAX_INTEGER, and NaN or infinite numbers; keys are checked like values. The path is built only for
+    a problem found; a payload of 40 answers costs a few microseconds.
+    """
+    if isinstance(payload, Mapping | list):
+        found = _container_problem(payload, 0)
+        return (".".join(found[0]), found[1]) if found else None
+    found = _container_problem([payload], -1)
+    return ("", found[1]) if found else None
+
+
+def _container_problem(container: Mapping | list, depth: int) -> tuple[list[str], str] | None:
+    """([keys down to the problem], message) in a dict or list nested `depth` levels down, or None.
+    Recursion is bounded by MAX_DEPTH, checked before each step down."""
+    items = container.items() if isinstance(container, Mapping) else enumerate(container)
+    for key, item in items:
+        if key.__class__ is str and "\x00" in key:
+            return [key.replace("\x00", "\\0")], _("Có ký tự NUL (\\0), không được phép.")
+        kind = item.__class__
+        if kind is str:
+            if "\x00" in item:
+                return [str(key)], _("Có ký tự NUL (\\0), không được phép.")
+        elif kind is int:
+            if not -MAX_INTEGER <= item <= MAX_INTEGER:
+                return [str(key)], _("Số quá lớn.")
+        elif kind is float:
+            if not math.isfinite(item):
+                return [str(key)], _("Số không hợp lệ (NaN hoặc vô cực).")
+        elif isinstance(item, Mapping | list):
+            if depth + 1 >= MAX_DEPTH:
+                return [str(key)], _("Dữ liệu lồng nhau quá sâu (tối đa %(n)d cấp).") % {"n": MAX_DEPTH}
+            found = _container_problem(item, depth + 1)
+            if found is not None:
+                found[0].insert(0, str(key))
+                return found
+        elif isinstance(item, int) and not isinstance(item, bool) and not -MAX_INTEGER <= item <= MAX_INTEGER:
+            return [str(key)], _("Số quá lớn.")
+    return None
+
+
+def payload_check(payload: Any) -> None:
+    """Raise SubmissionInvalid (422, the place named) when `payload_problem` finds something."""
+    problem = payload_problem(payload)
+    if problem is not None:
+        where, message = problem
+        raise SubmissionInvalid(_("Nội dung gửi lên không hợp lệ: %(message)s") % {"message": message}, {where or "payload": [message]})
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -186,9 +247,13 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
         text = str(raw).strip()
         for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                iso = dt.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 (a calendar date)
+                # A date cell of an imported sheet comes as a datetime: its day is the answer.
+                day = raw.date() if isinstance(raw, dt.datetime) else dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007
             except ValueError:
                 continue
+            if not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
+                return [], "", _("Ngày phải trong các năm %(first)d–%(last)d.") % {"first": DATE_YEARS[0], "last": DATE_YEARS[1]}
+            iso = day.isoformat()
             return [(None, None, iso)], iso, None
         return [], "", _("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
     if kind == QuestionType.NOTE:
@@ -301,13 +366,23 @@ def _resend_of(existing: Response | None, digest: str) -> SubmissionResult | Non
     return SubmissionResult(existing, created=False)
 
 
-def _parse_time(raw: Any, field_name: str) -> dt.datetime | None:
+def _parse_time(raw: Any, field_name: str, *, now: dt.datetime) -> dt.datetime | None:
+    """An ISO 8601 time between EARLIEST_TIME and a day after `now`; a naive one is local time."""
     if raw in (None, ""):
         return None
-    value = parse_datetime(str(raw)) if isinstance(raw, str) else None
+    try:
+        value = parse_datetime(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+    except ValueError:  # well formed but no such day or hour
+        value = None
     if value is None:
         raise SubmissionInvalid(_("Dữ liệu không hợp lệ."), {field_name: [_("Thời điểm không hợp lệ (cần dạng ISO 8601).")]})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    # The year first: converting year 1 or 9999 to UTC for the comparison would itself overflow.
+    if EARLIEST_TIME.year <= value.year <= now.year + 1:
+        value = timezone.make_aware(value) if timezone.is_naive(value) else value
+        if EARLIEST_TIME <= value <= now + LATEST_TIME_AHEAD:
+            return value
+    message = _("Thời điểm phải từ %(first)s đến nay.") % {"first": EARLIEST_TIME.strftime("%d/%m/%Y")}
+    raise SubmissionInvalid(_("Dữ liệu không hợp lệ."), {field_name: [message]})
 
 
 def _resolve_target(
@@ -370,6 +445,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
     """
     if not isinstance(payload, Mapping):
         raise SubmissionInvalid(_("Nội dung gửi lên phải là một đối tượng JSON."))
+    payload_check(payload)
     key = _parse_uuid(payload.get("uuid"))
     digest = content_hash(payload)
     reads = submission_reads(
@@ -389,7 +465,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
             {"channel": [_("Kênh thu thập đang đóng.")]},
         )
     errors: dict[str, list[str]] = {}
-    started_at = _parse_time(payload.get("started_at"), "started_at")
+    started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
     duration = payload.get("duration_seconds")
     if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
         errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]

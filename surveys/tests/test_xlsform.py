@@ -165,7 +165,9 @@ def test_a_workbook_without_a_survey_sheet_is_refused():
     assert errors[0].sheet == "survey" and "Thiếu trang tính «survey»" in errors[0].message
 
 
-@pytest.mark.parametrize(("content", "words"), [(b"", "Tệp rỗng"), (b"type,name\ninteger,a\n", "không phải là tệp Excel"), (None, "hỏng")])
+@pytest.mark.parametrize(
+    ("content", "words"), [(b"", "Tệp rỗng"), (b"type,name\ninteger,a\n", "không phải là tệp Excel"), (None, "không phải là tệp Excel"), (b"PK\x03\x04" + b"x" * 100, "không phải là tệp Excel")]
+)
 def test_a_file_that_is_not_an_xlsx_workbook_is_refused(content, words):
     if content is None:  # a zip archive that is not a workbook
         archive = io.BytesIO()
@@ -216,3 +218,19 @@ def test_number_bounds_survive_the_round_trip():
     again = xlsform_import(io.BytesIO(xlsform_export(original)), code="noi-tru", actor=SYSTEM).questionnaire
     g1 = again.questions.get(code="G1")
     assert (g1.min_value, g1.max_value) == (Decimal(0), Decimal(100))
+
+
+def test_over_long_codes_titles_and_list_names_are_refused_not_cut():
+    survey = [["type", "name", VI], ["select_one " + "l" * 61, "q1", "Câu 1"]]
+    choices = [["list_name", "name", VI], ["l" * 61, "1", "Một"]]
+    settings = [["form_id", "form_title"], ["F" * 61, "T" * 256]]
+    errors = failure_of(workbook_bytes(survey, choices, settings))
+    where = {(error.sheet, error.column): error.message for error in errors}
+    assert where[("settings", "form_id")] == "Quá dài: tối đa 60 ký tự." and where[("settings", "form_title")] == "Quá dài: tối đa 255 ký tự."
+    assert where[("survey", "choice_list")] == "Quá dài: tối đa 60 ký tự."
+
+
+def test_a_formula_in_an_xlsform_is_refused_with_its_cell_named():
+    errors = failure_of(workbook_bytes([["type", "name", VI], ["text", "q1", "=HYPERLINK(\"http://x\")"]]))
+    assert (errors[0].sheet, errors[0].row, errors[0].column) == ("survey", 2, VI.lower())
+    assert "Ô C2 chứa công thức" in errors[0].message

@@ -5,6 +5,8 @@ commune into their own province."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,7 @@ from django.urls import reverse
 
 from units.access import SYSTEM
 from units.models import AuditEntry, Membership, Role, Unit, UnitType
-from units.services import audit_record, unit_save, unit_type_save, units_import
+from units.services import audit_record, unit_save, unit_type_save, units_import, units_rights_problems
 from units.spreadsheets import ImportFailed
 from units.tests.xlsx import xlsx_bytes
 
@@ -206,3 +208,14 @@ def test_roles_are_granted_only_inside_the_officials_subtree(client, tree, alice
     assert client.get(reverse("admin:units_membership_change", args=[bob_role.pk])).status_code == 404
     assert client.post(reverse("admin:units_membership_delete", args=[bob_role.pk]), {"post": "yes"}).status_code == 404
     assert Membership.objects.filter(pk=bob_role.pk).exists()
+
+
+def test_a_loop_with_many_rows_below_it_is_found_in_one_walk_each(tree, alice):
+    """Rows under a unit moved into its own subtree walk up to the loop and stop there (each unit once),
+    instead of going round it as many times as the file has rows (3,000 rows: seconds before, now milliseconds)."""
+    rows = [{"row": 2, "code": "A-SYT", "name": "Sở Y tế A", "type": "department", "parent_code": "A-BV"}]
+    rows += [{"row": n + 3, "code": f"A-K{n}", "name": f"Khối {n}", "type": "agency", "parent_code": "A-BV"} for n in range(3000)]
+    started = time.monotonic()
+    problems = units_rights_problems("Sheet1", rows, actor=alice)
+    assert time.monotonic() - started < 1
+    assert len(problems) == 1 and "vòng lặp" in str(next(iter(problems)))

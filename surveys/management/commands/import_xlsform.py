@@ -25,7 +25,7 @@ class Command(BaseCommand):
         try:
             result = xlsform_import(options["file"], code=options["code"], actor=SYSTEM, owner=owner)
         except ImportFailed as failure:
-            raise CommandError("Tệp có lỗi, không có gì được lưu:\n" + "\n".join(str(error) for error in failure.errors)) from None
+            raise CommandError("Tệp có lỗi, không có gì được lưu:\n" + "\n".join(failure.messages())) from None
         questionnaire = result.questionnaire
         for warning in result.warnings:
             self.stderr.write(f"Lưu ý: {warning}")
