@@ -44,7 +44,8 @@ from surveys.services.questionnaires import (
     questionnaire_save,
     section_save,
 )
-from surveys.xlsform import xlsform_export, xlsform_import
+from surveys.xlsform import xlsform_import
+from surveys.xlsform_export import xlsform_export
 from units.access import POLICY, Action, allowed, allowed_anywhere, scope
 from units.admin import ScopedAdmin, UploadForm
 from units.models import Unit

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from surveys.forms import ResponseImportForm
 from surveys.models import Response
 from surveys.services.response_import import responses_import
-from surveys.services.responses import ReviewError, responses_review
+from surveys.services.review import ReviewError, responses_review
 from units.access import Action, allowed_anywhere
 from units.admin import ScopedAdmin
 from units.formatting import datetime_vi

@@ -36,7 +36,8 @@ from surveys.selectors import (
     user_reviews_somewhere,
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, payload_check, responses_review
+from surveys.services.responses import SubmissionError, SubmissionForbidden, Submitter, payload_check
+from surveys.services.review import ReviewError, responses_review
 from units.clients import client_address
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code

@@ -16,7 +16,7 @@ from reports.selectors import working_snapshot
 from reports.tests.factories_dashboard import dashboard_fixture  # noqa: F401 (fixture)
 from reports.workbook import report_workbook_write
 from surveys.models import Answer, Question, Response, Section
-from surveys.xlsform import xlsform_export
+from surveys.xlsform_export import xlsform_export
 from units.models import Unit
 from units.spreadsheets import formula_like
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -29,11 +28,10 @@ from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignFor
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.expressions import is_true
 from surveys.models import Answer, Question, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.payload import payload_problem, profile_validate
 from surveys.selectors import (
-    AGE_GROUP_CHOICES,
     COLLECT_ROLES,
     REVIEW_ROLES,
-    SEX_CHOICES,
     CompiledForm,
     CompiledQuestion,
     IndexScale,
@@ -46,10 +44,8 @@ from surveys.selectors import (
     window_open_for_submission,
 )
 from units import db
-from units.access import Action, require
 from units.db import model_insert
 from units.models import Unit
-from units.services import Actor, audit_record
 
 MAX_TEXT = 5000
 # Answer.number is DecimalField(max_digits=14, decimal_places=4).
@@ -126,52 +122,9 @@ def content_hash(payload: Mapping[str, Any]) -> str:
         raise SubmissionInvalid(_("Nội dung gửi lên có ký tự không hợp lệ.")) from None
 
 
-def payload_problem(payload: Any) -> tuple[str, str] | None:
-    """(where, Vietnamese message) of the first thing a submission may not hold, or None.
-
-    NUL characters (PostgreSQL refuses them in text), nesting deeper than MAX_DEPTH, integers beyond
-    MAX_INTEGER, and NaN or infinite numbers; keys are checked like values. The path is built only for
-    a problem found; a payload of 40 answers costs a few microseconds.
-    """
-    if isinstance(payload, Mapping | list):
-        found = _container_problem(payload, 0)
-        return (".".join(found[0]), found[1]) if found else None
-    found = _container_problem([payload], -1)
-    return ("", found[1]) if found else None
-
-
-def _container_problem(container: Mapping | list, depth: int) -> tuple[list[str], str] | None:
-    """([keys down to the problem], message) in a dict or list nested `depth` levels down, or None.
-    Recursion is bounded by MAX_DEPTH, checked before each step down."""
-    items = container.items() if isinstance(container, Mapping) else enumerate(container)
-    for key, item in items:
-        if key.__class__ is str and "\x00" in key:
-            return [key.replace("\x00", "\\0")], _("Có ký tự NUL (\\0), không được phép.")
-        kind = item.__class__
-        if kind is str:
-            if "\x00" in item:
-                return [str(key)], _("Có ký tự NUL (\\0), không được phép.")
-        elif kind is int:
-            if not -MAX_INTEGER <= item <= MAX_INTEGER:
-                return [str(key)], _("Số quá lớn.")
-        elif kind is float:
-            if not math.isfinite(item):
-                return [str(key)], _("Số không hợp lệ (NaN hoặc vô cực).")
-        elif isinstance(item, Mapping | list):
-            if depth + 1 >= MAX_DEPTH:
-                return [str(key)], _("Dữ liệu lồng nhau quá sâu (tối đa %(n)d cấp).") % {"n": MAX_DEPTH}
-            found = _container_problem(item, depth + 1)
-            if found is not None:
-                found[0].insert(0, str(key))
-                return found
-        elif isinstance(item, int) and not isinstance(item, bool) and not -MAX_INTEGER <= item <= MAX_INTEGER:
-            return [str(key)], _("Số quá lớn.")
-    return None
-
-
 def payload_check(payload: Any) -> None:
     """Raise SubmissionInvalid (422, the place named) when `payload_problem` finds something."""
-    problem = payload_problem(payload)
+    problem = payload_problem(payload, max_depth=MAX_DEPTH, max_integer=MAX_INTEGER)
     if problem is not None:
         where, message = problem
         raise SubmissionInvalid(_("Nội dung gửi lên không hợp lệ: %(message)s") % {"message": message}, {where or "payload": [message]})
@@ -314,25 +267,6 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
                 continue
             result.rows.extend((question, *row) for row in parsed[question.code])
     return result
-
-
-def profile_validate(profile: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The respondent profile (sex, age group), keeping only known keys."""
-    if profile in (None, ""):
-        return {}, {}
-    if not isinstance(profile, Mapping):
-        return {}, {"profile": [_("Thông tin người trả lời không hợp lệ.")]}
-    clean: dict[str, str] = {}
-    errors: dict[str, list[str]] = {}
-    for key, choices, label in (("sex", SEX_CHOICES, _("Giới tính")), ("age_group", AGE_GROUP_CHOICES, _("Nhóm tuổi"))):
-        value = profile.get(key)
-        if value in (None, ""):
-            continue
-        if value not in {code for code, _label in choices}:
-            errors[f"profile.{key}"] = [_("%(field)s «%(value)s» không hợp lệ.") % {"field": label, "value": value}]
-        else:
-            clean[key] = str(value)
-    return clean, errors
 
 
 # --- submission ------------------------------------------------------------------------------
@@ -645,59 +579,3 @@ def responses_index_counts_fill(*, batch: int = 2000) -> int:
             Response.objects.bulk_update(rows, ["index_valid", "index_unsatisfied"], batch_size=500)
         filled += len(rows)
     return filled
-
-
-# --- review ----------------------------------------------------------------------------------
-
-REVIEW_ACTIONS: dict[str, str] = {
-    "approve": ResponseStatus.APPROVED,
-    "reject": ResponseStatus.REJECTED,
-    "hold": ResponseStatus.ON_HOLD,
-}
-
-
-class ReviewError(Exception):
-    """A review action that cannot be applied (message in Vietnamese)."""
-
-
-@transaction.atomic
-def responses_review(*, responses: Iterable[Response], action: str, actor: Actor, reason: str = "") -> int:
-    """Approve, reject (with a reason) or hold responses; audited; marks campaigns dirty when counts change.
-
-    The actor must review at every response's unit (units.access RESPONSES_REVIEW; one refusal changes
-    nothing). Drafts are skipped. Returns how many responses changed status.
-    """
-    if action not in REVIEW_ACTIONS:
-        raise ReviewError(_("Thao tác không hợp lệ."))
-    reason = reason.strip()
-    if action == "reject" and not reason:
-        raise ReviewError(_("Cần ghi lý do khi loại phiếu."))
-    new_status = REVIEW_ACTIONS[action]
-    now = timezone.now()
-    changed = 0
-    dirty: set[int] = set()
-    for response in responses:
-        require(actor, Action.RESPONSES_REVIEW, response.unit)
-        if response.status == ResponseStatus.DRAFT or response.status == new_status:
-            continue
-        old_status = response.status
-        counted = set(response.campaign.counted_statuses)
-        updated = Response.objects.filter(pk=response.pk, status=old_status).update(
-            status=new_status, review_reason=reason[:500], reviewed_by=actor if isinstance(actor, User) else None, reviewed_at=now, updated_at=now
-        )
-        if not updated:  # changed by someone else meanwhile
-            continue
-        changed += 1
-        response.status, response.review_reason, response.reviewed_at = new_status, reason[:500], now
-        response.reviewed_by = actor if isinstance(actor, User) else None
-        audit_record(
-            actor=actor,
-            action=f"response.{action}",
-            obj=response,
-            changes={"status": [old_status, new_status], "reason": reason},
-        )
-        if (old_status in counted) != (new_status in counted):
-            dirty.add(response.campaign_id)
-    for campaign_id in sorted(dirty):
-        campaign_mark_dirty(campaign_id=campaign_id)
-    return changed

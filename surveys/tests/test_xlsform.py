@@ -11,7 +11,8 @@ from django.core.management.base import CommandError
 from surveys.builtin_forms import TEMPLATES
 from surveys.models import Questionnaire, QuestionType
 from surveys.services.questionnaires import questionnaire_load_template
-from surveys.xlsform import xlsform_export, xlsform_import
+from surveys.xlsform import xlsform_import
+from surveys.xlsform_export import xlsform_export
 from units.access import SYSTEM
 from units.spreadsheets import ImportFailed
 
