@@ -227,9 +227,21 @@ def _freeze_questionnaires(forms: list[CampaignForm]) -> list[str]:
     return frozen
 
 
+# Checks of the layers above (a questionnaire's roles and parts: surveys) registered at start-up; each
+# returns the Vietnamese problems of a campaign (campaigns may not import surveys).
+ACTIVATION_CHECKS: list[Callable[[Campaign], list[str]]] = []
+
+
+def activation_check_register(check: Callable[[Campaign], list[str]]) -> None:
+    if check not in ACTIVATION_CHECKS:
+        ACTIVATION_CHECKS.append(check)
+
+
 def campaign_activation_problems(campaign: Campaign) -> list[str]:
     """The activation rules the campaign breaks, in Vietnamese (empty when it may be activated)."""
     problems = []
+    for check in ACTIVATION_CHECKS:
+        problems += check(campaign)
     if campaign.status != CampaignStatus.DRAFT:
         problems.append(_("Chỉ kích hoạt được đợt đang ở trạng thái nháp (hiện tại: %(status)s).") % {"status": campaign.get_status_display()})
     if not campaign.forms.exists():

@@ -109,18 +109,18 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
         Question.objects.filter(questionnaire_id__in=questionnaires)
         .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
         .values_list(
-            "pk", "questionnaire_id", "code", "section__code", "type", "counts_in_index", "choices",
-            "satisfied_levels", "missing_codes", "min_value", "max_value", "text",
+            "pk", "questionnaire_id", "code", "section__code", "type", "role", "choices",
+            "satisfied_levels", "missing_codes", "min_value", "max_value",
         )
     )
     rules: list[QuestionRule] = []
     questionnaire_of: dict[int, int] = {}
-    for pk, questionnaire, code, section, qtype, in_index, choices, satisfied, missing, low, high, text in rows:
+    for pk, questionnaire, code, section, qtype, role, choices, satisfied, missing, low, high in rows:
         questionnaire_of[pk] = questionnaire
         rules.append(
             question_rule(
-                question_id=pk, code=code, section_code=section, type=qtype, counts_in_index=in_index, choices=choices,
-                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, options=campaign.scheme_options, text=text,
+                question_id=pk, code=code, section_code=section, type=qtype, role=role, choices=choices,
+                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high,
             )
         )
     scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)

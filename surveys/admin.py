@@ -42,8 +42,10 @@ from surveys.services.questionnaires import (
     questionnaire_new_version,
     questionnaire_part_delete,
     questionnaire_save,
+    questionnaire_to_spec,
     section_save,
 )
+from surveys.services.roles import parts_problems, question_role_problems, questionnaire_confirm_roles, role_summary_lines
 from surveys.xlsform import xlsform_import
 from surveys.xlsform_export import xlsform_export
 from units.access import POLICY, Action, allowed, allowed_anywhere, scope
@@ -125,7 +127,7 @@ def _may_write_questionnaire(request: HttpRequest, obj: Questionnaire) -> bool:
 class SectionInline(LockAwareInline, admin.TabularInline):
     model = Section
     formset = SectionFormSet
-    fields = ["order", "code", "title", "title_en", "relevant"]
+    fields = ["order", "code", "title", "title_en", "part", "relevant"]
     extra = 0
 
 
@@ -151,6 +153,18 @@ class QuestionFormSet(BaseInlineFormSet):
 _QUESTION_FIELDS = {"code", "text", "type", "choices", "satisfied_levels", "missing_codes", "relevant", "constraint"}
 
 
+def _roles_context(request: HttpRequest, questionnaire: Questionnaire) -> dict:
+    """What the questionnaire counts, what blocks its use, and whether this user may confirm it."""
+    spec = questionnaire_to_spec(questionnaire)
+    return {
+        "lines": role_summary_lines(spec),
+        "problems": question_role_problems(spec) + parts_problems(spec),
+        "pending": questionnaire.roles_pending,
+        "confirmed_at": questionnaire.roles_confirmed_at,
+        "can_confirm": questionnaire.roles_pending and allowed(request.user, Action.QUESTIONNAIRE_WRITE, questionnaire.owner),
+    }
+
+
 class QuestionInline(LockAwareInline, admin.StackedInline):
     model = Question
     formset = QuestionFormSet
@@ -161,7 +175,7 @@ class QuestionInline(LockAwareInline, admin.StackedInline):
         ("section", "order", "code", "type"),
         "text",
         "text_en",
-        ("required", "counts_in_index"),
+        ("required", "role"),
         ("satisfied_levels", "missing_codes"),
         "choices",
         ("relevant", "constraint"),
@@ -177,7 +191,7 @@ class QuestionInline(LockAwareInline, admin.StackedInline):
 class QuestionnaireForm(forms.ModelForm):
     class Meta:
         model = Questionnaire
-        fields = ["code", "version", "title", "title_en", "language", "template", "owner"]
+        fields = ["code", "version", "title", "title_en", "language", "template", "owner", "parts"]
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -240,6 +254,7 @@ class QuestionnaireAdmin(ScopedAdmin):
             "lock_reason": reason,
             "can_new_version": _may_write_questionnaire(request, obj),
             "can_copy": allowed_anywhere(request.user, Action.QUESTIONNAIRE_WRITE),
+            "roles": _roles_context(request, obj),
         }
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
@@ -319,6 +334,7 @@ class QuestionnaireAdmin(ScopedAdmin):
             path("<int:pk>/new-version/", wrap(self.new_version_view), name="surveys_questionnaire_new_version"),
             path("<int:pk>/copy/", wrap(self.copy_view), name="surveys_questionnaire_copy"),
             path("<int:pk>/export/", wrap(self.export_view), name="surveys_questionnaire_export"),
+            path("<int:pk>/confirm-roles/", wrap(self.confirm_roles_view), name="surveys_questionnaire_confirm_roles"),
             *super().get_urls(),
         ]
 
@@ -402,6 +418,19 @@ class QuestionnaireAdmin(ScopedAdmin):
             help_text=_("Bản sao là phiếu nháp của đơn vị được chọn, mã phiếu kèm mã đơn vị; phiếu gốc không đổi."),
         )
 
+    def confirm_roles_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The official confirms the roles shown on the questionnaire's page (POST only)."""
+        questionnaire = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method != "POST":
+            return HttpResponse(_("Không được phép."), status=405)
+        try:
+            questionnaire_confirm_roles(questionnaire=questionnaire, actor=request.user)
+        except QuestionnaireInvalid as error:
+            messages.error(request, _("Chưa xác nhận được: %(e)s") % {"e": "; ".join(error.messages)})
+        else:
+            messages.success(request, _("Đã xác nhận vai trò các câu hỏi của %(q)s.") % {"q": questionnaire})
+        return redirect(reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk]))
+
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         questionnaire = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, questionnaire):
@@ -415,8 +444,8 @@ class QuestionAdmin(ScopedAdmin):
 
     scope_field = "questionnaire__owner"
     write_action = Action.QUESTIONNAIRE_WRITE
-    list_display = ["code", "text_short", "questionnaire", "section", "type", "counts_in_index"]
-    list_filter = ["type", "counts_in_index", ("questionnaire", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["code", "text_short", "questionnaire", "section", "type", "role"]
+    list_filter = ["type", "role", ("questionnaire", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "text", "questionnaire__code"]
     list_select_related = ["questionnaire", "section"]
     raw_id_fields = ["questionnaire", "section"]

@@ -16,6 +16,12 @@ class SurveysConfig(AppConfig):
         back = lambda job: reverse("admin:surveys_response_changelist")  # noqa: E731
         import_kind_register("responses", ImportKind(_("Nhập phiếu giấy / tổng đài"), responses_import_job, back, responses_import_check))
 
+        # A campaign is activated only with questionnaires whose roles and index parts hold (surveys.services.roles).
+        from campaigns.services import activation_check_register
+        from surveys.services.roles import campaign_questionnaire_problems
+
+        activation_check_register(campaign_questionnaire_problems)
+
         # Submission targets are cached per process (surveys.selectors); a save here must be seen at once.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from surveys.models import QuestionType
+from surveys.models import QuestionRole, QuestionType
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 
 DONT_KNOW = 9  # "Không biết / không trả lời": a missing code, left out of numerator and denominator
@@ -93,7 +93,7 @@ class Element:
     title_en: str
     items: list[str]
     scale: ChoiceList = SATISFACTION_5
-    counts_in_index: bool = True
+    role: str = QuestionRole.INDEX
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _element_section(element: Element) -> SectionSpec:
                 required=True,
                 satisfied_levels=satisfied,
                 missing_codes=missing,
-                counts_in_index=element.counts_in_index,
+                role=element.role,
             )
             for number, text in enumerate(element.items, start=1)
         ],
@@ -162,12 +162,15 @@ def _health_general(expectation_text: str, *, with_cost: bool) -> SectionSpec:
             max_value=Decimal(100),
             constraint=". >= 0 and . <= 100",
             constraint_message="Nhập một số từ 0 đến 100.",
+            role=QuestionRole.EXPECTATION,
         ),
         choice_question(
             "G2",
             "Nếu cần khám, chữa bệnh tương tự, ông/bà có quay lại hoặc giới thiệu người khác đến đây không?",
             RETURN_OR_RECOMMEND,
             required=True,
+            satisfied_levels=[4, 5],
+            role=QuestionRole.RETURN,
         ),
         QuestionSpec(code="G2_khac", text="Ghi rõ ý kiến khác:", type=QuestionType.TEXT, relevant="${G2} = 6"),
     ]
@@ -252,7 +255,7 @@ SIPAS = Template(
                 "Góp ý, phản ánh được tiếp nhận và trả lời nhanh hơn",
             ],
             EXPECTATION_4,
-            counts_in_index=False,
+            role=QuestionRole.OTHER,
         ),
     ],
 )

@@ -38,6 +38,21 @@ class Questionnaire(models.Model):
         verbose_name=_("đơn vị sở hữu"),
         help_text=_("Cán bộ của đơn vị này (và cấp trên) sửa được phiếu; đơn vị khác sao chép để dùng. Để trống: phiếu mẫu dùng chung, chỉ quản trị hệ thống sửa."),
     )
+    parts = models.JSONField(
+        _("các phần của chỉ số"), default=list, blank=True,
+        help_text=_(
+            "Chỉ số gồm nhiều phần (ví dụ SIPAS: chính sách và cung ứng dịch vụ): danh sách "
+            "{\"code\", \"title\", \"weight\" (%), \"rule\" (\"mean\" hoặc \"pooled\"), \"source\", \"confirmed\"}; "
+            "mỗi phần (khía cạnh) ghi mã phần của mình. Để trống: chỉ số chung tính từ mọi khía cạnh."
+        ),
+    )
+    # An imported questionnaire's roles are the file's: an official confirms them before a campaign may use it.
+    roles_pending = models.BooleanField(_("vai trò câu hỏi chờ xác nhận"), default=False, editable=False)
+    roles_confirmed_at = models.DateTimeField(_("vai trò câu hỏi được xác nhận lúc"), null=True, blank=True, editable=False)
+    roles_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        verbose_name=_("người xác nhận vai trò câu hỏi"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +81,7 @@ class Section(models.Model):
     title_en = models.CharField(_("tiêu đề tiếng Anh"), max_length=255, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     relevant = models.CharField(_("điều kiện hiển thị"), max_length=500, blank=True)
+    part = models.SlugField(_("thuộc phần chỉ số"), max_length=20, blank=True, help_text=_("Mã một phần trong «các phần của chỉ số» của phiếu; để trống nếu phiếu không chia phần."))
 
     class Meta:
         ordering = ["order", "pk"]
@@ -90,6 +106,16 @@ class QuestionType(models.TextChoices):
 
 
 SCALED_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4})
+
+
+class QuestionRole(models.TextChoices):
+    """What a question's answers count for; set by the questionnaire's author, never guessed from its codes."""
+
+    INDEX = "index", _("Câu hỏi hài lòng (tính vào chỉ số)")
+    EXPECTATION = "expectation", _("Đáp ứng mong đợi")
+    RETURN = "return", _("Quay lại / giới thiệu")
+    PROFILE = "profile", _("Thông tin người trả lời")
+    OTHER = "other", _("Không tính vào chỉ số")
 CHOICE_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4, QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO})
 
 
@@ -113,7 +139,10 @@ class Question(models.Model):
     constraint_message = models.CharField(_("thông báo khi sai ràng buộc"), max_length=255, blank=True)
     min_value = models.DecimalField(_("giá trị nhỏ nhất"), max_digits=12, decimal_places=2, null=True, blank=True)
     max_value = models.DecimalField(_("giá trị lớn nhất"), max_digits=12, decimal_places=2, null=True, blank=True)
-    counts_in_index = models.BooleanField(_("tính vào chỉ số"), default=False)
+    role = models.CharField(
+        _("vai trò"), max_length=12, choices=QuestionRole.choices, default=QuestionRole.OTHER,
+        help_text=_("Câu hỏi hài lòng: tính vào chỉ số theo các mức hài lòng và mã thiếu đã đặt. Các vai trò khác không tính vào chỉ số."),
+    )
     appearance = models.CharField(_("hiển thị"), max_length=60, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
@@ -125,6 +154,18 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}. {self.text[:80]}"
+
+    @property
+    def counts_in_index(self) -> bool:
+        """Whether the answers count in the index (role «satisfaction item»); setting True makes it one."""
+        return self.role == QuestionRole.INDEX
+
+    @counts_in_index.setter
+    def counts_in_index(self, value: bool) -> None:
+        if value:
+            self.role = QuestionRole.INDEX
+        elif self.role == QuestionRole.INDEX:
+            self.role = QuestionRole.OTHER
 
 
 class ResponseStatus(models.TextChoices):

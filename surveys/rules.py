@@ -10,17 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Roles a question plays in the indices.
+# Roles a question plays in the indices (surveys.models.QuestionRole); set by the author, never guessed.
 ROLE_INDEX = "index"
 ROLE_EXPECTATION = "expectation"
 ROLE_RETURN = "return"
+ROLE_PROFILE = "profile"
 ROLE_OTHER = "other"
+ROLES = frozenset({ROLE_INDEX, ROLE_EXPECTATION, ROLE_RETURN, ROLE_PROFILE, ROLE_OTHER})
 
-# Satisfied levels assumed for an index question on a Likert scale whose official left them empty.
-DEFAULT_SATISFIED = {"likert5": frozenset({4, 5}), "likert4": frozenset({3, 4})}
-# G2 of the Ministry of Health forms: "có thể sẽ quay lại" (4) and "chắc chắn quay lại hoặc giới thiệu" (5).
-DEFAULT_RETURN_SATISFIED = frozenset({4, 5})
-RETURN_WORDS = "quay lại"
 SCALE_LEVELS = {"likert5": frozenset(range(1, 6)), "likert4": frozenset(range(1, 5))}
 CHOICE_TYPES = frozenset({"single", "multi", "yes_no"})
 
@@ -75,22 +72,14 @@ def _int_set(values: Any) -> frozenset[int]:
     return frozenset(result)
 
 
-def _code_list(options: Any, name: str) -> frozenset[str] | None:
-    value = options.get(name) if isinstance(options, Mapping) else None
-    return frozenset(str(code) for code in value) if isinstance(value, list | tuple) else None
-
-
 def question_rule(
-    *, question_id: int, code: str, section_code: str, type: str, counts_in_index: bool, choices: Any,
-    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None, options: Any = None, text: str = "",
+    *, question_id: int, code: str, section_code: str, type: str, role: str, choices: Any,
+    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None,
 ) -> QuestionRule:
-    """The rule for one question, from its fields and the campaign's scheme options.
-
-    Roles: an index question is one marked `counts_in_index`. Outside the index, the codes listed in
-    scheme_options["expectation"] / ["return"] take those roles; without such lists a `number` question
-    bounded 0..100 is an expectation rate (G1) and a choice question asking whether one would come back
-    ("quay lại", G2) is a return/recommend rate, satisfied at its satisfied levels or else at 4 and 5.
-    """
+    """The rule for one question, from its fields. The role is the author's (`Question.role`): nothing is
+    inferred from a question's codes, bounds or wording. A satisfaction item counts the levels its author
+    marked as satisfied (none marked: nothing satisfied; the questionnaire cannot be frozen so); missing
+    codes (không biết, không sử dụng) are left out of numerator and denominator."""
     missing = _int_set(missing_codes)
     if type in SCALE_LEVELS:
         levels: frozenset[int] | None = SCALE_LEVELS[type]
@@ -103,25 +92,9 @@ def question_rule(
     low = int(min_value) if min_value is not None else None
     high = int(max_value) if max_value is not None else None
     satisfied = _int_set(satisfied_levels)
-    expectation_codes = _code_list(options, "expectation")
-    return_codes = _code_list(options, "return")
-    if counts_in_index:
-        role = ROLE_INDEX
-        satisfied = satisfied or DEFAULT_SATISFIED.get(type, frozenset())
-        if not levels:  # an index needs a known, finite scale; without one the question shows no data
-            levels = frozenset()
-    elif expectation_codes is not None and code in expectation_codes:
-        role = ROLE_EXPECTATION
-    elif return_codes is not None and code in return_codes:
-        role = ROLE_RETURN
-    elif expectation_codes is None and type == "number" and low == 0 and high == 100:
-        role = ROLE_EXPECTATION
-    elif return_codes is None and levels and RETURN_WORDS in text.lower():
-        role = ROLE_RETURN
-    else:
-        role = ROLE_OTHER
-    if role == ROLE_RETURN and not satisfied:
-        satisfied = DEFAULT_RETURN_SATISFIED
+    role = role if role in ROLES else ROLE_OTHER
+    if role == ROLE_INDEX and not levels:  # an index needs a known, finite scale; without one the question shows no data
+        levels = frozenset()
     return QuestionRule(
         question_id=question_id, code=code, section_code=section_code, role=role, levels=levels,
         missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,

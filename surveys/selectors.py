@@ -75,7 +75,7 @@ class IndexScale:
 def index_scale(question: Question) -> IndexScale | None:
     """The index scale of a question, None outside the index; the engine's own rule (reports.schemes)."""
     rule = question_rule(
-        question_id=question.pk, code=question.code, section_code="", type=question.type, counts_in_index=question.counts_in_index,
+        question_id=question.pk, code=question.code, section_code="", type=question.type, role=question.role,
         choices=question.choices, satisfied_levels=question.satisfied_levels, missing_codes=question.missing_codes,
     )
     if rule.role != ROLE_INDEX or not rule.levels:

@@ -28,8 +28,12 @@ class QuestionSpec:
     constraint_message: str = ""
     min_value: Decimal | None = None
     max_value: Decimal | None = None
-    counts_in_index: bool = False
+    role: str = "other"  # surveys.models.QuestionRole
     appearance: str = ""
+
+    @property
+    def counts_in_index(self) -> bool:
+        return self.role == "index"
 
 
 @dataclass
@@ -39,6 +43,7 @@ class SectionSpec:
     title_en: str = ""
     relevant: str = ""
     questions: list[QuestionSpec] = field(default_factory=list)
+    part: str = ""  # the code of one of the questionnaire's index parts, or ""
 
 
 @dataclass
@@ -50,3 +55,7 @@ class QuestionnaireSpec:
     version: int = 1
     language: str = "vi"
     template: str = ""
+    # Parts of the index: [{"code", "title", "title_en", "weight" (percent), "rule", "source", "confirmed"}].
+    parts: list[dict[str, Any]] = field(default_factory=list)
+    # Whether the questions' roles are the author's own (built-in, typed in) or still to be confirmed (imported).
+    roles_confirmed: bool = True

@@ -6,14 +6,18 @@ pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_oth
 rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
 Types we do not collect (geopoint, photo, calculate, repeat groups, metadata ...) are skipped with a note.
 
-Our own columns (`hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_counts_in_index`, `hl_min`, `hl_max`)
+Our own columns (`hl_role`, `hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_part`, `hl_min`, `hl_max`)
 carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
-ODK and Kobo ignore them.
+ODK and Kobo ignore them. A question's role in the indices comes only from `hl_role` (or the older
+`hl_counts_in_index`): a list coded 1–5 is not a satisfaction scale because of its codes. The import
+lists what counts and what does not, and an official confirms before the questionnaire is used
+(surveys.services.roles).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -29,13 +33,14 @@ from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
 from surveys.expressions import ExpressionError, parse, referenced_names
-from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
+from surveys.models import SCALED_TYPES, Questionnaire, QuestionRole, QuestionType
 from surveys.services.questionnaires import (
     questionnaire_code_problem,
     questionnaire_create,
     questionnaire_spec_problems,
     questionnaire_version_taken,
 )
+from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from units.access import Action, require
 from units.codes import code_from_text
@@ -62,6 +67,7 @@ YES_NAMES, NO_NAMES = frozenset({"yes", "y", "co", "có", "true", "1"}), frozens
 class XLSFormImport:
     questionnaire: Questionnaire
     warnings: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)  # what counts and what does not, to be confirmed
 
 
 @dataclass
@@ -297,6 +303,26 @@ def _flag(value: Any) -> bool | None:
     return text in ("yes", "true", "true()", "1", "có", "co")
 
 
+# hl_role: our codes, and the words an official may write in Vietnamese.
+ROLE_WORDS = {
+    **{role: role for role in QuestionRole.values},
+    "hai_long": QuestionRole.INDEX, "hài lòng": QuestionRole.INDEX, "chi_so": QuestionRole.INDEX, "chỉ số": QuestionRole.INDEX,
+    "mong_doi": QuestionRole.EXPECTATION, "mong đợi": QuestionRole.EXPECTATION,
+    "quay_lai": QuestionRole.RETURN, "quay lại": QuestionRole.RETURN,
+    "thong_tin": QuestionRole.PROFILE, "thông tin": QuestionRole.PROFILE,
+    "khong_tinh": QuestionRole.OTHER, "không tính": QuestionRole.OTHER,
+}
+
+
+def _role(value: Any) -> str | None:
+    text = cell_text(value).strip().lower()
+    if not text:
+        return None
+    if text not in ROLE_WORDS:
+        raise ValueError(text)
+    return ROLE_WORDS[text]
+
+
 def _decimal(value: Any) -> Decimal | None:
     text = cell_text(value)
     return Decimal(text) if text else None
@@ -331,7 +357,6 @@ def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, 
     values = [choice["value"] for choice in spec.choices]
     missing = extra["missing"] if extra["missing"] is not None else []
     scale = [value for value in values if value not in missing]
-    names = [choice["name"] for choice in spec.choices]
     if "likert" in tokens and len(scale) not in (4, 5) and {1, 2, 3, 4, 5} <= set(scale) and extra["missing"] is None:
         missing = [value for value in scale if value not in (1, 2, 3, 4, 5)]  # e.g. 9 "không biết"
         scale = [1, 2, 3, 4, 5]
@@ -339,8 +364,6 @@ def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, 
         spec.type = extra["type"]
     elif "likert" in tokens and len(scale) in (4, 5):
         spec.type = QuestionType.LIKERT5 if len(scale) == 5 else QuestionType.LIKERT4
-    elif names in (["1", "2", "3", "4", "5"], ["1", "2", "3", "4"]):
-        spec.type = QuestionType.LIKERT5 if len(names) == 5 else QuestionType.LIKERT4
     elif _is_yes_no(spec.choices):
         spec.type = QuestionType.YES_NO
     spec.missing_codes = missing
@@ -375,6 +398,7 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
         ("type", "hl_type", cell_text),
         ("satisfied", "hl_satisfied_levels", _levels),
         ("missing", "hl_missing_codes", _levels),
+        ("role", "hl_role", _role),
         ("counts", "hl_counts_in_index", _flag),
         ("min", "hl_min", _decimal),
         ("max", "hl_max", _decimal),
@@ -382,7 +406,10 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
         try:
             extra[key] = reader(values.get(column))
         except (ValueError, InvalidOperation):
-            errors.append(CellError(title, row.number if row else None, column, _("Giá trị «%(value)s» không hợp lệ.") % {"value": values.get(column)}))
+            message = _("Giá trị «%(value)s» không hợp lệ.") % {"value": values.get(column)}
+            if key == "role":
+                message += " " + _("Vai trò dùng một trong: %(roles)s.") % {"roles": ", ".join(QuestionRole.values)}
+            errors.append(CellError(title, row.number if row else None, column, message))
             extra[key] = None
     if node["type"] in ("select one", "select all that apply"):
         _select_question(spec, node, extra)
@@ -393,7 +420,10 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
             extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
             extra["max"] = extra["max"] if extra["max"] is not None else _decimal(parameters.get("end"))
         spec.min_value, spec.max_value = extra["min"], extra["max"]
-    spec.counts_in_index = extra["counts"] if extra["counts"] is not None else spec.type in SCALED_TYPES
+    if extra["role"] is not None:
+        spec.role = extra["role"]
+    elif extra["counts"]:  # files exported before hl_role
+        spec.role = QuestionRole.INDEX
     return spec
 
 
@@ -436,7 +466,10 @@ def _build_sections(children: list[dict[str, Any]], scan: _Scan, title: str, err
                 label, label_en = pick_text(node.get("label"))
                 combined = _join(relevant, (node.get("bind") or {}).get("relevant", ""))
                 builder.used.add(name)
-                walk(node.get("children", []), builder.open(name, label or name, label_en, combined), combined, node)
+                opened = builder.open(name, label or name, label_en, combined)
+                group_row = scan.rows.get(name)
+                opened.part = cell_text(group_row.values.get("hl_part")) if group_row else ""
+                walk(node.get("children", []), opened, combined, node)
                 current = None  # questions after a nested group start a new section
                 continue
             if current is None:
@@ -449,6 +482,21 @@ def _build_sections(children: list[dict[str, Any]], scan: _Scan, title: str, err
 
     walk(children, None, "", None)
     return [section for section in builder.sections if section.questions]
+
+
+def _parts(value: Any, errors: list[CellError]) -> list[dict[str, Any]]:
+    """The index parts from the settings sheet's `hl_parts` (a JSON list, as our export writes it)."""
+    text = cell_text(value)
+    if not text:
+        return []
+    try:
+        parts = json.loads(text)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
+        errors.append(CellError(SETTINGS, 2, "hl_parts", _("«hl_parts» phải là một danh sách JSON các phần, ví dụ [{\"code\": \"CS\", \"weight\": 50}].")))
+        return []
+    return parts
 
 
 def _version(value: Any, warnings: list[str]) -> int:
@@ -518,6 +566,8 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
         version=_version(settings.get("version"), scan.warnings),
         sections=sections,
         language="vi",
+        parts=_parts(settings.get("hl_parts"), errors),
+        roles_confirmed=False,  # the file's roles are confirmed by an official before use
     )
     for problem in questionnaire_spec_problems(spec):
         row = scan.rows.get(problem.code)
@@ -541,4 +591,4 @@ def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, a
     questionnaire = questionnaire_create(spec=spec, actor=actor, owner=owner, action="questionnaire.import_xlsform")
     if taken:
         warnings.append(_("Phiếu «%(code)s» phiên bản %(old)d đã có; đã lưu thành phiên bản %(new)d.") % {"code": spec.code, "old": spec.version, "new": questionnaire.version})
-    return XLSFormImport(questionnaire=questionnaire, warnings=warnings)
+    return XLSFormImport(questionnaire=questionnaire, warnings=warnings, roles=role_summary_lines(spec))

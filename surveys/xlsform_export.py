@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,8 @@ SURVEY_COLUMNS = [
     "hl_type",
     "hl_satisfied_levels",
     "hl_missing_codes",
-    "hl_counts_in_index",
+    "hl_role",
+    "hl_part",
     "hl_min",
     "hl_max",
 ]
@@ -75,7 +77,8 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
     survey.title = SURVEY
     survey.append(SURVEY_COLUMNS)
     for section in spec.sections:
-        survey.append(["begin group", section.code, section.title, section.title_en, "", "", section.relevant])
+        group = ["begin group", section.code, section.title, section.title_en, "", "", section.relevant]
+        survey.append(group + [""] * (SURVEY_COLUMNS.index("hl_part") - len(group)) + [section.part])
         for q in section.questions:
             appearance = " ".join(filter(None, [q.appearance, "likert" if q.type in SCALED_TYPES else ""]))
             survey.append(
@@ -93,7 +96,8 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
                     q.type,
                     _levels_text(q.satisfied_levels),
                     _levels_text(q.missing_codes),
-                    "yes" if q.counts_in_index else "no",
+                    q.role,
+                    "",
                     _number_text(q.min_value),
                     _number_text(q.max_value),
                 ]
@@ -105,8 +109,8 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
         for item in items:
             choices.append([list_name, item.get("name") or str(item["value"]), item.get("label", ""), item.get("label_en", "")])
     settings = workbook.create_sheet(SETTINGS)
-    settings.append(["form_id", "version", "form_title", "default_language"])
-    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
+    settings.append(["form_id", "version", "form_title", "default_language", "hl_parts"])
+    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL, json.dumps(spec.parts, ensure_ascii=False) if spec.parts else ""])
     for sheet in workbook.worksheets:
         sheet_text_guard(sheet)  # a label such as "=HYPERLINK(…)" stays text
     buffer = io.BytesIO()

@@ -43,13 +43,13 @@ def make_questionnaire(
         if expectation:
             Question.objects.create(
                 questionnaire=questionnaire, section=section, code=expectation, text="Đáp ứng bao nhiêu % mong đợi?",
-                type="number", min_value=0, max_value=100, missing_codes=[999], order=1000,
+                type="number", min_value=0, max_value=100, missing_codes=[999], order=1000, role="expectation",
             )
         if return_question:
             Question.objects.create(
                 questionnaire=questionnaire, section=section, code=return_question, text="Có quay lại hoặc giới thiệu?",
                 type="single", choices=[{"value": v, "name": str(v), "label": str(v)} for v in range(1, 7)],
-                satisfied_levels=[4, 5], missing_codes=[6], order=1001,
+                satisfied_levels=[4, 5], missing_codes=[6], order=1001, role="return",
             )
     return questionnaire
 

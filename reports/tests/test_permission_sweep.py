@@ -399,7 +399,7 @@ EXPECTED_FOR_ALICE = re.compile(
     r"|units/auditentry/(add|\d+/delete)/|surveys/response/(add|\d+/delete|\d+/change)/"
     r"|campaigns/(frameentry|assignment)/(add|\d+/delete|\d+/change)/"
     r"|campaigns/campaign/\d+/delete/|surveys/(questionnaire|question)/\d+/delete/"
-    r"|surveys/questionnaire/\d+/new-version/|password_change/done/|logout/|autocomplete/|r/\d+/\d+/|khong-co-trang-nay/"
+    r"|surveys/questionnaire/\d+/(new-version|confirm-roles)/|password_change/done/|logout/|autocomplete/|r/\d+/\d+/|khong-co-trang-nay/"
     r")|ket-qua/dot-bi-mat-a/|khao-sat/[-0-9a-f]+/tra-loi/)"
 )
 

@@ -22,9 +22,9 @@ def full_satisfaction_by_hand(campaign) -> float | None:
         levels = [
             value
             for value, in_index, missing in Answer.objects.filter(response=response).values_list(
-                "value", "question__counts_in_index", "question__missing_codes"
+                "value", "question__role", "question__missing_codes"
             )
-            if in_index and value is not None and value not in missing
+            if in_index == "index" and value is not None and value not in missing
         ]
         if levels:
             respondents += 1

@@ -21,6 +21,7 @@ from campaigns.selectors import questionnaires_visible_to
 from surveys.builtin_forms import builtin_spec
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
+from surveys.services.roles import questionnaire_use_problems
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from units.access import Action, allowed_anywhere, require
 from units.codes import code_from_text
@@ -234,10 +235,12 @@ def _questionnaire_create(*, spec: QuestionnaireSpec, actor: Actor, owner: Unit 
         language=spec.language,
         template=spec.template,
         owner=owner,
+        parts=copy.deepcopy(spec.parts),
+        roles_pending=not spec.roles_confirmed,
     )
     sections = Section.objects.bulk_create(
         [
-            Section(questionnaire=questionnaire, code=s.code, title=s.title[:255], title_en=s.title_en[:255], order=n, relevant=s.relevant)
+            Section(questionnaire=questionnaire, code=s.code, title=s.title[:255], title_en=s.title_en[:255], order=n, relevant=s.relevant, part=s.part)
             for n, s in enumerate(spec.sections, start=1)
         ]
     )
@@ -255,7 +258,7 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
     """The spec of a saved questionnaire (used to copy it and to export it)."""
     sections: dict[int, SectionSpec] = {}
     for section in questionnaire.sections.order_by("order", "pk"):
-        sections[section.pk] = SectionSpec(code=section.code, title=section.title, title_en=section.title_en, relevant=section.relevant)
+        sections[section.pk] = SectionSpec(code=section.code, title=section.title, title_en=section.title_en, relevant=section.relevant, part=section.part)
     for q in questionnaire.questions.order_by("section__order", "order", "pk"):
         sections[q.section_id].questions.append(QuestionSpec(**{name: copy.deepcopy(getattr(q, name)) for name in QUESTION_FIELDS}))
     return QuestionnaireSpec(
@@ -266,6 +269,8 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
         language=questionnaire.language,
         template=questionnaire.template,
         sections=list(sections.values()),
+        parts=copy.deepcopy(questionnaire.parts or []),
+        roles_confirmed=not questionnaire.roles_pending,
     )
 
 
@@ -275,7 +280,8 @@ def questionnaire_freeze(*, questionnaire: Questionnaire, actor: Actor) -> Quest
     _require_questionnaire_write(actor, questionnaire)
     locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if locked.status != QuestionnaireStatus.FROZEN:
-        problems = questionnaire_spec_problems(questionnaire_to_spec(locked))
+        spec = questionnaire_to_spec(locked)
+        problems = questionnaire_spec_problems(spec) + [SpecProblem("", "role", message) for message in questionnaire_use_problems(spec)]
         if problems:
             raise QuestionnaireInvalid(problems)
         locked.status = QuestionnaireStatus.FROZEN

@@ -30,10 +30,10 @@ def xlsform(tmp_path, form_id: str = FORM_ID, version: str = "1") -> str:
     survey = book.active
     survey.title = "survey"
     for row in [
-        ["type", "name", "label::Tiếng Việt (vi)", "required"],
+        ["type", "name", "label::Tiếng Việt (vi)", "required", "hl_role", "hl_satisfied_levels"],
         ["begin group", "tiep_can", "Tiếp cận dịch vụ", ""],
-        ["select_one muc5", "TC1", "Nơi ngồi chờ có đủ chỗ ngồi", "yes"],
-        ["select_one muc5", "TC2", "Trang thiết bị phục vụ đầy đủ", ""],
+        ["select_one muc5", "TC1", "Nơi ngồi chờ có đủ chỗ ngồi", "yes", "index", "4 5"],
+        ["select_one muc5", "TC2", "Trang thiết bị phục vụ đầy đủ", "", "index", "4 5"],
         ["end group", "", "", ""],
     ]:
         survey.append(row)
@@ -72,7 +72,7 @@ def test_a_form_id_with_vietnamese_letters_keeps_its_case_and_loses_only_what_a_
 
 @pytest.mark.parametrize("typed", [FORM_ID, FORM_ID.lower(), FORM_ID.upper(), "sipas_mot_CUA_2024"])
 def test_create_campaign_finds_the_xlsform_by_its_form_id_in_any_case(tree, tmp_path, typed):
-    call_command("import_xlsform", xlsform(tmp_path), stdout=StringIO())
+    call_command("import_xlsform", xlsform(tmp_path), "--confirm-roles", stdout=StringIO())
     assert "Đã tạo đợt «Mot-Cua-2024»" in create_campaign(typed)
     campaign = Campaign.objects.get()
     assert campaign.forms.get().questionnaire.code == FORM_ID
@@ -89,7 +89,7 @@ def test_the_same_form_id_in_another_case_is_the_next_version_of_the_same_questi
 
 
 def test_every_campaign_command_takes_codes_typed_in_any_case(tree, tmp_path, capsys):
-    call_command("import_xlsform", xlsform(tmp_path), stdout=StringIO())
+    call_command("import_xlsform", xlsform(tmp_path), "--confirm-roles", stdout=StringIO())
     create_campaign(FORM_ID.lower(), organiser="a")
     call_command("activate_campaign", "mot-cua-2024", stdout=StringIO())
     assert Campaign.objects.get().status == CampaignStatus.ACTIVE
@@ -108,7 +108,7 @@ def test_every_campaign_command_takes_codes_typed_in_any_case(tree, tmp_path, ca
 
 
 def test_pages_and_filters_take_codes_typed_in_any_case(client, alice, tree, tmp_path):
-    call_command("import_xlsform", xlsform(tmp_path), stdout=StringIO())
+    call_command("import_xlsform", xlsform(tmp_path), "--confirm-roles", stdout=StringIO())
     create_campaign(FORM_ID)
     call_command("activate_campaign", "Mot-Cua-2024", stdout=StringIO())
     paper = tmp_path / "phieu.xlsx"

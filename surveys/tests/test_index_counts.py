@@ -17,10 +17,10 @@ def recount(response: Response) -> tuple[int, int]:
     """(valid, unsatisfied) straight from the answer rows and their questions' fields."""
     valid = unsatisfied = 0
     rows = Answer.objects.filter(response=response).values_list(
-        "value", "question__counts_in_index", "question__missing_codes", "question__satisfied_levels"
+        "value", "question__role", "question__missing_codes", "question__satisfied_levels"
     )
     for value, in_index, missing, satisfied in rows:
-        if in_index and value is not None and value not in missing and 1 <= value <= 5:
+        if in_index == "index" and value is not None and value not in missing and 1 <= value <= 5:
             valid += 1
             unsatisfied += value not in satisfied
     return valid, unsatisfied

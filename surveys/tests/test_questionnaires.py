@@ -33,7 +33,7 @@ def small_spec(**question_overrides) -> QuestionnaireSpec:
                 code="S1",
                 title="Phần 1",
                 questions=[
-                    QuestionSpec(code="q1", text="Hài lòng?", type="likert5", choices=choices, satisfied_levels=[4, 5], counts_in_index=True),
+                    QuestionSpec(code="q1", text="Hài lòng?", type="likert5", choices=choices, satisfied_levels=[4, 5], role="index"),
                     QuestionSpec(**second),
                 ],
             )
@@ -94,7 +94,7 @@ def test_freezing_locks_the_questionnaire_and_a_new_version_is_an_editable_deep_
         question_save(question=question, actor=SYSTEM)
     copy = questionnaire_new_version(questionnaire=original, actor=SYSTEM)
     assert (copy.code, copy.version, copy.status) == ("thu", 2, QuestionnaireStatus.DRAFT)
-    fields = ["section__code", "code", "type", "text", "choices", "satisfied_levels", "relevant", "counts_in_index"]
+    fields = ["section__code", "code", "type", "text", "choices", "satisfied_levels", "relevant", "role"]
     assert list(copy.questions.values_list(*fields)) == list(original.questions.values_list(*fields))
     assert copy.questions.first().section.questionnaire_id == copy.pk
     edited = copy.questions.get(code="q2")

@@ -150,21 +150,21 @@ def test_a_frozen_questionnaire_is_read_only_and_offers_a_new_version(client, of
 
 def inline_data(questionnaire, **question_changes):
     """The change form's POST data for a questionnaire, with changes to its first question."""
-    data = {"code": questionnaire.code, "version": questionnaire.version, "title": questionnaire.title, "title_en": "", "language": "vi", "template": questionnaire.template, "owner": questionnaire.owner_id or ""}
+    data = {"code": questionnaire.code, "version": questionnaire.version, "title": questionnaire.title, "title_en": "", "language": "vi", "template": questionnaire.template, "owner": questionnaire.owner_id or "", "parts": "[]"}
     sections = list(questionnaire.sections.all())
     questions = list(questionnaire.questions.all())
     data.update({"sections-TOTAL_FORMS": len(sections), "sections-INITIAL_FORMS": len(sections), "sections-MIN_NUM_FORMS": 0, "sections-MAX_NUM_FORMS": 1000})
     for n, s in enumerate(sections):
-        data.update({f"sections-{n}-id": s.pk, f"sections-{n}-questionnaire": questionnaire.pk, f"sections-{n}-order": s.order, f"sections-{n}-code": s.code, f"sections-{n}-title": s.title, f"sections-{n}-title_en": s.title_en, f"sections-{n}-relevant": s.relevant})
+        data.update({f"sections-{n}-id": s.pk, f"sections-{n}-questionnaire": questionnaire.pk, f"sections-{n}-order": s.order, f"sections-{n}-code": s.code, f"sections-{n}-title": s.title, f"sections-{n}-title_en": s.title_en, f"sections-{n}-relevant": s.relevant, f"sections-{n}-part": s.part})
     data.update({"questions-TOTAL_FORMS": len(questions), "questions-INITIAL_FORMS": len(questions), "questions-MIN_NUM_FORMS": 0, "questions-MAX_NUM_FORMS": 1000})
     for n, q in enumerate(questions):
         values = {"id": q.pk, "questionnaire": questionnaire.pk, "section": q.section_id, "order": q.order, "code": q.code, "type": q.type, "text": q.text, "text_en": q.text_en,
-                  "satisfied_levels": q.satisfied_levels, "missing_codes": q.missing_codes, "choices": q.choices, "relevant": q.relevant, "constraint": q.constraint}
+                  "satisfied_levels": q.satisfied_levels, "missing_codes": q.missing_codes, "choices": q.choices, "relevant": q.relevant, "constraint": q.constraint, "role": q.role}
         if n == 0:
             values.update(question_changes)
         for key, value in values.items():
             data[f"questions-{n}-{key}"] = value if not isinstance(value, list) else __import__("json").dumps(value, ensure_ascii=False)
-        for flag in ("required", "counts_in_index"):
+        for flag in ("required",):
             if getattr(q, flag):
                 data[f"questions-{n}-{flag}"] = "on"
     return data
@@ -213,7 +213,7 @@ def test_a_new_question_may_be_named_by_another_question_saved_in_the_same_form(
     data["questions-TOTAL_FORMS"] = n + 1
     section = one_stop.sections.first()
     data.update({f"questions-{n}-section": section.pk, f"questions-{n}-order": 99, f"questions-{n}-code": "GHI_CHU", f"questions-{n}-type": "text",
-                 f"questions-{n}-text": "Ghi chú thêm", f"questions-{n}-choices": "[]", f"questions-{n}-satisfied_levels": "[]", f"questions-{n}-missing_codes": "[]"})
+                 f"questions-{n}-text": "Ghi chú thêm", f"questions-{n}-choices": "[]", f"questions-{n}-satisfied_levels": "[]", f"questions-{n}-missing_codes": "[]", f"questions-{n}-role": "other"})
     response = client.post(reverse("admin:surveys_questionnaire_change", args=[one_stop.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert one_stop.questions.filter(code="GHI_CHU").exists()

@@ -101,9 +101,9 @@ def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_v
         QuestionType.LIKERT5, "Thái độ của công chức", "Staff attitude", "Chọn một mức", True
     )
     assert [c["value"] for c in attitude.choices] == [1, 2, 3, 4, 5] and attitude.choices[0]["name"] == "rkhl"
-    assert attitude.satisfied_levels == [4, 5] and attitude.counts_in_index and attitude.appearance == ""
-    assert (questions["co_so"].type, questions["co_so"].satisfied_levels) == (QuestionType.LIKERT5, [4, 5])
-    assert (questions["mong"].type, questions["mong"].satisfied_levels) == (QuestionType.LIKERT4, [3, 4])
+    assert attitude.satisfied_levels == [4, 5] and attitude.role == "other" and attitude.appearance == ""  # no hl_role: not counted
+    assert (questions["co_so"].type, questions["co_so"].satisfied_levels) == (QuestionType.SINGLE, [])  # codes 1–5 alone make no scale
+    assert (questions["mong"].type, questions["mong"].satisfied_levels) == (QuestionType.SINGLE, [])
     assert questions["tre_hen"].type == QuestionType.YES_NO
     trips = questions["so_lan"]
     assert (trips.type, trips.relevant, trips.constraint, trips.constraint_message) == (
@@ -187,7 +187,7 @@ def test_export_then_import_gives_the_same_sections_questions_choices_and_expres
     assert list(again.sections.values_list(*section_fields)) == list(original.sections.values_list(*section_fields))
     question_fields = [
         "section__code", "code", "text", "text_en", "hint", "type", "required", "choices", "choice_list", "satisfied_levels",
-        "missing_codes", "relevant", "constraint", "constraint_message", "min_value", "max_value", "counts_in_index", "appearance", "order",
+        "missing_codes", "relevant", "constraint", "constraint_message", "min_value", "max_value", "role", "appearance", "order",
     ]
     assert list(again.questions.values_list(*question_fields)) == list(original.questions.values_list(*question_fields))
     assert (again.title, again.version) == (original.title, original.version)
@@ -196,7 +196,7 @@ def test_export_then_import_gives_the_same_sections_questions_choices_and_expres
 def test_an_imported_form_exports_and_imports_again_unchanged():
     first = xlsform_import(multilingual_form(), actor=SYSTEM).questionnaire
     second = xlsform_import(io.BytesIO(xlsform_export(first)), code="lan-hai", actor=SYSTEM).questionnaire
-    fields = ["code", "type", "text", "text_en", "choices", "satisfied_levels", "relevant", "constraint", "counts_in_index"]
+    fields = ["code", "type", "text", "text_en", "choices", "satisfied_levels", "relevant", "constraint", "role"]
     assert list(second.questions.values_list(*fields)) == list(first.questions.values_list(*fields))
     assert second.questions.get(code="so_lan").type == QuestionType.NUMBER
 

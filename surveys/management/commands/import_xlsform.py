@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from surveys.services.questionnaires import QuestionnaireInvalid
+from surveys.services.roles import questionnaire_confirm_roles
 from surveys.xlsform import xlsform_import
 from units.access import SYSTEM
 from units.selectors import unit_by_code
@@ -17,6 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("file", help="đường dẫn tệp .xlsx")
         parser.add_argument("--code", help="mã phiếu (mặc định: form_id trong trang tính settings, hoặc tên tệp)")
         parser.add_argument("--owner", metavar="UNIT", help="mã đơn vị sở hữu phiếu (mặc định: không có, phiếu mẫu dùng chung)")
+        parser.add_argument(
+            "--confirm-roles", action="store_true",
+            help="xác nhận luôn vai trò các câu hỏi như trong tệp (mặc định: cán bộ xác nhận trong trang quản trị trước khi dùng)",
+        )
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         owner = unit_by_code(options["owner"]) if options["owner"] else None
@@ -29,6 +35,16 @@ class Command(BaseCommand):
         questionnaire = result.questionnaire
         for warning in result.warnings:
             self.stderr.write(f"Lưu ý: {warning}")
+        for line in result.roles:
+            self.stdout.write(line)
+        if options["confirm_roles"]:
+            try:
+                questionnaire_confirm_roles(questionnaire=questionnaire, actor=SYSTEM)
+            except QuestionnaireInvalid as error:
+                raise CommandError("Phiếu đã được lưu (nháp) nhưng chưa xác nhận được vai trò câu hỏi:\n" + "\n".join(error.messages)) from None
+            self.stdout.write("Đã xác nhận vai trò các câu hỏi.")
+        else:
+            self.stdout.write("Vai trò các câu hỏi chưa được xác nhận: xem và xác nhận trong trang quản trị trước khi dùng cho đợt khảo sát.")
         self.stdout.write(
             f"Đã nhập phiếu «{questionnaire.title}» mã {questionnaire.code} v{questionnaire.version}: "
             f"{questionnaire.sections.count()} phần, {questionnaire.questions.count()} câu hỏi."
