@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
-from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota
+from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota, TargetNorm
 from campaigns.privacy import call_list_workbook
 from campaigns.sampling import sample_draw
 from campaigns.selectors import (
@@ -50,6 +50,7 @@ from campaigns.services import (
     quota_check,
     quotas_generate,
 )
+from campaigns.targets import target_with_source
 from units.access import POLICY, Action, allowed, scope
 from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
@@ -188,11 +189,25 @@ class CampaignAdminForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = [
-            "code", "name", "organiser", "year", "series", "previous", "fieldwork_start", "fieldwork_end", "target_index", "index_scheme", "notice_text",
+            "code", "name", "organiser", "year", "series", "previous", "fieldwork_start", "fieldwork_end", "index_scheme", "target_index", "target_source",
+            "notice_text",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target_index"].required = False
+        self.fields["target_index"].help_text = _("Để trống: chỉ tiêu của văn bản đang áp dụng cho phương pháp và năm của đợt, kèm căn cứ.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # A new target, or none, takes its source from the texts in force unless the official names one.
+        if not self.instance.pk or {"target_index", "index_scheme", "year"} & set(self.changed_data):
+            year = data.get("year") or (data["fieldwork_start"].year if data.get("fieldwork_start") else None)
+            source = data.get("target_source") if "target_source" in self.changed_data else ""
+            data["target_index"], data["target_source"] = target_with_source(
+                scheme=data.get("index_scheme") or "", year=year, value=data.get("target_index"), source=source or ""
+            )
+            self.instance.target_index, self.instance.target_source = data["target_index"], data["target_source"]
         candidate = Campaign(pk=self.instance.pk, **{name: data.get(name) for name in ("code", "fieldwork_start", "fieldwork_end", "index_scheme", "target_index")})
         try:
             campaign_validate(candidate)
@@ -458,3 +473,11 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
         person.short_description = _("Người được chọn")  # type: ignore[attr-defined]
         swaps = {"contact_phone": contact_phone, "person": person}
         return [swaps.get(name, name) if isinstance(name, str) else name for name in super().get_list_display(request)]
+
+
+@admin.register(TargetNorm)
+class TargetNormAdmin(admin.ModelAdmin):
+    """The targets of the texts in force (campaigns.targets); changed by system administrators."""
+
+    list_display = ["scheme", "year_from", "year_to", "value", "source"]
+    list_filter = ["scheme"]

@@ -66,13 +66,14 @@ def _campaign_with_draw(
     procedures: list[str],
     scheme: str,
     target: int,
+    target_source: str,
     notice: str,
     seed: int,
     actor: Actor,
 ) -> Campaign:
     campaign = campaign_create(
         code=code, name=name, organiser=organiser, fieldwork_start=START, fieldwork_end=END, index_scheme=scheme,
-        target_index=target, notice_text=notice, series=code.rsplit("-2025", 1)[0], actor=actor,
+        target_index=target, target_source=target_source, notice_text=notice, series=code.rsplit("-2025", 1)[0], actor=actor,
     )
     campaign_form_add(campaign=campaign, questionnaire=questionnaire, unit_types=[unit_type], actor=actor)
     channel_window_add(campaign=campaign, channel=main_channel, start=START, end=END, unit_types=[unit_type], actor=actor)
@@ -108,6 +109,7 @@ def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: An
             code=SIPAS_CODE, name="Khảo sát SIPAS 2025 tỉnh Khánh Hòa", organiser=province, questionnaire=sipas_questionnaire,
             unit_type=types["commune"], main_channel=Channel.DESK, quota_defaults={"commune": 150, "ward": 200}, phone_quota=8,
             frame_per_unit=12, procedures=PROCEDURES, scheme=IndexSchemeCode.SIPAS, target=85,
+            target_source="Kế hoạch cải cách hành chính năm 2025 của UBND tỉnh (dữ liệu mẫu): 85%, trên lộ trình 90% năm 2025 của Nghị quyết 76/NQ-CP",
             notice="Sở Nội vụ tỉnh Khánh Hòa khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước năm 2025. Xin Quý vị dành ít phút trả lời phiếu khảo sát.",
             seed=20250901, actor=actor,
         )
@@ -118,6 +120,7 @@ def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: An
             questionnaire=inpatient_questionnaire, unit_type=types["hospital"], main_channel=Channel.VENUE,
             quota_defaults={"hospital": 100}, phone_quota=10, frame_per_unit=25, procedures=["Điều trị nội trú"],
             scheme=IndexSchemeCode.MOH_POOLED, target=90,
+            target_source="Kế hoạch cải tiến chất lượng năm 2025 của Sở Y tế (dữ liệu mẫu): 90%, cao hơn mục tiêu trên 80% năm 2025 của Nghị quyết 20-NQ/TW",
             notice="Sở Y tế tỉnh Khánh Hòa khảo sát sự hài lòng của người bệnh nội trú tại các bệnh viện năm 2025.",
             seed=20250902, actor=actor,
         )

@@ -57,6 +57,10 @@ class Campaign(models.Model):
     fieldwork_end = models.DateField(_("kết thúc khảo sát"))
     status = models.CharField(_("trạng thái"), max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     target_index = models.DecimalField(_("chỉ tiêu (%)"), max_digits=5, decimal_places=2, default=80)
+    target_source = models.CharField(
+        _("căn cứ của chỉ tiêu"), max_length=255, blank=True,
+        help_text=_("Văn bản đặt ra chỉ tiêu (số, ngày, nội dung). Để trống khi tạo đợt: lấy chỉ tiêu và căn cứ theo phương pháp và năm (bảng «Chỉ tiêu theo văn bản»)."),
+    )
     index_scheme = models.CharField(_("phương pháp tính"), max_length=20, choices=IndexSchemeCode.choices, default=IndexSchemeCode.SIPAS)
     scheme_options = models.JSONField(
         _("tuỳ chọn phương pháp"), default=dict, blank=True, help_text=_("Ví dụ {\"element\": \"pooled\", \"overall\": \"mean\"}.")
@@ -89,6 +93,35 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TargetNorm(models.Model):
+    """The satisfaction target a text in force sets for a scheme over a span of years, with that text:
+    the default target of a new campaign of that scheme and year (campaigns.targets)."""
+
+    scheme = models.CharField(_("phương pháp tính"), max_length=20, choices=IndexSchemeCode.choices)
+    year_from = models.PositiveSmallIntegerField(_("từ năm"))
+    year_to = models.PositiveSmallIntegerField(_("đến năm"))
+    value = models.DecimalField(_("chỉ tiêu (%)"), max_digits=5, decimal_places=2)
+    source = models.CharField(_("căn cứ"), max_length=255, help_text=_("Số, ngày và nội dung của văn bản, ví dụ «Nghị quyết 76/NQ-CP ngày 15/7/2021: tối thiểu 90% năm 2025»."))
+
+    class Meta:
+        ordering = ["scheme", "year_from"]
+        verbose_name = _("chỉ tiêu theo văn bản")
+        verbose_name_plural = _("chỉ tiêu theo văn bản")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year_to__gte=models.F("year_from")), name="target_norm_years_order",
+                violation_error_message=_("Năm kết thúc phải không nhỏ hơn năm bắt đầu."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0) & models.Q(value__lte=100), name="target_norm_percent",
+                violation_error_message=_("Chỉ tiêu phải nằm trong khoảng 0–100%."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.year_from}–{self.year_to}: {self.value}%"
 
 
 class CampaignForm(models.Model):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, IndexSchemeCode, SampleQuota
 from campaigns.quotas import quota_defaults
 from campaigns.selectors import LOCKED_STATUSES, questionnaire_usable, quota_plan
+from campaigns.targets import target_norm, target_with_source
 from units import db
 from units.access import Action, require
 from units.formatting import date_vi
@@ -181,14 +182,17 @@ def campaign_create(
     fieldwork_start: dt.date,
     fieldwork_end: dt.date,
     index_scheme: str = IndexSchemeCode.SIPAS,
-    target_index: Decimal | int | float = Decimal("80"),
+    target_index: Decimal | int | float | None = None,
+    target_source: str = "",
     year: int | None = None,
     notice_text: str = "",
     series: str = "",
     previous: Campaign | None = None,
     actor: Actor,
 ) -> Campaign:
-    """Create a draft campaign (see campaign_save)."""
+    """Create a draft campaign (see campaign_save). Without a target, the one of the text in force for the
+    scheme and year (campaigns.targets), with its source."""
+    target, source = target_with_source(scheme=index_scheme, year=year or fieldwork_start.year, value=target_index, source=target_source)
     campaign = Campaign(
         code=code,
         name=name,
@@ -197,7 +201,8 @@ def campaign_create(
         fieldwork_start=fieldwork_start,
         fieldwork_end=fieldwork_end,
         index_scheme=index_scheme,
-        target_index=Decimal(str(target_index)),
+        target_index=target,
+        target_source=source,
         notice_text=notice_text,
         series=series,
         previous=previous,
@@ -457,6 +462,11 @@ def campaign_next_code(campaign: Campaign, years: int = 1) -> str:
     return f"{campaign.code}-{new}"[:60]
 
 
+def _target_from_norm(campaign: Campaign) -> bool:
+    norm = target_norm(campaign.index_scheme, campaign.year)
+    return norm is not None and (norm.value, norm.source) == (campaign.target_index, campaign.target_source)
+
+
 @transaction.atomic
 def campaign_copy(
     *, campaign: Campaign, code: str | None = None, name: str | None = None, years: int = 1, actor: Actor
@@ -472,7 +482,9 @@ def campaign_copy(
         fieldwork_start=shift_years(campaign.fieldwork_start, years),
         fieldwork_end=shift_years(campaign.fieldwork_end, years),
         index_scheme=campaign.index_scheme,
-        target_index=campaign.target_index,
+        # A target taken from a text follows the texts into the new year; the organiser's own stays.
+        target_index=None if _target_from_norm(campaign) else campaign.target_index,
+        target_source="" if _target_from_norm(campaign) else campaign.target_source,
         year=campaign.year + years,
         notice_text=campaign.notice_text.replace(old_year, new_year),  # "… năm 2025" becomes "… năm 2026"
         series=campaign.series or campaign.code,
@@ -512,7 +524,8 @@ def campaign_setup(
     fieldwork_start: dt.date,
     fieldwork_end: dt.date,
     index_scheme: str = IndexSchemeCode.SIPAS,
-    target_index: Decimal | int | float = Decimal("80"),
+    target_index: Decimal | int | float | None = None,
+    target_source: str = "",
     quota: int | None = None,
     actor: Actor,
 ) -> tuple[Campaign, int]:
@@ -531,6 +544,7 @@ def campaign_setup(
         fieldwork_end=fieldwork_end,
         index_scheme=index_scheme,
         target_index=target_index,
+        target_source=target_source,
         actor=actor,
     )
     for questionnaire in questionnaires:

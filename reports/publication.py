@@ -271,6 +271,7 @@ def figures_document(campaign: Campaign, snapshot: Snapshot) -> bytes:
         "published_at": timezone.localtime(snapshot.published_at).isoformat() if snapshot.published_at else None,
         "computed_at": timezone.localtime(snapshot.computed_at).isoformat() if snapshot.computed_at else None,
         "target": _num(campaign.target_index),
+        "target_source": campaign.target_source,
         "values_sha256": snapshot.checksum,
         "change_note": snapshot.change_note,
         "summary": campaign_summary(campaign, snapshot),

@@ -131,6 +131,7 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: U
         ("Khoảng tin cậy 95% (Wilson): cận dưới", fraction(overall.ci_low), PERCENT),
         ("Khoảng tin cậy 95% (Wilson): cận trên", fraction(overall.ci_high), PERCENT),
         ("Chỉ tiêu", fraction(campaign.target_index), PERCENT),
+        ("Căn cứ của chỉ tiêu", campaign.target_source or "chưa ghi", None),
         ("Kết quả so với chỉ tiêu", verdict(reached), None),
         ("Tỷ lệ hài lòng toàn diện", fraction(own.get(IndexScope.FULL).value), PERCENT),
         ("Mức đáp ứng so với mong đợi", fraction(own.expectation.value), PERCENT),

@@ -32,6 +32,7 @@ def test_the_dashboard_shows_the_overall_index_against_the_target(client, alice,
     html = response.content.decode()
     assert "75,00%" in html  # overall of province A (SIPAS: mean of elements)
     assert "80,00%" in html  # the target
+    assert 'id="target-source">Căn cứ của chỉ tiêu: chưa ghi' in html  # a campaign made without the services names no text
     assert 'id="verdict">CHƯA ĐẠT' in html
     assert 'id="responses">60<' in html
 

@@ -32,6 +32,7 @@ def test_the_summary_sheet_states_overall_target_verdict_counts_period_and_metho
     summary = labelled(workbook["Tổng hợp"])
     assert summary["Chỉ số hài lòng chung"] == 0.75
     assert summary["Chỉ tiêu"] == 0.8
+    assert summary["Căn cứ của chỉ tiêu"] == "chưa ghi"
     assert summary["Kết quả so với chỉ tiêu"] == "CHƯA ĐẠT"
     assert summary["Số phiếu được tính"] == 60
     assert summary["Thời gian khảo sát"] == "01/09/2026 – 31/10/2026"

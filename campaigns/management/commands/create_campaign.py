@@ -35,7 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="Ngày bắt đầu khảo sát")
         parser.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="Ngày kết thúc khảo sát")
         parser.add_argument("--scheme", required=True, choices=IndexSchemeCode.values, help="Phương pháp tính chỉ số")
-        parser.add_argument("--target", required=True, metavar="PERCENT", help="Chỉ tiêu (%%), ví dụ 87.5")
+        parser.add_argument(
+            "--target", metavar="PERCENT",
+            help="Chỉ tiêu (%%), ví dụ 87.5; mặc định: chỉ tiêu của văn bản đang áp dụng cho phương pháp và năm (kèm căn cứ)",
+        )
+        parser.add_argument("--target-source", default="", metavar="TEXT", help="Căn cứ của chỉ tiêu (số, ngày văn bản) khi đặt --target")
         parser.add_argument("--quota", type=int, metavar="N", help="Cỡ mẫu cho mỗi đơn vị (mặc định: theo loại đơn vị)")
 
     def handle(self, *args, **options) -> None:
@@ -49,7 +53,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Không tìm thấy phiếu có mã «{code}».")
             questionnaires.append(questionnaire)
         try:
-            target = Decimal(options["target"].replace(",", "."))
+            target = Decimal(options["target"].replace(",", ".")) if options["target"] else None
         except InvalidOperation:
             raise CommandError(f"Chỉ tiêu «{options['target']}» không phải là số.") from None
         try:
@@ -62,6 +66,7 @@ class Command(BaseCommand):
                 fieldwork_end=_date(options["end"]),
                 index_scheme=options["scheme"],
                 target_index=target,
+                target_source=options["target_source"],
                 quota=options["quota"],
                 actor=SYSTEM,
             )
