@@ -195,13 +195,14 @@ class CampaignAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target_index"].required = False
-        self.fields["target_index"].help_text = _("Để trống: chỉ tiêu của văn bản đang áp dụng cho phương pháp và năm của đợt, kèm căn cứ.")
+        if "target_index" in self.fields:  # read-only once published
+            self.fields["target_index"].required = False
+            self.fields["target_index"].help_text = _("Để trống: chỉ tiêu của văn bản đang áp dụng cho phương pháp và năm của đợt, kèm căn cứ.")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         # A new target, or none, takes its source from the texts in force unless the official names one.
-        if not self.instance.pk or {"target_index", "index_scheme", "year"} & set(self.changed_data):
+        if "target_index" in self.fields and (not self.instance.pk or {"target_index", "index_scheme", "year"} & set(self.changed_data)):
             year = data.get("year") or (data["fieldwork_start"].year if data.get("fieldwork_start") else None)
             source = data.get("target_source") if "target_source" in self.changed_data else ""
             data["target_index"], data["target_source"] = target_with_source(

@@ -207,6 +207,7 @@ class PublishedTally(SubtreeLevelCounts):
 class IndexScope(models.TextChoices):
     CRITERION = "criterion", _("Tiêu chí")
     ELEMENT = "element", _("Yếu tố")
+    PART = "part", _("Phần của chỉ số")
     OVERALL = "overall", _("Chung")
     FULL = "full", _("Hài lòng toàn diện")
     EXPECTATION = "expectation", _("Đáp ứng mong đợi")

@@ -46,16 +46,66 @@ HUNDREDTH = Decimal("0.01")
 
 
 @dataclass(frozen=True)
+class IndexPart:
+    """One part of a combined index (SIPAS 2023–2026: policy, service delivery), from Questionnaire.parts:
+    its elements' value by its own rule, weighted in the overall index by `weight` (a fraction of 1)."""
+
+    code: str
+    title: str = ""
+    title_en: str = ""
+    weight: Fraction = Fraction(0)
+    rule: str = MEAN
+    source: str = ""
+    confirmed: bool = False
+
+    def as_key(self) -> tuple:
+        return (self.code, str(self.weight), self.rule)
+
+    @property
+    def weight_label(self) -> str:
+        """The weight in percent as people write it: "60", "62,5"."""
+        percent = to_hundredths(self.weight * HUNDRED) or Decimal(0)
+        return format(percent.normalize(), "f").replace(".", ",")
+
+
+def index_parts(definitions: Iterable[Any]) -> tuple[IndexPart, ...]:
+    """The parts of one or more questionnaires' `parts` lists (the first definition of a code wins);
+    a list that does not hold (surveys.services.roles refuses it before use) gives no parts."""
+    parts: dict[str, IndexPart] = {}
+    for definition in definitions:
+        if not isinstance(definition, Mapping) or not definition.get("code"):
+            continue
+        code = str(definition["code"])
+        if code in parts:
+            continue
+        try:
+            weight = Fraction(str(definition.get("weight"))) / 100
+        except (TypeError, ValueError, ZeroDivisionError):
+            return ()
+        rule = definition.get("rule") or MEAN
+        parts[code] = IndexPart(
+            code=code, title=str(definition.get("title") or code), title_en=str(definition.get("title_en") or ""), weight=weight,
+            rule=rule if rule in (MEAN, POOLED) else MEAN, source=str(definition.get("source") or ""), confirmed=bool(definition.get("confirmed")),
+        )
+    if parts and sum(part.weight for part in parts.values()) != 1:
+        logger.warning("Trọng số các phần của chỉ số không cộng lại bằng 100%%: %s — bỏ qua các phần.", list(parts))
+        return ()
+    return tuple(parts.values())
+
+
+@dataclass(frozen=True)
 class SchemeSettings:
-    """The scheme of a campaign; `known` is False when the official chose a scheme the engine lacks."""
+    """The scheme of a campaign; `known` is False when the official chose a scheme the engine lacks.
+    With `parts`, the overall index is their weighted sum (each part by its own rule)."""
 
     code: str
     element: str
     overall: str
     known: bool = True
+    parts: tuple[IndexPart, ...] = ()
 
 
-def scheme_settings(code: str, options: Any) -> SchemeSettings:
+def scheme_settings(code: str, options: Any, parts: tuple[IndexPart, ...] = ()) -> SchemeSettings:
     """The scheme `code` with its per-level options; bad options fall back to the scheme's defaults."""
     defaults = SCHEME_DEFAULTS.get(code)
     if defaults is None:
@@ -69,7 +119,7 @@ def scheme_settings(code: str, options: Any) -> SchemeSettings:
             logger.warning("Tuỳ chọn %s=%r không hợp lệ, dùng mặc định %s.", level, value, defaults[level])
             value = defaults[level]
         chosen[level] = value
-    return SchemeSettings(code=code, element=chosen["element"], overall=chosen["overall"])
+    return SchemeSettings(code=code, element=chosen["element"], overall=chosen["overall"], parts=parts)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -228,6 +278,43 @@ def _rate(scope: str, key: str, stats: AnswerStats) -> IndexResult:
     return IndexResult(scope, key, to_hundredths(Fraction(stats.satisfied * 100, stats.n)), stats.n, low, high)
 
 
+def _parts_and_overall(scheme: SchemeSettings, by_part: Mapping[str, list[tuple[Fraction | None, AnswerStats]]], overall: AnswerStats) -> list[IndexResult]:
+    """Each part by its rule (the mean of its elements, or its answers pooled), then the overall index as the
+    parts' weighted sum: None while a part has no data (a combined index is not made of one part). Its
+    interval is Wilson's at that value with n = the valid answers per element (as `_mean_result`)."""
+    results: list[IndexResult] = []
+    combined = Fraction(0)
+    complete = scheme.known
+    elements_with_data = 0
+    for part in scheme.parts:
+        members = by_part.get(part.code, [])
+        if part.rule == POOLED:
+            pooled = AnswerStats()
+            for _score_value, stats in members:
+                pooled.add(stats)
+            result = _share_result("part", part.code, pooled, scheme)
+            score = _score(pooled, scheme) if scheme.known else None
+        else:
+            result = _mean_result("part", part.code, members, scheme)
+            present = [value for value, _stats in members if value is not None]
+            score = sum(present, Fraction(0)) / len(present) if present else None
+        results.append(result)
+        elements_with_data += sum(1 for value, _stats in members if value is not None)
+        if score is None:
+            complete = False
+        else:
+            combined += part.weight * score
+    if not complete or not elements_with_data:
+        results.append(IndexResult("overall", "", None, overall.n))
+    elif scheme.code in SHARE_SCHEMES:
+        effective_n = overall.n / elements_with_data
+        low, high = wilson_interval(float(combined) * effective_n, effective_n)
+        results.append(IndexResult("overall", "", to_hundredths(combined * HUNDRED), overall.n, low, high))
+    else:
+        results.append(IndexResult("overall", "", to_hundredths(combined * HUNDRED), overall.n))
+    return results
+
+
 def unit_indices(
     *, rules: Iterable[QuestionRule], counts: Mapping[int, Mapping[int, int]], people: People, scheme: SchemeSettings
 ) -> list[IndexResult]:
@@ -240,6 +327,7 @@ def unit_indices(
     by_code: dict[str, AnswerStats] = {}
     elements: dict[str, AnswerStats] = {}
     element_codes: dict[str, list[str]] = {}
+    part_of_element: dict[str, str] = {}
     expectation: dict[str, AnswerStats] = {}
     returns: dict[str, AnswerStats] = {}
     for rule in rules:
@@ -250,6 +338,7 @@ def unit_indices(
             members = element_codes.setdefault(rule.section_code, [])
             if rule.code not in members:
                 members.append(rule.code)
+            part_of_element.setdefault(rule.section_code, rule.part)
         elif rule.role == ROLE_EXPECTATION:
             expectation.setdefault(rule.code, AnswerStats()).add(stats)
         elif rule.role == ROLE_RETURN:
@@ -262,6 +351,7 @@ def unit_indices(
 
     overall = AnswerStats()
     element_parts: list[tuple[Fraction | None, AnswerStats]] = []
+    by_part: dict[str, list[tuple[Fraction | None, AnswerStats]]] = {}
     for section_code, stats in elements.items():
         overall.add(stats)
         if scheme.element == MEAN:
@@ -275,8 +365,11 @@ def unit_indices(
         results.append(result)
         results.append(_plain_mean("mean", section_code, stats))
         element_parts.append((element_score, stats))
+        by_part.setdefault(part_of_element.get(section_code, ""), []).append((element_score, stats))
 
-    if scheme.overall == MEAN:
+    if scheme.parts:
+        results += _parts_and_overall(scheme, by_part, overall)
+    elif scheme.overall == MEAN:
         results.append(_mean_result("overall", "", element_parts, scheme))
     else:
         results.append(_share_result("overall", "", overall, scheme))

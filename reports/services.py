@@ -38,7 +38,7 @@ from reports.models import (
     SubtreeTally,
     Tally,
 )
-from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
+from reports.schemes import People, QuestionRule, SchemeSettings, index_parts, question_rule, scheme_settings, unit_indices
 from reports.tallies import (
     ALL_UNITS,
     TallyPlan,
@@ -103,31 +103,33 @@ def _counted_statuses(value: object) -> list[str]:
 
 def campaign_setup(campaign: Campaign) -> CampaignSetup:
     """Scheme, counted statuses and question rules of a campaign (two queries besides the organiser)."""
-    form_of_questionnaire = dict(CampaignForm.objects.filter(campaign=campaign).values_list("questionnaire_id", "pk"))
+    forms = list(CampaignForm.objects.filter(campaign=campaign).order_by("pk").values_list("questionnaire_id", "pk", "questionnaire__parts"))
+    form_of_questionnaire = {questionnaire: form for questionnaire, form, _parts in forms}
     questionnaires = list(form_of_questionnaire)
     rows = (
         Question.objects.filter(questionnaire_id__in=questionnaires)
         .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
         .values_list(
             "pk", "questionnaire_id", "code", "section__code", "type", "role", "choices",
-            "satisfied_levels", "missing_codes", "min_value", "max_value",
+            "satisfied_levels", "missing_codes", "min_value", "max_value", "section__part",
         )
     )
     rules: list[QuestionRule] = []
     questionnaire_of: dict[int, int] = {}
-    for pk, questionnaire, code, section, qtype, role, choices, satisfied, missing, low, high in rows:
+    for pk, questionnaire, code, section, qtype, role, choices, satisfied, missing, low, high, part in rows:
         questionnaire_of[pk] = questionnaire
         rules.append(
             question_rule(
                 question_id=pk, code=code, section_code=section, type=qtype, role=role, choices=choices,
-                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high,
+                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, part=part,
             )
         )
-    scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)
+    scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options, index_parts(part for _q, _f, parts in forms for part in parts or []))
     statuses = _counted_statuses(campaign.counted_statuses)
     root_path = campaign.organiser.path
     fingerprint = json.dumps(
-        [scheme.code, scheme.element, scheme.overall, scheme.known, statuses, root_path, [r.as_key() for r in rules]],
+        [scheme.code, scheme.element, scheme.overall, scheme.known, statuses, root_path, [r.as_key() for r in rules]]
+        + ([[part.as_key() for part in scheme.parts]] if scheme.parts else []),
         sort_keys=True, default=str,
     )
     plan = TallyPlan(

@@ -23,11 +23,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import Campaign, IndexSchemeCode
-from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_and_parts
 from reports.dashboards.pages import children_of
 from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
 from reports.dashboards.values import UnitValues, values_by_unit
 from reports.models import IndexScope, Snapshot, SnapshotStatus
+from reports.schemes import IndexPart
 from units.formatting import date_vi, datetime_vi
 from units.spreadsheets import sheet_text_guard
 
@@ -115,7 +116,19 @@ def _scheme_text(campaign: Campaign) -> str:
     return f"{label}. Câu trả lời “không biết / không trả lời” và câu bỏ qua không được tính vào tử số và mẫu số."
 
 
-def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements) -> None:
+def _part_rows(parts: tuple[IndexPart, ...], own: UnitValues) -> list[tuple[str, object, str | None]]:
+    """Each part of a combined index with its weight, then the weights' source (and whether it is confirmed)."""
+    rows: list[tuple[str, object, str | None]] = [
+        (f"Phần «{part.title}» (trọng số {part.weight_label}%)", fraction(own.get(IndexScope.PART, part.code).value), PERCENT) for part in parts
+    ]
+    sources = list(dict.fromkeys(part.source or "chưa ghi" for part in parts))
+    if parts:
+        pending = "" if all(part.confirmed for part in parts) else " (cần xác nhận theo phụ lục)"
+        rows.append(("Căn cứ trọng số các phần", "; ".join(sources) + pending, None))
+    return rows
+
+
+def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements, parts: tuple[IndexPart, ...] = ()) -> None:
     ws.title = "Tổng hợp"
     _title(ws, "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG", campaign.name, 4)
     overall = own.overall
@@ -130,6 +143,7 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: U
         ("Chỉ số hài lòng chung", fraction(overall.value), PERCENT),
         ("Khoảng tin cậy 95% (Wilson): cận dưới", fraction(overall.ci_low), PERCENT),
         ("Khoảng tin cậy 95% (Wilson): cận trên", fraction(overall.ci_high), PERCENT),
+        *_part_rows(parts, own),
         ("Chỉ tiêu", fraction(campaign.target_index), PERCENT),
         ("Căn cứ của chỉ tiêu", campaign.target_source or "chưa ghi", None),
         ("Kết quả so với chỉ tiêu", verdict(reached), None),
@@ -376,12 +390,13 @@ def report_workbook_write(
     )
     rows = ranking(values, with_data, previous)
     published = snapshot if snapshot.status == SnapshotStatus.PUBLISHED else None
-    closed = distributions(campaign, organiser, questions.questions, rules_by_question(campaign), published=published)
+    rules, parts = rules_and_parts(campaign)
+    closed = distributions(campaign, organiser, questions.questions, rules, published=published)
     others = [d for d in closed if not d.criterion]
     if progress:
         progress(20)
     workbook = Workbook()
-    _summary_sheet(workbook.active, campaign, snapshot, own, elements)
+    _summary_sheet(workbook.active, campaign, snapshot, own, elements, parts)
     formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, [d for d in closed if d.criterion], own)
     if others:
         _distribution_sheet(workbook.create_sheet("Phân bố"), campaign, others)

@@ -39,6 +39,7 @@ class QuestionRule:
     low: int | None = None
     high: int | None = None
     multi: bool = False  # a multi-choice question: one answer per ticked option, so its base is respondents, not answers
+    part: str = ""  # the index part of its section (Questionnaire.parts), "" without parts
 
     def is_valid(self, level: int) -> bool:
         if level in self.missing:
@@ -56,7 +57,7 @@ class QuestionRule:
         return (
             self.question_id, self.code, self.section_code, self.role, sorted(self.levels) if self.levels is not None else None,
             sorted(self.missing), sorted(self.satisfied), self.low, self.high,
-        ) + (("multi",) if self.multi else ())  # only multi-choice questions' keys grew when the flag came
+        ) + (("multi",) if self.multi else ()) + ((("part", self.part),) if self.part else ())  # keys grow only where used
 
 
 def _int_set(values: Any) -> frozenset[int]:
@@ -74,7 +75,7 @@ def _int_set(values: Any) -> frozenset[int]:
 
 def question_rule(
     *, question_id: int, code: str, section_code: str, type: str, role: str, choices: Any,
-    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None,
+    satisfied_levels: Any, missing_codes: Any, min_value: Any = None, max_value: Any = None, part: str = "",
 ) -> QuestionRule:
     """The rule for one question, from its fields. The role is the author's (`Question.role`): nothing is
     inferred from a question's codes, bounds or wording. A satisfaction item counts the levels its author
@@ -98,5 +99,5 @@ def question_rule(
     return QuestionRule(
         question_id=question_id, code=code, section_code=section_code, role=role, levels=levels,
         missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,
-        multi=type == "multi",
+        multi=type == "multi", part=part or "",
     )

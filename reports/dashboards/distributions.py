@@ -14,7 +14,7 @@ from campaigns.models import Campaign
 from reports.dashboards.values import Score, UnitValues, tally_filter
 from reports.models import IndexScope, Snapshot
 from reports.published_tallies import subtree_levels
-from reports.schemes import ROLE_INDEX, QuestionRule, largest_remainder_percentages, to_hundredths, wilson_interval
+from reports.schemes import ROLE_INDEX, IndexPart, QuestionRule, largest_remainder_percentages, to_hundredths, wilson_interval
 from reports.services import campaign_setup
 from reports.tallies import RESPONDENTS_LEVEL
 from surveys.models import Question, Section
@@ -172,7 +172,13 @@ def distribution_of(question: Question, rule: QuestionRule, by_level: dict[int, 
 
 def rules_by_question(campaign: Campaign) -> dict[int, QuestionRule]:
     """The engine's rule (valid levels, satisfied levels, role) of each question of the campaign (two queries)."""
-    return {rule.question_id: rule for rule in campaign_setup(campaign).rules}
+    return rules_and_parts(campaign)[0]
+
+
+def rules_and_parts(campaign: Campaign) -> tuple[dict[int, QuestionRule], tuple[IndexPart, ...]]:
+    """The rules of rules_by_question and the parts of the campaign's index (the same two queries)."""
+    setup = campaign_setup(campaign)
+    return {rule.question_id: rule for rule in setup.rules}, setup.scheme.parts
 
 
 def distributions(

@@ -4,17 +4,18 @@ fieldwork progress and the trend over the series."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from campaigns.models import Campaign, CampaignForm, Channel, SampleQuota
 from reports.dashboards.access import Reach, reach_units
-from reports.dashboards.distributions import ClosedQuestions, Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.distributions import ClosedQuestions, Distribution, catalogue, distributions, element_scores, rules_and_parts
 from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
 from reports.dashboards.values import Score, UnitValues, best_snapshots, filtered_values, until_recompute, values_by_unit
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus
+from reports.schemes import IndexPart
 from reports.selectors import working_snapshot
 from units.models import Unit
 from units.selectors import unit_ancestor_paths
@@ -127,6 +128,10 @@ def ancestors_within(unit: Unit, top: Unit) -> list[Unit]:
 # ---------------------------------------------------------------- the pages' data
 
 
+def part_scores(parts: tuple[IndexPart, ...], own: UnitValues) -> list[tuple[IndexPart, Score]]:
+    return [(part, own.get(IndexScope.PART, part.code)) for part in parts]
+
+
 @dataclass
 class DashboardData(ClosedQuestions):
     campaign: Campaign
@@ -145,6 +150,7 @@ class DashboardData(ClosedQuestions):
     heatmap: dict[int, UnitValues]
     trend: list[TrendPoint]
     filtered: bool
+    parts: list[tuple[IndexPart, Score]] = field(default_factory=list)  # the index's parts, each with its value
 
     @property
     def has_data(self) -> bool:
@@ -193,7 +199,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
     with_data = [c for c in children if values[c.pk].values]
     before = previous_campaign(campaign)
     cat = catalogue(campaign, form_id)
-    rules = rules_by_question(campaign)
+    rules, parts = rules_and_parts(campaign)
     ranked = ranking(values, with_data, previous_overall(before, with_data))
     return DashboardData(
         campaign=campaign,
@@ -213,6 +219,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
         progress=fieldwork_progress(campaign, unit, form_id, channel),
         heatmap_units=[row.unit for row in ranked],
         heatmap=values,
+        parts=part_scores(parts, own),
         trend=trend(campaign, unit),
         filtered=filtered,
     )
@@ -234,6 +241,7 @@ class UnitPageData(ClosedQuestions):
     distributions: list[Distribution]  # every closed question over the unit's subtree
     target: Decimal
     reached: bool | None
+    parts: list[tuple[IndexPart, Score]] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:
@@ -251,6 +259,7 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
     own = values[unit.pk]
     parent_values = values[parent.pk] if parent else None
     cat = catalogue(campaign)
+    rules, parts = rules_and_parts(campaign)
     elements = []
     for code, title, score in element_scores(cat, own):
         above = parent_values.get(IndexScope.ELEMENT, code) if parent_values else Score()
@@ -277,9 +286,10 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
         elements=elements,
         weakest=weakest,
         criteria=criteria,
-        distributions=distributions(campaign, unit, cat.questions, rules_by_question(campaign)),
+        distributions=distributions(campaign, unit, cat.questions, rules),
         target=campaign.target_index,
         reached=meets_target(own.overall.value, campaign.target_index),
+        parts=part_scores(parts, own),
     )
 
 
@@ -294,6 +304,7 @@ class PublicData(ClosedQuestions):
     elements: list[tuple[str, str, Score]]
     element_table: list[tuple[RankRow, list[Score]]]
     distributions: list[Distribution]  # every closed question, as published
+    parts: list[tuple[IndexPart, Score]] = field(default_factory=list)
 
 
 def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
@@ -305,6 +316,7 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
     with_data = [c for c in children if values[c.pk].values]
     rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data, published_only=True))
     cat = catalogue(campaign)
+    rules, parts = rules_and_parts(campaign)
     elements = element_scores(cat, values[organiser.pk])
     table = [(row, [values[row.unit.pk].get(IndexScope.ELEMENT, code) for code, _t, _s in elements]) for row in rows]
     versions = list(Snapshot.objects.filter(campaign=campaign, status=SnapshotStatus.PUBLISHED).order_by("-version"))
@@ -317,5 +329,6 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
         ranking=rows,
         elements=elements,
         element_table=table,
-        distributions=distributions(campaign, organiser, cat.questions, rules_by_question(campaign), published=snapshot),
+        distributions=distributions(campaign, organiser, cat.questions, rules, published=snapshot),
+        parts=part_scores(parts, values[organiser.pk]),
     )
