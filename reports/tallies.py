@@ -294,14 +294,15 @@ def _multi_respondents(cursor, campaign_id: int, plan: TallyPlan, units: UnitFil
     return cursor.fetchall()
 
 
-def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> bool | None:
+def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
     deleted the old rows of these units in the same transaction. Returns whether the cell counts came
     from the index counts stored per response (True) or a recount from the answers (False); None when
-    nothing was tallied.
+    nothing was tallied. `cell_responses`, when given, receives the counted responses per (form, unit,
+    channel) that the cell counts hold.
     """
     if units.empty or not plan.statuses:
         return None
@@ -324,6 +325,8 @@ def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> 
         CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
         ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
     )
+    if cell_responses is not None:
+        cell_responses.update({(f, u, c): int(r) for f, u, c, r, _v, _s in counts})
     return used_stored
 
 

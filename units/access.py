@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESULTS_RECOMPUTE = "results.recompute"  # the "Tính lại ngay" button
     RESULTS_PUBLISH = "results.publish"  # publish a campaign's figures (a new version)
     RESULTS_RUN_STATE = "results.run_state"  # read why a recompute failed
+    POPULATION_IMPORT = "population.import"  # set a campaign's population sizes (file, frame counts, admin)
 
 
 POLICY: dict[Action, frozenset[str]] = {
@@ -31,6 +32,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESULTS_RECOMPUTE: frozenset({Role.OFFICIAL}),
     Action.RESULTS_PUBLISH: frozenset({Role.OFFICIAL}),
     Action.RESULTS_RUN_STATE: frozenset({Role.OFFICIAL}),
+    Action.POPULATION_IMPORT: frozenset({Role.OFFICIAL}),
 }
 
 

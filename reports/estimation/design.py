@@ -108,3 +108,90 @@ def build_sample(cells: Sequence[CellData], plan: WeightPlan, dims: int) -> Weig
         result.raked, result.converged = True, converged
     result.kish = kish_deff(result.sample.weight, n)
     return result
+
+
+# ------------------------------------------------------------------------------------------------
+# The campaign's design settings (Campaign.scheme_options)
+# ------------------------------------------------------------------------------------------------
+
+RULE_POPULATION = "population"  # weights N/n from the population sizes (the default once they exist)
+RULE_POOLED = "pooled"  # every counted answer alike, whatever its stratum (the first wave's figures)
+RULE_UNIT_MEAN = "unit_mean"  # a unit's value is the plain mean of the values of the units directly below it
+RULES = (RULE_POPULATION, RULE_POOLED, RULE_UNIT_MEAN)
+RAKE_VARIABLES = ("channel", "sex", "age_group")
+MIN_RESPONDENTS = 30
+MAX_CV = 15.0  # percent
+
+
+@dataclass(frozen=True)
+class DesignSettings:
+    """What an official chose for the design (scheme_options), each value checked.
+
+    - `rule`: how units and strata combine (None: population-weighted when sizes exist, else pooled);
+    - `rake`: margins to rake to: "sex" and "age_group" map each class to its share of the population in
+      percent (summing to 100), "channel": true rakes to the channels' totals of the population sizes;
+    - `trim`: bounds of the raked weights as multiples of their mean, e.g. [0.3, 3.0];
+    - `min_respondents`, `max_cv`: the minimum publishable size (a unit with fewer respondents or a larger
+      coefficient of variation is listed apart and never ranked).
+    """
+
+    rule: str | None = None
+    rake: Mapping[str, Mapping[str, float] | bool] = field(default_factory=dict)
+    trim: tuple[float, float] | None = None
+    min_respondents: int = MIN_RESPONDENTS
+    max_cv: float = MAX_CV
+    problems: tuple[str, ...] = ()
+
+    def as_key(self) -> list:
+        return [self.rule, sorted((k, sorted(v.items()) if isinstance(v, Mapping) else v) for k, v in self.rake.items()), self.trim]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def design_settings(options: object) -> DesignSettings:
+    """The design settings in a campaign's scheme_options; what is malformed is dropped and said in `problems`."""
+    options = options if isinstance(options, Mapping) else {}
+    problems: list[str] = []
+    rule = options.get("rule")
+    if rule is not None and rule not in RULES:
+        problems.append(f"rule={rule!r}")
+        rule = None
+    rake: dict[str, Mapping[str, float] | bool] = {}
+    raw_rake = options.get("rake")
+    if isinstance(raw_rake, Mapping):
+        for variable, value in raw_rake.items():
+            if variable == "channel" and value is True:
+                rake["channel"] = True
+            elif variable in ("sex", "age_group") and isinstance(value, Mapping):
+                shares = {str(k): _number(v) for k, v in value.items()}
+                if shares and all(v is not None and v > 0 for v in shares.values()) and abs(sum(shares.values()) - 100) <= 0.5:  # type: ignore[arg-type]
+                    rake[variable] = shares  # type: ignore[assignment]
+                else:
+                    problems.append(f"rake.{variable}")
+            else:
+                problems.append(f"rake.{variable}")
+    elif raw_rake is not None:
+        problems.append("rake")
+    trim = None
+    raw_trim = options.get("trim")
+    if isinstance(raw_trim, list | tuple) and len(raw_trim) == 2:
+        low, high = _number(raw_trim[0]), _number(raw_trim[1])
+        if low is not None and high is not None and 0 < low < 1 < high:
+            trim = (low, high)
+        else:
+            problems.append("trim")
+    elif raw_trim is not None:
+        problems.append("trim")
+    minimum = options.get("min_respondents", MIN_RESPONDENTS)
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 2:
+        problems.append("min_respondents")
+        minimum = MIN_RESPONDENTS
+    cv = _number(options.get("max_cv", MAX_CV))
+    if cv is None or cv <= 0:
+        problems.append("max_cv")
+        cv = MAX_CV
+    return DesignSettings(rule=rule, rake=rake, trim=trim, min_respondents=minimum, max_cv=cv, problems=tuple(problems))

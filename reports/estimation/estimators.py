@@ -250,7 +250,7 @@ def _design_effects(sample: Sample, domain: np.ndarray, z_sums: np.ndarray, z_sq
 # ------------------------------------------------------------------------------------------------
 
 
-def _normal_quantile(p: float) -> float:
+def normal_quantile(p: float) -> float:
     """Φ⁻¹(p): Acklam's rational approximation refined by one Halley step (full double precision)."""
     if not 0 < p < 1:
         raise ValueError(p)
@@ -311,7 +311,7 @@ def _t_cdf(t: float, df: float) -> float:
 
 def t_quantile(p: float, df: float) -> float:
     """The p-quantile of Student's t with `df` degrees of freedom (R's qt), the normal one for df = ∞."""
-    z = _normal_quantile(p)
+    z = normal_quantile(p)
     if df == math.inf or df > 1e7:
         return z
     if df <= 0:

@@ -22,24 +22,11 @@ from django.db import connection
 
 from reports.tallies import UnitFilter
 from surveys.models import Answer, Response
-from surveys.rules import QuestionRule
+from surveys.rules import PATTERN_DIGITS, PATTERN_UNENCODABLE, ROLE_INDEX, QuestionRule
 
-NO_ANSWER = "-"
-# A level that one pattern character cannot hold (outside 0–35): the response is recounted from its answers.
-UNENCODABLE = "?"
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-_LEVEL_OF = np.full(256, -1, dtype=np.int16)
-for _level, _char in enumerate(_DIGITS):
+_LEVEL_OF = np.full(256, -1, dtype=np.int16)  # pattern character → level (−1: no answer)
+for _level, _char in enumerate(PATTERN_DIGITS):
     _LEVEL_OF[ord(_char)] = _level
-
-
-def pattern_char(value: int | None) -> str:
-    """One response's answer to one index question as a pattern character."""
-    if value is None:
-        return NO_ANSWER
-    if 0 <= value < len(_DIGITS):
-        return _DIGITS[value]
-    return UNENCODABLE
 
 
 # ------------------------------------------------------------------------------------------------
@@ -49,14 +36,8 @@ def pattern_char(value: int | None) -> str:
 
 @dataclass(frozen=True)
 class FormLayout:
-    """The index questions of one form in pattern order, and how each answer becomes variables.
-
-    Variables of a response, in order: r (has a valid index answer), f (r and every valid index answer
-    satisfied), then per criterion code: x (a valid answer), y (its score: 1 if satisfied for the share
-    schemes, the level for `mean_score`), and per element code: p (a valid answer in the element).
-    Criteria are keyed by code so that forms sharing a code add up; `columns` maps each pattern position
-    to its criterion's index.
-    """
+    """The index questions of one form in pattern order (question id): those with a role in the index
+    and a scale, as `surveys.selectors.CompiledForm.index_questions` lists them when a response is saved."""
 
     form_id: int
     rules: tuple[QuestionRule, ...]  # index questions, pattern order (question id)
@@ -70,7 +51,7 @@ def form_layouts(rules: Iterable[QuestionRule], questionnaire_of: Mapping[int, i
     """The pattern layout of every campaign form: its index questions (role index, with levels) by id."""
     by_form: dict[int, list[QuestionRule]] = defaultdict(list)
     for rule in rules:
-        if rule.role != "index":
+        if rule.role != ROLE_INDEX or not rule.levels:
             continue
         questionnaire = questionnaire_of.get(rule.question_id)
         form = form_of_questionnaire.get(questionnaire) if questionnaire is not None else None
@@ -81,7 +62,10 @@ def form_layouts(rules: Iterable[QuestionRule], questionnaire_of: Mapping[int, i
 
 @dataclass(frozen=True)
 class Variables:
-    """The variable space shared by every cell of a campaign: criterion and element codes in order."""
+    """The variables of a response, the same for every cell of a campaign, in this order:
+    r (has a valid index answer), f (r and every valid index answer satisfied); per criterion code
+    x (a valid answer), y (satisfied: 1/0, or the level under `mean_score`), l (the level); per element
+    code p (a valid answer in the element). Criteria are keyed by code, so forms sharing a code add up."""
 
     criteria: tuple[str, ...]
     elements: tuple[str, ...]
@@ -92,16 +76,22 @@ class Variables:
 
     @property
     def dims(self) -> int:
-        return 2 + 2 * len(self.criteria) + len(self.elements)
+        return 2 + 3 * len(self.criteria) + len(self.elements)
 
     def x(self, code: str) -> int:
-        return 2 + 2 * self.criteria.index(code)
+        return 2 + 3 * self.criteria.index(code)
 
     def y(self, code: str) -> int:
-        return 3 + 2 * self.criteria.index(code)
+        return 3 + 3 * self.criteria.index(code)
+
+    def l(self, code: str) -> int:  # noqa: E743 (the level, as methodology.md writes it)
+        return 4 + 3 * self.criteria.index(code)
 
     def p(self, element: str) -> int:
-        return 2 + 2 * len(self.criteria) + self.elements.index(element)
+        return 2 + 3 * len(self.criteria) + self.elements.index(element)
+
+    def names(self) -> list[str]:
+        return ["r", "f"] + [f"{v}_{c}" for c in self.criteria for v in ("x", "y", "l")] + [f"p_{e}" for e in self.elements]
 
 
 def pattern_levels(patterns: bytes, width: int) -> np.ndarray:
@@ -126,6 +116,7 @@ def variables_matrix(levels: np.ndarray, layout: FormLayout, variables: Variable
         any_unsatisfied |= valid & ~satisfied
         out[:, variables.x(rule.code)] += valid
         out[:, variables.y(rule.code)] += np.where(valid, column, 0) if variables.mean_score else satisfied
+        out[:, variables.l(rule.code)] += np.where(valid, column, 0)
         out[:, variables.p(rule.section_code)] = np.maximum(out[:, variables.p(rule.section_code)], valid)
     out[:, Variables.R] = any_valid
     out[:, Variables.F] = any_valid & ~any_unsatisfied
@@ -168,19 +159,23 @@ def _concat_sql() -> str:
 
 
 def cell_moments(
-    *, campaign_id: int, statuses: Sequence[str], layouts: Mapping[int, FormLayout], variables: Variables, units: UnitFilter
+    *, campaign_id: int, statuses: Sequence[str], layouts: Mapping[int, FormLayout], variables: Variables, units: UnitFilter,
+    expected: Mapping[tuple[int, int, str], int] | None = None,
 ) -> dict[CellKey, CellMomentsRow]:
     """Moments of every cell of the counted responses of `units`: one grouped statement over responses
     (patterns concatenated per cell), plus a recount from the answers of responses without a usable
-    pattern (none once every response was saved through `answers_create` or filled)."""
+    pattern (none once every response was saved through `answers_create` or filled). `expected` (counted
+    responses per form × unit × channel, when known) spares the search for such responses where the
+    patterns account for all of them."""
     cells: dict[CellKey, CellMomentsRow] = {}
     if units.empty or not statuses or not layouts:
         return cells
     response = connection.ops.quote_name(Response._meta.db_table)
     placeholders = ",".join(["%s"] * len(statuses))
     width_case = "CASE r.form_id " + " ".join(f"WHEN {int(f)} THEN {int(layout.width)}" for f, layout in layouts.items()) + " END"
-    usable = f"r.index_pattern IS NOT NULL AND LENGTH(r.index_pattern) = {width_case} AND r.index_pattern NOT LIKE '%%?%%'"
+    usable = f"r.index_pattern IS NOT NULL AND LENGTH(r.index_pattern) = {width_case} AND r.index_pattern NOT LIKE '%%{PATTERN_UNENCODABLE}%%'"
     sex, age = _profile_sql("sex"), _profile_sql("age_group")
+    found: dict[tuple[int, int, str], int] = defaultdict(int)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.form_id, r.unit_id, r.channel, {sex}, {age}, COUNT(*), {_concat_sql()} FROM {response} r "
@@ -197,6 +192,12 @@ def cell_moments(
             assert n == count, (n, count)
             key = (form, unit, channel, str(sex_value), str(age_value))
             _add(cells, key, n, sums, gram, variables)
+            found[(form, unit, channel)] += n
+        if expected is not None:
+            short = {unit for cell, n in expected.items() if found.get(cell, 0) != n for unit in [cell[1]]}
+            if not short:
+                return cells
+            units = UnitFilter(include=frozenset(short))
         cursor.execute(
             f"SELECT r.id, r.form_id, r.unit_id, r.channel, {sex}, {age} FROM {response} r "
             f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND NOT ({usable})",

@@ -229,7 +229,7 @@ def _cells(rows, matrix, *, by_profile: bool):
 @pytest.mark.parametrize("design", ["weighted", "unweighted", "raked"])
 def test_generated_designs_give_rs_points_ses_and_intervals(tmp_path, design):
     rows, matrix, variables = generated_respondents(20261 + len(design))
-    names = ["r", "f"] + [name for code in variables.criteria for name in (f"x_{code}", f"y_{code}")] + [f"p_{s}" for s in variables.elements]
+    names = variables.names()
     criteria, elements, overall, sipas, full = _estimands(variables)
     planned = {f"criterion_{c}": e for c, e in criteria.items()} | {f"element_{s}": e for s, e in elements.items()}
     planned |= {"overall": overall, "sipas": sipas, "full": full}

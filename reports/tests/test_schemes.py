@@ -73,12 +73,21 @@ def test_pooled_or_mean_of_items_is_a_setting_per_level(tree):
 
 
 @pytest.mark.django_db
-def test_shares_carry_a_95_percent_wilson_interval(tree):
+def test_shares_carry_a_design_based_interval_over_respondents_not_answers(tree):
+    """R1 (5, 4, 3) and R2 (4, 4, missing) in one stratum, unweighted: the linearised values of the pooled
+    rate are (y − 0.8 x) / 5 = ∓0.08, so SE = √(2 × 2 × 0.08²) = 16 points, with 2 − 1 = 1 degree of
+    freedom: two respondents say almost nothing, and the interval says so (the first wave's Wilson over
+    five answers claimed 37.55–96.38)."""
     campaign, _ = worked(tree, "moh_pooled")
     overall = index_values(working_snapshot(campaign), tree["A"], "overall").get()
-    assert (overall.n, overall.ci_low, overall.ci_high) == (5, D("37.55"), D("96.38"))
+    assert (overall.n, overall.respondents) == (5, 2)
+    assert overall.estimate == pytest.approx(80.0) and overall.se == pytest.approx(16.0)
+    assert (overall.ci_low, overall.ci_high) == (D("0.00"), D("100.00"))
     full = index_values(working_snapshot(campaign), tree["A"], "full").get()
-    assert full.n == 2 and full.ci_low < D("50") < full.ci_high
+    assert (full.n, full.respondents) == (2, 2) and full.se == pytest.approx(50.0)
+    criterion = index_values(working_snapshot(campaign), tree["A"], "criterion").get(key="A1")
+    assert criterion.value == D("100.00") and criterion.se == 0  # both satisfied: no spread to measure...
+    assert criterion.ci_low < D("50") and criterion.ci_high == D("100.00")  # ...so Wilson over the 2 respondents
 
 
 def test_wilson_interval_matches_the_textbook_value():
