@@ -204,18 +204,25 @@ def population_from_frame(*, actor: User | AnonymousUser, campaign: Campaign) ->
         return _replace(campaign, rows, PopulationSource.FRAME, actor)
 
 
-@transaction.atomic
-def population_save(*, actor: User | AnonymousUser, campaign: Campaign, unit: Unit, channel: str, population: int, form: CampaignForm | None = None) -> StratumPopulation:
-    """Set one stratum's population size (the admin)."""
-    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+def population_check(*, campaign: Campaign, unit: Unit, channel: str, population: int | None, form: CampaignForm | None = None) -> None:
+    """Raise CampaignRuleError unless `population` may be the size of this stratum of the campaign."""
     campaign_ensure_editable(campaign)
     if not unit.path.startswith(campaign.organiser.path):
         raise CampaignRuleError(_("Đơn vị không thuộc đợt khảo sát."))
     if channel not in Channel.values:
         raise CampaignRuleError(_("Kênh không hợp lệ."))
+    if form is not None and form.campaign_id != campaign.pk:
+        raise CampaignRuleError(_("Phiếu không thuộc đợt khảo sát."))
     n = counted_respondents(campaign).get((unit.pk, channel, form.pk if form else None), 0)
-    if population <= 0 or population < n:
+    if population is None or population <= 0 or population < n:
         raise CampaignRuleError(_("Cỡ tổng thể phải lớn hơn 0 và không nhỏ hơn số phiếu được tính của tầng (%(n)d).") % {"n": n})
+
+
+@transaction.atomic
+def population_save(*, actor: User | AnonymousUser, campaign: Campaign, unit: Unit, channel: str, population: int, form: CampaignForm | None = None) -> StratumPopulation:
+    """Set one stratum's population size (the admin)."""
+    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    population_check(campaign=campaign, unit=unit, channel=channel, population=population, form=form)
     row, _created = StratumPopulation.objects.update_or_create(
         campaign=campaign, unit=unit, channel=channel, form=form, defaults={"population": population, "source": PopulationSource.ADMIN}
     )
@@ -231,3 +238,28 @@ def population_delete(*, actor: User | AnonymousUser, row: StratumPopulation) ->
     audit_record(actor=actor, action="campaign.population_delete", obj=row.campaign, changes={"unit": row.unit.code, "channel": row.channel})
     row.delete()
     campaign_mark_dirty(campaign_id=row.campaign_id)
+
+
+DESIGN_KEYS = ("rule", "rake", "trim", "min_respondents", "max_cv")
+
+
+@transaction.atomic
+def campaign_design_save(*, actor: User | AnonymousUser, campaign: Campaign, settings: dict[str, Any]) -> Campaign:
+    """Store the design settings (aggregation rule, raking margins, trimming, minimum publishable size) in
+    the campaign's scheme options; refused whole (CampaignRuleError) when any is malformed. Keys left out
+    or None fall back to their defaults."""
+    from reports.estimation.design import design_settings
+
+    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    campaign_ensure_editable(campaign)
+    chosen = {key: value for key, value in settings.items() if key in DESIGN_KEYS and value not in (None, "", {}, [])}
+    checked = design_settings(chosen)
+    if checked.problems:
+        raise CampaignRuleError(_("Thiết lập thiết kế mẫu không hợp lệ: %(keys)s.") % {"keys": ", ".join(checked.problems)})
+    options = {k: v for k, v in (campaign.scheme_options or {}).items() if k not in DESIGN_KEYS} if isinstance(campaign.scheme_options, dict) else {}
+    options.update(chosen)
+    Campaign.objects.filter(pk=campaign.pk).update(scheme_options=options)
+    campaign.scheme_options = options
+    audit_record(actor=actor, action="campaign.design_set", obj=campaign, changes=chosen)
+    campaign_mark_dirty(campaign_id=campaign.pk)
+    return campaign

@@ -10,37 +10,17 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reports.estimation.design import CellData, WeightPlan, build_sample
 from reports.estimation.estimators import MeanOf, Ratio, estimate_many, logit_interval, t_quantile
+from reports.tests.r_reference import POINT, SCRIPT, SE_RELATIVE, SKIP, close, r_terms, run_r
 
-SCRIPT = Path(__file__).resolve().parents[1] / "estimation" / "reference" / "survey_reference.R"
-
-
-def _r_available() -> str | None:
-    if shutil.which("Rscript") is None:
-        return "Rscript is absent: install r-base-core and r-cran-survey (apt-get install --no-install-recommends) to compare with R's survey package"
-    probe = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        return "R's survey package is absent: install r-cran-survey to compare with it"
-    return None
-
-
-SKIP = _r_available()
 pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 
-POINT = 1e-9
-SE_RELATIVE = 1e-6
-
-
-def close(ours: float, theirs: float, relative: float) -> bool:
-    return abs(ours - theirs) <= relative * max(abs(theirs), 1e-12)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -166,51 +146,6 @@ def _estimands(variables):
     return criteria, elements_pooled, overall, sipas, full
 
 
-def _r_terms(estimand, names) -> tuple[str, str]:
-    if isinstance(estimand, Ratio):
-        numerator = "+".join(f"{names[i]}*{c!r}" for i, c in estimand.numerator)
-        return "ratio", numerator + "/" + "+".join(names[j] for j in estimand.denominator)
-    # a mean of means of ratios, all parts present: the contrast's coefficients multiply down the tree
-    parts: list[str] = []
-
-    def walk(node, weight):
-        if isinstance(node, Ratio):
-            ((i, _),), (j,) = node.numerator, node.denominator
-            parts.append(f"{names[i]}/{names[j]}*{weight!r}")
-        else:
-            for part in node.parts:
-                walk(part, weight / len(node.parts))
-
-    walk(estimand, 1.0)
-    return "contrast", "+".join(parts)
-
-
-def _run_r(tmp_path, rows, matrix, names, estimates, options, margins=None):
-    with open(tmp_path / "respondents.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["stratum", "N", "unit", "channel", "sex", "age", *names])
-        for row, values in zip(rows, matrix, strict=True):
-            writer.writerow([row["stratum"], row["N"], row["unit"], row["channel"], row["sex"], row["age"], *(int(v) for v in values)])
-    with open(tmp_path / "estimates.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["name", "kind", "domain", "terms"])
-        writer.writerows(estimates)
-    with open(tmp_path / "options.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["key", "value"])
-        writer.writerows(options.items())
-    command = ["Rscript", str(SCRIPT), str(tmp_path / "respondents.csv"), str(tmp_path / "estimates.csv"), str(tmp_path / "options.csv"), str(tmp_path / "out.json")]
-    if margins is not None:
-        with open(tmp_path / "margins.csv", "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["variable", "level", "total"])
-            writer.writerows(margins)
-        command.append(str(tmp_path / "margins.csv"))
-    finished = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert finished.returncode == 0, finished.stderr
-    return json.loads((tmp_path / "out.json").read_text())
-
-
 def _cells(rows, matrix, *, by_profile: bool):
     groups: dict[tuple, list[int]] = {}
     for i, row in enumerate(rows):
@@ -252,11 +187,11 @@ def test_generated_designs_give_rs_points_ses_and_intervals(tmp_path, design):
     estimates = []
     for name, estimand in planned.items():
         for domain in ("", "unit=U2"):
-            kind, terms = _r_terms(estimand, names)
+            kind, terms = r_terms(estimand, names)
             estimates.append((f"{name}@{domain}", kind, domain, terms))
     for code in variables.criteria:
         estimates.append((f"share_{code}", "share", "", f"y_{code}/x_{code}"))
-    reference = _run_r(tmp_path, rows, matrix, names, estimates, options, margins_rows)
+    reference = run_r(tmp_path, rows, matrix, names, estimates, options, margins_rows)
 
     everything = np.ones(len(cells), dtype=bool)
     unit = np.array([owner == "U2" for owner in owners])
