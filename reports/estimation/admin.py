@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.admin import OfficialOnlyMixin
 from campaigns.models import Campaign, StratumPopulation
 from campaigns.selectors import user_is_official
 from campaigns.services import CampaignRuleError
@@ -115,7 +116,10 @@ class DesignForm(forms.Form):
 
 
 @admin.register(StratumPopulation)
-class StratumPopulationAdmin(admin.ModelAdmin):
+class StratumPopulationAdmin(OfficialOnlyMixin, admin.ModelAdmin):
+    """Rows scoped to campaigns organised where the user is an official (OfficialOnlyMixin); writes allowed."""
+
+    scope_field = "campaign__organiser"
     form = PopulationForm
     list_display = ["campaign", "unit", "channel", "form", "population", "source", "updated_at"]
     list_filter = ["source", "channel"]
@@ -123,22 +127,6 @@ class StratumPopulationAdmin(admin.ModelAdmin):
     list_select_related = ["campaign", "unit", "form__questionnaire"]
     raw_id_fields = ["unit"]
     change_list_template = "admin/campaigns/stratumpopulation/change_list.html"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return scope_queryset(super().get_queryset(request), user=request.user, field="campaign__organiser", roles=OFFICIALS)
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):  # type: ignore[no-untyped-def]
-        # An outsider gets a 404 rather than the admin's "perhaps it was deleted" redirect.
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
-        return obj
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_is_official(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return user_is_official(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return user_is_official(request.user)
