@@ -152,8 +152,8 @@ def estimation_plan(
 # ------------------------------------------------------------------------------------------------
 
 
-def _integers(values: Iterable[float]) -> str:
-    return ",".join(str(int(round(v))) for v in values)
+def _integers(values: np.ndarray) -> str:
+    return ",".join(map(str, np.rint(values).astype(np.int64).tolist()))
 
 
 def cell_moments_rows(campaign_id: int, cells: Mapping[tuple, object]) -> Iterable[tuple]:
@@ -172,7 +172,7 @@ class LeafCell:
 
 
 def _numbers(text: str) -> np.ndarray:
-    return np.array(text.split(","), dtype=np.float64) if text else np.zeros(0)
+    return np.fromiter(map(int, text.split(",")), dtype=np.float64) if text else np.zeros(0)
 
 
 def index_cells(campaign_id: int, plan: EstimationPlan) -> list[LeafCell]:

@@ -21,6 +21,7 @@ margins of x ← x − w_rake × mean_{margin class}(x / w_rake), done here on c
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ def estimate_many(
         return results
     gradients = np.array([evaluated[i][1] for i in present])  # (E, D)
     linear = sample.sums[domain] @ gradients.T  # (Cd, E): Σ_{i∈c} z_i
-    quadratic = np.einsum("ed,cdf,ef->ce", gradients, sample.gram[domain], gradients, optimize=True)  # Σ z_i²
+    quadratic = _quadratic_forms(sample.gram[domain], gradients)  # (Cd, E): Σ_{i∈c} z_i²
     cells = sample.n.shape[0]
     z_sums = np.zeros((cells, len(present)))
     z_squares = np.zeros((cells, len(present)))
@@ -192,6 +193,18 @@ def estimate_many(
         value = evaluated[index][0]
         results[index] = Estimate(value=value, se=math.sqrt(max(variance[column], 0.0)), deff=deffs[column], df=df, respondents=respondents)
     return results
+
+
+def _quadratic_forms(grams: np.ndarray, gradients: np.ndarray) -> np.ndarray:
+    """aᵀ G_c a for every cell c and gradient a. A gradient touches few variables (a criterion two, an
+    element its criteria's), so each form reads only its block of the cross-products."""
+    result = np.empty((grams.shape[0], gradients.shape[0]))
+    for e, gradient in enumerate(gradients):
+        support = np.flatnonzero(gradient)
+        a = gradient[support]
+        block = grams[:, support[:, None], support[None, :]]
+        result[:, e] = np.einsum("cij,i,j->c", block, a, a)
+    return result
 
 
 def _respondents(sample: Sample, domain: np.ndarray, counter: int | None) -> tuple[int, int]:
@@ -336,9 +349,11 @@ def t_quantile(p: float, df: float) -> float:
     return t
 
 
+@functools.lru_cache(maxsize=4096)
 def critical_value(df: int | float | None) -> float:
     """The two-sided 95% critical value: Student's t at the design's degrees of freedom (as R's
-    `svyciprop` does), the normal one when they are unknown."""
+    `svyciprop` does), the normal one when they are unknown. Remembered per df: a recompute asks for
+    the same few hundred many thousand times."""
     if df is None or df == math.inf:
         return Z_95
     if df < 1:

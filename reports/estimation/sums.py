@@ -13,6 +13,7 @@ Responses without a pattern (saved before it existed, or by hand) are rebuilt fr
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -102,25 +103,46 @@ def pattern_levels(patterns: bytes, width: int) -> np.ndarray:
 
 
 def variables_matrix(levels: np.ndarray, layout: FormLayout, variables: Variables) -> np.ndarray:
-    """Per-response variables (rows) from the levels of one form's index questions (−1 = no answer)."""
-    count = levels.shape[0]
+    """Per-response variables (rows) from the levels of one form's index questions (−1 = no answer).
+
+    Vectorised over every question at once: each question's valid and satisfied levels are rows of a
+    lookup table indexed by level (levels no question holds, and −1, fall in the last, never-valid column)."""
+    count, width = levels.shape[0], layout.width
     out = np.zeros((count, variables.dims), dtype=np.float64)
-    any_valid = np.zeros(count, dtype=bool)
-    any_unsatisfied = np.zeros(count, dtype=bool)
-    for position, rule in enumerate(layout.rules):
-        column = levels[:, position]
-        valid_levels = sorted(rule.levels or ())
-        valid = np.isin(column, valid_levels) if valid_levels else np.zeros(count, dtype=bool)
-        satisfied = valid & np.isin(column, sorted(rule.satisfied))
-        any_valid |= valid
-        any_unsatisfied |= valid & ~satisfied
-        out[:, variables.x(rule.code)] += valid
-        out[:, variables.y(rule.code)] += np.where(valid, column, 0) if variables.mean_score else satisfied
-        out[:, variables.l(rule.code)] += np.where(valid, column, 0)
-        out[:, variables.p(rule.section_code)] = np.maximum(out[:, variables.p(rule.section_code)], valid)
+    if count == 0 or width == 0:
+        return out
+    valid_table, satisfied_table = _lookup_tables(layout)
+    never = valid_table.shape[1] - 1  # the column of levels no question holds (and of −1, no answer)
+    index = np.where((levels >= 0) & (levels < never), levels, never)
+    positions = np.arange(width)[None, :]
+    valid = valid_table[positions, index]
+    satisfied = satisfied_table[positions, index] & valid
+    answered = np.where(valid, levels, 0)
+    codes = [rule.code for rule in layout.rules]
+    out[:, [variables.x(c) for c in codes]] = valid
+    out[:, [variables.y(c) for c in codes]] = answered if variables.mean_score else satisfied
+    out[:, [variables.l(c) for c in codes]] = answered
+    for section in dict.fromkeys(rule.section_code for rule in layout.rules):
+        members = [i for i, rule in enumerate(layout.rules) if rule.section_code == section]
+        out[:, variables.p(section)] = valid[:, members].any(axis=1)
+    any_valid = valid.any(axis=1)
     out[:, Variables.R] = any_valid
-    out[:, Variables.F] = any_valid & ~any_unsatisfied
+    out[:, Variables.F] = any_valid & ~(valid & ~satisfied).any(axis=1)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _lookup_tables(layout: FormLayout) -> tuple[np.ndarray, np.ndarray]:
+    top = max((level for rule in layout.rules for level in rule.levels or ()), default=0)
+    size = max(top + 1, len(PATTERN_DIGITS)) + 1
+    valid = np.zeros((layout.width, size), dtype=bool)
+    satisfied = np.zeros((layout.width, size), dtype=bool)
+    for position, rule in enumerate(layout.rules):
+        for level in rule.levels or ():
+            if 0 <= level < size - 1:
+                valid[position, level] = True
+                satisfied[position, level] = level in rule.satisfied
+    return valid, satisfied
 
 
 def moments(matrix: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
