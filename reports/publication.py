@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
+from reports.dashboards.estimates import design_note
 from reports.dashboards.ranking import previous_campaign, previous_overall, unit_verdict
 from reports.dashboards.values import Score, values_by_unit
 from reports.estimation.verdicts import Verdict
@@ -152,6 +153,11 @@ class PublicationPreview:
         if self.overall is None or self.previous_overall is None:
             return None
         return self.overall - self.previous_overall
+
+    @property
+    def design(self):
+        """The aggregation rule and weights of the figures to publish (named on the confirmation page)."""
+        return design_note(self.working)
 
     @property
     def identical(self) -> bool:

@@ -123,3 +123,27 @@ def test_largest_remainder_always_sums_to_100_and_stays_within_one_unit(counts, 
     for count, share in zip(counts, shares, strict=True):
         exact = D(count) * 100 / D(sum(counts))
         assert abs(share - exact) < unit
+
+
+@pytest.mark.django_db
+def test_the_worked_example_with_weights(tree):
+    """docs/methodology.md §1.7: R1 and R2 at Xã A1 (N = 800), R3 (3, 3, 4) and R4 (4, 5, 2) at Phường A2
+    (N = 6,000). Pooled: 7 of 11 = 63.64%; weighted (400 per response in A1, 3,000 in A2): 10,600 of
+    20,000 = 53.00%, SE 15.03 points; full satisfaction 400 / 6,800 = 5.88%."""
+    from campaigns.models import StratumPopulation
+    from reports.tests.factories import make_response
+
+    campaign = make_campaign(tree["A"], scheme="moh_pooled")
+    worked_example(campaign, tree["A1"])
+    make_response(campaign, tree["A2"], {"A1": 3, "A2": 3, "A3": 4})
+    make_response(campaign, tree["A2"], {"A1": 4, "A2": 5, "A3": 2})
+    index_recompute(campaign.pk)
+    assert values_of(campaign, tree["A"])[("overall", "")] == D("63.64")
+    for code, size in (("A1", 800), ("A2", 6000)):
+        StratumPopulation.objects.create(campaign=campaign, unit=tree[code], channel="phone", population=size)
+    index_recompute(campaign.pk)  # the design changed: recomputed in full, weighted
+    overall = index_values(working_snapshot(campaign), tree["A"], "overall").get()
+    assert (overall.value, overall.n, overall.respondents) == (D("53.00"), 11, 4)
+    assert overall.se == pytest.approx(15.0348, abs=1e-4)
+    assert values_of(campaign, tree["A"])[("full", "")] == D("5.88")
+    assert values_of(campaign, tree["A1"])[("overall", "")] == D("80.00")  # one stratum: the weights cancel

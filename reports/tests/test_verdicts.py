@@ -101,3 +101,18 @@ def test_a_unit_below_the_minimum_size_is_listed_apart_never_ranked(client, alic
     html = client.get(reverse("reports:dashboard", args=[campaign.code])).content.decode()
     apart = html[html.index('id="ranking-apart"') :]
     assert 'data-unit="A2"' in apart and 'data-unit="A2"' not in html[: html.index('id="ranking-apart"')]
+
+
+@pytest.mark.django_db
+def test_rank_intervals_show_on_demand_on_the_dashboard(client, alice, tree):
+    from reports.tests.factories_dashboard import dashboard_data_build
+
+    dashboard_data_build(tree)
+    client.force_login(alice)
+    url = reverse("reports:dashboard", args=["ks-2026"])
+    plain = client.get(url)
+    assert all(r.rank_interval is None for r in plain.context["data"].ranking) and 'id="rank-intervals-link"' in plain.content.decode()
+    shown = client.get(url, {"rank_intervals": "on"})
+    intervals = {r.unit.code: r.rank_interval for r in shown.context["data"].ranking}
+    assert intervals["A1"][0] == 1 and intervals["A1"][1] >= 2 and intervals["A-SYT"] == (3, 3)
+    assert "[1–" in shown.content.decode()
