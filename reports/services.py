@@ -289,6 +289,9 @@ def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetim
         affected = sorted(
             {path_units[p] for u in units.include or () for p in ancestor_chain(unit_paths[u], root_path=setup.root_path) if p in path_units}
         )
+        if setup.estimation.weights_shared:  # raked weights: one stratum's change moves every unit's figures
+            everyone = set(SubtreeCount.objects.filter(campaign_id=setup.campaign.pk).values_list("unit_id", flat=True))
+            affected = sorted(set(affected) | everyone)
         current: UnitLevels = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
         current_people: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         stored_levels = SubtreeTally.objects.filter(campaign_id=setup.campaign.pk, unit_id__in=affected).values_list("unit_id", "question_id", "level", "n")

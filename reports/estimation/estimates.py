@@ -74,6 +74,12 @@ class EstimationPlan:
     def fingerprint(self) -> list:
         return [self.settings.as_key(), sorted(([u, c, f if f is not None else 0], n) for (u, c, f), n in self.population.items())]
 
+    @property
+    def weights_shared(self) -> bool:
+        """Whether one stratum's responses move other strata's weights (raking to margins): an incremental
+        recompute must then estimate every unit again."""
+        return bool(self.settings.rake) and bool(self.population)
+
     def stratum(self, form: int, unit: int, channel: str) -> StratumKey:
         return (unit, channel, form) if (unit, channel) in self.per_form else (unit, channel, None)
 
@@ -393,13 +399,14 @@ class Prepared:
         self._lookup = {(p.scope, p.key): p for _cells, planned, _w in self.samples for p in planned}
 
 
-def prepare(*, campaign_id: int, plan: EstimationPlan, unit_paths: Mapping[int, str]) -> Prepared:
-    """Read the leaf cells (two or three queries), weigh them by the design, and say which design it was."""
+def prepare(*, campaign_id: int, plan: EstimationPlan, unit_paths: Mapping[int, str], targets: Iterable[int] = ()) -> Prepared:
+    """Read the leaf cells (two or three queries), weigh them by the design, and say which design it was.
+    Paths of cells' units and of `targets` missing from `unit_paths` are read (one query)."""
     requested = plan.settings.rule
     cells = index_cells(campaign_id, plan)
     singles = single_cells(campaign_id, plan)
     paths = dict(unit_paths)
-    unknown = {c.unit for c in [*cells, *singles]} - paths.keys()
+    unknown = ({c.unit for c in [*cells, *singles]} | set(targets)) - paths.keys()
     if unknown:
         paths.update(Unit.objects.filter(pk__in=sorted(unknown)).values_list("pk", "path"))
     rule = requested or (RULE_POPULATION if plan.population else RULE_POOLED)
@@ -458,7 +465,8 @@ def unit_estimates(
     *, campaign_id: int, plan: EstimationPlan, unit_paths: Mapping[int, str], root_path: str, targets: Iterable[int],
 ) -> tuple[dict[int, UnitValues], DesignSummary]:
     """The estimates of every unit of `targets` over its subtree (units without responses get none), as stored."""
-    prepared = prepare(campaign_id=campaign_id, plan=plan, unit_paths=unit_paths)
+    targets = sorted(set(targets))
+    prepared = prepare(campaign_id=campaign_id, plan=plan, unit_paths=unit_paths, targets=targets)
     return stored_estimates(prepared, estimate_units(prepared, targets)), prepared.summary
 
 

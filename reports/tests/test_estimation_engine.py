@@ -246,3 +246,22 @@ def test_population_sizes_can_be_counted_from_the_frame(tree, make_unit):
     call_command("import_population", campaign.code, "--from-frame", stdout=out)
     sizes = dict(StratumPopulation.objects.filter(campaign=campaign).values_list("channel", "population"))
     assert sizes == {"phone": 301, "home_visit": 100}  # 401 shared 3 : 1, adding up to the frame's count
+
+
+def test_a_raked_and_trimmed_design_is_stated_and_incremental_equals_full(tree, weighted_campaign):
+    rake = {"sex": {"male": 48, "female": 52}, "age_group": {"25_34": 30, "35_49": 40, "50_64": 30}, "channel": True}
+    campaign = weighted_campaign(options={"rake": rake, "trim": [0.5, 2.0]})
+    data = recompute_json(campaign)
+    assert data["design"] == {"weighted": True, "rule": "population", "strata": 5}
+    design = working_snapshot(campaign).design
+    assert design["raked"] == ["channel", "sex", "age_group"] and design["kish_deff"] > 1
+    make_response(campaign, tree["A1"], dict.fromkeys(CODES, 5), channel="desk")
+    Response.objects.filter(profile={}).update(profile={"sex": "female", "age_group": "35_49"})
+    before = IndexValue.objects.get(snapshot=working_snapshot(campaign), unit=tree["A2"], scope="overall").estimate
+    summary = index_recompute(campaign.pk, [tree["A1"].path])  # re-tally A1 only and merge
+    assert summary.mode == "incremental"
+    incremental = index_tables(campaign)
+    after = IndexValue.objects.get(snapshot=working_snapshot(campaign), unit=tree["A2"], scope="overall").estimate
+    assert after != before  # A2 has no new response, but the raked weights all moved: estimated again
+    index_recompute(campaign.pk, full=True)
+    assert index_tables(campaign) == incremental
