@@ -21,8 +21,8 @@ from reports.estimation.weighting import design_weights, kish_deff, rake, trim
 
 @dataclass(frozen=True)
 class CellData:
-    """One cell's moments: the stratum it belongs to, its responses, Σv and Σvvᵀ, and its profile
-    (channel, sex, age group: the classes of the raking margins)."""
+    """One cell's moments: the stratum it belongs to, its responses, Σv and Σvvᵀ (over the first
+    variables, or all), and its profile (channel, sex, age group: the classes of the raking margins)."""
 
     stratum: Hashable
     n: int
@@ -74,7 +74,8 @@ def build_sample(cells: Sequence[CellData], plan: WeightPlan, dims: int) -> Weig
     n = np.array([c.n for c in cells], dtype=np.int64)
     stratum_n = np.bincount(stratum, weights=n, minlength=len(strata)).astype(np.int64)
     sums = np.array([c.sums for c in cells], dtype=float).reshape(count, dims)
-    gram = np.array([c.gram for c in cells], dtype=float).reshape(count, dims, dims)
+    gram_dims = cells[0].gram.shape[0] if cells else dims  # cross-products may cover the first variables only
+    gram = np.array([c.gram for c in cells], dtype=float).reshape(count, gram_dims, gram_dims)
     if plan.population is None:
         weights = np.ones(count)
         stratum_f = np.ones(len(strata))

@@ -37,7 +37,16 @@ from reports.estimation.design import (
     build_sample,
     design_settings,
 )
-from reports.estimation.estimators import Estimand, Estimate, MeanOf, Ratio, critical_value, estimate_many, share_interval
+from reports.estimation.estimators import (
+    Estimand,
+    Estimate,
+    MeanOf,
+    Ratio,
+    blas_single_thread,
+    critical_value,
+    estimate_many,
+    share_interval,
+)
 from reports.estimation.sums import FormLayout, Variables, form_layouts
 from reports.models import CellCount, CellMoments, Tally
 from reports.schemes import MEAN, MEAN_SCORE, ROLE_EXPECTATION, ROLE_INDEX, ROLE_RETURN, QuestionRule, SchemeSettings, to_hundredths
@@ -183,8 +192,8 @@ def _numbers(text: str) -> np.ndarray:
 
 def index_cells(campaign_id: int, plan: EstimationPlan) -> list[LeafCell]:
     """Every leaf cell's index moments, in a fixed order (so that every path sums the same way)."""
-    dims = plan.variables.dims
-    rows_upper = np.triu_indices(dims)
+    dims, core = plan.variables.dims, plan.variables.gram_dims
+    rows_upper = np.triu_indices(core)
     table = connection.ops.quote_name(CellMoments._meta.db_table)
     cells = []
     with connection.cursor() as cursor:
@@ -198,7 +207,7 @@ def index_cells(campaign_id: int, plan: EstimationPlan) -> list[LeafCell]:
             upper = _numbers(gram)
             if values.shape[0] != dims or upper.shape[0] != rows_upper[0].shape[0]:
                 continue  # written with another variable layout: the next full recompute rewrites it
-            full = np.zeros((dims, dims))
+            full = np.zeros((core, core))
             full[rows_upper] = upper
             full = full + full.T - np.diag(np.diag(full))
             profile = {"channel": channel, "sex": sex, "age_group": age}
@@ -354,13 +363,13 @@ def _stored(planned: Planned, estimate: Estimate) -> UnitEstimate:
         interval = share_interval(estimate, estimate.respondents)
         low, high = (interval.low, interval.high) if interval else (None, None)
     else:
-        t = critical_value(estimate.df) if estimate.df >= 1 else math.nan
+        t = critical_value(estimate.df) if estimate.df >= 1 and estimate.se is not None else math.nan
         low, high = (estimate.value - t * estimate.se, estimate.value + t * estimate.se) if not math.isnan(t) else (None, None)
         if low is not None:
             low = max(low, 0.0)
     return UnitEstimate(
         estimate=estimate.value * scale,
-        se=estimate.se * scale,
+        se=None if estimate.se is None else estimate.se * scale,
         deff=estimate.deff,
         n_eff=estimate.n_eff,
         respondents=estimate.respondents,
@@ -375,7 +384,7 @@ def _combined(parts: Sequence[Estimate]) -> Estimate | None:
         return None
     m = len(parts)
     value = sum(p.value for p in parts) / m
-    se = math.sqrt(sum(p.se * p.se for p in parts)) / m
+    se = None if any(p.se is None for p in parts) else math.sqrt(sum(p.se * p.se for p in parts)) / m
     return Estimate(value=value, se=se, deff=None, df=sum(p.df for p in parts), respondents=sum(p.respondents for p in parts))
 
 
@@ -443,6 +452,7 @@ def _domain(prepared: Prepared, mask_of: Callable[[LeafCell], bool]) -> dict[tup
     return found
 
 
+@blas_single_thread
 def estimate_units(prepared: Prepared, targets: Iterable[int], where: CellFilter | None = None) -> dict[int, dict[tuple[str, str], Estimate]]:
     """The raw estimates of each unit of `targets` over its subtree's cells (those `where` keeps)."""
     keep = where or (lambda _cell: True)

@@ -27,9 +27,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 Z_95 = 1.959963984540054  # the 97.5% quantile of the standard normal distribution
 RAKING_ROUNDS = 10  # R's svyrecvar residualises raked totals in 10 rounds over the margins
+
+
+def blas_single_thread(function):
+    """Run `function` with the linear algebra library on one thread. Its products here are small (a cell's
+    responses × 42 variables); OpenBLAS's threads cost far more than they save on a shared machine
+    (330 such products: 1.35 s threaded, 0.04 s on one thread, measured under load)."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return run
 
 
 # ------------------------------------------------------------------------------------------------
@@ -49,7 +63,7 @@ class Sample:
 
     n: np.ndarray  # (C,) responses per cell
     sums: np.ndarray  # (C, D)
-    gram: np.ndarray  # (C, D, D)
+    gram: np.ndarray  # (C, G, G): cross-products of the first G ≤ D variables
     stratum: np.ndarray  # (C,) int
     stratum_n: np.ndarray  # (H,) int
     stratum_f: np.ndarray  # (H,) float
@@ -122,7 +136,7 @@ class Estimate:
     fraction of 1 here), the design effect, and the design's degrees of freedom in the domain."""
 
     value: float
-    se: float
+    se: float | None  # None: a point estimate only (its variables have no cross-products)
     deff: float | None
     df: int  # respondents − strata they span (R: degf of the design restricted to them)
     respondents: int  # responses that carry the estimate (a valid answer, ...), all responses without a counter
@@ -174,21 +188,26 @@ def estimate_many(
     weights = sample.weight[domain]
     totals = (sample.sums[domain] * weights[:, None]).sum(axis=0)
     evaluated = [evaluate(e, totals) for e in estimands]
-    present = [i for i, item in enumerate(evaluated) if item is not None]
     results: list[Estimate | None] = [None] * len(estimands)
-    if not present:
+    core = sample.gram.shape[1]
+    with_se = [i for i, item in enumerate(evaluated) if item is not None and not item[1][core:].any()]
+    for i, item in enumerate(evaluated):
+        if item is not None and i not in with_se:
+            respondents, df = _respondents(sample, domain, counters[i] if counters else None)
+            results[i] = Estimate(value=item[0], se=None, deff=None, df=df, respondents=respondents)
+    if not with_se:
         return results
-    gradients = np.array([evaluated[i][1] for i in present])  # (E, D)
-    linear = sample.sums[domain] @ gradients.T  # (Cd, E): Σ_{i∈c} z_i
+    gradients = np.array([evaluated[i][1][:core] for i in with_se])  # (E, G)
+    linear = sample.sums[domain][:, :core] @ gradients.T  # (Cd, E): Σ_{i∈c} z_i
     quadratic = _quadratic_forms(sample.gram[domain], gradients)  # (Cd, E): Σ_{i∈c} z_i²
     cells = sample.n.shape[0]
-    z_sums = np.zeros((cells, len(present)))
-    z_squares = np.zeros((cells, len(present)))
+    z_sums = np.zeros((cells, len(with_se)))
+    z_squares = np.zeros((cells, len(with_se)))
     z_sums[domain] = linear
     z_squares[domain] = quadratic
     variance = _variance(sample, z_sums, z_squares)
     deffs = _design_effects(sample, domain, z_sums, z_squares, variance)
-    for column, index in enumerate(present):
+    for column, index in enumerate(with_se):
         respondents, df = _respondents(sample, domain, counters[index] if counters else None)
         value = evaluated[index][0]
         results[index] = Estimate(value=value, se=math.sqrt(max(variance[column], 0.0)), deff=deffs[column], df=df, respondents=respondents)
@@ -408,7 +427,9 @@ class Interval:
 
 def share_interval(estimate: Estimate, respondents: int) -> Interval | None:
     """The interval shown for a share: logit from the design SE, or Wilson over the respondents when
-    the share is 0 or 1 (or its SE is zero) — never a zero-width interval."""
+    the share is 0 or 1 (or its SE is zero) — never a zero-width interval; None without an SE."""
+    if estimate.se is None:
+        return None
     interval = logit_interval(estimate.value, estimate.se, estimate.df)
     if interval is not None:
         return Interval(*interval, "logit")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from reports.estimation.estimators import blas_single_thread
 from reports.tallies import UnitFilter
 from surveys.models import Answer, Response
 from surveys.rules import PATTERN_DIGITS, PATTERN_UNENCODABLE, ROLE_INDEX, QuestionRule
@@ -65,8 +66,10 @@ def form_layouts(rules: Iterable[QuestionRule], questionnaire_of: Mapping[int, i
 class Variables:
     """The variables of a response, the same for every cell of a campaign, in this order:
     r (has a valid index answer), f (r and every valid index answer satisfied); per criterion code
-    x (a valid answer), y (satisfied: 1/0, or the level under `mean_score`), l (the level); per element
-    code p (a valid answer in the element). Criteria are keyed by code, so forms sharing a code add up."""
+    x (a valid answer) and y (satisfied: 1/0, or the level under `mean_score`); then, summed but not
+    cross-multiplied, per criterion l (the level) and per element p (a valid answer in the element).
+    Criteria are keyed by code, so forms sharing a code add up. Cross-products are kept for the first
+    `gram_dims` variables only: every estimate with a standard error is a function of those."""
 
     criteria: tuple[str, ...]
     elements: tuple[str, ...]
@@ -76,30 +79,29 @@ class Variables:
     F = 1
 
     @property
+    def gram_dims(self) -> int:
+        return 2 + 2 * len(self.criteria)
+
+    @property
     def dims(self) -> int:
-        return 2 + 3 * len(self.criteria) + len(self.elements)
+        return self.gram_dims + len(self.criteria) + len(self.elements)
 
     def x(self, code: str) -> int:
-        return 2 + 3 * self.criteria.index(code)
+        return 2 + 2 * self.criteria.index(code)
 
     def y(self, code: str) -> int:
-        return 3 + 3 * self.criteria.index(code)
+        return 3 + 2 * self.criteria.index(code)
 
     def l(self, code: str) -> int:  # noqa: E743 (the level, as methodology.md writes it)
-        return 4 + 3 * self.criteria.index(code)
+        return self.gram_dims + self.criteria.index(code)
 
     def p(self, element: str) -> int:
-        return 2 + 3 * len(self.criteria) + self.elements.index(element)
+        return self.gram_dims + len(self.criteria) + self.elements.index(element)
 
     def names(self) -> list[str]:
-        return ["r", "f"] + [f"{v}_{c}" for c in self.criteria for v in ("x", "y", "l")] + [f"p_{e}" for e in self.elements]
-
-
-def pattern_levels(patterns: bytes, width: int) -> np.ndarray:
-    """The levels (rows: responses, columns: pattern positions; −1 = no answer) of concatenated patterns."""
-    if not width:
-        return np.zeros((0, 0), dtype=np.int64)
-    return _LEVEL_OF[np.frombuffer(patterns, dtype=np.uint8)].astype(np.int64).reshape(len(patterns) // width, width)
+        return (
+            ["r", "f"] + [f"{v}_{c}" for c in self.criteria for v in ("x", "y")] + [f"l_{c}" for c in self.criteria] + [f"p_{e}" for e in self.elements]
+        )
 
 
 def variables_matrix(levels: np.ndarray, layout: FormLayout, variables: Variables) -> np.ndarray:
@@ -108,7 +110,7 @@ def variables_matrix(levels: np.ndarray, layout: FormLayout, variables: Variable
     Vectorised over every question at once: each question's valid and satisfied levels are rows of a
     lookup table indexed by level (levels no question holds, and −1, fall in the last, never-valid column)."""
     count, width = levels.shape[0], layout.width
-    out = np.zeros((count, variables.dims), dtype=np.float64)
+    out = np.zeros((count, variables.dims), dtype=np.float32)  # small integers: exact, and half the memory
     if count == 0 or width == 0:
         return out
     valid_table, satisfied_table = _lookup_tables(layout)
@@ -145,9 +147,21 @@ def _lookup_tables(layout: FormLayout) -> tuple[np.ndarray, np.ndarray]:
     return valid, satisfied
 
 
-def moments(matrix: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """(n, Σv, Σvvᵀ) of per-response variables (exact: small integers in float64)."""
-    return matrix.shape[0], matrix.sum(axis=0), matrix.T @ matrix
+# Single precision holds every integer below 2**24 exactly: cross-products of levels (at most 35²) over a
+# cell of fewer responses than this are exact with the faster single-precision product.
+SINGLE_PRECISION_RESPONSES = 2**24 // (35 * 35)
+
+
+def moments(matrix: np.ndarray, gram_dims: int | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """(n, Σv, Σvvᵀ over the first `gram_dims` variables) of per-response variables, exact."""
+    core = matrix[:, : matrix.shape[1] if gram_dims is None else gram_dims]
+    if matrix.shape[0] < SINGLE_PRECISION_RESPONSES:
+        core = core.astype(np.float32, copy=False)
+        gram = (core.T @ core).astype(np.float64)
+    else:
+        core = core.astype(np.float64)
+        gram = core.T @ core
+    return matrix.shape[0], matrix.sum(axis=0, dtype=np.float64), gram
 
 
 # ------------------------------------------------------------------------------------------------
@@ -176,32 +190,50 @@ def _profile_sql(field: str) -> str:
     return f"COALESCE(json_extract(r.profile, '$.{field}'), '')"
 
 
+SEPARATOR = ","
+
+
 def _concat_sql() -> str:
-    return "string_agg(r.index_pattern, '')" if connection.vendor == "postgresql" else "group_concat(r.index_pattern, '')"
+    return f"string_agg(r.index_pattern, '{SEPARATOR}')" if connection.vendor == "postgresql" else f"group_concat(r.index_pattern, '{SEPARATOR}')"
 
 
+def _clean_levels(patterns: bytes, count: int, width: int) -> np.ndarray | None:
+    """The levels of `count` concatenated patterns of one form, or None when any of them is not a usable
+    pattern of `width` characters (written for another version of the questions, or holding a level one
+    character cannot: those responses are read one by one)."""
+    if len(patterns) != count * (width + 1) - 1:
+        return None
+    raw = np.frombuffer(patterns + SEPARATOR.encode(), dtype=np.uint8).reshape(count, width + 1)
+    if (raw[:, width] != ord(SEPARATOR)).any() or (raw[:, :width] == ord(PATTERN_UNENCODABLE)).any() or (raw[:, :width] == ord(SEPARATOR)).any():
+        return None
+    return _LEVEL_OF[raw[:, :width]].astype(np.int64)
+
+
+@blas_single_thread
 def cell_moments(
     *, campaign_id: int, statuses: Sequence[str], layouts: Mapping[int, FormLayout], variables: Variables, units: UnitFilter,
-    expected: Mapping[tuple[int, int, str], int] | None = None,
+    expected: Mapping[tuple[int, int, str], int],
 ) -> dict[CellKey, CellMomentsRow]:
-    """Moments of every cell of the counted responses of `units`: one grouped statement over responses
-    (patterns concatenated per cell), plus a recount from the answers of responses without a usable
-    pattern (none once every response was saved through `answers_create` or filled). `expected` (counted
-    responses per form × unit × channel, when known) spares the search for such responses where the
-    patterns account for all of them."""
+    """Moments of every cell of the counted responses of `units`.
+
+    One grouped statement over the responses concatenates each cell's patterns (a hash aggregate: one
+    row per cell, no sort). A unit whose cells do not account for its counted responses (`expected`, per
+    form × unit × channel, from the same run's cell counts) — responses without a pattern, or with one
+    that does not fit — is read again response by response, and those lacking a usable pattern are
+    recounted from their answers (none once every response was saved through `answers_create` or filled).
+    """
     cells: dict[CellKey, CellMomentsRow] = {}
     if units.empty or not statuses or not layouts:
         return cells
     response = connection.ops.quote_name(Response._meta.db_table)
     placeholders = ",".join(["%s"] * len(statuses))
-    width_case = "CASE r.form_id " + " ".join(f"WHEN {int(f)} THEN {int(layout.width)}" for f, layout in layouts.items()) + " END"
-    usable = f"r.index_pattern IS NOT NULL AND LENGTH(r.index_pattern) = {width_case} AND r.index_pattern NOT LIKE '%%{PATTERN_UNENCODABLE}%%'"
     sex, age = _profile_sql("sex"), _profile_sql("age_group")
     found: dict[tuple[int, int, str], int] = defaultdict(int)
+    unfit: set[int] = set()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.form_id, r.unit_id, r.channel, {sex}, {age}, COUNT(*), {_concat_sql()} FROM {response} r "
-            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND {usable} "
+            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND r.index_pattern IS NOT NULL "
             f"GROUP BY r.form_id, r.unit_id, r.channel, {sex}, {age}",
             [campaign_id, *statuses],
         )
@@ -209,27 +241,27 @@ def cell_moments(
             layout = layouts.get(form)
             if layout is None:
                 continue
-            levels = pattern_levels((patterns or "").encode("ascii"), layout.width)
-            n, sums, gram = moments(variables_matrix(levels, layout, variables))
-            assert n == count, (n, count)
-            key = (form, unit, channel, str(sex_value), str(age_value))
-            _add(cells, key, n, sums, gram, variables)
+            levels = _clean_levels((patterns or "").encode("ascii", "replace"), count, layout.width)
+            if levels is None:
+                unfit.add(unit)
+                continue
+            n, sums, gram = moments(variables_matrix(levels, layout, variables), variables.gram_dims)
+            _add(cells, (form, unit, channel, str(sex_value), str(age_value)), n, sums, gram, variables)
             found[(form, unit, channel)] += n
-        if expected is not None:
-            short = {unit for cell, n in expected.items() if found.get(cell, 0) != n for unit in [cell[1]]}
-            if not short:
-                return cells
-            units = UnitFilter(include=frozenset(short))
+        again = unfit | {cell[1] for cell, n in expected.items() if cell[0] in layouts and found.get(cell, 0) != n}
+        if not again:
+            return cells
+        for key in [key for key in cells if key[1] in again]:
+            del cells[key]
         cursor.execute(
-            f"SELECT r.id, r.form_id, r.unit_id, r.channel, {sex}, {age} FROM {response} r "
-            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND NOT ({usable})",
+            f"SELECT r.id, r.form_id, r.unit_id, r.channel, {sex}, {age}, r.index_pattern FROM {response} r "
+            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){UnitFilter(include=frozenset(again)).sql('r.unit_id')}",
             [campaign_id, *statuses],
         )
-        legacy = cursor.fetchall()
-    if legacy:
-        for key, levels, layout in _recount(legacy, layouts):
-            n, sums, gram = moments(variables_matrix(levels, layout, variables))
-            _add(cells, key, n, sums, gram, variables)
+        one_by_one = cursor.fetchall()
+    for key, levels, layout in _levels_one_by_one(one_by_one, layouts):
+        n, sums, gram = moments(variables_matrix(levels, layout, variables), variables.gram_dims)
+        _add(cells, key, n, sums, gram, variables)
     return cells
 
 
@@ -241,23 +273,30 @@ def _add(cells: dict[CellKey, CellMomentsRow], key: CellKey, n: int, sums: np.nd
         row.add(n, sums, gram)
 
 
-def _recount(legacy: list[tuple], layouts: Mapping[int, FormLayout]) -> Iterable[tuple[CellKey, np.ndarray, FormLayout]]:
-    """Patterns of responses that lack one, from their answers to index questions (per cell)."""
-    positions = {rule.question_id: (form, i) for form, layout in layouts.items() for i, rule in enumerate(layout.rules)}
-    ids = [row[0] for row in legacy]
-    values: dict[int, dict[int, int | None]] = defaultdict(dict)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        answers = Answer.objects.filter(response_id__in=chunk, question_id__in=list(positions)).values_list("response_id", "question_id", "value")
-        for response_id, question_id, value in answers:
-            values[response_id][question_id] = value
+def _levels_one_by_one(rows: list[tuple], layouts: Mapping[int, FormLayout]) -> Iterable[tuple[CellKey, np.ndarray, FormLayout]]:
+    """Each response's levels per cell: from its pattern when usable, else from its answers to the
+    index questions (read in batches)."""
+    positions = {rule.question_id for layout in layouts.values() for rule in layout.rules}
     per_cell: dict[CellKey, list[list[int]]] = defaultdict(list)
-    for response_id, form, unit, channel, sex, age in legacy:
+    missing: list[tuple] = []
+    for response_id, form, unit, channel, sex, age, pattern in rows:
         layout = layouts.get(form)
         if layout is None:
             continue
+        key = (form, unit, channel, str(sex), str(age))
+        if pattern is not None and len(pattern) == layout.width and PATTERN_UNENCODABLE not in pattern and SEPARATOR not in pattern:
+            per_cell[key].append([int(v) for v in _LEVEL_OF[np.frombuffer(pattern.encode("ascii", "replace"), dtype=np.uint8)]])
+        else:
+            missing.append((response_id, key, layout))
+    values: dict[int, dict[int, int | None]] = defaultdict(dict)
+    ids = [response_id for response_id, _key, _layout in missing]
+    for start in range(0, len(ids), 5000):
+        answers = Answer.objects.filter(response_id__in=ids[start : start + 5000], question_id__in=sorted(positions))
+        for response_id, question_id, value in answers.values_list("response_id", "question_id", "value"):
+            values[response_id][question_id] = value
+    for response_id, key, layout in missing:
         answered = values.get(response_id, {})
-        row = [answered.get(rule.question_id) for rule in layout.rules]
-        per_cell[(form, unit, channel, str(sex), str(age))].append([-1 if v is None else v for v in row])
-    for key, rows in per_cell.items():
-        yield key, np.array(rows, dtype=np.int64).reshape(len(rows), layouts[key[0]].width), layouts[key[0]]
+        per_cell[key].append([-1 if (v := answered.get(rule.question_id)) is None else v for rule in layout.rules])
+    for key, levels in per_cell.items():
+        width = layouts[key[0]].width
+        yield key, np.array(levels, dtype=np.int64).reshape(len(levels), width), layouts[key[0]]

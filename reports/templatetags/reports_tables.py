@@ -47,13 +47,20 @@ def change_cell(row: RankRow, points: str) -> str:
     return f'{text}<br><span class="small {css}" data-change="{change.verdict.code}">{escape(str(change.verdict.label))}</span>'
 
 
-def _unit_name(row: RankRow, campaign, link_units: bool) -> str:
-    code, name = quote(row.unit.code), escape(row.unit.name)
+def _unit_names(campaign, link_units: bool):
+    """A function giving a row's unit name, linked to its drill-down and its unit page when asked (the
+    links' fixed parts built once per table)."""
     if not link_units:
-        return name
+        return lambda row: escape(row.unit.name)
     dashboard = escape(reverse("reports:dashboard", args=[campaign.code]))
     before, after = (escape(part) for part in reverse("reports:unit", args=[campaign.code, "UNIT"]).rsplit("UNIT", 1))
-    return f'{name} <a class="small" href="{dashboard}?unit={code}">↘</a> · <a class="small" href="{before}{code}{after}">{escape(_("trang đơn vị"))}</a>'
+    unit_link = escape(_("trang đơn vị"))
+
+    def name(row: RankRow) -> str:
+        code = quote(row.unit.code)
+        return f'<a href="{dashboard}?unit={code}">{escape(row.unit.name)}</a> · <a class="small" href="{before}{code}{after}">{unit_link}</a>'
+
+    return name
 
 
 @register.simple_tag
@@ -63,6 +70,7 @@ def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> Saf
     tie_title = escape(_("Cùng nhóm với đơn vị liền kề: kiểm định chênh lệch (đã hiệu chỉnh so sánh bội) không phân biệt được"))
     tie = f' <span class="badge text-bg-secondary" title="{tie_title}">≈</span>'
     points = escape(_("điểm"))
+    unit_name = _unit_names(campaign, link_units)
     html = []
     for row in rows:
         if row.rank is None:
@@ -71,7 +79,7 @@ def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> Saf
         interval = f" [{row.rank_interval[0]}–{row.rank_interval[1]}]" if row.rank_interval else ""
         html.append(
             f'<tr data-unit="{escape(row.unit.code)}" data-tier="{row.tier or ""}"><td>{row.rank}{interval}{tie if row.tied else ""}</td>'
-            f'<td class="text-center">{row.tier or "—"}</td><td>{_unit_name(row, campaign, link_units)}</td>'
+            f'<td class="text-center">{row.tier or "—"}</td><td>{unit_name(row)}</td>'
             f'<td class="text-end fw-semibold">{percent_vi(score.value)}</td>'
             f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
             f'<td class="text-end small">{number_vi(score.se, 2) if score.se is not None else "—"}</td>'
@@ -84,6 +92,7 @@ def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> Saf
 @register.simple_tag
 def apart_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeString:
     """The <tr> rows of the units below the minimum publishable size: their n, value and CV, no rank."""
+    unit_name = _unit_names(campaign, link_units)
     html = []
     for row in rows:
         if row.rank is not None:
@@ -91,7 +100,7 @@ def apart_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeS
         score = row.score
         cv = score.cv
         html.append(
-            f'<tr data-unit="{escape(row.unit.code)}"><td>{_unit_name(row, campaign, link_units)}</td>'
+            f'<tr data-unit="{escape(row.unit.code)}"><td>{unit_name(row)}</td>'
             f'<td class="text-end">{number_vi(score.respondents or row.responses)}</td><td class="text-end">{percent_vi(score.value)}</td>'
             f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
             f'<td class="text-end small">{number_vi(cv, 1) + " %" if cv is not None else "—"}</td></tr>'

@@ -265,3 +265,13 @@ def test_a_raked_and_trimmed_design_is_stated_and_incremental_equals_full(tree, 
     assert after != before  # A2 has no new response, but the raked weights all moved: estimated again
     index_recompute(campaign.pk, full=True)
     assert index_tables(campaign) == incremental
+
+
+def test_responses_without_a_usable_pattern_are_recounted_from_their_answers(tree, weighted_campaign):
+    campaign = weighted_campaign()
+    stored = recompute_json(campaign)["estimates"]
+    with_pattern = list(Response.objects.filter(campaign=campaign, index_pattern__isnull=False).order_by("pk").values_list("pk", flat=True))
+    Response.objects.filter(pk__in=with_pattern[:3]).update(index_pattern="55")  # written for other questions
+    Response.objects.filter(pk__in=with_pattern[3:6]).update(index_pattern="5,5,5")
+    Response.objects.filter(pk__in=with_pattern[6:]).update(index_pattern=None)  # saved before patterns
+    assert recompute_json(campaign)["estimates"] == stored
