@@ -70,8 +70,9 @@ class CellCount(PeopleCounts):
 class CellMoments(models.Model):
     """The sums and cross-products of the estimation variables of a leaf cell's counted responses
     (form × unit × channel × sex × age group): what design-based estimates and their standard errors
-    are computed from (reports.estimation). Integers, written as comma-separated text: `sums` holds Σv,
-    `gram` the upper triangle of Σvvᵀ, in the campaign's variable order (reports.estimation.sums.Variables)."""
+    are computed from (reports.estimation). Integers, stored as little-endian int64 bytes (read back with
+    one numpy call): `sums` holds Σv, `gram` the upper triangle of Σvvᵀ over the variables with
+    cross-products, in the campaign's variable order (reports.estimation.sums.Variables)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
@@ -80,8 +81,8 @@ class CellMoments(models.Model):
     sex = models.CharField(max_length=20, blank=True)
     age_group = models.CharField(max_length=20, blank=True)
     n = models.PositiveIntegerField()
-    sums = models.TextField()
-    gram = models.TextField()
+    sums = models.BinaryField()
+    gram = models.BinaryField()
 
     class Meta:
         verbose_name = _("tổng bình phương theo ô")

@@ -335,6 +335,8 @@ def _copy_text(value: object) -> str:
         return "\\N"
     if isinstance(value, int | Decimal):
         return str(value)
+    if isinstance(value, bytes):  # bytea in COPY's text format: \\x and hex digits
+        return "\\\\x" + value.hex()
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 

@@ -167,8 +167,8 @@ def estimation_plan(
 # ------------------------------------------------------------------------------------------------
 
 
-def _integers(values: np.ndarray) -> str:
-    return ",".join(map(str, np.rint(values).astype(np.int64).tolist()))
+def _integers(values: np.ndarray) -> bytes:
+    return np.rint(values).astype("<i8").tobytes()
 
 
 def cell_moments_rows(campaign_id: int, cells: Mapping[tuple, object]) -> Iterable[tuple]:
@@ -186,8 +186,8 @@ class LeafCell:
     data: CellData
 
 
-def _numbers(text: str) -> np.ndarray:
-    return np.fromiter(map(int, text.split(",")), dtype=np.float64) if text else np.zeros(0)
+def _numbers(data: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<i8").astype(np.float64)
 
 
 def index_cells(campaign_id: int, plan: EstimationPlan) -> list[LeafCell]:
