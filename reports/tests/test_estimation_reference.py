@@ -19,7 +19,7 @@ from reports.estimation.design import CellData, WeightPlan, build_sample
 from reports.estimation.estimators import MeanOf, Ratio, estimate_many, logit_interval, t_quantile
 from reports.tests.r_reference import POINT, SCRIPT, SE_RELATIVE, SKIP, close, r_terms, run_r
 
-pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+R_NEEDED = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 
 
 
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 # ------------------------------------------------------------------------------------------------
 
 
+@R_NEEDED
 def test_the_estimators_reproduce_r_on_its_own_api_example(tmp_path):
     subprocess.run(["Rscript", str(SCRIPT), "--api", str(tmp_path)], check=True, capture_output=True)
     reference = json.loads((tmp_path / "api.json").read_text())
@@ -75,11 +76,14 @@ def test_the_estimators_reproduce_r_on_its_own_api_example(tmp_path):
     assert close(domain.deff, reference["ratio_elementary"]["deff"], SE_RELATIVE)
 
 
+@R_NEEDED
 def test_the_t_quantile_is_rs_qt():
-    for df in (1, 2, 3, 7, 29, 120, 1000):
-        script = f"cat(sprintf('%.17g', qt(0.975, {df})))"
-        theirs = float(subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True).stdout)
-        assert abs(t_quantile(0.975, df) - theirs) < 1e-10
+    dfs = (1, 2, 3, 7, 29, 120, 199, 200, 201, 350, 1000, 123456)
+    script = "cat(sprintf('%.17g', qt(c(0.975, 0.995), rep(c(" + ",".join(map(str, dfs)) + "), each = 2))))"
+    theirs = [float(v) for v in subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, check=True).stdout.split()]
+    for i, df in enumerate(dfs):
+        assert abs(t_quantile(0.975, df) - theirs[2 * i]) < 1e-10, df
+        assert abs(t_quantile(0.995, df) - theirs[2 * i + 1]) < 1e-10, df
 
 
 # ------------------------------------------------------------------------------------------------
@@ -161,6 +165,7 @@ def _cells(rows, matrix, *, by_profile: bool):
     return cells, owners
 
 
+@R_NEEDED
 @pytest.mark.parametrize("design", ["weighted", "unweighted", "raked"])
 def test_generated_designs_give_rs_points_ses_and_intervals(tmp_path, design):
     rows, matrix, variables = generated_respondents(20261 + len(design))
@@ -215,3 +220,16 @@ def test_generated_designs_give_rs_points_ses_and_intervals(tmp_path, design):
         assert close(low, theirs["ci_low"], SE_RELATIVE) and close(high, theirs["ci_high"], SE_RELATIVE), (code, low, high, theirs)
     assert compared == 2 * len(planned)
     print(f"{design}: {compared} estimates, largest relative SE difference {worst:.1e}")
+
+
+def test_the_engines_cell_sums_equal_the_moments_of_the_full_variables():
+    from reports.estimation.sums import FormLayout, cell_sums, moments, variables_matrix
+
+    rows, matrix, variables = generated_respondents(7)
+    rng = np.random.default_rng(3)
+    levels = rng.integers(-1, 10, size=(400, len(variables.criteria)))  # −1 no answer, 9 "không biết", 6–8 off the scale
+    layout = FormLayout(1, tuple(_rules()))
+    n, sums, gram = cell_sums(levels, layout, variables)
+    full_n, full_sums, full_gram = moments(variables_matrix(levels, layout, variables))
+    g = variables.gram_dims
+    assert n == full_n and np.array_equal(sums, full_sums) and np.array_equal(gram, full_gram[:g, :g])
