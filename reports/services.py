@@ -44,6 +44,7 @@ from reports.schemes import People, to_hundredths, unit_indices
 from reports.setup import CampaignSetup, campaign_setup
 from reports.tallies import (
     ALL_UNITS,
+    PatternGroups,
     UnitFilter,
     UnitLevels,
     UnitPeople,
@@ -121,10 +122,11 @@ def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> bool | None:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
         stale.delete()
     expected: dict[tuple[int, int, str], int] = {}
-    stored = write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units, cell_responses=expected)
+    groups = PatternGroups()
+    stored = write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units, cell_responses=expected, pattern_groups=groups)
     cells = cell_moments(
         campaign_id=campaign_id, statuses=setup.statuses, layouts=setup.estimation.layouts, variables=setup.estimation.variables,
-        units=units, expected=expected,
+        units=units, expected=expected, groups=groups.rows,
     )
     insert_rows(CellMoments, ["campaign_id", "form_id", "unit_id", "channel", "sex", "age_group", "n", "sums", "gram"], cell_moments_rows(campaign_id, cells))
     return stored

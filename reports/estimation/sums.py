@@ -22,7 +22,7 @@ import numpy as np
 from django.db import connection
 
 from reports.estimation.estimators import blas_single_thread
-from reports.tallies import UnitFilter
+from reports.tallies import PATTERN_SEPARATOR, UnitFilter, patterns_concat_sql, profile_sql
 from surveys.models import Answer, Response
 from surveys.rules import PATTERN_DIGITS, PATTERN_UNENCODABLE, ROLE_INDEX, QuestionRule
 
@@ -213,17 +213,7 @@ class CellMomentsRow:
         self.gram = self.gram + gram
 
 
-def _profile_sql(field: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"COALESCE(r.profile ->> '{field}', '')"
-    return f"COALESCE(json_extract(r.profile, '$.{field}'), '')"
-
-
-SEPARATOR = ","
-
-
-def _concat_sql() -> str:
-    return f"string_agg(r.index_pattern, '{SEPARATOR}')" if connection.vendor == "postgresql" else f"group_concat(r.index_pattern, '{SEPARATOR}')"
+SEPARATOR = PATTERN_SEPARATOR
 
 
 def _clean_levels(patterns: bytes, count: int, width: int) -> np.ndarray | None:
@@ -241,7 +231,7 @@ def _clean_levels(patterns: bytes, count: int, width: int) -> np.ndarray | None:
 @blas_single_thread
 def cell_moments(
     *, campaign_id: int, statuses: Sequence[str], layouts: Mapping[int, FormLayout], variables: Variables, units: UnitFilter,
-    expected: Mapping[tuple[int, int, str], int],
+    expected: Mapping[tuple[int, int, str], int], groups: list | None = None,
 ) -> dict[CellKey, CellMomentsRow]:
     """Moments of every cell of the counted responses of `units`.
 
@@ -250,23 +240,26 @@ def cell_moments(
     form × unit × channel, from the same run's cell counts) — responses without a pattern, or with one
     that does not fit — is read again response by response, and those lacking a usable pattern are
     recounted from their answers (none once every response was saved through `answers_create` or filled).
+    `groups`: those concatenated patterns when the tally statement already read them (no query then).
     """
     cells: dict[CellKey, CellMomentsRow] = {}
     if units.empty or not statuses or not layouts:
         return cells
     response = connection.ops.quote_name(Response._meta.db_table)
     placeholders = ",".join(["%s"] * len(statuses))
-    sex, age = _profile_sql("sex"), _profile_sql("age_group")
+    sex, age = profile_sql("sex"), profile_sql("age_group")
     found: dict[tuple[int, int, str], int] = defaultdict(int)
     unfit: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT r.form_id, r.unit_id, r.channel, {sex}, {age}, COUNT(*), {_concat_sql()} FROM {response} r "
-            f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND r.index_pattern IS NOT NULL "
-            f"GROUP BY r.form_id, r.unit_id, r.channel, {sex}, {age}",
-            [campaign_id, *statuses],
-        )
-        for form, unit, channel, sex_value, age_value, count, patterns in cursor.fetchall():
+        if groups is None:
+            cursor.execute(
+                f"SELECT r.form_id, r.unit_id, r.channel, {sex}, {age}, COUNT(*), {patterns_concat_sql()} FROM {response} r "
+                f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} AND r.index_pattern IS NOT NULL "
+                f"GROUP BY r.form_id, r.unit_id, r.channel, {sex}, {age}",
+                [campaign_id, *statuses],
+            )
+            groups = cursor.fetchall()
+        for form, unit, channel, sex_value, age_value, count, patterns in groups:
             layout = layouts.get(form)
             if layout is None:
                 continue
