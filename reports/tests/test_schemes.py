@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.schemes import largest_remainder_percentages, to_hundredths, wilson_interval
+from reports.estimation.estimators import wilson_interval
+from reports.schemes import largest_remainder_percentages, to_hundredths
 from reports.selectors import index_values, working_snapshot
 from reports.services import index_recompute
 from reports.tests.factories import make_campaign, worked_example
@@ -90,11 +91,13 @@ def test_shares_carry_a_design_based_interval_over_respondents_not_answers(tree)
     assert criterion.ci_low < D("50") and criterion.ci_high == D("100.00")  # ...so Wilson over the 2 respondents
 
 
-def test_wilson_interval_matches_the_textbook_value():
-    assert wilson_interval(8, 10) == (D("49.02"), D("94.33"))
-    assert wilson_interval(0, 0) == (None, None)
-    low, high = wilson_interval(0, 20)
-    assert low == D("0.00") and high == D("16.11")
+def test_the_wilson_fallback_matches_the_textbook_value():
+    # the interval of a share of 0 or 1 (no spread for a design SE), over the respondents
+    low, high = wilson_interval(0.8, 10)
+    assert (round(100 * low, 2), round(100 * high, 2)) == (49.02, 94.33)
+    assert wilson_interval(0.5, 0) is None
+    low, high = wilson_interval(0.0, 20)
+    assert low == 0.0 and round(100 * high, 2) == 16.11
 
 
 def test_rounding_is_half_up_to_the_hundredth():
