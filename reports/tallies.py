@@ -395,6 +395,15 @@ def _copy_text(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+# COPY text for the types the engine writes most (tens of thousands of integer rows): one dictionary
+# lookup per value instead of a chain of isinstance checks; anything else goes through _copy_text.
+_COPY_FORMATS = {int: str, float: repr, Decimal: str, type(None): lambda _value: "\\N"}
+
+
+def _copy_line(row: Sequence) -> str:
+    return "\t".join([_COPY_FORMATS.get(type(v), _copy_text)(v) for v in row]) + "\n"
+
+
 def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *, batch: int = 1000) -> None:
     """Insert plain tuples: COPY on PostgreSQL, multi-row INSERT statements elsewhere.
 
@@ -407,8 +416,7 @@ def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *
         raw = getattr(cursor, "cursor", None)
         if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
             buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join(_copy_text(v) for v in row) + "\n")
+            buffer.writelines(map(_copy_line, rows))
             buffer.seek(0)
             raw.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
             return
