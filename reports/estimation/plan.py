@@ -42,7 +42,8 @@ class EstimationPlan:
     per_form: frozenset[tuple[int, str]]  # unit × channel cells whose population is given per form
 
     def fingerprint(self) -> list:
-        return [self.settings.as_key(), sorted(([u, c, f if f is not None else 0], n) for (u, c, f), n in self.population.items())]
+        population = sorted(([u, c, f if f is not None else 0], n) for (u, c, f), n in self.population.items())
+        return [Variables.LAYOUT, self.variables.mean_score, self.settings.as_key(), population]
 
     @property
     def weights_shared(self) -> bool:

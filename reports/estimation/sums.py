@@ -65,9 +65,9 @@ def form_layouts(rules: Iterable[QuestionRule], questionnaire_of: Mapping[int, i
 @dataclass(frozen=True)
 class Variables:
     """The variables of a response, the same for every cell of a campaign, in this order:
-    r (has a valid index answer), f (r and every valid index answer satisfied); per criterion code
-    x (a valid answer) and y (satisfied: 1/0, or the level under `mean_score`); then, summed but not
-    cross-multiplied, per criterion l (the level) and per element p (a valid answer in the element).
+    r (has a valid index answer), f (r and every valid index answer satisfied); x (a valid answer) for
+    each criterion code, then y (satisfied: 1/0, or the level under `mean_score`) for each; then, summed
+    but not cross-multiplied, l (the level) for each criterion and p (a valid answer in it) for each element.
     Criteria are keyed by code, so forms sharing a code add up. Cross-products are kept for the first
     `gram_dims` variables only: every estimate with a standard error is a function of those."""
 
@@ -77,6 +77,9 @@ class Variables:
 
     R = 0
     F = 1
+    # Bumped whenever the order or meaning of the variables changes: it is part of the settings'
+    # fingerprint, so stored per-cell sums of another layout are recomputed instead of misread.
+    LAYOUT = 2
 
     @property
     def gram_dims(self) -> int:
@@ -87,10 +90,10 @@ class Variables:
         return self.gram_dims + len(self.criteria) + len(self.elements)
 
     def x(self, code: str) -> int:
-        return 2 + 2 * self.criteria.index(code)
+        return 2 + self.criteria.index(code)
 
     def y(self, code: str) -> int:
-        return 3 + 2 * self.criteria.index(code)
+        return 2 + len(self.criteria) + self.criteria.index(code)
 
     def l(self, code: str) -> int:  # noqa: E743 (the level, as methodology.md writes it)
         return self.gram_dims + self.criteria.index(code)
@@ -100,7 +103,7 @@ class Variables:
 
     def names(self) -> list[str]:
         return (
-            ["r", "f"] + [f"{v}_{c}" for c in self.criteria for v in ("x", "y")] + [f"l_{c}" for c in self.criteria] + [f"p_{e}" for e in self.elements]
+            ["r", "f"] + [f"{v}_{c}" for v in ("x", "y", "l") for c in self.criteria] + [f"p_{e}" for e in self.elements]
         )
 
 
@@ -140,26 +143,50 @@ def cell_sums(levels: np.ndarray, layout: FormLayout, variables: Variables) -> t
     sums = np.zeros(variables.dims)
     core = np.zeros((count, variables.gram_dims), dtype=np.float32)
     if count and width:
-        valid_table, satisfied_table = _lookup_tables(layout)
-        never = valid_table.shape[1] - 1
-        index = np.where((levels >= 0) & (levels < never), levels, never)
-        positions = np.arange(width)[None, :]
-        valid = valid_table[positions, index]
-        satisfied = satisfied_table[positions, index] & valid
-        answered = np.where(valid, levels, 0)
-        codes = [rule.code for rule in layout.rules]
-        core[:, [variables.x(c) for c in codes]] = valid
-        core[:, [variables.y(c) for c in codes]] = answered if variables.mean_score else satisfied
+        states = _state_table(layout)  # per position and level: 0 not valid, 1 valid, 2 valid and satisfied
+        index = np.minimum(levels.astype(np.uint16), states.shape[1] - 1)  # −1 (no answer) wraps to the top: never valid
+        state = states[np.arange(width)[None, :], index]
+        valid, satisfied = state > 0, state == 2
+        x_columns, y_columns, l_columns = _columns(layout, variables)
+        scores = np.where(valid, levels, 0) if variables.mean_score else satisfied
+        if isinstance(x_columns, slice):  # one form, questions in criterion order: two block copies
+            core[:, x_columns] = valid
+            core[:, y_columns] = scores
+        else:
+            core[:, list(x_columns)] = valid
+            core[:, list(y_columns)] = scores
         any_valid = valid.any(axis=1)
         core[:, Variables.R] = any_valid
-        core[:, Variables.F] = any_valid & ~(valid & ~satisfied).any(axis=1)
-        sums[[variables.l(c) for c in codes]] = answered.sum(axis=0)
-        for section in dict.fromkeys(rule.section_code for rule in layout.rules):
-            members = [i for i, rule in enumerate(layout.rules) if rule.section_code == section]
-            sums[variables.p(section)] = valid[:, members].any(axis=1).sum()
+        core[:, Variables.F] = any_valid & ~(state == 1).any(axis=1)
+        sums[list(l_columns)] = np.sum(levels, axis=0, where=valid, dtype=np.int64)
+        for column, members in _element_members(layout, variables):
+            sums[column] = valid[:, members].any(axis=1).sum()
     n, core_sums, gram = moments(core)
     sums[: variables.gram_dims] = core_sums
     return n, sums, gram
+
+
+@functools.lru_cache(maxsize=64)
+def _state_table(layout: FormLayout) -> np.ndarray:
+    valid, satisfied = _lookup_tables(layout)
+    return valid.astype(np.uint8) + satisfied.astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(layout: FormLayout, variables: Variables) -> tuple[slice | tuple[int, ...], slice | tuple[int, ...], tuple[int, ...]]:
+    """The x, y and l columns of a form's positions: slices when they are the criteria in order (one form)."""
+    xs = tuple(variables.x(rule.code) for rule in layout.rules)
+    ys = tuple(variables.y(rule.code) for rule in layout.rules)
+    ls = tuple(variables.l(rule.code) for rule in layout.rules)
+    if xs == tuple(range(2, 2 + len(variables.criteria))):
+        return slice(xs[0], xs[-1] + 1), slice(ys[0], ys[-1] + 1), ls
+    return xs, ys, ls
+
+
+@functools.lru_cache(maxsize=64)
+def _element_members(layout: FormLayout, variables: Variables) -> tuple[tuple[int, list[int]], ...]:
+    sections = dict.fromkeys(rule.section_code for rule in layout.rules)
+    return tuple((variables.p(s), [i for i, rule in enumerate(layout.rules) if rule.section_code == s]) for s in sections)
 
 
 @functools.lru_cache(maxsize=64)
