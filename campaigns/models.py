@@ -66,6 +66,9 @@ class Campaign(models.Model):
     public_key = models.UUIDField(_("khoá công khai"), default=uuid.uuid4, unique=True, editable=False)
     draw_seed = models.BigIntegerField(_("hạt giống chọn mẫu"), null=True, blank=True)
     dirty_at = models.DateTimeField(_("cần tính lại từ"), null=True, blank=True, db_index=True)
+    # The first publication: personal data (frame, contacts) is purged a set number of days later (campaigns.privacy).
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True, editable=False)
+    personal_data_purged_at = models.DateTimeField(_("đã xoá dữ liệu cá nhân lúc"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

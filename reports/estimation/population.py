@@ -154,7 +154,7 @@ def _replace(campaign: Campaign, rows: list[PopulationRow], source: str, actor: 
 
 def population_import(*, actor: User | AnonymousUser, campaign: Campaign, source: IO[bytes]) -> int:
     """Replace the campaign's population sizes by the file's (all or nothing); returns the strata saved."""
-    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     campaign_ensure_editable(campaign)
     rows = _parse(campaign, source)
     with transaction.atomic():
@@ -175,7 +175,7 @@ def population_from_frame(*, actor: User | AnonymousUser, campaign: Campaign) ->
     """Population sizes from the frame: each unit's count of people, shared among its quota channels in
     proportion to their quotas. Refused (CampaignRuleError) when a unit has no frame entry, or when a
     share is below the stratum's counted responses."""
-    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     campaign_ensure_editable(campaign)
     counts = dict(FrameEntry.objects.filter(campaign=campaign).values("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
     quotas: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -221,7 +221,7 @@ def population_check(*, campaign: Campaign, unit: Unit, channel: str, population
 @transaction.atomic
 def population_save(*, actor: User | AnonymousUser, campaign: Campaign, unit: Unit, channel: str, population: int, form: CampaignForm | None = None) -> StratumPopulation:
     """Set one stratum's population size (the admin)."""
-    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     population_check(campaign=campaign, unit=unit, channel=channel, population=population, form=form)
     row, _created = StratumPopulation.objects.update_or_create(
         campaign=campaign, unit=unit, channel=channel, form=form, defaults={"population": population, "source": PopulationSource.ADMIN}
@@ -233,7 +233,7 @@ def population_save(*, actor: User | AnonymousUser, campaign: Campaign, unit: Un
 
 @transaction.atomic
 def population_delete(*, actor: User | AnonymousUser, row: StratumPopulation) -> None:
-    require(actor, Action.POPULATION_IMPORT, row.campaign.organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, row.campaign.organiser)
     campaign_ensure_editable(row.campaign)
     audit_record(actor=actor, action="campaign.population_delete", obj=row.campaign, changes={"unit": row.unit.code, "channel": row.channel})
     row.delete()
@@ -250,7 +250,7 @@ def campaign_design_save(*, actor: User | AnonymousUser, campaign: Campaign, set
     or None fall back to their defaults."""
     from reports.estimation.design import design_settings
 
-    require(actor, Action.POPULATION_IMPORT, campaign.organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     campaign_ensure_editable(campaign)
     chosen = {key: value for key, value in settings.items() if key in DESIGN_KEYS and value not in (None, "", {}, [])}
     checked = design_settings(chosen)

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_stratum_population'),
-        ('reports', '0007_snapshot_run_state_and_published_files'),
+        ('campaigns', '0005_stratum_population'),
+        ('reports', '0008_job_leases'),
         ('units', '0004_unit_code_unique_any_case'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_questionnaire_version_unique_any_case'),
+        ('surveys', '0007_questionnaire_owner'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_campaign_code_unique_any_case'),
+        ('campaigns', '0004_campaign_publication_and_personal_data'),
         ('units', '0004_unit_code_unique_any_case'),
     ]
 
