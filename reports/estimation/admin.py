@@ -1,7 +1,8 @@
 """Admin of a campaign's population sizes (the design's N per stratum): rows, a file upload, frame counts.
 
-Officials only, each row limited to campaigns organised in their subtrees; every write calls a service
-of reports.estimation.population (rules, audit, the campaign's figures marked stale).
+Officials only (units.access: Action.CAMPAIGN_CONFIGURE), each row and every choice (campaign, unit,
+campaign form) limited to campaigns organised in their subtrees; every write calls a service of
+reports.estimation.population (rules, audit, the campaign's figures marked stale).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin import OfficialOnlyMixin
-from campaigns.models import Campaign, StratumPopulation
+from campaigns.models import Campaign, CampaignForm, StratumPopulation
 from campaigns.selectors import user_is_official
 from campaigns.services import CampaignRuleError
 from reports.estimation.design import RULE_POOLED, RULE_POPULATION, RULE_UNIT_MEAN, design_settings
@@ -32,16 +33,14 @@ from reports.estimation.population import (
     population_import,
     population_save,
 )
-from units.admin import UploadForm
-from units.models import Role, Unit
-from units.selectors import scope_queryset
+from units.access import Action, scope
+from units.admin import UploadForm, raw_id_scoped
+from units.models import Unit
 from units.spreadsheets import ImportFailed
-
-OFFICIALS = [Role.OFFICIAL]
 
 
 def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
-    return scope_queryset(Campaign.objects.select_related("organiser"), user=request.user, field="organiser", roles=OFFICIALS)
+    return scope(request.user, Action.CAMPAIGN_CONFIGURE, Campaign.objects.select_related("organiser"), "organiser")
 
 
 class PopulationForm(forms.ModelForm):
@@ -138,11 +137,14 @@ class StratumPopulationAdmin(OfficialOnlyMixin, admin.ModelAdmin):
         return user_is_official(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        # Every choice is of the user's own campaigns: a campaign form's label names its campaign and questionnaire.
         if db_field.name == "campaign":
             kwargs["queryset"] = _campaigns(request)
+        if db_field.name == "form":
+            kwargs["queryset"] = CampaignForm.objects.filter(campaign__in=_campaigns(request)).select_related("campaign", "questionnaire")
         if db_field.related_model is Unit:
-            kwargs["queryset"] = scope_queryset(Unit.objects.all(), user=request.user, roles=OFFICIALS)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            kwargs["queryset"] = scope(request.user, Action.CAMPAIGN_CONFIGURE, Unit.objects.all())
+        return raw_id_scoped(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def save_model(self, request: HttpRequest, obj: StratumPopulation, form, change: bool) -> None:  # type: ignore[no-untyped-def]
         saved = population_save(actor=request.user, campaign=obj.campaign, unit=obj.unit, channel=obj.channel, population=obj.population, form=obj.form)
