@@ -194,6 +194,7 @@ class StratumPopulationAdmin(OfficialOnlyMixin, admin.ModelAdmin):
             raise Http404
         form = PopulationUploadForm(request.POST or None, request.FILES or None, campaigns=_campaigns(request))
         errors: list[str] = []
+        error_total = 0
         if request.method == "POST" and form.is_valid():
             campaign = form.cleaned_data["campaign"]
             try:
@@ -204,7 +205,7 @@ class StratumPopulationAdmin(OfficialOnlyMixin, admin.ModelAdmin):
                 else:
                     raise CampaignRuleError(gettext("Hãy chọn tệp Excel hoặc đánh dấu «đếm từ khung mẫu»."))
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             except CampaignRuleError as problem:
                 errors = list(problem.messages)
             else:
@@ -215,6 +216,7 @@ class StratumPopulationAdmin(OfficialOnlyMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": gettext("Nhập cỡ tổng thể của các tầng"),
             "columns": POPULATION_COLUMNS_HELP,
             "help_text": gettext("Tệp mới thay toàn bộ cỡ tổng thể của đợt; tệp có lỗi thì không lưu gì."),

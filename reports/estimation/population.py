@@ -30,7 +30,7 @@ from surveys.models import Response
 from units.access import Action, require
 from units.models import Unit
 from units.services import audit_record
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, open_workbook, read_rows
 
 POPULATION_COLUMNS_HELP = "unit_code (mã đơn vị), channel (kênh: desk, online, phone, ... hoặc tên kênh), population (số người / hồ sơ), form (mã phiếu, không bắt buộc)"
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -103,7 +103,7 @@ def _parse(campaign: Campaign, source: IO[bytes]) -> list[PopulationRow]:
     units = {u.code.upper(): u for u in Unit.objects.filter(path__startswith=campaign.organiser.path)}
     forms = {f.questionnaire.code.upper(): f for f in CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire")}
     respondents = counted_respondents(campaign)
-    errors: list[CellError] = []
+    errors = ErrorList()  # a file of many bad rows keeps the first ones and counts the rest
     rows: list[PopulationRow] = []
     seen: dict[StratumKey, int] = {}
     for number, record in records:

@@ -42,6 +42,16 @@ def test_a_bad_upload_lists_every_error_and_saves_nothing(client, alice, campaig
     assert not StratumPopulation.objects.filter(campaign=campaign).exists()
 
 
+def test_a_file_of_many_bad_rows_shows_the_first_errors_and_counts_them_all(client, alice, campaign, tmp_path, settings):
+    settings.IMPORT_ERRORS_SHOWN = 5
+    client.force_login(alice)
+    with open(population_file(tmp_path / "n.xlsx", [(f"X{n}", "desk", 100) for n in range(12)]), "rb") as handle:
+        response = client.post(reverse("admin:campaigns_stratumpopulation_import"), {"campaign": campaign.pk, "file": handle})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Tệp có 12 lỗi" in html and "«X4»" in html and "«X5»" not in html and "7 lỗi khác" in html
+    assert not StratumPopulation.objects.filter(campaign=campaign).exists()
+
+
 def test_an_edit_below_the_respondents_is_refused_in_the_form(client, alice, campaign, tree):
     client.force_login(alice)
     response = client.post(
