@@ -22,7 +22,7 @@ def seed_norms(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_campaign_publication_and_personal_data'),
+        ('campaigns', '0005_stratum_population'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0008_job_leases'),
+        ('reports', '0009_design_based_estimates'),
     ]
 
     operations = [
