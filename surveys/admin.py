@@ -382,7 +382,9 @@ class QuestionnaireAdmin(ScopedAdmin):
                 messages.info(request, _("Phiếu mẫu này đã có: %(q)s.") % {"q": questionnaire})
             return redirect("admin:surveys_questionnaire_change", questionnaire.pk)
         loaded = set(Questionnaire.objects.values_list("template", flat=True))
-        rows = [{"name": name, "title": template.label, "loaded": name in loaded} for name, template in TEMPLATES.items()]
+        rows = [
+            {"name": name, "title": template.label, "source": template.source, "loaded": name in loaded} for name, template in TEMPLATES.items()
+        ]
         return self._page(request, "admin/surveys/questionnaire/load_templates.html", templates=rows, title=_("Nạp phiếu mẫu"))
 
     def new_version_view(self, request: HttpRequest, pk: int) -> HttpResponse:
