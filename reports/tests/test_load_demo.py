@@ -25,9 +25,12 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2
     overall = IndexValue.objects.get(snapshot__campaign=current, snapshot__status=SnapshotStatus.WORKING, unit=current.organiser, scope="overall")
     assert 0 < overall.value <= 100
-    # Every SIPAS criterion (3 + 4 + 3 + 3 + 3 items) has data at the province: the demo answers are valid levels.
+    # Every SIPAS 2023 criterion (policy 5 × 3, service delivery 3 + 4 + 3 + 3 + 3) has data at the province, and
+    # both parts of the combined index: the demo answers are valid levels.
     criteria = IndexValue.objects.filter(snapshot=overall.snapshot, unit=current.organiser, scope="criterion", value__isnull=False)
-    assert criteria.count() == 16
+    assert criteria.count() == 31
+    parts = IndexValue.objects.filter(snapshot=overall.snapshot, unit=current.organiser, scope="part", value__isnull=False)
+    assert sorted(parts.values_list("key", flat=True)) == ["CS", "DV"]
 
     responses = Response.objects.count()
     assert responses == 4 * 60

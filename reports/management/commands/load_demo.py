@@ -33,7 +33,7 @@ class Command(BaseCommand):
         count = options["responses"]
         logins = load_units_demo()
         questionnaires = load_questionnaires_demo()
-        load_campaigns_demo(sipas_questionnaire=questionnaires["sipas"], inpatient_questionnaire=questionnaires["moh-inpatient"])
+        load_campaigns_demo(sipas_questionnaire=questionnaires["sipas-2023"], inpatient_questionnaire=questionnaires["moh-inpatient"])
         last_year = list(Campaign.objects.filter(code__in=PUBLISHED_2025).order_by("code"))
         for campaign in last_year:
             added = load_responses_demo(campaign, count)
