@@ -112,6 +112,11 @@ class UnitValues:
         return self.first(IndexScope.RETURN)
 
     @property
+    def mean_level(self) -> Score:
+        """The mean level of every valid index answer (the Ministry of Health's «điểm trung bình» out of 5)."""
+        return self.get(IndexScope.MEAN)
+
+    @property
     def responses(self) -> int:
         return self.get(IndexScope.RESPONSES).n
 

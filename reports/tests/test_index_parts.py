@@ -85,3 +85,15 @@ def test_the_workbook_lists_each_part_with_its_weight_and_the_source_to_confirm(
     assert summary["Phần «Chính sách» (trọng số 60%)"] == pytest.approx(0.75)  # province A: A1 and A2 (P1 3 of 4, P2 3 of 4)
     assert summary["Phần «Cung ứng dịch vụ» (trọng số 40%)"] == pytest.approx(0.5)
     assert summary["Căn cứ trọng số các phần"] == "QĐ 1001/QĐ-BNV, phụ lục (cần xác nhận theo phụ lục)"
+
+
+def test_the_ministry_of_health_mean_score_out_of_five_stands_beside_the_rate(client, alice, tree):
+    from reports.tests.factories import make_campaign, make_questionnaire, make_response
+
+    campaign = make_campaign(tree["A"], make_questionnaire({"A": ["A1", "A2"]}), scheme="moh_pooled")
+    make_response(campaign, tree["A1"], {"A1": 5, "A2": 4})
+    make_response(campaign, tree["A1"], {"A1": 3, "A2": 4})
+    index_recompute(campaign.pk)
+    client.force_login(alice)
+    html = client.get(f"/bao-cao/{campaign.code}/").content.decode()
+    assert 'id="mean-level">Điểm trung bình: <strong>4,00/5</strong>' in html  # (5 + 4 + 3 + 4) / 4
