@@ -1,17 +1,23 @@
 """Benchmark of the index engine: N responses × 20 Likert questions over a province-sized unit tree.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hailong_bench12 .venv/bin/python bench/recompute.py [--n 1000000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hl_speed_bench .venv/bin/python bench/recompute.py [--n 1000000]
+    DATABASE_URL=... .venv/bin/python bench/recompute.py --sizes 20000,200000,1000000
 
 Generates the responses straight into the configured database (COPY on PostgreSQL, bulk inserts on
 SQLite), each with its index counts and index pattern as the real writer stores them, and population
 sizes for every stratum (unit × channel), so the recompute weighs responses by N/n and gives every
 value its design-based standard error. Then times
-  (a) the full recompute (tallies, per-cell sums and cross-products, roll-up, weighted estimates with
-      their SEs, index values, snapshot),
+  (a0) the full recompute (tallies, per-cell sums and cross-products, roll-up, weighted estimates with
+      their SEs, index values, snapshot) with the campaign's derived tables emptied first, so that it
+      writes every row,
+  (a) the full recompute again on unchanged responses (rows that did not change are left in place),
   (b) the recompute after one new response (the incremental path of a dirty campaign),
   (c) the floor: the same leaf-level tally (unit × channel × question × level) as one bare SQL
       statement over the same rows,
-and prints (a)/(c). Results go to docs/benchmarks.md by hand.
+and prints (a0)/(c) and (a)/(c) with the median of `--repeat` runs of each, (a′) the chunked recompute with 2
+threads, the peak memory and the load average. `--sizes 20000,200000,1000000` measures several sizes in
+one invocation (each size's campaign `bench-N<size>` generated once and reused by later runs) and ends
+with a table. Results go to docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -215,11 +221,13 @@ def population_set(campaign: Campaign, seed: int = 12) -> int:
 
 
 def floor_tally(campaign: Campaign) -> float:
-    """(c) The bare leaf-level tally over the same rows, fetched, in one statement."""
+    """(c) The bare leaf-level tally over the same rows, fetched, in one statement. The responses are
+    restricted to the campaign as the engine's own statements do: otherwise the floor hashes every
+    response of the database (other benchmark campaigns included) and grows with them, not with N."""
     sql = (
         f"SELECT a.unit_id, a.channel, a.question_id, a.value, COUNT(*) FROM {Answer._meta.db_table} a "
         f"JOIN {Response._meta.db_table} r ON r.id = a.response_id "
-        "WHERE a.campaign_id = %s AND r.status IN ('approved', 'submitted') GROUP BY 1, 2, 3, 4"
+        "WHERE a.campaign_id = %s AND r.campaign_id = a.campaign_id AND r.status IN ('approved', 'submitted') GROUP BY 1, 2, 3, 4"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in session_tuning_sql():
@@ -228,6 +236,17 @@ def floor_tally(campaign: Campaign) -> float:
         cursor.execute(sql, [campaign.pk])
         cursor.fetchall()
         return time.perf_counter() - start
+
+
+def derived_rows_delete(campaign: Campaign) -> None:
+    """Empty the campaign's leaf and roll-up rows and index values, so that the next full recompute writes
+    every row (a full recompute otherwise rewrites only the rows that changed)."""
+    from reports.models import CellCount, CellMoments, SubtreeCount, SubtreeTally, Tally
+
+    with transaction.atomic():
+        for model in (Tally, CellCount, CellMoments, SubtreeTally, SubtreeCount):
+            model.objects.filter(campaign=campaign).delete()
+        IndexValue.objects.filter(snapshot__campaign=campaign, snapshot__status="working").delete()
 
 
 def chunked_in_threads(campaign: Campaign, workers: int) -> float:
@@ -254,52 +273,76 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=1_000_000, help="số phiếu / responses (mặc định 1.000.000)")
-    parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
-    parser.add_argument("--repeat", type=int, default=3, help="lần đo (a) và (c), lấy nhanh nhất / runs of (a) and (c), best kept")
-    parser.add_argument("--campaign", help="dùng lại dữ liệu đã sinh của đợt này / reuse a generated campaign (code)")
-    args = parser.parse_args()
+def load_average() -> str:
+    try:
+        return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
-    call_command("migrate", verbosity=0)
-    if args.campaign:
-        campaign = Campaign.objects.select_related("organiser").get(code=args.campaign)
+
+def campaign_for(args, size: int | None) -> tuple[Campaign, CampaignForm, list[int], list[Unit]]:
+    """The campaign to measure: `--campaign`, the one `--sizes` generated earlier for this size
+    (code bench-N<size>), or a new one generated now."""
+    code = args.campaign if size is None else f"bench-N{size}"
+    campaign = Campaign.objects.select_related("organiser").filter(code=code).first() if code else None
+    if campaign is not None:
         form = campaign.forms.get()
         question_ids = list(Question.objects.filter(questionnaire_id=form.questionnaire_id).order_by("order").values_list("pk", flat=True))
         leaves = list(Unit.objects.filter(path__startswith=campaign.organiser.path, children__isnull=True).order_by("path"))
         print(f"Dùng lại đợt {campaign.code}: {Response.objects.filter(campaign=campaign).count():,} phiếu")
-    else:
-        tag = uuid.uuid4().hex[:6].upper()
-        print(f"Cơ sở dữ liệu: {connection.vendor}; N = {args.n:,} phiếu × {SECTIONS * PER_SECTION} câu; {args.communes} xã + 10 bệnh viện")
-        province, leaves = build_tree(tag, args.communes)
-        campaign, form, question_ids = build_campaign(tag, province)
-        print(f"Đợt {campaign.code}")
-        start = time.perf_counter()
-        generate(campaign, form, leaves, question_ids, args.n)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {Response._meta.db_table}")
-                cursor.execute(f"ANALYZE {Answer._meta.db_table}")
-        print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
+        return campaign, form, question_ids, leaves
+    if args.campaign and size is None:
+        raise SystemExit(f"Không có đợt {args.campaign}")
+    n = args.n if size is None else size
+    tag = uuid.uuid4().hex[:6].upper() if size is None else f"N{size}"
+    print(f"Cơ sở dữ liệu: {connection.vendor}; N = {n:,} phiếu × {SECTIONS * PER_SECTION} câu; {args.communes} xã + 10 bệnh viện")
+    province, leaves = build_tree(tag, args.communes)
+    campaign, form, question_ids = build_campaign(tag, province)
+    print(f"Đợt {campaign.code}")
+    start = time.perf_counter()
+    generate(campaign, form, leaves, question_ids, n)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+            cursor.execute(f"ANALYZE {Answer._meta.db_table}")
+    print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
+    return campaign, form, question_ids, leaves
 
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], leaves: list[Unit], *, repeat: int, chunked: bool) -> dict:
+    """(a0), (c), (a) alternated `repeat` times, then (a′) when asked, then (b); the figures and the load."""
     print(f"Cỡ tổng thể / population sizes: {population_set(campaign)} tầng / strata")
     floor_tally(campaign)  # warm the cache so (a) and (c) read the same pages
+    loads = [load_average()]
     rss_before = max_rss_mb()
-    fulls, floors = [], []
-    for _ in range(max(1, args.repeat)):  # alternate, so that both see the same load on the machine
+    fulls, colds, floors = [], [], []
+    for _ in range(max(1, repeat)):  # alternate, so that all see the same load on the machine
+        derived_rows_delete(campaign)
+        start = time.perf_counter()
+        index_recompute(campaign.pk, full=True)
+        colds.append(time.perf_counter() - start)
+        floors.append(floor_tally(campaign))
         start = time.perf_counter()
         summary = index_recompute(campaign.pk, full=True)
         fulls.append(time.perf_counter() - start)
-        floors.append(floor_tally(campaign))
     rss_after = max_rss_mb()
-    full, floor = min(fulls), min(floors)
-    from reports.selectors import index_tables
+    figures = {
+        "campaign": campaign.code, "responses": summary.responses, "fulls": fulls, "floors": floors, "full": median(fulls),
+        "colds": colds, "cold": median(colds),
+        "floor": median(floors), "summary": summary, "rss_before": rss_before, "rss_after": rss_after, "chunked": None, "same": None,
+    }
+    if chunked:
+        from reports.selectors import index_tables
 
-    single = index_tables(campaign)
-    chunked = chunked_in_threads(campaign, workers=2)
-    same = index_tables(campaign) == single
-    print("    các lần đo (a): " + ", ".join(f"{t:.2f}" for t in fulls) + " s; (c): " + ", ".join(f"{t:.2f}" for t in floors) + " s")
+        single = index_tables(campaign)
+        figures["chunked"] = chunked_in_threads(campaign, workers=2)
+        figures["same"] = index_tables(campaign) == single
 
     unit = leaves[0]
     with transaction.atomic():
@@ -310,21 +353,41 @@ def main() -> None:
         )
         Campaign.objects.filter(pk=campaign.pk).update(dirty_at=timezone.now())  # what campaign_mark_dirty writes
     start = time.perf_counter()
-    incremental = index_recompute(campaign.pk)
-    one_more = time.perf_counter() - start
+    figures["incremental_summary"] = index_recompute(campaign.pk)
+    figures["incremental"] = time.perf_counter() - start
+    loads.append(load_average())
+    figures["loads"] = loads
+    return figures
 
+
+def report(figures: dict) -> None:
+    summary, incremental = figures["summary"], figures["incremental_summary"]
+    full, floor = figures["full"], figures["floor"]
     print(
-        f"(a) tính lại toàn bộ / full recompute:          {full:8.2f} s  ({summary.responses:,} phiếu, chỉ số chung {summary.overall}%, "
+        "    các lần đo (a0): " + ", ".join(f"{t:.2f}" for t in figures["colds"]) + " s; (a): " + ", ".join(f"{t:.2f}" for t in figures["fulls"])
+        + " s; (c): " + ", ".join(f"{t:.2f}" for t in figures["floors"]) + " s"
+    )
+    cold_ratios = ", ".join(f"{a / c:.2f}" for a, c in zip(figures["colds"], figures["floors"], strict=True))
+    print(
+        f"(a0) tính lại toàn bộ, bảng rỗng trước / full recompute, tables emptied first (trung vị / median): {figures['cold']:8.2f} s; "
+        f"(a0)/(c) = {figures['cold'] / floor:.2f} (từng lần / run by run: {cold_ratios})"
+    )
+    print(
+        f"(a) tính lại toàn bộ, lần nữa / full recompute again (trung vị / median): {full:8.2f} s  ({summary.responses:,} phiếu, chỉ số chung {summary.overall}%, "
         f"hài lòng toàn diện từ số đếm lưu sẵn / full satisfaction from stored counts: {summary.stored_counts})"
     )
     print(
-        f"(b) sau một phiếu mới / after one new response: {one_more:8.2f} s  (chế độ {incremental.mode}, {incremental.responses:,} phiếu, "
-        f"số đếm lưu sẵn: {incremental.stored_counts})"
+        f"(b) sau một phiếu mới / after one new response: {figures['incremental']:8.2f} s  (chế độ {incremental.mode}, "
+        f"{incremental.responses:,} phiếu, số đếm lưu sẵn: {incremental.stored_counts})"
     )
-    print(f"(c) sàn: một câu GROUP BY trần / bare tally:    {floor:8.2f} s")
-    print(f"(a)/(c) = {full / floor:.2f}")
-    print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {chunked:8.2f} s  (bảng giống hệt (a): {'có' if same else 'KHÔNG'})")
-    print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {rss_before:.0f} MB trước (a), {rss_after:.0f} MB sau (a)")
+    print(f"(c) sàn: một câu GROUP BY trần / bare tally (trung vị / median): {floor:8.2f} s")
+    ratios = ", ".join(f"{a / c:.2f}" for a, c in zip(figures["fulls"], figures["floors"], strict=True))
+    print(f"(a)/(c) = {full / floor:.2f} (từng lần / run by run: {ratios})")
+    if figures["chunked"] is not None:
+        print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {figures['chunked']:8.2f} s  (bảng giống hệt (a): {'có' if figures['same'] else 'KHÔNG'})")
+    print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a)")
+    print(f"Tải máy / load average: {figures['loads'][0]} → {figures['loads'][1]}")
+    campaign = Campaign.objects.get(code=figures["campaign"])
     design = Snapshot.objects.get(campaign=campaign, status="working").design
     overall = IndexValue.objects.get(snapshot__campaign=campaign, snapshot__status="working", unit=campaign.organiser, scope="overall", key="")
     print(
@@ -332,6 +395,40 @@ def main() -> None:
         f"chỉ số chung / overall {overall.estimate:.4f} ± {overall.se:.4f} (SE), deff {overall.deff:.2f}, n_eff {overall.n_eff:,.0f}, "
         f"KTC 95% {overall.ci_low}–{overall.ci_high}"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000, help="số phiếu / responses (mặc định 1.000.000)")
+    parser.add_argument(
+        "--sizes", help="nhiều cỡ trong một lần chạy, vd. 20000,200000,1000000; mỗi cỡ một đợt bench-N<cỡ>, sinh một lần rồi dùng lại / "
+        "several sizes in one run; one campaign bench-N<size> each, generated once and reused",
+    )
+    parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
+    parser.add_argument("--repeat", type=int, default=3, help="lần đo (a) và (c), lấy trung vị / runs of (a) and (c), median kept")
+    parser.add_argument("--campaign", help="dùng lại dữ liệu đã sinh của đợt này / reuse a generated campaign (code)")
+    parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') / also time (a′) (mặc định: có khi một cỡ / default: with one size)")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [None]
+    chunked = args.chunked if args.chunked is not None else not args.sizes
+    table = []
+    for size in sizes:
+        campaign, form, question_ids, leaves = campaign_for(args, size)
+        figures = measure(campaign, form, question_ids, leaves, repeat=args.repeat, chunked=chunked)
+        report(figures)
+        table.append(figures)
+    if len(table) > 1:
+        print()
+        print("| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) | peak RSS | load at start → end |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for f in table:
+            print(
+                f"| {f['responses']:,} | {f['floor']:.2f} s | {f['cold']:.2f} s | {f['cold'] / f['floor']:.2f} | {f['full']:.2f} s "
+                f"| {f['full'] / f['floor']:.2f} | {f['incremental']:.2f} s "
+                f"| {f['rss_after']:.0f} MB | {f['loads'][0]} → {f['loads'][1]} |"
+            )
 
 
 if __name__ == "__main__":

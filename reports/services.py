@@ -38,7 +38,6 @@ from reports.models import (
     Snapshot,
     SubtreeCount,
     SubtreeTally,
-    Tally,
 )
 from reports.schemes import People, to_hundredths, unit_indices
 from reports.setup import CampaignSetup, campaign_setup
@@ -51,6 +50,7 @@ from reports.tallies import (
     ancestor_chain,
     insert_rows,
     leaf_sums,
+    replace_rows,
     roll_up,
     tune_session,
     write_leaf_rows,
@@ -117,7 +117,7 @@ def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> bool | None:
     per-response index counts were used (see `write_leaf_rows`)."""
     campaign_id = setup.campaign.pk
     tune_session()
-    for model in (Tally, CellCount, CellMoments):
+    for model in (CellCount, CellMoments):  # the tallies are replaced where they differ (write_leaf_rows)
         stale = model.objects.filter(campaign_id=campaign_id, **_units_queryset_filter(units))
         if units.exclude:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
@@ -160,9 +160,9 @@ INDEX_VALUE_COLUMNS = [
 
 def _index_rows(
     setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Iterable[int], unit_paths: dict[int, str]
-) -> tuple[list[IndexValue], DesignSummary]:
-    """Index values of each unit from its subtree counts, with their design-based estimates; units without
-    responses get none, except the organiser.
+) -> tuple[list[list], DesignSummary]:
+    """Index values of each unit from its subtree counts, with their design-based estimates, as rows of
+    INDEX_VALUE_COLUMNS; units without responses get none, except the organiser.
 
     Under the pooled rule the published value is the exact share of the pooled counts (the first wave's
     arithmetic, rounded half-up); otherwise it is the design-based estimate rounded. Either way the
@@ -173,7 +173,8 @@ def _index_rows(
         campaign_id=setup.campaign.pk, plan=setup.estimation, unit_paths=unit_paths, root_path=setup.root_path, targets=units
     )
     exact = design.rule == RULE_POOLED
-    rows: list[IndexValue] = []
+    rows: list[list] = []
+    snapshot_id = snapshot.pk
     for unit in units:
         responses, respondents, full = people.get(unit, (0, 0, 0))
         if responses <= 0 and unit != organiser_id:
@@ -184,21 +185,21 @@ def _index_rows(
         results = unit_indices(
             rules=rules or setup.rules, counts=counts, people=People(responses, respondents, full), scheme=setup.scheme
         )
+        unit_estimates_ = estimates.get(unit, {})
         seen: set[tuple[str, str]] = set()
         for result in results:
             if (result.scope, result.key) in seen:  # a section and a question with the same code: keep the first
                 continue
             seen.add((result.scope, result.key))
-            row = IndexValue(snapshot=snapshot, unit_id=unit, scope=result.scope, key=result.key, value=result.value, n=result.n)
-            estimate = estimates.get(unit, {}).get((result.scope, result.key))
+            # the columns of INDEX_VALUE_COLUMNS, as plain values (no model instances: thousands per run)
+            row = [snapshot_id, unit, result.scope, result.key, result.value, result.n, None, None, None, None, None, None, 0]
+            estimate = unit_estimates_.get((result.scope, result.key))
             if estimate is not None and result.value is not None:
-                row.value = result.value if exact else estimate.value
-                row.ci_low, row.ci_high = to_hundredths(estimate.ci_low), to_hundredths(estimate.ci_high)
-                row.estimate, row.se, row.deff, row.n_eff, row.respondents = (
-                    estimate.estimate, estimate.se, estimate.deff, estimate.n_eff, estimate.respondents,
-                )
-            elif result.scope != "responses":
-                row.ci_low = row.ci_high = None
+                row[4] = result.value if exact else estimate.value
+                row[6:] = [
+                    to_hundredths(estimate.ci_low), to_hundredths(estimate.ci_high), estimate.estimate, estimate.se, estimate.deff,
+                    estimate.n_eff, estimate.respondents,
+                ]
             rows.append(row)
     return rows, design
 
@@ -210,25 +211,24 @@ def _store_subtrees(
     returns the design the estimates were made with."""
     campaign_id = setup.campaign.pk
     if units is None:
-        scope = {}
+        scope, among = {}, ALL_UNITS
         targets: Iterable[int] = set(levels) | set(people) | {setup.campaign.organiser_id}
     else:
-        scope = {"unit_id__in": sorted(units)}
+        scope, among = {"unit_id__in": sorted(units)}, UnitFilter(include=frozenset(units))
         targets = units
-    SubtreeTally.objects.filter(campaign_id=campaign_id, **scope).delete()
     SubtreeCount.objects.filter(campaign_id=campaign_id, **scope).delete()
-    IndexValue.objects.filter(snapshot=snapshot, **scope).delete()
     targets = sorted(set(targets))
-    insert_rows(
+    replace_rows(
         SubtreeTally,
-        ["campaign_id", "unit_id", "question_id", "level", "n"],
+        ["campaign_id", "unit_id", "question_id", "level", "n"], 4,
         (
             (campaign_id, unit, q, lv, n)
             for unit in targets
-            for q, by_level in sorted(levels.get(unit, {}).items())
-            for lv, n in sorted(by_level.items())
+            for q, by_level in levels.get(unit, {}).items()
+            for lv, n in by_level.items()
             if n
         ),
+        where=f"campaign_id = %s{among.sql('unit_id')}", params=[campaign_id],
     )
     insert_rows(
         SubtreeCount,
@@ -236,7 +236,7 @@ def _store_subtrees(
         ((campaign_id, unit, *people[unit]) for unit in targets if any(people.get(unit, (0, 0, 0)))),
     )
     rows, design = _index_rows(setup, snapshot, levels, people, targets, unit_paths)
-    insert_rows(IndexValue, INDEX_VALUE_COLUMNS, ([snapshot.pk, *(getattr(row, name) for name in INDEX_VALUE_COLUMNS[1:])] for row in rows))
+    replace_rows(IndexValue, INDEX_VALUE_COLUMNS, 4, rows, where=f"snapshot_id = %s{among.sql('unit_id')}", params=[snapshot.pk])
     return design
 
 

@@ -84,6 +84,9 @@ def campaign_setup(campaign: Campaign) -> CampaignSetup:
         index_levels=tuple(index_level_table(rules)),
         number_questions=tuple(r.question_id for r in rules if r.levels is None),
         multi_levels=tuple(multi_level_table(rules)),
+        pattern_positions=tuple(
+            (form, tuple(None if rule.multi else rule.question_id for rule in layout.rules)) for form, layout in sorted(estimation.layouts.items())
+        ),
     )
     return CampaignSetup(
         campaign=campaign, scheme=scheme, statuses=statuses, rules=rules, questionnaire_of=questionnaire_of,

@@ -6,6 +6,9 @@ Two aggregates give the leaf rows; nothing loops over answers in Python:
   and those whose every valid index answer is satisfied (full satisfaction needs the respondent). They
   come from the index counts stored on each response (a GROUP BY over responses), or, when a counted
   response lacks them, from a per-response recount over the answers.
+On PostgreSQL, with the stored counts, the same pass over the responses concatenates their index patterns
+per cell, and the index questions' tallies are counted from those (reports.patterns): the answers are read
+only for the other questions and for units with a response lacking a usable pattern.
 The roll-up then reads these few rows summed per unit (units × questions × levels), never answers.
 """
 
@@ -21,6 +24,7 @@ from decimal import Decimal
 from django.db import connection
 
 from reports.models import CellCount, Tally
+from reports.patterns import PATTERN_SEPARATOR, pattern_tallies
 from reports.schemes import ROLE_INDEX, QuestionRule
 from surveys.models import Answer, Response
 
@@ -96,6 +100,13 @@ class TallyPlan:
     index_levels: tuple[tuple[int, int, int], ...]
     number_questions: tuple[int, ...]
     multi_levels: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (question, its valid levels) of multi-choice questions
+    # Per form, the question at each position of its responses' index patterns (None: not tallied from
+    # the patterns, e.g. a multi-choice question); those questions' leaf tallies come from the patterns.
+    pattern_positions: tuple[tuple[int, tuple[int | None, ...]], ...] = ()
+
+    @property
+    def pattern_questions(self) -> frozenset[int]:
+        return frozenset(q for _form, questions in self.pattern_positions for q in questions if q is not None)
 
 
 def index_level_table(rules: Iterable[QuestionRule]) -> list[tuple[int, int, int]]:
@@ -183,9 +194,6 @@ def _responses_cells(plan: TallyPlan, units: UnitFilter, per_response: str | Non
     return sql, status_params
 
 
-PATTERN_SEPARATOR = ","
-
-
 def profile_sql(field: str) -> str:
     """A field of the response's profile (sex, age group) as text, '' when absent."""
     if connection.vendor == "postgresql":
@@ -230,50 +238,91 @@ def _counts_missing(plan: TallyPlan, units: UnitFilter) -> tuple[str, list]:
     return sql, status_params
 
 
-def _one_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool, list | None]:
-    """PostgreSQL: tallies and cell counts from one statement taking one of two branches (the other's
-    one-time filter is false, so it never runs):
-    - every counted response has its index counts: the plain 4-key GROUP BY over the answers, and the
-      cell counts from a GROUP BY over responses only, by sex and age group too, with the responses'
-      index patterns concatenated per group;
-    - otherwise one pass over the answers with GROUPING SETS: the tally and a per-response recount.
-    Returns (tallies, cell counts, whether the stored counts were used, the pattern groups or None)."""
+def _counts_missing_now(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> bool:
+    missing, params = _counts_missing(plan, units)
+    cursor.execute(f"SELECT {missing}", [campaign_id, *params])
+    return bool(cursor.fetchone()[0])
+
+
+def _recount_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
+    """PostgreSQL, when a counted response lacks its stored index counts: one pass over the answers with
+    GROUPING SETS gives the tally and a per-response recount of the cell counts. Returns (tallies, cell counts)."""
     source, source_params = _answers_from(plan, units)
-    missing, missing_params = _counts_missing(plan, units)
     recount, recount_params = _responses_cells(plan, units, "(SELECT response_id, valid, unsatisfied FROM g WHERE tally_row = 0)")
-    stored, stored_params = _responses_cells_with_patterns(plan, units)
-    extra = "NULL::text, NULL::text, NULL::bigint, NULL::text"
     valid, unsatisfied = _flag_expressions(plan)
-    sql = (
-        f"WITH missing AS MATERIALIZED (SELECT {missing} AS yes), "
-        "g AS MATERIALIZED ("
+    cursor.execute(
+        "WITH g AS MATERIALIZED ("
         "SELECT a.unit_id, a.channel, a.question_id, a.value, a.response_id, COUNT(*) AS n, "
         f"SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied, GROUPING(a.response_id) AS tally_row "
         f"{source} "
         "GROUP BY GROUPING SETS ((a.unit_id, a.channel, a.question_id, a.value), (a.response_id))) "
-        f"SELECT 0, NULL::integer, unit_id, channel, question_id, value, n, {extra} FROM g WHERE tally_row = 1 AND (SELECT yes FROM missing) "
-        f"UNION ALL SELECT 1, c.*, {extra} FROM ({recount}) c WHERE (SELECT yes FROM missing) "
-        f"UNION ALL SELECT 0, NULL::integer, a.unit_id, a.channel, a.question_id, a.value, COUNT(*), {extra} {source} AND NOT (SELECT yes FROM missing) "
-        "GROUP BY a.unit_id, a.channel, a.question_id, a.value "
-        f"UNION ALL SELECT 1, c.* FROM ({stored}) c WHERE NOT (SELECT yes FROM missing) "
-        f"UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, CASE WHEN yes THEN 0 ELSE 1 END, {extra} FROM missing"
+        "SELECT 0, NULL::integer, unit_id, channel, question_id, value, n FROM g WHERE tally_row = 1 "
+        f"UNION ALL SELECT 1, c.* FROM ({recount}) c",
+        [campaign_id, *source_params, campaign_id, *recount_params],
     )
-    params = [campaign_id, *missing_params, campaign_id, *source_params, campaign_id, *recount_params]
-    cursor.execute(sql, [*params, campaign_id, *source_params, campaign_id, *stored_params])
-    tallies, counts, used_stored = [], defaultdict(lambda: [0, 0, 0]), False
-    patterns: list = []
+    tallies, counts = [], []
     for kind, *row in cursor.fetchall():
         if kind == 0:
             tallies.append(row[1:6])
-        elif kind == 1:
-            cell = counts[tuple(row[:3])]
-            for i in range(3):
-                cell[i] += int(row[3 + i] or 0)
-            if row[8]:  # responses of the group with a pattern
-                patterns.append((row[0], row[1], row[2], row[6], row[7], int(row[8]), row[9]))
         else:
-            used_stored = bool(row[5])
-    return tallies, [(*key, *cell) for key, cell in counts.items()], used_stored, patterns if used_stored else None
+            counts.append(tuple(row))
+    return tallies, counts
+
+
+def _stored_cells(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list]:
+    """PostgreSQL, every counted response with its stored index counts: the cell counts from one GROUP BY
+    over the responses (by sex and age group too), with each group's index patterns concatenated.
+    Returns (cell counts, pattern groups)."""
+    sql, params = _responses_cells_with_patterns(plan, units)
+    cursor.execute(sql, [campaign_id, *params])
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    patterns: list = []
+    for form, unit, channel, responses, respondents, full, sex, age, with_pattern, joined in cursor.fetchall():
+        cell = counts[(form, unit, channel)]
+        cell[0] += int(responses)
+        cell[1] += int(respondents or 0)
+        cell[2] += int(full or 0)
+        if with_pattern:
+            patterns.append((form, unit, channel, sex, age, int(with_pattern), joined))
+    return [(*key, *cell) for key, cell in counts.items()], patterns
+
+
+def _answer_tallies(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter, *, skip: frozenset[int], but_units: set[int]) -> list:
+    """The plain 4-key GROUP BY over the counted answers, leaving out the questions in `skip` (tallied
+    from the patterns) except for the units in `but_units`; no statement when nothing is left to read."""
+    condition = ""
+    if skip:
+        if skip >= set(plan.form_of) and not but_units:
+            return []
+        condition = f" AND (a.question_id NOT IN ({','.join(str(int(q)) for q in sorted(skip))})"
+        if but_units:
+            condition += f" OR a.unit_id IN ({','.join(str(int(u)) for u in sorted(but_units))})"
+        condition += ")"
+    source, params = _answers_from(plan, units)
+    cursor.execute(
+        f"SELECT a.unit_id, a.channel, a.question_id, a.value, COUNT(*) {source}{condition} GROUP BY a.unit_id, a.channel, a.question_id, a.value",
+        [campaign_id, *params],
+    )
+    return cursor.fetchall()
+
+
+def _postgres_leaf_rows(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool, list | None]:
+    """PostgreSQL: tallies and cell counts.
+    - A counted response of these units lacks its stored index counts: one pass over the answers
+      (`_recount_statement`).
+    - Otherwise one pass over the responses gives the cell counts and the grouped index patterns; the
+      index questions' tallies come from those patterns (reports.patterns), and the answers are read
+      only for the other questions, and for the units some of whose counted responses have no usable
+      pattern (a statement of its own, which PostgreSQL may run in parallel).
+    Returns (tallies, cell counts, whether the stored counts were used, the pattern groups or None)."""
+    if _counts_missing_now(cursor, campaign_id, plan, units):
+        tallies, counts = _recount_statement(cursor, campaign_id, plan, units)
+        return tallies, counts, False, None
+    counts, patterns = _stored_cells(cursor, campaign_id, plan, units)
+    expected = {(f, u, c): int(r) for f, u, c, r, _v, _s in counts}
+    from_patterns, unfit = pattern_tallies(patterns, dict(plan.pattern_positions), expected)
+    tallies = _answer_tallies(cursor, campaign_id, plan, units, skip=plan.pattern_questions, but_units=unfit)
+    return [*from_patterns, *tallies], counts, True, patterns
 
 
 def _two_scans(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool]:
@@ -350,7 +399,8 @@ def write_leaf_rows(
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
-    deleted the old rows of these units in the same transaction. Returns whether the cell counts came
+    deleted the old cell counts of these units in the same transaction; the tallies replace the old ones
+    where they differ (`replace_rows`). Returns whether the cell counts came
     from the index counts stored per response (True) or a recount from the answers (False); None when
     nothing was tallied. `cell_responses`, when given, receives the counted responses per (form, unit,
     channel) that the cell counts hold; `pattern_groups`, when given, receives the responses' index
@@ -361,7 +411,7 @@ def write_leaf_rows(
         return None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tallies, counts, used_stored, patterns = _one_statement(cursor, campaign_id, plan, units)
+            tallies, counts, used_stored, patterns = _postgres_leaf_rows(cursor, campaign_id, plan, units)
             if pattern_groups is not None:
                 pattern_groups.rows = patterns
         else:
@@ -372,9 +422,9 @@ def write_leaf_rows(
         form = plan.form_of.get(question)
         if form is not None:  # a question of a questionnaire the campaign does not use: not counted
             merged[(form, unit, channel, question, int(level))] += int(n)
-    insert_rows(
-        Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"],
-        ((campaign_id, *key, n) for key, n in sorted(merged.items())),
+    replace_rows(
+        Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"], 6,
+        ((campaign_id, *key, n) for key, n in merged.items()), where=f"campaign_id = %s{units.sql('unit_id')}", params=[campaign_id],
     )
     insert_rows(
         CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
@@ -397,7 +447,13 @@ def _copy_text(value: object) -> str:
 
 # COPY text for the types the engine writes most (tens of thousands of integer rows): one dictionary
 # lookup per value instead of a chain of isinstance checks; anything else goes through _copy_text.
-_COPY_FORMATS = {int: str, float: repr, Decimal: str, type(None): lambda _value: "\\N"}
+def _copy_str(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return _copy_text(value)
+    return value
+
+
+_COPY_FORMATS = {int: str, float: repr, Decimal: str, str: _copy_str, type(None): lambda _value: "\\N"}
 
 
 def _copy_line(row: Sequence) -> str:
@@ -429,6 +485,35 @@ def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *
                 pending.clear()
         if pending:
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(pending)), [v for r in pending for v in r])
+
+
+def replace_rows(model: type, columns: Sequence[str], keys: int, rows: Iterable[Sequence], *, where: str, params: Sequence) -> int:
+    """Make the rows of `model` that match `where` equal `rows` (values of `columns`, the first `keys` of
+    them a unique key), writing only the difference: a row whose values are unchanged stays in place,
+    changed and vanished rows are deleted by id, new and changed ones inserted (`insert_rows`).
+    Returns the number of rows inserted.
+
+    A full recompute rebuilds tens of thousands of leaf and roll-up rows of which, most of the time, few
+    changed since the last run: reading them back costs far less than deleting and rewriting them all."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {names} FROM {table} WHERE {where}", list(params))
+        stored = {tuple(row[1 : 1 + keys]): (row[0], tuple(row[1 + keys :])) for row in cursor.fetchall()}
+        fresh, stale = [], []
+        for row in rows:
+            old = stored.pop(tuple(row[:keys]), None)
+            if old is not None:
+                if old[1] == tuple(row[keys:]):
+                    continue
+                stale.append(old[0])
+            fresh.append(row)
+        stale.extend(pk for pk, _values in stored.values())
+        for start in range(0, len(stale), 10_000):
+            ids = ",".join(str(int(pk)) for pk in stale[start : start + 10_000])
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({ids})")
+    insert_rows(model, columns, fresh)
+    return len(fresh)
 
 
 UnitLevels = dict[int, dict[int, dict[int, int]]]  # unit → question → level → n

@@ -22,14 +22,10 @@ import numpy as np
 from django.db import connection
 
 from reports.estimation.estimators import blas_single_thread
-from reports.tallies import PATTERN_SEPARATOR, UnitFilter, patterns_concat_sql, profile_sql
+from reports.patterns import LEVEL_OF, PATTERN_SEPARATOR, clean_levels
+from reports.tallies import UnitFilter, patterns_concat_sql, profile_sql
 from surveys.models import Answer, Response
 from surveys.rules import PATTERN_DIGITS, PATTERN_UNENCODABLE, ROLE_INDEX, QuestionRule
-
-_LEVEL_OF = np.full(256, -1, dtype=np.int16)  # pattern character → level (−1: no answer)
-for _level, _char in enumerate(PATTERN_DIGITS):
-    _LEVEL_OF[ord(_char)] = _level
-
 
 # ------------------------------------------------------------------------------------------------
 # From patterns to variables
@@ -243,18 +239,6 @@ class CellMomentsRow:
 SEPARATOR = PATTERN_SEPARATOR
 
 
-def _clean_levels(patterns: bytes, count: int, width: int) -> np.ndarray | None:
-    """The levels of `count` concatenated patterns of one form, or None when any of them is not a usable
-    pattern of `width` characters (written for another version of the questions, or holding a level one
-    character cannot: those responses are read one by one)."""
-    if len(patterns) != count * (width + 1) - 1:
-        return None
-    raw = np.frombuffer(patterns + SEPARATOR.encode(), dtype=np.uint8).reshape(count, width + 1)
-    if (raw[:, width] != ord(SEPARATOR)).any() or (raw[:, :width] == ord(PATTERN_UNENCODABLE)).any() or (raw[:, :width] == ord(SEPARATOR)).any():
-        return None
-    return _LEVEL_OF[raw[:, :width]]
-
-
 @blas_single_thread
 def cell_moments(
     *, campaign_id: int, statuses: Sequence[str], layouts: Mapping[int, FormLayout], variables: Variables, units: UnitFilter,
@@ -290,7 +274,7 @@ def cell_moments(
             layout = layouts.get(form)
             if layout is None:
                 continue
-            levels = _clean_levels((patterns or "").encode("ascii", "replace"), count, layout.width)
+            levels = clean_levels((patterns or "").encode("ascii", "replace"), count, layout.width)
             if levels is None:
                 unfit.add(unit)
                 continue
@@ -334,7 +318,7 @@ def _levels_one_by_one(rows: list[tuple], layouts: Mapping[int, FormLayout]) -> 
             continue
         key = (form, unit, channel, str(sex), str(age))
         if pattern is not None and len(pattern) == layout.width and PATTERN_UNENCODABLE not in pattern and SEPARATOR not in pattern:
-            per_cell[key].append([int(v) for v in _LEVEL_OF[np.frombuffer(pattern.encode("ascii", "replace"), dtype=np.uint8)]])
+            per_cell[key].append([int(v) for v in LEVEL_OF[np.frombuffer(pattern.encode("ascii", "replace"), dtype=np.uint8)]])
         else:
             missing.append((response_id, key, layout))
     values: dict[int, dict[int, int | None]] = defaultdict(dict)

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from reports.models import Tally
+from reports.patterns import pattern_tallies
 from reports.schemes import to_hundredths
 from reports.selectors import campaign_summary, index_tables
 from reports.services import index_recompute
@@ -68,3 +70,36 @@ def test_an_incremental_recompute_after_new_responses_uses_the_stored_counts(dem
     index_recompute(demo.pk, full=True)
     assert index_tables(demo) == incremental
     assert campaign_summary(demo)["full_satisfaction"] == full_satisfaction_by_hand(demo)
+
+
+def _leaf_tallies(campaign) -> list[tuple]:
+    return sorted(Tally.objects.filter(campaign=campaign).values_list("form_id", "unit_id", "channel", "question_id", "level", "n"))
+
+
+def test_the_index_tallies_read_from_the_patterns_equal_those_from_the_answers(demo, tree):
+    index_recompute(demo.pk, full=True)
+    from_patterns = _leaf_tallies(demo)
+    tables = index_tables(demo)
+    # The recount path tallies every question from the answers.
+    Response.objects.filter(campaign=demo).update(index_valid=None, index_unsatisfied=None)
+    assert index_recompute(demo.pk, full=True).stored_counts is False
+    assert _leaf_tallies(demo) == from_patterns
+    assert index_tables(demo) == tables
+
+
+def test_a_unit_with_a_response_without_a_usable_pattern_is_tallied_from_its_answers(demo, tree):
+    index_recompute(demo.pk, full=True)
+    expected = _leaf_tallies(demo)
+    counted = Response.objects.filter(campaign=demo, unit=tree["A1"], status__in=["submitted", "approved"]).order_by("pk")
+    Response.objects.filter(pk=counted[0].pk).update(index_pattern=None)
+    Response.objects.filter(pk=counted[1].pk).update(index_pattern="?")  # written for other questions, or an unencodable level
+    assert index_recompute(demo.pk, full=True).stored_counts is True
+    assert _leaf_tallies(demo) == expected
+
+
+def test_pattern_tallies_count_each_position_and_level_and_name_units_lacking_patterns():
+    positions = {7: (101, None, 103)}  # the middle position: a multi-choice question, tallied from answers
+    groups = [(7, 1, "desk", "", "", 3, "45-,459,-09"), (7, 1, "desk", "f", "", 1, "551"), (7, 2, "desk", "", "", 1, "55")]
+    rows, unfit = pattern_tallies(groups, positions, {(7, 1, "desk"): 4, (7, 2, "desk"): 1, (7, 3, "phone"): 2})
+    assert sorted(rows) == [(1, "desk", 101, 4, 2), (1, "desk", 101, 5, 1), (1, "desk", 103, 1, 1), (1, "desk", 103, 9, 2)]
+    assert unfit == {2, 3}  # unit 2: a pattern of the wrong width; unit 3: responses without one
