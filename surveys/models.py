@@ -174,6 +174,16 @@ class Response(models.Model):
                 condition=models.Q(index_valid__isnull=True) | models.Q(index_unsatisfied__isnull=True),
             ),
         ]
+        constraints = [
+            # One interview per drawn person: drafts and rejected responses are not the case's interview
+            # (surveys.services.responses.NOT_AN_INTERVIEW).
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(assignment__isnull=False) & ~models.Q(status__in=["draft", "rejected"]),
+                name="response_one_interview_per_case",
+                violation_error_message=_("Người này đã được phỏng vấn."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.uuid)

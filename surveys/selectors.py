@@ -21,6 +21,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.fieldwork.selectors import open_cases_of
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
@@ -455,11 +456,7 @@ def enumerator_assignments(*, user: User | AnonymousUser, limit: int = 100) -> l
     """The user's own pending assignments in active campaigns."""
     if not user.is_authenticated:
         return []
-    return list(
-        Assignment.objects.filter(enumerator=user, campaign__status=CampaignStatus.ACTIVE, status="pending")
-        .select_related("campaign", "quota__unit", "frame_entry")
-        .order_by("campaign__code", "is_reserve", "draw_order")[:limit]
-    )
+    return list(open_cases_of(user).select_related("campaign", "quota__unit", "frame_entry").order_by("campaign__code", "is_reserve", "draw_order")[:limit])
 
 
 def quota_for_user(*, user: User | AnonymousUser, quota_id: int) -> SampleQuota | None:

@@ -24,6 +24,12 @@ class Action(StrEnum):
     RESULTS_RECOMPUTE = "results.recompute"  # the "Tính lại ngay" button
     RESULTS_PUBLISH = "results.publish"  # publish a campaign's figures (a new version)
     RESULTS_RUN_STATE = "results.run_state"  # read why a recompute failed
+    # Fieldwork (campaigns/fieldwork): cases are drawn people; an enumerator acts on their own cases only.
+    CASES_READ = "cases.read"  # the cases of a unit, their attempts, dispositions and response rates
+    CASES_CONTACT = "cases.contact"  # record a contact attempt and its outcome
+    CASES_PERSONAL = "cases.personal"  # a drawn person's full name and phone (DESIGN §8), besides the case's own enumerator
+    CASES_REASSIGN = "cases.reassign"  # move cases between enumerators, one by one or in bulk
+    PEOPLE_MANAGE = "people.manage"  # create and deactivate enumerator and supervisor accounts (units/people.py)
 
 
 POLICY: dict[Action, frozenset[str]] = {
@@ -31,6 +37,11 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESULTS_RECOMPUTE: frozenset({Role.OFFICIAL}),
     Action.RESULTS_PUBLISH: frozenset({Role.OFFICIAL}),
     Action.RESULTS_RUN_STATE: frozenset({Role.OFFICIAL}),
+    Action.CASES_READ: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.CASES_CONTACT: frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR}),
+    Action.CASES_PERSONAL: frozenset({Role.OFFICIAL}),
+    Action.CASES_REASSIGN: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.PEOPLE_MANAGE: frozenset({Role.OFFICIAL}),
 }
 
 

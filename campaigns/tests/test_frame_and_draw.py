@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from campaigns.frames import frame_import, normalise_phone, parse_completed_on
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry
@@ -139,7 +140,7 @@ def test_a_second_draw_is_refused_unless_asked_and_nothing_was_worked_on(phone_c
     sample_draw(campaign=phone_campaign)
     with pytest.raises(CampaignRuleError, match="đã được rút mẫu"):
         sample_draw(campaign=phone_campaign)
-    Assignment.objects.filter(campaign=phone_campaign).update(status="done")
+    Assignment.objects.filter(campaign=phone_campaign).update(status="done", disposition="1.1", closed_at=timezone.now())
     with pytest.raises(CampaignRuleError, match="Không thể rút lại"):
         sample_draw(campaign=phone_campaign, redraw=True)
     with pytest.raises(CampaignRuleError, match="đã rút mẫu"):

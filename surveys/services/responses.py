@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignForm, CampaignStatus, Channel
+from campaigns.fieldwork.services import case_closed_message, case_complete, case_reopen
+from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.expressions import is_true
 from surveys.models import Answer, Question, QuestionType, Response, ResponseSource, ResponseStatus
@@ -54,6 +55,8 @@ MAX_TEXT = 5000
 NUMBER_STEP = Decimal("0.0001")
 NUMBER_LIMIT = Decimal("1e10")
 MAX_DURATION = 24 * 3600
+# Statuses of a response that is not the interview of its case (a draft; one rejected by a supervisor).
+NOT_AN_INTERVIEW = (ResponseStatus.DRAFT, ResponseStatus.REJECTED)
 # Keys of a submission that make up its content (and so its idempotency hash).
 CONTENT_KEYS = ("campaign", "form", "unit", "channel", "assignment", "status", "started_at", "duration_seconds", "profile", "answers")
 
@@ -63,13 +66,14 @@ class SubmissionError(Exception):
 
     status = 422
 
-    def __init__(self, message: str, errors: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(self, message: str, errors: Mapping[str, list[str]] | None = None, *, extra: Mapping[str, Any] | None = None) -> None:
         self.message = message
         self.errors = dict(errors or {})
+        self.extra = dict(extra or {})
         super().__init__(message)
 
     def as_json(self) -> dict[str, Any]:
-        return {"detail": self.message, "errors": self.errors}
+        return {"detail": self.message, "errors": self.errors, **self.extra}
 
 
 class SubmissionInvalid(SubmissionError):
@@ -351,7 +355,33 @@ def _resolve_target(
             raise SubmissionNotFound(_("Không tìm thấy phân công."), {"assignment": [_("Không tìm thấy phân công.")]})
         if (assignment.quota.unit_id, assignment.quota.channel, assignment.quota.form_id) != (unit.pk, channel, form.pk):
             raise SubmissionInvalid(_("Phân công không khớp với đơn vị, kênh hoặc phiếu."), {"assignment": [_("Phân công không khớp.")]})
+        if payload.get("status") != ResponseStatus.DRAFT:
+            case_ready_for_interview(assignment)
     return campaign, unit, form, channel, assignment
+
+
+def interview_of(assignment_id: int) -> Response | None:
+    """The interview that completed a case: its response that is neither a draft nor rejected."""
+    return (
+        Response.objects.filter(assignment_id=assignment_id).exclude(status__in=NOT_AN_INTERVIEW).only("pk", "uuid", "status").order_by("pk").first()
+    )
+
+
+def case_ready_for_interview(assignment: Assignment) -> None:
+    """Raise a 409 unless the case can take its interview: one interview per drawn person (the existing
+    one's id in the reply), none for a case closed without one or for a reserve not yet released."""
+    existing = interview_of(assignment.pk)
+    if existing is not None:
+        raise SubmissionConflict(
+            _("Người này đã được phỏng vấn (phiếu #%(id)d); không nhận phỏng vấn lần hai.") % {"id": existing.pk},
+            {"assignment": [_("Trường hợp đã có phiếu phỏng vấn.")]},
+            extra={"existing": {"id": existing.pk, "uuid": str(existing.uuid)}},
+        )
+    if not assignment.is_active:
+        raise SubmissionConflict(_("Người dự phòng này chưa được dùng."), {"assignment": [_("Trường hợp chưa được kích hoạt.")]})
+    if not assignment.is_open:
+        message = case_closed_message(assignment)
+        raise SubmissionConflict(message, {"assignment": [message]})
 
 
 def _int_or_none(raw: Any) -> int | None:
@@ -418,10 +448,12 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
     try:
         _store(response, validated, campaign=campaign, assignment=assignment)
     except IntegrityError:
-        # A concurrent request stored the same UUID (or used the same online key) first.
+        # A concurrent request stored the same UUID (or used the same online key, or interviewed the case) first.
         found = _existing(key, digest)
         if found is not None:
             return found
+        if assignment is not None:
+            case_ready_for_interview(assignment)
         raise SubmissionConflict(_("Thiết bị hoặc đường dẫn này đã được dùng để trả lời phiếu."), {"token": [_("Đã trả lời.")]}) from None
     return SubmissionResult(response, created=True)
 
@@ -434,9 +466,14 @@ def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaig
         return
     # A savepoint inside a caller's transaction, so a lost race on the UUID leaves that transaction usable.
     with transaction.atomic():
+        interview = assignment is not None and response.status != ResponseStatus.DRAFT
+        if interview:
+            # The case's row lock makes two interviews of one person, sent at once, wait for each other:
+            # the second sees the first and gets a 409 (the unique index on the case is the backstop).
+            case_ready_for_interview(Assignment.objects.select_for_update().get(pk=assignment.pk))
         answers_create(response, validated, mark_dirty=counted)
-        if assignment is not None and response.status != ResponseStatus.DRAFT:
-            Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.DONE)
+        if interview:
+            case_complete(actor=response.enumerator, case_id=assignment.pk, channel=response.channel, at=response.submitted_at or timezone.now())
 
 
 ANSWER_COLUMNS = ("response_id", "question_id", "campaign_id", "unit_id", "channel", "value", "number", "text")
@@ -604,11 +641,15 @@ def responses_review(*, responses: Iterable[Response], action: str, actor: User,
             continue
         old_status = response.status
         counted = set(response.campaign.counted_statuses)
+        if old_status == ResponseStatus.REJECTED and response.assignment_id is not None and interview_of(response.assignment_id) is not None:
+            continue  # the case was interviewed again since: one interview per drawn person
         updated = Response.objects.filter(pk=response.pk, status=old_status).update(
             status=new_status, review_reason=reason[:500], reviewed_by=actor, reviewed_at=now, updated_at=now
         )
         if not updated:  # changed by someone else meanwhile
             continue
+        if response.assignment_id is not None and new_status == ResponseStatus.REJECTED:
+            case_reopen(actor=actor, case_id=response.assignment_id, reason=reason)  # sent back: the person is interviewed again
         changed += 1
         response.status, response.review_reason, response.reviewed_by, response.reviewed_at = new_status, reason[:500], actor, now
         audit_record(

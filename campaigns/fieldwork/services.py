@@ -1,0 +1,311 @@
+"""Every write of fieldwork: contact attempts and outcomes, closing and reopening cases, releasing
+reserves, reassigning cases. Each is audited; a broken rule raises FieldworkError and saves nothing.
+
+Locks: a write to a case locks its row first; releasing a reserve then locks the quota cell, so
+closures in one cell release reserves one at a time and a cell never releases more than it lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.fieldwork.dispositions import (
+    CONTACT_OUTCOMES,
+    DISPOSITIONS,
+    FINAL_OUTCOMES,
+    ContactOutcome,
+    exhausted_disposition,
+)
+from campaigns.fieldwork.selectors import ACTIVE, case_require
+from campaigns.models import Assignment, AssignmentStatus, CampaignStatus, Channel, ChannelWindow, ContactAttempt, SampleQuota
+from units.access import Action, allowed
+from units.formatting import date_vi
+from units.models import Membership, Role
+from units.services import audit_record
+
+MAX_NOTE = 500
+# An attempt time may run this far ahead of the server's clock (a phone's clock a little fast).
+CLOCK_SLACK = dt.timedelta(minutes=5)
+COMPLETED = "1.1"
+
+
+class FieldworkError(ValidationError):
+    """A fieldwork rule was broken; `messages` says which, in Vietnamese. Nothing has been saved."""
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def case_state_text(case: Assignment) -> str:
+    """The case's state in words, e.g. "Từ chối (16:05 12/10/2026)"."""
+    label = DISPOSITIONS[case.disposition].label if case.disposition in DISPOSITIONS else case.get_status_display()
+    return f"{label} ({_local(case.closed_at)})" if case.closed_at else str(label)
+
+
+def case_closed_message(case: Assignment) -> str:
+    return _("Trường hợp #%(id)d đã kết thúc: %(state)s.") % {"id": case.pk, "state": case_state_text(case)}
+
+
+def _window_problem(case: Assignment, moment: dt.datetime) -> str | None:
+    """Why an appointment at `moment` falls outside every window of the case's channel serving its unit."""
+    day = timezone.localdate(moment)
+    windows = ChannelWindow.objects.filter(campaign_id=case.campaign_id, channel=case.quota.channel).filter(
+        Q(unit_types__isnull=True) | Q(unit_types=case.quota.unit.type_id)
+    )
+    if windows.filter(start__lte=day, end__gte=day).exists():
+        return None
+    spans = ", ".join(f"{date_vi(w.start)}–{date_vi(w.end)}" for w in windows.distinct().order_by("start")) or _("không có")
+    return _("Giờ hẹn %(when)s nằm ngoài thời gian của kênh «%(channel)s» (%(spans)s).") % {
+        "when": _local(moment), "channel": Channel(case.quota.channel).label, "spans": spans
+    }
+
+
+def attempt_problems(
+    case: Assignment,
+    *,
+    outcome: str,
+    at: dt.datetime,
+    appointment_at: dt.datetime | None,
+    note: str,
+    channel: str,
+    source: str,
+    now: dt.datetime,
+) -> list[str]:
+    """Every reason the attempt cannot be recorded on `case` as it stands (Vietnamese); empty when it can.
+
+    A web attempt needs an active campaign and an appointment after `now`; an imported one (the call
+    centre's log, written after the fact) may come while the campaign is closed, with an appointment after
+    its own time. An interview is completed by the response writer, or by an imported log.
+    """
+    problems: list[str] = []
+    if outcome not in ContactOutcome.values or (outcome == ContactOutcome.COMPLETED and source != "import"):
+        problems.append(_("Kết quả liên hệ «%(outcome)s» không hợp lệ.") % {"outcome": outcome})
+    allowed_statuses = {CampaignStatus.ACTIVE, CampaignStatus.CLOSED} if source == "import" else {CampaignStatus.ACTIVE}
+    if case.campaign.status not in allowed_statuses:
+        problems.append(_("Đợt khảo sát «%(code)s» không ở giai đoạn thu thập.") % {"code": case.campaign.code})
+    if not case.is_active:
+        problems.append(_("Trường hợp #%(id)d là người dự phòng chưa được dùng.") % {"id": case.pk})
+    if not case.is_open:
+        problems.append(case_closed_message(case))
+    if at > now + CLOCK_SLACK:
+        problems.append(_("Thời điểm liên hệ %(when)s ở tương lai.") % {"when": _local(at)})
+    if channel not in Channel.values or channel == Channel.ONLINE:
+        problems.append(_("Kênh «%(channel)s» không dùng để liên hệ.") % {"channel": channel})
+    if len(note) > MAX_NOTE:
+        problems.append(_("Ghi chú dài quá %(n)d ký tự.") % {"n": MAX_NOTE})
+    if outcome == ContactOutcome.APPOINTMENT:
+        reference = at if source == "import" else now
+        if appointment_at is None:
+            problems.append(_("Hẹn gọi lại cần ngày và giờ hẹn."))
+        elif appointment_at <= reference:
+            problems.append(_("Giờ hẹn %(when)s đã qua.") % {"when": _local(appointment_at)})
+        else:
+            window = _window_problem(case, appointment_at)
+            if window:
+                problems.append(window)
+    return problems
+
+
+@transaction.atomic
+def attempt_record(
+    *,
+    actor: User | AnonymousUser,
+    case: Assignment,
+    outcome: str,
+    at: dt.datetime | None = None,
+    appointment_at: dt.datetime | None = None,
+    note: str = "",
+    channel: str | None = None,
+    source: str = "web",
+    now: dt.datetime | None = None,
+) -> ContactAttempt:
+    """Record one contact attempt on `case` and apply its outcome.
+
+    A final outcome closes the case with its AAPOR code; when the campaign's `max_attempts` is reached
+    without one, the case closes as a non-contact (an attempt that sets an appointment never closes it).
+    A case of the released sample that closes without an interview releases its cell's next reserve.
+    Raises Http404/PermissionDenied (see `case_require`) or FieldworkError; nothing is half-saved.
+    """
+    case_require(actor, case, Action.CASES_CONTACT)
+    now = now or timezone.now()
+    at = at or now
+    note = (note or "").strip()
+    locked = Assignment.objects.select_for_update(of=("self",)).select_related("campaign", "quota__unit").get(pk=case.pk)
+    channel = channel or locked.quota.channel
+    problems = attempt_problems(
+        locked, outcome=outcome, at=at, appointment_at=appointment_at, note=note, channel=channel, source=source, now=now
+    )
+    if problems:
+        raise FieldworkError(problems)
+    person = actor if isinstance(actor, User) and actor.is_authenticated else None
+    attempt = ContactAttempt.objects.create(
+        assignment=locked,
+        at=at,
+        channel=channel,
+        outcome=outcome,
+        appointment_at=appointment_at if outcome == ContactOutcome.APPOINTMENT else None,
+        note=note,
+        enumerator=person,
+        source=source,
+    )
+    locked.attempt_count += 1
+    locked.last_attempt_at = max(at, locked.last_attempt_at) if locked.last_attempt_at else at
+    locked.contacted = locked.contacted or outcome in CONTACT_OUTCOMES
+    locked.appointment_at = attempt.appointment_at
+    locked.save(update_fields=["attempt_count", "last_attempt_at", "contacted", "appointment_at"])
+    audit_record(
+        actor=person,
+        action="case.attempt",
+        obj=locked,
+        changes={"outcome": outcome, "at": at, "appointment_at": attempt.appointment_at, "channel": channel, "source": source, "note": note},
+    )
+    if outcome in FINAL_OUTCOMES:
+        case_close(actor=actor, case=locked, disposition=FINAL_OUTCOMES[outcome], outcome=outcome, at=at)
+    elif outcome != ContactOutcome.APPOINTMENT and locked.attempt_count >= locked.campaign.max_attempts:
+        case_close(actor=actor, case=locked, disposition=exhausted_disposition(contacted=locked.contacted), outcome=outcome, at=at)
+    case.__dict__.update({name: getattr(locked, name) for name in ("status", "disposition", "closed_at", "attempt_count", "appointment_at", "contacted", "last_attempt_at")})
+    return attempt
+
+
+def case_close(*, actor: User | AnonymousUser, case: Assignment, disposition: str, outcome: str, at: dt.datetime) -> Assignment:
+    """Close `case` (locked by the caller, still open) with an AAPOR code; audited. A case of the released
+    sample closing without an interview releases the next reserve of its cell (`reserve_release`)."""
+    info = DISPOSITIONS[disposition]
+    case.status, case.disposition, case.closed_at, case.closed_outcome, case.appointment_at = info.status, disposition, at, outcome, None
+    case.save(update_fields=["status", "disposition", "closed_at", "closed_outcome", "appointment_at"])
+    person = actor if isinstance(actor, User) and actor.is_authenticated else None
+    audit_record(actor=person, action="case.close", obj=case, changes={"disposition": disposition, "outcome": outcome, "at": at})
+    if disposition != COMPLETED and case.is_active:
+        reserve_release(actor=actor, quota=case.quota, replaces=case, at=at)
+    return case
+
+
+def _may_collect(user: User | None, case: Assignment) -> bool:
+    return bool(user is not None and user.is_active and allowed(user, Action.CASES_CONTACT, case.quota.unit))
+
+
+@transaction.atomic
+def reserve_release(
+    *, actor: User | AnonymousUser, quota: SampleQuota, replaces: Assignment | None = None, at: dt.datetime | None = None
+) -> Assignment | None:
+    """Make the next reserve of a cell (lowest draw order) active, for the case it `replaces`; audited.
+
+    Releases nothing when the cell's open and completed cases already reach its target (a cell never
+    releases more than it lost) or when no reserve is left. The reserve keeps the enumerator the draw gave
+    it while that person may still collect there, else it goes to the enumerator of the case it replaces.
+    """
+    quota = SampleQuota.objects.select_for_update(of=("self",)).select_related("unit").get(pk=quota.pk)
+    in_play = Assignment.objects.filter(ACTIVE, quota=quota, status__in=[AssignmentStatus.PENDING, AssignmentStatus.DONE]).count()
+    if in_play >= quota.target:
+        return None
+    reserve = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("enumerator", "quota__unit", "campaign")
+        .filter(quota=quota, is_reserve=True, released_at__isnull=True)
+        .order_by("draw_order", "pk")
+        .first()
+    )
+    if reserve is None:
+        return None
+    if not _may_collect(reserve.enumerator, reserve) and replaces is not None and replaces.enumerator_id is not None:
+        reserve.enumerator_id = replaces.enumerator_id
+    reserve.released_at = at or timezone.now()
+    reserve.replaces = replaces
+    reserve.save(update_fields=["released_at", "replaces", "enumerator"])
+    person = actor if isinstance(actor, User) and actor.is_authenticated else None
+    audit_record(
+        actor=person,
+        action="case.reserve_release",
+        obj=reserve,
+        changes={"quota": quota.pk, "draw_order": reserve.draw_order, "replaces": replaces.pk if replaces else None, "enumerator": reserve.enumerator_id},
+    )
+    return reserve
+
+
+def case_complete(*, actor: User | AnonymousUser | None, case_id: int, channel: str, at: dt.datetime) -> None:
+    """The interview of a case was stored: close it as complete (AAPOR 1.1) with its successful attempt.
+
+    Called by the response writer inside its transaction, after it locked the case, checked that the case
+    is open and that the submitter may complete it (surveys.services.responses)."""
+    person = actor if isinstance(actor, User) and actor.is_authenticated else None
+    case = Assignment.objects.get(pk=case_id)
+    ContactAttempt.objects.create(assignment=case, at=at, channel=channel, outcome=ContactOutcome.COMPLETED, enumerator=person, source="response")
+    case.attempt_count += 1
+    case.last_attempt_at, case.contacted = at, True
+    case.save(update_fields=["attempt_count", "last_attempt_at", "contacted"])
+    case_close(actor=actor or AnonymousUser(), case=case, disposition=COMPLETED, outcome=ContactOutcome.COMPLETED, at=at)
+
+
+def case_reopen(*, actor: User, case_id: int, reason: str) -> None:
+    """A completed case whose interview a supervisor rejected is open again, so it can be interviewed anew.
+
+    Called by the review service inside its transaction (surveys.services.responses.responses_review)."""
+    case = Assignment.objects.select_for_update().get(pk=case_id)
+    if case.disposition != COMPLETED:
+        return
+    case.status, case.disposition, case.closed_at, case.closed_outcome = AssignmentStatus.PENDING, "", None, ""
+    case.save(update_fields=["status", "disposition", "closed_at", "closed_outcome"])
+    audit_record(actor=actor, action="case.reopen", obj=case, changes={"reason": reason})
+
+
+def _reassign_problem(case: Assignment, to_user: User, actor: User | AnonymousUser, covering: list[Membership]) -> str | None:
+    if not case.is_open:
+        return case_closed_message(case) + " " + _("Không chuyển được.")
+    units = [m.unit for m in covering if case.quota.unit.path.startswith(m.unit.path)]
+    if not any(allowed(actor, Action.CASES_REASSIGN, unit) for unit in units):
+        return _("«%(user)s» không phải điều tra viên của «%(unit)s» trong phạm vi của bạn.") % {"user": to_user.username, "unit": case.quota.unit.name}
+    return None
+
+
+@transaction.atomic
+def cases_reassign(*, actor: User | AnonymousUser, cases: Iterable[Assignment], to_user: User, reason: str) -> int:
+    """Give open cases to another enumerator who collects at their units within the actor's subtree,
+    keeping the reason; all or none. Returns how many cases changed hands (one already held is skipped).
+
+    Raises Http404/PermissionDenied for a case the actor may not reassign, FieldworkError for a refusal.
+    """
+    cases = list(cases)
+    for case in cases:
+        case_require(actor, case, Action.CASES_REASSIGN)
+    reason = (reason or "").strip()
+    problems: list[str] = []
+    if not reason:
+        problems.append(_("Cần ghi lý do chuyển trường hợp."))
+    elif len(reason) > MAX_NOTE:
+        problems.append(_("Lý do dài quá %(n)d ký tự.") % {"n": MAX_NOTE})
+    if not cases:
+        problems.append(_("Chưa chọn trường hợp nào."))
+    if not to_user.is_active:
+        problems.append(_("Tài khoản «%(user)s» đã bị khoá.") % {"user": to_user.username})
+    covering = list(Membership.objects.filter(user=to_user, role=Role.ENUMERATOR).select_related("unit"))
+    locked = {c.pk: c for c in Assignment.objects.select_for_update(of=("self",)).select_related("quota__unit", "campaign").filter(pk__in=[c.pk for c in cases])}
+    for case in cases:
+        problem = _reassign_problem(locked[case.pk], to_user, actor, covering)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise FieldworkError(problems)
+    person = actor if isinstance(actor, User) and actor.is_authenticated else None
+    changed = 0
+    for case in locked.values():
+        if case.enumerator_id == to_user.pk:
+            continue
+        previous = case.enumerator_id
+        Assignment.objects.filter(pk=case.pk).update(enumerator=to_user)
+        audit_record(actor=person, action="case.reassign", obj=case, changes={"from": previous, "to": to_user.pk, "reason": reason})
+        changed += 1
+    return changed
+
+
+def outcome_choices(*, include_completed: bool = False) -> list[tuple[str, Any]]:
+    return [(value, label) for value, label in ContactOutcome.choices if include_completed or value != ContactOutcome.COMPLETED]
