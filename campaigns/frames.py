@@ -37,23 +37,28 @@ DATE_PATTERN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 PHONE_PATTERN = re.compile(r"^\+?[\d\s.()-]+$")
 
 
-def _nfc(text: str) -> str:
+def text_key(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().lower()
 
 
-def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
-    """Canonical column → the header the file uses for it; missing required columns are errors."""
-    present = {_nfc(name): name for name in header if name}
+def column_map(sheet: str, header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
+    """Canonical column → the header the file uses for it (any of its aliases, in any case and Unicode
+    form); missing required columns are errors. Shared by the imports of campaigns."""
+    present = {text_key(name): name for name in header if name}
     found = {}
-    for canonical, aliases in FRAME_COLUMNS.items():
+    for canonical, aliases in columns.items():
         for alias in aliases:
             if alias in present:
                 found[canonical] = present[alias]
                 break
-    missing = [name for name in REQUIRED_COLUMNS if name not in found]
+    missing = [name for name in required if name not in found]
     if missing:
         raise ImportFailed([CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing])
     return found
+
+
+def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
+    return column_map(sheet, header, FRAME_COLUMNS, REQUIRED_COLUMNS)
 
 
 def parse_completed_on(value: Any) -> dt.date | None:
