@@ -168,6 +168,22 @@ class FrameEntry(models.Model):
         return self.full_name
 
 
+class ContactOutcome(models.TextChoices):
+    """What one contact attempt came to; campaigns/fieldwork/dispositions.py maps each to an AAPOR code."""
+
+    NO_ANSWER = "no_answer", _("Không nghe máy / không gặp")
+    BUSY = "busy", _("Máy bận")
+    WRONG_NUMBER = "wrong_number", _("Sai số / không phải người cần gặp")
+    APPOINTMENT = "appointment", _("Hẹn gọi lại")
+    REFUSED = "refused", _("Từ chối")
+    MOVED_AWAY = "moved_away", _("Đã chuyển đi nơi khác")
+    NOT_ELIGIBLE = "not_eligible", _("Không thuộc đối tượng khảo sát")
+    LANGUAGE = "language", _("Rào cản ngôn ngữ")
+    OTHER = "other", _("Lý do khác")
+    PARTIAL = "partial", _("Phỏng vấn dở dang")
+    COMPLETED = "completed", _("Hoàn thành phỏng vấn")
+
+
 class AssignmentStatus(models.TextChoices):
     """Where a case stands: open (pending) or closed with one of the AAPOR groups (campaigns/fieldwork/dispositions.py)."""
 
@@ -208,7 +224,7 @@ class Assignment(models.Model):
     contacted = models.BooleanField(_("đã gặp được người trả lời"), default=False)
     appointment_at = models.DateTimeField(_("hẹn lúc"), null=True, blank=True)
     closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
-    closed_outcome = models.CharField(_("kết quả cuối"), max_length=20, blank=True)
+    closed_outcome = models.CharField(_("kết quả cuối"), max_length=20, blank=True, choices=ContactOutcome.choices)
 
     class Meta:
         ordering = ["quota", "is_reserve", "draw_order"]
@@ -243,7 +259,7 @@ class ContactAttempt(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("trường hợp"))
     at = models.DateTimeField(_("thời điểm"), db_index=True)
     channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
-    outcome = models.CharField(_("kết quả"), max_length=20)
+    outcome = models.CharField(_("kết quả"), max_length=20, choices=ContactOutcome.choices)
     appointment_at = models.DateTimeField(_("hẹn lúc"), null=True, blank=True)
     note = models.CharField(_("ghi chú"), max_length=500, blank=True)
     enumerator = models.ForeignKey(

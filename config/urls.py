@@ -19,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("campaigns.fieldwork.urls")),
     path("", include("reports.urls")),
 ]

@@ -5,6 +5,8 @@ Every lookup goes through the scoped selectors: outsiders get 404, members witho
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaigns.fieldwork.selectors import person_for
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, SampleQuota
 from campaigns.selectors import PUBLIC_STATUSES
 from surveys.api import read_json, submission_response
@@ -36,7 +39,14 @@ from surveys.selectors import (
     user_reviews_somewhere,
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import ReviewError, SubmissionError, SubmissionForbidden, Submitter, responses_review
+from surveys.services.responses import (
+    ReviewError,
+    SubmissionError,
+    SubmissionForbidden,
+    Submitter,
+    case_ready_for_interview,
+    responses_review,
+)
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code
 
@@ -65,6 +75,7 @@ def _entry_context(*, request: HttpRequest, campaign: Campaign, unit: Unit, chan
         "draft_key": draft_key,
         "assignment": assignment,
         "mode": mode,
+        "served_at": int(time.time() * 1000),  # the page's age, for the offline copy (static/js/queue.js caseTaken)
         "profile_fields": [("sex", _("Giới tính"), SEX_CHOICES), ("age_group", _("Nhóm tuổi"), AGE_GROUP_CHOICES)],
     }
 
@@ -82,7 +93,7 @@ def entry_form(request: HttpRequest, quota_id: int) -> HttpResponse:
         raise PermissionDenied(_("Đợt khảo sát không còn nhận phiếu."))
     assignment = None
     if request.GET.get("phan-cong"):
-        assignment = Assignment.objects.select_related("frame_entry").filter(pk=_int(request.GET["phan-cong"]), quota=quota).first()
+        assignment = Assignment.objects.select_related("frame_entry", "campaign__organiser").filter(pk=_int(request.GET["phan-cong"]), quota=quota).first()
         reviewer = bool(unit_roles(user=request.user, unit=quota.unit) & set(REVIEW_ROLES))
         if assignment is None or (assignment.enumerator_id != request.user.pk and not reviewer):
             raise Http404
@@ -90,6 +101,14 @@ def entry_form(request: HttpRequest, quota_id: int) -> HttpResponse:
         request=request, campaign=quota.campaign, unit=quota.unit, channel=quota.channel, form=quota.form,
         submit_url=reverse("surveys:api_responses"), assignment=assignment,
     )
+    if assignment is not None:
+        context["person"] = person_for(request.user, assignment)
+        context["case_url"] = reverse("fieldwork:case_detail", args=[assignment.pk])
+        context["call_centre"] = request.GET.get("tong-dai") == "1"
+        try:
+            case_ready_for_interview(assignment)
+        except SubmissionError as refusal:
+            context["case_closed"] = refusal.message  # one interview per drawn person: no form
     return render(request, "surveys/entry.html", context)
 
 
@@ -152,7 +171,12 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _response_for_review(request: HttpRequest, key: str) -> Response:
-    response = responses_visible_to(request.user).select_related("campaign", "unit", "enumerator", "form__questionnaire", "reviewed_by").filter(uuid=key).first()
+    response = (
+        responses_visible_to(request.user)
+        .select_related("campaign", "unit", "enumerator", "form__questionnaire", "reviewed_by", "assignment__frame_entry", "assignment__campaign__organiser")
+        .filter(uuid=key)
+        .first()
+    )
     if response is None:
         raise Http404
     if not unit_roles(user=request.user, unit=response.unit) & set(REVIEW_ROLES):
@@ -181,6 +205,8 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "sections": answers_display(response),
             "form": form,
             "profile": _profile_display(response.profile),
+            # which drawn person the interview belongs to: initials and a masked phone unless the reviewer may see more
+            "person": person_for(request.user, response.assignment) if response.assignment else None,
         },
     )
 

@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 
+from units.access import POLICY, Action
 from units.models import WRITE_ROLES
 from units.selectors import primary_role, user_roles
 
@@ -8,4 +9,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     """The roles that decide which menu entries the base layout shows (one query per page)."""
     user = getattr(request, "user", None)
     roles = user_roles(user) if user is not None else set()
-    return {"nav_role": primary_role(roles), "nav_roles": roles, "nav_api_keys": bool(roles & WRITE_ROLES)}
+    return {
+        "nav_role": primary_role(roles),
+        "nav_roles": roles,
+        "nav_api_keys": bool(roles & WRITE_ROLES),
+        # menu entries asked of the access policy (units.access), never a role list in a template
+        "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+    }

@@ -15,21 +15,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import AssignmentStatus
-
-
-class ContactOutcome(models.TextChoices):
-    NO_ANSWER = "no_answer", _("Không nghe máy / không gặp")
-    BUSY = "busy", _("Máy bận")
-    WRONG_NUMBER = "wrong_number", _("Sai số / không phải người cần gặp")
-    APPOINTMENT = "appointment", _("Hẹn gọi lại")
-    REFUSED = "refused", _("Từ chối")
-    MOVED_AWAY = "moved_away", _("Đã chuyển đi nơi khác")
-    NOT_ELIGIBLE = "not_eligible", _("Không thuộc đối tượng khảo sát")
-    LANGUAGE = "language", _("Rào cản ngôn ngữ")
-    OTHER = "other", _("Lý do khác")
-    PARTIAL = "partial", _("Phỏng vấn dở dang")
-    COMPLETED = "completed", _("Hoàn thành phỏng vấn")
+from campaigns.models import AssignmentStatus, ContactOutcome
 
 
 class Group(models.TextChoices):

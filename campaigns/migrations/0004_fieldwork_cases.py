@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, verbose_name='thời điểm')),
                 ('channel', models.CharField(choices=[('phone', 'Điện thoại'), ('home_visit', 'Phỏng vấn tại nhà'), ('desk', 'Tại bộ phận một cửa'), ('venue', 'Tại cơ sở'), ('online', 'Trực tuyến'), ('paper', 'Phiếu giấy')], max_length=12, verbose_name='kênh')),
-                ('outcome', models.CharField(max_length=20, verbose_name='kết quả')),
+                ('outcome', models.CharField(choices=[('no_answer', 'Không nghe máy / không gặp'), ('busy', 'Máy bận'), ('wrong_number', 'Sai số / không phải người cần gặp'), ('appointment', 'Hẹn gọi lại'), ('refused', 'Từ chối'), ('moved_away', 'Đã chuyển đi nơi khác'), ('not_eligible', 'Không thuộc đối tượng khảo sát'), ('language', 'Rào cản ngôn ngữ'), ('other', 'Lý do khác'), ('partial', 'Phỏng vấn dở dang'), ('completed', 'Hoàn thành phỏng vấn')], max_length=20, verbose_name='kết quả')),
                 ('appointment_at', models.DateTimeField(blank=True, null=True, verbose_name='hẹn lúc')),
                 ('note', models.CharField(blank=True, max_length=500, verbose_name='ghi chú')),
                 ('source', models.CharField(default='web', max_length=10, verbose_name='nguồn')),
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assignment',
             name='closed_outcome',
-            field=models.CharField(blank=True, max_length=20, verbose_name='kết quả cuối'),
+            field=models.CharField(blank=True, choices=[('no_answer', 'Không nghe máy / không gặp'), ('busy', 'Máy bận'), ('wrong_number', 'Sai số / không phải người cần gặp'), ('appointment', 'Hẹn gọi lại'), ('refused', 'Từ chối'), ('moved_away', 'Đã chuyển đi nơi khác'), ('not_eligible', 'Không thuộc đối tượng khảo sát'), ('language', 'Rào cản ngôn ngữ'), ('other', 'Lý do khác'), ('partial', 'Phỏng vấn dở dang'), ('completed', 'Hoàn thành phỏng vấn')], max_length=20, verbose_name='kết quả cuối'),
         ),
         migrations.AddField(
             model_name='assignment',

@@ -41,6 +41,19 @@
   }
 
   var state = loadDraft() || freshState();
+  var caseId = schema.submit.assignment;
+
+  // One interview per drawn person: once this case's interview is on the device (sent or waiting), the
+  // form stays closed, also when the page is reopened from the offline cache.
+  function caseTaken() {
+    return caseId !== null && caseId !== undefined && HLQueue.caseTaken(caseId, Number(form.dataset.servedAt || 0));
+  }
+
+  function closeForCase() {
+    form.classList.add("d-none");
+    var next = document.getElementById("entry-case-next");
+    if (next) next.classList.remove("d-none");
+  }
 
   // --- reading the inputs ----------------------------------------------------------------
 
@@ -296,7 +309,9 @@
     done.textContent = text.queued;
     done.classList.remove("d-none");
     document.getElementById("entry-summary").classList.add("d-none");
-    if (form.dataset.mode !== "online") {
+    if (caseId !== null && caseId !== undefined) {
+      closeForCase();
+    } else if (form.dataset.mode !== "online") {
       clearForm();
       state = freshState();
       render();
@@ -335,4 +350,10 @@
 
   restoreFields(state.fields);
   render();
+  if (caseTaken()) {
+    var taken = document.getElementById("entry-done");
+    taken.textContent = text.caseTaken;
+    taken.classList.remove("d-none");
+    closeForCase();
+  }
 })();

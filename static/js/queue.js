@@ -35,7 +35,22 @@
     return input ? input.value : "";
   }
 
+  // Cases whose interview this device has taken ({id, at}): their entry page stays closed while the
+  // interview waits in the queue, and on any copy of the page served before it was taken (the offline
+  // cache). A page served later knows better: the server shows the form again only for a case reopened
+  // by a supervisor.
+  var TAKEN = "hl-cases-taken";
+
+  function caseTaken(caseId, servedAt) {
+    var id = String(caseId);
+    if (read(QUEUE).some(function (item) { return String(item.body.assignment) === id; })) return true;
+    return read(TAKEN).some(function (entry) { return entry.id === id && entry.at > (servedAt || 0); });
+  }
+
   function add(item) {
+    if (item.body.assignment !== null && item.body.assignment !== undefined && item.body.status !== "draft") {
+      write(TAKEN, read(TAKEN).concat([{ id: String(item.body.assignment), at: Date.now() }]).slice(-500));
+    }
     var items = read(QUEUE);
     if (!items.some(function (other) { return other.body.uuid === item.body.uuid; })) {
       items.push({ url: item.url, body: item.body, attempts: 0, queued_at: new Date().toISOString() });
@@ -127,6 +142,7 @@
     document.querySelectorAll("[data-queue-count]").forEach(function (el) { el.textContent = String(waiting); });
     var status = document.getElementById("queue-status");
     if (status) status.classList.toggle("d-none", waiting === 0);
+    document.querySelectorAll("[data-queue-badge]").forEach(function (el) { el.hidden = waiting === 0; });
     document.querySelectorAll("[data-queue-offline]").forEach(function (el) { el.hidden = navigator.onLine; });
     var panel = document.getElementById("queue-rejected");
     if (panel) {
@@ -150,6 +166,7 @@
     add: add,
     flush: flush,
     waiting: function () { return read(QUEUE).length; },
+    caseTaken: caseTaken,
     onResult: function (listener) { listeners.push(listener); },
   };
 })(window);
