@@ -5,17 +5,20 @@ Every lookup goes through the scoped selectors: outsiders get 404, members witho
 
 from __future__ import annotations
 
+import json
 import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns.fieldwork.selectors import person_for
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, SampleQuota
@@ -304,3 +307,35 @@ def online_thanks(request: HttpRequest, public_key: str) -> HttpResponse:
     campaign = _public_campaign(public_key)
     return render(request, "surveys/online_thanks.html", {"campaign": campaign})
 
+
+
+# --- working without signal ------------------------------------------------------------------
+
+# What every kept page needs; the service worker stores them when it installs (static names resolved by the
+# storage, hashed in production).
+OFFLINE_ASSETS = (
+    "bootstrap/css/bootstrap.min.css", "bootstrap/js/bootstrap.bundle.min.js", "css/hailong.css", "css/collection.css", "favicon.svg",
+    "js/queue.js", "js/offline.js", "js/expressions.js", "js/entry.js", "js/calllist.js",
+)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """static/js/sw.js served from the site's root, so that its scope is the whole site, with the assets to
+    keep and the offline page's address put in front. Its text changes whenever an asset's name does, which
+    makes browsers install the new worker."""
+    precache = [static(name) for name in OFFLINE_ASSETS]
+    script = finders.find("js/sw.js")
+    with open(script, encoding="utf-8") as handle:
+        text = handle.read()
+    head = f"var PRECACHE = {json.dumps(precache)};\nvar OFFLINE_URL = {json.dumps(reverse('surveys:offline'))};\n"
+    response = HttpResponse(head + text, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page it has not kept, when there is no signal."""
+    return render(request, "surveys/offline.html")

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from units.access import POLICY, Action
-from units.models import WRITE_ROLES
+from units.models import WRITE_ROLES, Role
 from units.selectors import primary_role, user_roles
 
 
@@ -15,4 +15,6 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_api_keys": bool(roles & WRITE_ROLES),
         # menu entries asked of the access policy (units.access), never a role list in a template
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+        # enumerators' pages are kept on the device for work without signal (static/js/offline.js)
+        "nav_offline": Role.ENUMERATOR in roles,
     }

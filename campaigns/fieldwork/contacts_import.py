@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import ContactOutcome
 from campaigns.fieldwork.services import FieldworkError, attempt_record
 from campaigns.frames import column_map, normalise_phone, text_key
@@ -206,7 +207,7 @@ def contacts_import(*, campaign: Campaign, source: str | IO[bytes], actor: User 
     if not records:
         raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
     rows, errors = contacts_parse(campaign, sheet, columns, records)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         for row in sorted(rows, key=lambda item: (item.at, item.number)):
             try:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import RECORDABLE_OUTCOMES, ContactOutcome
 from campaigns.models import Campaign
 from units.access import POLICY, Action
@@ -32,7 +33,7 @@ class AttemptForm(forms.Form):
 
     def __init__(self, *args, today: dt.date | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.today = today or timezone.localdate()
+        self.today = today or clock.today()
         self.fields["appointment_date"].initial = self.today
 
     def appointment_at(self) -> dt.datetime | None:

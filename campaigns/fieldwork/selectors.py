@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
+from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import (
     DISPOSITIONS,
     DispositionCounts,
@@ -132,7 +132,7 @@ def open_cases_of(user: User | AnonymousUser) -> QuerySet[Assignment]:
 
 def call_list(*, user: User | AnonymousUser, now: dt.datetime | None = None, limit: int = 300) -> CallList:
     """The day's work of `user` at `now` (default: the current time)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cases = list(
         open_cases_of(user).select_related("campaign", "quota__unit", "frame_entry").order_by(F("appointment_at").asc(nulls_last=True), "attempt_count", "draw_order")[:limit]
     )

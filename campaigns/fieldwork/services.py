@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import (
     CONTACT_OUTCOMES,
     DISPOSITIONS,
@@ -137,7 +138,7 @@ def attempt_record(
     Raises Http404/PermissionDenied (see `case_require`) or FieldworkError; nothing is half-saved.
     """
     case_require(actor, case, Action.CASES_CONTACT)
-    now = now or timezone.now()
+    now = now or clock.now()
     at = at or now
     note = (note or "").strip()
     locked = Assignment.objects.select_for_update(of=("self",)).select_related("campaign", "quota__unit").get(pk=case.pk)
@@ -219,7 +220,7 @@ def reserve_release(
         return None
     if not _may_collect(reserve.enumerator, reserve) and replaces is not None and replaces.enumerator_id is not None:
         reserve.enumerator_id = replaces.enumerator_id
-    reserve.released_at = at or timezone.now()
+    reserve.released_at = at or clock.now()
     reserve.replaces = replaces
     reserve.save(update_fields=["released_at", "replaces", "enumerator"])
     person = actor if isinstance(actor, User) and actor.is_authenticated else None

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -126,7 +125,7 @@ def _reassign_one(request: HttpRequest, case: Assignment) -> HttpResponse:
 @login_required
 def next_case(request: HttpRequest) -> HttpResponse:
     """The call centre's "next case": the first due case of the day, opened with its script."""
-    following = call_list(user=request.user, now=timezone.now()).next_case
+    following = call_list(user=request.user).next_case
     if following is None:
         messages.info(request, _("Không còn trường hợp nào cần gọi lúc này."))
         return redirect("home")

@@ -12,11 +12,35 @@
   var text = document.getElementById("entry-messages").dataset;
   var pages = Array.prototype.slice.call(form.querySelectorAll(".entry-page"));
   var draftKey = "hl-draft:" + form.dataset.draftKey;
+  adoptCaseFromAddress();
   var CHOICE = ["likert5", "likert4", "single", "yes_no", "multi"];
   var questions = [];
   schema.sections.forEach(function (section) {
     section.questions.forEach(function (question) { questions.push(question); });
   });
+
+  // Without signal, the interview page of a case not kept on the device is its quota cell's page (the
+  // service worker's fallback): the case then comes from the address, its name from the call list.
+  function adoptCaseFromAddress() {
+    var wanted = new URLSearchParams(window.location.search).get("phan-cong");
+    if (!wanted || !/^\d+$/.test(wanted) || String(schema.submit.assignment) === wanted) return;
+    schema.submit.assignment = parseInt(wanted, 10);
+    draftKey = "hl-draft:" + form.dataset.draftKey.replace(/:[^:]*$/, ":" + wanted);
+    var cases = {};
+    try {
+      cases = JSON.parse(window.localStorage.getItem("hl-cases") || "{}") || {};
+    } catch (error) {
+      cases = {};
+    }
+    var person = cases[wanted];
+    if (person && person.name) {
+      var banner = document.createElement("div");
+      banner.className = "alert alert-secondary py-2";
+      banner.id = "entry-person";
+      banner.textContent = text.person + ": " + person.name + (person.phone ? " · " + person.phone : "");
+      form.parentNode.insertBefore(banner, form);
+    }
+  }
 
   function newUuid() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();

@@ -4,7 +4,8 @@
  * definite refusal (409 conflict, 422 invalid, 403/404 not allowed) that moves it to "hl-rejected"
  * with the server's Vietnamese message. A network failure or a 5xx keeps it for the next try,
  * which comes when the browser is back online, every 15 seconds, or on the "Gửi ngay" button.
- * Resending is safe: the server knows each response by its client UUID.
+ * Resending is safe: the server knows each response by its client UUID. The queue lives in localStorage,
+ * so it survives a reload, a page served from the offline copy and a restart of the browser.
  */
 (function (global) {
   "use strict";
@@ -13,6 +14,9 @@
   var REJECTED = "hl-rejected";
   var listeners = [];
   var flushing = false;
+  // Each response waits with the user who entered it and is sent only in that user's session (a shared
+  // phone: the next user must not send it as theirs).
+  var currentUser = (document.body && document.body.dataset.userId) || "";
 
   function read(key) {
     try {
@@ -47,13 +51,21 @@
     return read(TAKEN).some(function (entry) { return entry.id === id && entry.at > (servedAt || 0); });
   }
 
+  function mine(item) {
+    return !item.user || item.user === currentUser;
+  }
+
+  function waitingMine() {
+    return read(QUEUE).filter(mine);
+  }
+
   function add(item) {
     if (item.body.assignment !== null && item.body.assignment !== undefined && item.body.status !== "draft") {
       write(TAKEN, read(TAKEN).concat([{ id: String(item.body.assignment), at: Date.now() }]).slice(-500));
     }
     var items = read(QUEUE);
     if (!items.some(function (other) { return other.body.uuid === item.body.uuid; })) {
-      items.push({ url: item.url, body: item.body, attempts: 0, queued_at: new Date().toISOString() });
+      items.push({ url: item.url, body: item.body, attempts: 0, queued_at: new Date().toISOString(), user: currentUser });
       write(QUEUE, items);
     }
     update();
@@ -122,7 +134,7 @@
     if (flushing) return;
     flushing = true;
     try {
-      var items = read(QUEUE);
+      var items = waitingMine();
       for (var i = 0; i < items.length; i += 1) {
         var outcome = await sendOne(items[i]);
         if (outcome === "offline" || outcome === "retry") {
@@ -137,7 +149,7 @@
   }
 
   function update() {
-    var waiting = read(QUEUE).length;
+    var waiting = waitingMine().length;
     var rejected = read(REJECTED);
     document.querySelectorAll("[data-queue-count]").forEach(function (el) { el.textContent = String(waiting); });
     var status = document.getElementById("queue-status");
@@ -156,7 +168,7 @@
 
   global.addEventListener("online", flush);
   global.addEventListener("offline", update);
-  global.setInterval(function () { if (read(QUEUE).length) flush(); }, 15000);
+  global.setInterval(function () { if (waitingMine().length) flush(); }, 15000);
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-queue-retry]")) flush();
   });
@@ -165,7 +177,7 @@
   global.HLQueue = {
     add: add,
     flush: flush,
-    waiting: function () { return read(QUEUE).length; },
+    waiting: function () { return waitingMine().length; },
     caseTaken: caseTaken,
     onResult: function (listener) { listeners.push(listener); },
   };

@@ -27,12 +27,17 @@ def pick(page, code: str, number: int) -> None:
     page.click(f"label[for='q-{code}-{number}']")
 
 
-def open_entry_form(page, live_server) -> None:
-    """Log in as the enumerator `dtv` and open the entry form of their quota cell."""
+def log_in(page, live_server, username: str = "dtv") -> None:
+    """Log in through the login page (every test user's password is the same, see conftest.make_user)."""
     page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("input[name=username]", "dtv")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", "secret-pass-123")
     page.click("form button[type=submit], form input[type=submit]")
+
+
+def open_entry_form(page, live_server) -> None:
+    """Log in as the enumerator `dtv` and open the entry form of their quota cell."""
+    log_in(page, live_server)
     page.click("text=Nhập phiếu")
     page.wait_for_selector("#entry-progress")
 
