@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -19,6 +18,8 @@ from openpyxl.utils.datetime import from_excel
 from campaigns.models import Campaign, FrameEntry
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
 from units.models import Unit
+from units.phones import normalise_phone
+from units.spreadsheet_columns import column_map
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
 
 # Canonical column → the headers accepted for it (English, Vietnamese, and the one-stop system's ASCII names).
@@ -34,27 +35,6 @@ REQUIRED_COLUMNS = ("full_name", "unit_code")
 FRAME_COLUMNS_HELP = "full_name (họ tên), phone, address, procedure, completed_on (dd/mm/yyyy), unit_code"
 
 DATE_PATTERN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-PHONE_PATTERN = re.compile(r"^\+?[\d\s.()-]+$")
-
-
-def text_key(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().lower()
-
-
-def column_map(sheet: str, header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
-    """Canonical column → the header the file uses for it (any of its aliases, in any case and Unicode
-    form); missing required columns are errors. Shared by the imports of campaigns."""
-    present = {text_key(name): name for name in header if name}
-    found = {}
-    for canonical, aliases in columns.items():
-        for alias in aliases:
-            if alias in present:
-                found[canonical] = present[alias]
-                break
-    missing = [name for name in required if name not in found]
-    if missing:
-        raise ImportFailed([CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing])
-    return found
 
 
 def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
@@ -78,23 +58,6 @@ def parse_completed_on(value: Any) -> dt.date | None:
         raise ValueError(value)
     day, month, year = (int(part) for part in match.groups())
     return dt.date(year, month, day)
-
-
-def normalise_phone(value: Any) -> str:
-    """Digits only (a leading + kept); a 9-digit number that lost its leading 0 in Excel gets it back."""
-    text = cell_text(value)
-    if not text:
-        return ""
-    if not PHONE_PATTERN.match(text):
-        raise ValueError(text)
-    digits = re.sub(r"[^\d]", "", text)
-    if not 8 <= len(digits) <= 15:
-        raise ValueError(text)
-    if text.startswith("+"):
-        return "+" + digits
-    if len(digits) == 9 and not digits.startswith("0"):
-        digits = "0" + digits
-    return digits
 
 
 def frame_validate_rows(

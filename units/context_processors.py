@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_api_keys": bool(roles & WRITE_ROLES),
         # menu entries asked of the access policy (units.access), never a role list in a template
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+        "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
         # enumerators' pages are kept on the device for work without signal (static/js/offline.js)
         "nav_offline": Role.ENUMERATOR in roles,
     }

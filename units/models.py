@@ -208,3 +208,23 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= timezone.now():
             return ApiTokenState.EXPIRED
         return ApiTokenState.ACTIVE
+
+
+class AccountProfile(models.Model):
+    """What an account needs beyond Django's user: a phone, and whether its first login must set a new
+    password (accounts made by an official or an import get a temporary one; units/people.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile")
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+    must_change_password = models.BooleanField(_("phải đổi mật khẩu khi đăng nhập"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người tạo")
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ tài khoản")
+        verbose_name_plural = _("hồ sơ tài khoản")
+
+    def __str__(self) -> str:
+        return str(self.user)

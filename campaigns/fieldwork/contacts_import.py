@@ -25,8 +25,9 @@ from openpyxl.utils.datetime import from_excel
 from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import ContactOutcome
 from campaigns.fieldwork.services import FieldworkError, attempt_record
-from campaigns.frames import column_map, normalise_phone, text_key
 from campaigns.models import Assignment, Campaign, Channel
+from units.phones import normalise_phone
+from units.spreadsheet_columns import column_map, text_key
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
 
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
