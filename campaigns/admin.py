@@ -182,7 +182,17 @@ class CampaignAdminForm(forms.ModelForm):
         model = Campaign
         fields = [
             "code", "name", "organiser", "year", "series", "previous", "fieldwork_start", "fieldwork_end", "target_index", "index_scheme", "notice_text",
+            "max_attempts", "call_script",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "max_attempts" in self.fields:  # absent when the campaign is read-only
+            self.fields["max_attempts"].required = False  # left empty: the model's default
+
+    def clean_max_attempts(self) -> int:
+        value = self.cleaned_data.get("max_attempts")
+        return Campaign._meta.get_field("max_attempts").default if value is None else value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -387,7 +397,7 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
     """Drawn people per unit; contacts in full for the organiser's officials, masked for the units' own officials."""
 
     scope_field = "quota__unit"
-    list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status"]
+    list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status", "disposition", "attempt_count"]
     list_filter = ["campaign", "is_reserve", "status"]
     list_select_related = ["campaign__organiser", "quota__unit", "frame_entry", "enumerator"]
     list_per_page = 100

@@ -251,3 +251,9 @@ def test_an_outsider_cannot_name_another_provinces_campaign_as_the_previous_one(
     assert not Campaign.objects.filter(code="b-2025").exists() and "errorlist" in page
     data["previous"] = ""
     assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
+
+
+def test_the_official_sets_the_number_of_attempts_and_the_call_script(client, campaign, alice):
+    client.force_login(alice)
+    html = client.get(change_url(campaign)).content.decode()
+    assert 'name="max_attempts"' in html and 'name="call_script"' in html
