@@ -102,7 +102,7 @@
           "Content-Type": "application/json",
           "X-CSRFToken": csrfToken(),
           "X-Hailong-Client": "web",
-          "X-Hailong-Queued": item.attempts > 0 ? "1" : "0",
+          "X-Hailong-Queued": item.attempts > 0 || item.waited ? "1" : "0",
         },
         body: JSON.stringify(item.body),
       });
@@ -132,6 +132,13 @@
 
   async function flush() {
     if (flushing) return;
+    // No network at all (the phone says so): keep everything for the "online" event, spare the battery;
+    // what waits is sent later as queued (the server records it as sent from the offline queue).
+    if (navigator.onLine === false) {
+      write(QUEUE, read(QUEUE).map(function (item) { return mine(item) ? Object.assign(item, { waited: true }) : item; }));
+      update();
+      return;
+    }
     flushing = true;
     try {
       var items = waitingMine();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db import OperationalError
 
 from surveys.models import Answer, Response
 from surveys.tests.factories_collection import make_campaign, payload
@@ -14,10 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(predicate, timeout: float = 30.0) -> bool:
+    """Poll `predicate` until it holds. The in-memory SQLite database is shared with the live server's
+    thread: a read while the server writes may find a table locked, which only means "not yet"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            pass
         time.sleep(0.25)
     return predicate()
 

@@ -156,8 +156,18 @@ def test_the_entry_page_reloads_without_signal_and_a_response_entered_offline_is
     context.close()
 
 
-def test_drafts_and_waiting_responses_survive_a_restart_of_the_browser(chromium, live_server, drawn, tree, tmp_path):
+def test_drafts_and_waiting_responses_survive_a_restart_of_the_browser(chromium, live_server, drawn, tree, tmp_path, monkeypatch):
+    from django.http import JsonResponse
+
     from conftest import CHROMIUM, CHROMIUM_ARGS
+    from surveys import api
+
+    # A persistent Chromium profile applies Playwright's offline emulation to a new document a moment late,
+    # so a page that loads "offline" may still reach the server: while the phone has no signal the API
+    # answers as an unreachable gateway would (the queue keeps what gets a 5xx, as it keeps what cannot leave).
+    signal = {"on": False}
+    real_submission = api.submission_response
+    monkeypatch.setattr(api, "submission_response", lambda *a, **k: real_submission(*a, **k) if signal["on"] else JsonResponse({}, status=503))
 
     def browser():  # type: ignore[no-untyped-def]
         return chromium.browser_type.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **PHONE)
@@ -176,7 +186,10 @@ def test_drafts_and_waiting_responses_survive_a_restart_of_the_browser(chromium,
     pick(page, "used_before", 1)
     pick(page, "S1_Q1", 2)
     assert wait_for(lambda: page.inner_text("#draft-status") != "")
-    context.close()  # the browser is closed, the phone still has no signal
+    # The browser is closed, the phone still has no signal. (Closing a Playwright context lifts its offline
+    # emulation while its pages still run, and their queue would send: close the page first.)
+    page.close()
+    context.close()
 
     context = browser()
     context.set_offline(True)
@@ -188,6 +201,7 @@ def test_drafts_and_waiting_responses_survive_a_restart_of_the_browser(chromium,
     assert page.is_checked("#q-S1_Q1-2")  # the draft is back
     assert Response.objects.count() == 0
     context.set_offline(False)
+    signal["on"] = True
     page.evaluate("window.dispatchEvent(new Event('online'))")
     assert wait_for(lambda: Response.objects.count() == 1)
     assert Response.objects.get().assignment_id == first.pk
