@@ -24,7 +24,7 @@ from openpyxl.utils.datetime import from_excel
 
 from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import ContactOutcome
-from campaigns.fieldwork.services import FieldworkError, attempt_record
+from campaigns.fieldwork.services import IMPORT, FieldworkError, attempt_record
 from campaigns.models import Assignment, Campaign, Channel
 from units.phones import normalise_phone
 from units.spreadsheet_columns import column_map, text_key
@@ -124,12 +124,20 @@ class ContactRow:
     channel: str | None
 
 
+def phone_key(phone: str) -> str:
+    """A Vietnamese number as the frame keeps it: +84 905… and 84905… are 0905…."""
+    digits = phone.lstrip("+")
+    if digits.startswith("84") and len(digits) in (11, 12):
+        return "0" + digits[2:]
+    return digits
+
+
 def _case_lookups(campaign: Campaign) -> tuple[dict[int, Assignment], dict[str, list[Assignment]]]:
     cases = {case.pk: case for case in Assignment.objects.filter(campaign=campaign).select_related("frame_entry", "quota__unit", "campaign__organiser")}
     by_phone: dict[str, list[Assignment]] = {}
     for case in cases.values():
         if case.frame_entry is not None and case.frame_entry.phone:
-            by_phone.setdefault(case.frame_entry.phone, []).append(case)
+            by_phone.setdefault(phone_key(case.frame_entry.phone), []).append(case)
     return cases, by_phone
 
 
@@ -150,9 +158,11 @@ def _case_of(record: dict[str, Any], columns: dict[str, str], cases: dict[int, A
         phone = normalise_phone(raw_phone)
     except ValueError:
         return None, _("Số điện thoại «%(value)s» không hợp lệ.") % {"value": cell_text(raw_phone)}, label
-    found = by_phone.get(phone, [])
+    found = by_phone.get(phone_key(phone), [])
     if not found:
         return None, _("Không có trường hợp nào mang số «%(phone)s» trong đợt này.") % {"phone": phone}, label
+    if len(found) > 1:
+        found = [case for case in found if case.is_active] or found  # a number shared in the frame: the one drawn into the sample
     if len(found) > 1:
         return None, _("Số «%(phone)s» ứng với %(n)d trường hợp; hãy ghi mã trường hợp.") % {"phone": phone, "n": len(found)}, label
     return found[0], None, label
@@ -214,7 +224,7 @@ def contacts_import(*, campaign: Campaign, source: str | IO[bytes], actor: User 
             try:
                 attempt_record(
                     actor=actor, case=row.case, outcome=row.outcome, at=row.at, appointment_at=row.appointment_at, note=row.note,
-                    channel=row.channel, source="import", now=now,
+                    channel=row.channel, source=IMPORT, now=now,
                 )
             except FieldworkError as problem:
                 errors.extend(CellError(sheet, row.number, None, message) for message in problem.messages)

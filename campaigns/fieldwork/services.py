@@ -37,6 +37,7 @@ MAX_NOTE = 500
 # An attempt time may run this far ahead of the server's clock (a phone's clock a little fast).
 CLOCK_SLACK = dt.timedelta(minutes=5)
 COMPLETED = "1.1"
+IMPORT = "import"  # the source of attempts read from a call centre's log
 
 
 class FieldworkError(ValidationError):
@@ -84,19 +85,22 @@ def attempt_problems(
 ) -> list[str]:
     """Every reason the attempt cannot be recorded on `case` as it stands (Vietnamese); empty when it can.
 
-    A web attempt needs an active campaign and an appointment after `now`; an imported one (the call
-    centre's log, written after the fact) may come while the campaign is closed, with an appointment after
-    its own time. An interview is completed by the response writer, or by an imported log.
+    A web attempt needs an active campaign and an appointment after `now`, inside the channel's window. An
+    imported one (the call centre's log, written after the fact: `IMPORT`) may come while the campaign is a
+    draft or closed, with an appointment after its own time (or none written); it may follow the closing of
+    its case by the attempt limit (`late_after_limit`). An interview is completed by the response writer,
+    or by an imported log.
     """
+    imported = source == IMPORT
     problems: list[str] = []
-    if outcome not in ContactOutcome.values or (outcome == ContactOutcome.COMPLETED and source != "import"):
+    if outcome not in ContactOutcome.values or (outcome == ContactOutcome.COMPLETED and not imported):
         problems.append(_("Kết quả liên hệ «%(outcome)s» không hợp lệ.") % {"outcome": outcome})
-    allowed_statuses = {CampaignStatus.ACTIVE, CampaignStatus.CLOSED} if source == "import" else {CampaignStatus.ACTIVE}
+    allowed_statuses = {CampaignStatus.DRAFT, CampaignStatus.ACTIVE, CampaignStatus.CLOSED} if imported else {CampaignStatus.ACTIVE}
     if case.campaign.status not in allowed_statuses:
         problems.append(_("Đợt khảo sát «%(code)s» không ở giai đoạn thu thập.") % {"code": case.campaign.code})
     if not case.is_active:
         problems.append(_("Trường hợp #%(id)d là người dự phòng chưa được dùng.") % {"id": case.pk})
-    if not case.is_open:
+    if not case.is_open and not (imported and late_after_limit(case, outcome)):
         problems.append(case_closed_message(case))
     if at > now + CLOCK_SLACK:
         problems.append(_("Thời điểm liên hệ %(when)s ở tương lai.") % {"when": _local(at)})
@@ -105,16 +109,44 @@ def attempt_problems(
     if len(note) > MAX_NOTE:
         problems.append(_("Ghi chú dài quá %(n)d ký tự.") % {"n": MAX_NOTE})
     if outcome == ContactOutcome.APPOINTMENT:
-        reference = at if source == "import" else now
-        if appointment_at is None:
+        reference = at if imported else now
+        if appointment_at is None and not imported:
             problems.append(_("Hẹn gọi lại cần ngày và giờ hẹn."))
-        elif appointment_at <= reference:
+        elif appointment_at is not None and appointment_at <= reference:
             problems.append(_("Giờ hẹn %(when)s đã qua.") % {"when": _local(appointment_at)})
-        else:
+        elif appointment_at is not None and not imported:
             window = _window_problem(case, appointment_at)
             if window:
                 problems.append(window)
     return problems
+
+
+# Outcomes that close a case only by running out its attempts.
+LIMIT_OUTCOMES = frozenset({ContactOutcome.NO_ANSWER, ContactOutcome.BUSY})
+
+
+def late_after_limit(case: Assignment, outcome: str) -> bool:
+    """Whether `outcome`, logged by the call centre after our attempt limit closed `case` as a non-contact,
+    can still be recorded: another try, or what finally came of it short of an interview (a completed
+    interview cannot follow: the case's reserve was released)."""
+    return (
+        case.status == AssignmentStatus.UNREACHABLE and case.closed_outcome in LIMIT_OUTCOMES and outcome != ContactOutcome.COMPLETED
+    )
+
+
+def _after_limit(*, actor: User | AnonymousUser, case: Assignment, outcome: str, at: dt.datetime) -> None:
+    """A logged call after the limit closed the case: a final outcome (a refusal, a wrong number, …) says more
+    than "not reached" and becomes the case's code; the reserve the closing released stays the only one."""
+    if outcome in FINAL_OUTCOMES:
+        info = DISPOSITIONS[FINAL_OUTCOMES[outcome]]
+        previous = case.disposition
+        case.status, case.disposition, case.closed_outcome, case.appointment_at = info.status, info.code, outcome, None
+        case.save(update_fields=["status", "disposition", "closed_outcome", "appointment_at"])
+        person = actor if isinstance(actor, User) and actor.is_authenticated else None
+        audit_record(actor=person, action="case.reclassify", obj=case, changes={"from": previous, "to": info.code, "outcome": outcome, "at": at})
+    elif case.contacted and case.disposition != exhausted_disposition(contacted=True):
+        case.disposition = exhausted_disposition(contacted=True)
+        case.save(update_fields=["disposition"])
 
 
 @transaction.atomic
@@ -162,7 +194,7 @@ def attempt_record(
     locked.attempt_count += 1
     locked.last_attempt_at = max(at, locked.last_attempt_at) if locked.last_attempt_at else at
     locked.contacted = locked.contacted or outcome in CONTACT_OUTCOMES
-    locked.appointment_at = attempt.appointment_at
+    locked.appointment_at = attempt.appointment_at if locked.is_open else None
     locked.save(update_fields=["attempt_count", "last_attempt_at", "contacted", "appointment_at"])
     audit_record(
         actor=person,
@@ -170,7 +202,9 @@ def attempt_record(
         obj=locked,
         changes={"outcome": outcome, "at": at, "appointment_at": attempt.appointment_at, "channel": channel, "source": source, "note": note},
     )
-    if outcome in FINAL_OUTCOMES:
+    if not locked.is_open:
+        _after_limit(actor=actor, case=locked, outcome=outcome, at=at)
+    elif outcome in FINAL_OUTCOMES:
         case_close(actor=actor, case=locked, disposition=FINAL_OUTCOMES[outcome], outcome=outcome, at=at)
     elif outcome != ContactOutcome.APPOINTMENT and locked.attempt_count >= locked.campaign.max_attempts:
         case_close(actor=actor, case=locked, disposition=exhausted_disposition(contacted=locked.contacted), outcome=outcome, at=at)

@@ -217,3 +217,20 @@ def test_the_commands_run_as_operators_run_them(tree, make_user, tmp_path):
     assert shown.returncode == 0, shown.stderr
     cell = json.loads(shown.stdout)["cells"][0]
     assert (cell["refusals"], cell["released_reserves"], cell["rates"]["REF1"]) == (1, 1, pytest.approx(1 / 3))
+
+
+def test_calls_logged_after_the_attempt_limit_are_kept_and_a_later_refusal_says_more_than_not_reached(drawn, tree, dtv):
+    a1 = drawn.primaries(tree["A1"])
+    rows = [HEADER, *[[a1[0].pk, None, moment(3, 8 + hour), "no_answer", ""] for hour in range(5)], [None, "+84" + a1[0].frame_entry.phone[1:], moment(2, 9), "refused", ""]]
+    rows.append([a1[1].pk, None, moment(2, 10), "appointment", "hẹn chiều nay, chưa rõ giờ"])  # no time written in the log
+    assert contacts_import(campaign=drawn.campaign, source=xlsx(rows), actor=SYSTEM) == 7
+    first = Assignment.objects.get(pk=a1[0].pk)
+    assert (first.status, first.disposition, first.attempt_count) == ("refused", "2.11", 6)
+    assert sum(r.is_active for r in drawn.reserves(tree["A1"])) == 1  # released once, at the third try
+    second = Assignment.objects.get(pk=a1[1].pk)
+    assert second.is_open and second.contacted and second.appointment_at is None
+    report = fieldwork_report(campaign=drawn.campaign).as_json()["cells"][0]
+    assert (report["refusals"], report["non_contacts"], report["released_reserves"]) == (1, 1, 1)
+    late = [HEADER, [a1[0].pk, None, moment(1, 9), "completed", ""]]
+    with pytest.raises(ImportFailed, match="đã kết thúc"):
+        contacts_import(campaign=drawn.campaign, source=xlsx(late), actor=SYSTEM)
