@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run test test-fast browser lint check clean
+.PHONY: run serve test test-fast browser lint check clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ run: $(VENV)/.installed
 	$(PY) manage.py load_demo
 	@echo "Mở http://127.0.0.1:8000 — đăng nhập bằng một tài khoản mẫu ở trên."
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+## serve: the production stack from the Procfile (gunicorn, worker, beat) on PostgreSQL and Redis
+## (docs/deployment.md); needs DATABASE_URL, REDIS_URL and SECRET_KEY; migrates and collects static first.
+serve: $(VENV)/.installed
+	@ops/require-env.sh DATABASE_URL REDIS_URL SECRET_KEY
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=0 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 ## test: the whole suite on the embedded default (browser tests included)
 test: $(VENV)/.installed browser

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 
+from units.access import SYSTEM
 from units.models import Role, Unit, UnitType
 from units.services import membership_grant, unit_save, unit_types_ensure
 
@@ -32,7 +34,7 @@ def unit_types(db) -> dict[str, UnitType]:
 @pytest.fixture
 def make_unit(unit_types):
     def build(code: str, name: str | None = None, type_code: str = "commune", parent: Unit | None = None) -> Unit:
-        return unit_save(unit=Unit(code=code, name=name or f"Đơn vị {code}", type=unit_types[type_code], parent=parent))
+        return unit_save(unit=Unit(code=code, name=name or f"Đơn vị {code}", type=unit_types[type_code], parent=parent), actor=SYSTEM)
 
     return build
 
@@ -59,7 +61,7 @@ def make_user(db):
     def build(username: str, role: str | None = None, unit: Unit | None = None, **extra) -> User:
         user = User.objects.create_user(username=username, password="secret-pass-123", **extra)
         if role and unit:
-            membership_grant(user=user, unit=unit, role=role)
+            membership_grant(user=user, unit=unit, role=role, actor=SYSTEM)
         return user
 
     return build
@@ -87,35 +89,74 @@ def _services_ready() -> bool:
     return bool(os.environ.get("REDIS_URL")) and connection.vendor == "postgresql"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process on Redis, writing to this test's PostgreSQL database."""
-    if not _services_ready():
-        pytest.skip("cần REDIS_URL và PostgreSQL (DATABASE_URL) — chạy trong bộ kiểm thử dịch vụ thật của .ci/run")
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker process writing to this test's PostgreSQL database."""
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0"}
-    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1", "-Q", queue, "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT,
-        env=env,
-    )
-    from config.celery import app
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0", **extra}
 
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+
+def worker_start(queue: str, *, pool: str = "solo", module: str | None = None, **env: str) -> subprocess.Popen:
+    """Start `celery worker` as production does, serving `queue` and its heavy queue (`queue`-heavy), in
+    its own process group (so a test can kill it whole). `module`: a test module that wraps Celery's
+    command line (e.g. to slow a job down so that it can be killed in the middle)."""
+    command = ["-m", module] if module else ["-m", "celery"]
+    return subprocess.Popen(
+        [sys.executable, *command, "-A", "config", "worker", f"--pool={pool}", "--concurrency=1", "-Q", f"{queue},{queue}-heavy",
+         "--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=worker_env(CELERY_QUEUE=queue, CELERY_HEAVY_QUEUE=f"{queue}-heavy", **env),
+        start_new_session=True,
+    )
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def real_services(transactional_db) -> None:
+    """PostgreSQL and Redis, as in production; the test is skipped in the embedded run."""
+    if not _services_ready():
+        pytest.skip("cần REDIS_URL và PostgreSQL (DATABASE_URL) — chạy trong bộ kiểm thử dịch vụ thật của .ci/run")
+
+
+@pytest.fixture
+def celery_queue(real_services) -> Iterator[str]:
+    """A queue name of this test's own, which this process sends to (heavy tasks to `queue`-heavy)."""
+    from config.celery import app, task_routes
+
+    def route(default_queue: str, routes: dict) -> None:
+        app.conf.task_default_queue, app.conf.task_routes = default_queue, routes
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)  # a cached property built from the routes
+
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    previous = (app.conf.task_default_queue, app.conf.task_routes)
+    route(queue, task_routes(f"{queue}-heavy"))
     app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        route(*previous)
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def celery_worker_process(celery_queue) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on Redis, writing to this test's PostgreSQL database."""
+    process = worker_start(celery_queue)
     try:
         yield process
     finally:
-        app.conf.task_default_queue = previous
-        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        worker_stop(process)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -142,3 +183,40 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db) -> Iterator[Callable[..., str]]:
+    """Start gunicorn as production does, on this test's PostgreSQL database; `start(**env)` returns its
+    base URL. Environment overrides are strings (e.g. REDIS_URL, CONN_MAX_AGE)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("cần PostgreSQL (DATABASE_URL): máy chủ chạy trong một tiến trình khác")
+    servers: list[subprocess.Popen] = []
+
+    def start(workers: int = 1, **overrides: str) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.update(DATABASE_URL=_test_database_url(), DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1", **overrides)
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"]
+        servers.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return f"http://127.0.0.1:{port}"
+            except OSError:
+                if time.monotonic() > deadline or servers[-1].poll() is not None:
+                    raise
+                time.sleep(0.2)
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=20)

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
+from units.access import SYSTEM  # noqa: E402
 
 DATABASE = "hl_bench_dashboard"
 CODE = "bench-dash-2026"
@@ -61,7 +62,7 @@ def build_tree():
     types = {t.code: t for t in UnitType.objects.all()}
 
     def unit(code, name, type_code, parent=None):
-        return Unit.objects.filter(code=code).first() or unit_save(unit=Unit(code=code, name=name, type=types[type_code], parent=parent))
+        return Unit.objects.filter(code=code).first() or unit_save(unit=Unit(code=code, name=name, type=types[type_code], parent=parent), actor=SYSTEM)
 
     province = unit("BD", "Tỉnh thử nghiệm", "province")
     communes = [unit(f"BD-X{i:03d}", f"Xã {i:03d}", "commune", province) for i in range(100)]
@@ -107,7 +108,7 @@ def build(responses: int) -> None:
                 status=CampaignStatus.CLOSED,
             )
             form = CampaignForm.objects.create(campaign=campaign, questionnaire=questionnaire)
-            setup = campaign_setup(campaign)
+            setup = campaign_setup(campaign, actor=SYSTEM)
             scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)
             per_cell = responses // (len(leaves) * len(CHANNELS)) if year == 2026 else 200
             tallies, cells = [], []
@@ -155,9 +156,9 @@ def build(responses: int) -> None:
             IndexValue.objects.bulk_create(values, batch_size=5000)
             previous = campaign
     user = User.objects.filter(username="bench-lanhdao").first() or User.objects.create_user("bench-lanhdao", password="bench-pass-123")
-    membership_grant(user=user, unit=province, role=Role.LEADERSHIP)
+    membership_grant(user=user, unit=province, role=Role.LEADERSHIP, actor=SYSTEM)
     official = User.objects.filter(username="bench-canbo").first() or User.objects.create_user("bench-canbo", password="bench-pass-123")
-    membership_grant(user=official, unit=province, role=Role.OFFICIAL)
+    membership_grant(user=official, unit=province, role=Role.OFFICIAL, actor=SYSTEM)
     campaign_results_publish(campaign_id=Campaign.objects.get(code=CODE).pk, actor=official)
     print(f"Đã tạo dữ liệu ({Tally.objects.filter(campaign__code=CODE).count():,} dòng bảng đếm) trong {time.monotonic() - started:.0f} s.")
 

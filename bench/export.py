@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
+from units.access import SYSTEM  # noqa: E402
 
 DATABASE = "hl_bench_export"
 CAMPAIGN = "bench-export"
@@ -77,10 +78,10 @@ def populate(responses: int, questions: int) -> None:
     started = time.monotonic()
     unit_types_ensure()
     province_type, commune_type = UnitType.objects.get(code="province"), UnitType.objects.get(code="commune")
-    province = Unit.objects.filter(code="BX").first() or unit_save(unit=Unit(code="BX", name="Tỉnh thử nghiệm", type=province_type))
+    province = Unit.objects.filter(code="BX").first() or unit_save(unit=Unit(code="BX", name="Tỉnh thử nghiệm", type=province_type), actor=SYSTEM)
     for i in range(UNITS):
         if not Unit.objects.filter(code=f"BX{i:03d}").exists():
-            unit_save(unit=Unit(code=f"BX{i:03d}", name=f"Xã thử nghiệm {i}", type=commune_type, parent=province))
+            unit_save(unit=Unit(code=f"BX{i:03d}", name=f"Xã thử nghiệm {i}", type=commune_type, parent=province), actor=SYSTEM)
     if campaign:
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM surveys_answer WHERE campaign_id = %s", [campaign.pk])

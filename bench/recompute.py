@@ -43,6 +43,7 @@ from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
 from surveys.selectors import CompiledQuestion, compiled_form  # noqa: E402
 from surveys.services.responses import ValidatedAnswers, answers_create, index_counts  # noqa: E402
+from units.access import SYSTEM  # noqa: E402
 from units.models import Unit, UnitType  # noqa: E402
 from units.services import unit_save  # noqa: E402
 
@@ -59,10 +60,10 @@ CHUNK = 20_000
 def build_tree(tag: str, communes: int) -> tuple[Unit, list[Unit]]:
     """A province with `communes` communes and a health department with 10 hospitals (leaves get answers)."""
     types = {t.code: t for t in UnitType.objects.all()}
-    province = unit_save(unit=Unit(code=f"P{tag}", name=f"Tỉnh thử {tag}", type=types["province"]))
-    leaves = [unit_save(unit=Unit(code=f"P{tag}-X{i:03d}", name=f"Xã {i}", type=types["commune"], parent=province)) for i in range(communes)]
-    department = unit_save(unit=Unit(code=f"P{tag}-SYT", name="Sở Y tế", type=types["department"], parent=province))
-    leaves += [unit_save(unit=Unit(code=f"P{tag}-BV{i}", name=f"Bệnh viện {i}", type=types["hospital"], parent=department)) for i in range(10)]
+    province = unit_save(unit=Unit(code=f"P{tag}", name=f"Tỉnh thử {tag}", type=types["province"]), actor=SYSTEM)
+    leaves = [unit_save(unit=Unit(code=f"P{tag}-X{i:03d}", name=f"Xã {i}", type=types["commune"], parent=province), actor=SYSTEM) for i in range(communes)]
+    department = unit_save(unit=Unit(code=f"P{tag}-SYT", name="Sở Y tế", type=types["department"], parent=province), actor=SYSTEM)
+    leaves += [unit_save(unit=Unit(code=f"P{tag}-BV{i}", name=f"Bệnh viện {i}", type=types["hospital"], parent=department), actor=SYSTEM) for i in range(10)]
     return province, leaves
 
 

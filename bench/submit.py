@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
+from units.access import SYSTEM  # noqa: E402
 
 DATABASE = "hl_bench_submit"
 CAMPAIGN = "bench-submit"
@@ -83,10 +84,10 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
 
     unit_types_ensure()
     types = {t.code: t for t in UnitType.objects.all()}
-    province = Unit.objects.filter(code="BENCH").first() or unit_save(unit=Unit(code="BENCH", name="Tỉnh thử tải", type=types["province"]))
+    province = Unit.objects.filter(code="BENCH").first() or unit_save(unit=Unit(code="BENCH", name="Tỉnh thử tải", type=types["province"]), actor=SYSTEM)
     commune = Unit.objects.filter(code="BENCH-1").first() or unit_save(
         unit=Unit(code="BENCH-1", name="Xã thử tải", type=types["commune"], parent=province)
-    )
+    , actor=SYSTEM)
     campaign = Campaign.objects.filter(code=CAMPAIGN).first()
     if campaign is not None:
         Answer.objects.filter(campaign=campaign).delete()
@@ -120,7 +121,7 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
         Membership.objects.get_or_create(user=user, unit=commune, role=Role.ENUMERATOR)
         if auth == "key":
             ApiToken.objects.filter(user=user, name="bench").delete()  # the last run's keys
-            credentials.append(f"Authorization: Bearer {api_token_create(user=user, name='bench', actor=None)[1]}\r\n")
+            credentials.append(f"Authorization: Bearer {api_token_create(user=user, name='bench', actor=SYSTEM)[1]}\r\n")
             continue
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota
+from campaigns.privacy import call_list_workbook
 from campaigns.sampling import sample_draw
 from campaigns.selectors import (
     campaign_is_locked,
@@ -32,6 +33,7 @@ from campaigns.selectors import (
     mask_name,
     mask_phone,
     personal_data_visible,
+    questionnaires_visible_to,
     quotas_unmade_reasons,
     user_is_official,
 )
@@ -48,13 +50,12 @@ from campaigns.services import (
     quota_check,
     quotas_generate,
 )
-from units.admin import ScopedAdmin, UploadForm
+from units.access import POLICY, Action, allowed, scope
+from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
-from units.models import Role, Unit
-from units.selectors import scope_queryset, user_has_role
+from units.import_jobs import import_in_background
+from units.models import Unit
 from units.spreadsheets import ImportFailed
-
-OFFICIAL_ROLES = [Role.OFFICIAL]
 
 # Django's "vi" locale sets no input formats (it would read 01/09/2025 as 9 January); dates here are dd/mm/yyyy,
 # and ISO stays accepted for the admin's calendar widget.
@@ -64,7 +65,7 @@ DATE_FIELDS_VI = {
 
 
 def _official_units(request: HttpRequest) -> QuerySet[Unit]:
-    return scope_queryset(Unit.objects.select_related("type"), user=request.user, roles=OFFICIAL_ROLES)
+    return scope(request.user, Action.CAMPAIGN_CONFIGURE, Unit.objects.select_related("type"))
 
 
 class OfficialOnlyMixin:
@@ -74,7 +75,7 @@ class OfficialOnlyMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)  # type: ignore[misc]
-        return scope_queryset(queryset, user=request.user, field=self.scope_field, roles=OFFICIAL_ROLES)
+        return scope(request.user, Action.CAMPAIGN_CONFIGURE, queryset, self.scope_field)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):  # type: ignore[no-untyped-def]
         # An outsider gets a 404 rather than the admin's "perhaps it was deleted" redirect.
@@ -152,6 +153,12 @@ class CampaignFormInline(CampaignPartInline):
     model = CampaignForm
     fields = ["questionnaire", "unit_types", "units"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "questionnaire":
+            # Shared templates and the questionnaires of units on the user's line; others' are copied first.
+            kwargs["queryset"] = questionnaires_visible_to(request.user, POLICY[Action.CAMPAIGN_CONFIGURE])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class ChannelWindowInline(CampaignPartInline):
     model = ChannelWindow
@@ -171,7 +178,7 @@ class SampleQuotaInline(CampaignPartInline):
             kwargs["queryset"] = CampaignForm.objects.filter(campaign=campaign).select_related("questionnaire") if campaign else CampaignForm.objects.none()
         if db_field.name == "unit":
             kwargs["queryset"] = _official_units(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return raw_id_scoped(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("unit", "form__questionnaire")
@@ -205,10 +212,7 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 def _official_of(request: HttpRequest, campaign: Campaign) -> bool:
-    cache = request.__dict__.setdefault("_campaign_official_of", {})
-    if campaign.organiser_id not in cache:
-        cache[campaign.organiser_id] = user_has_role(user=request.user, unit=campaign.organiser, roles=OFFICIAL_ROLES)
-    return cache[campaign.organiser_id]
+    return allowed(request.user, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
 
 
 FAILED = object()
@@ -220,6 +224,9 @@ def _attempt(request: HttpRequest, campaign: Campaign, service: Any) -> Any:
         return service(campaign=campaign, actor=request.user)
     except CampaignRuleError as problem:
         messages.error(request, f"{campaign.code}: {' '.join(problem.messages)}")
+        return FAILED
+    except (PermissionDenied, Http404):
+        messages.error(request, gettext("%(code)s: chỉ cán bộ của đơn vị tổ chức được làm việc này.") % {"code": campaign.code})
         return FAILED
 
 
@@ -344,12 +351,16 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
         if not personal_data_visible(user=request.user, campaign=campaign) or not self.has_change_permission(request, campaign):
             raise PermissionDenied
         errors: list[str] = []
+        error_total = 0
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
+                job = import_in_background(actor=request.user, kind="frame", upload=form.cleaned_data["file"], params={"campaign": campaign.pk})
+                if job is not None:  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", job.pk)
                 count = frame_import(campaign=campaign, source=form.cleaned_data["file"], actor=request.user)
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors, error_total = failure.messages(), failure.total
             except CampaignRuleError as problem:
                 errors = list(problem.messages)
             else:
@@ -361,6 +372,7 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
             "original": campaign,
             "form": form,
             "errors": errors,
+            "error_total": error_total,
             "title": gettext("Nhập khung mẫu cho «%(name)s»") % {"name": campaign.name},
             "columns": FRAME_COLUMNS_HELP,
             "help_text": gettext("Tệp mới thay toàn bộ khung mẫu hiện có; tệp có lỗi thì không lưu gì."),
@@ -379,7 +391,7 @@ class FrameEntryAdmin(OfficialOnlyMixin, admin.ModelAdmin):
 
     scope_field = "campaign__organiser"
     list_display = ["full_name", "phone", "address", "procedure", "completed_on_vi", "unit", "campaign"]
-    list_filter = ["campaign"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["full_name", "phone", "unit__code"]
     list_select_related = ["unit", "campaign"]
     list_per_page = 100
@@ -397,14 +409,33 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
     """Drawn people per unit; contacts in full for the organiser's officials, masked for the units' own officials."""
 
     scope_field = "quota__unit"
+    actions = ["export_masked", "export_call_list"]
     list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status", "disposition", "attempt_count"]
-    list_filter = ["campaign", "is_reserve", "status"]
+    list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "is_reserve", "status"]
     list_select_related = ["campaign__organiser", "quota__unit", "frame_entry", "enumerator"]
     list_per_page = 100
 
     @admin.display(description=_("Đơn vị"))
     def unit(self, obj: Assignment) -> str:
         return obj.quota.unit.name
+
+    def _export(self, request: HttpRequest, queryset: QuerySet, *, full: bool) -> HttpResponse | None:
+        try:
+            content = call_list_workbook(assignments=queryset, actor=request.user, full=full)
+        except (PermissionDenied, Http404):
+            messages.error(request, gettext("Chỉ cán bộ của đơn vị tổ chức đợt được xuất danh sách gọi đầy đủ; hãy xuất danh sách đã che số điện thoại."))
+            return None
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="{"danh-sach-goi" if full else "danh-sach-phan-cong"}.xlsx"'
+        return response
+
+    @admin.action(description=_("Xuất danh sách phân công (Excel, số điện thoại che bớt)"), permissions=["view"])
+    def export_masked(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, full=False)
+
+    @admin.action(description=_("Xuất danh sách gọi (Excel, đầy đủ họ tên và số điện thoại; được ghi nhật ký)"), permissions=["view"])
+    def export_call_list(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._export(request, queryset, full=True)
 
     @admin.display(description=_("Kênh"))
     def channel(self, obj: Assignment) -> str:

@@ -22,9 +22,10 @@ from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, IndexSchemeCode
 from campaigns.sampling import sample_draw
 from campaigns.services import campaign_activate, campaign_create, campaign_form_add, campaign_save, channel_window_add, quotas_generate
+from units.access import SYSTEM
 from units.demo import DEMO_PASSWORD, PROVINCE_CODE
 from units.models import Role, Unit, UnitType
-from units.services import membership_grant
+from units.services import Actor, membership_grant
 
 SIPAS_CODE = "sipas-2025-khanh-hoa"
 INPATIENT_CODE = "noi-tru-2025-khanh-hoa"
@@ -70,7 +71,7 @@ def _campaign_with_draw(
     target: int,
     notice: str,
     seed: int,
-    actor: User | None,
+    actor: Actor,
 ) -> Campaign:
     campaign = campaign_create(
         code=code, name=name, organiser=organiser, fieldwork_start=START, fieldwork_end=END, index_scheme=scheme,
@@ -94,7 +95,7 @@ def _campaign_with_draw(
 @transaction.atomic
 def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: Any) -> list[str]:
     """Create the two demo campaigns (active, with windows, quotas, a frame, a draw and enumerators); return one line each."""
-    actor = User.objects.filter(username="canbo").first()
+    actor = User.objects.filter(username="canbo").first() or SYSTEM
     types = {unit_type.code: unit_type for unit_type in UnitType.objects.all()}
     province = Unit.objects.get(code=PROVINCE_CODE)
     health_department = Unit.objects.get(code="KH-SYT")
@@ -102,7 +103,7 @@ def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: An
     if created:
         enumerator.set_password(DEMO_PASSWORD)
         enumerator.save()
-    membership_grant(user=enumerator, unit=health_department, role=Role.ENUMERATOR)
+    membership_grant(user=enumerator, unit=health_department, role=Role.ENUMERATOR, actor=SYSTEM)
     lines = []
     if not Campaign.objects.filter(code=SIPAS_CODE).exists():
         # Sở Nội vụ runs it for the province: the communes lie under the province, not under the department.

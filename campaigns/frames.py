@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
 from campaigns.models import Campaign, FrameEntry
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
-from units.models import Unit
+from units.access import Action, require
+from units.models import ImportJob, Unit
 from units.phones import normalise_phone
-from units.spreadsheet_columns import column_map
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.services import Actor
+from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, column_map, open_workbook, read_rows
 
 # Canonical column → the headers accepted for it (English, Vietnamese, and the one-stop system's ASCII names).
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -34,6 +35,8 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_COLUMNS = ("full_name", "unit_code")
 FRAME_COLUMNS_HELP = "full_name (họ tên), phone, address, procedure, completed_on (dd/mm/yyyy), unit_code"
 
+# Longer texts are refused, never cut (the columns' lengths).
+TEXT_MAX = {name: FrameEntry._meta.get_field(name).max_length for name in ("address", "procedure")}
 DATE_PATTERN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
@@ -42,7 +45,15 @@ def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
 
 
 def parse_completed_on(value: Any) -> dt.date | None:
-    """A date cell, dd/mm/yyyy text or an Excel day number; None when empty. Raises ValueError otherwise."""
+    """A date cell, dd/mm/yyyy text or an Excel day number, in the years 1900–2100; None when empty.
+    Raises ValueError otherwise."""
+    day = _completed_on(value)
+    if day is not None and not 1900 <= day.year <= 2100:
+        raise ValueError(value)
+    return day
+
+
+def _completed_on(value: Any) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -62,11 +73,11 @@ def parse_completed_on(value: Any) -> dt.date | None:
 
 def frame_validate_rows(
     campaign: Campaign, sheet: str, columns: dict[str, str], records: list[tuple[int, dict[str, Any]]]
-) -> tuple[list[FrameEntry], list[CellError]]:
+) -> tuple[list[FrameEntry], ErrorList]:
     """Check every row; return unsaved FrameEntry objects and the errors found (entries are empty when any error)."""
     units = {unit.code.upper(): unit for unit in Unit.objects.only("pk", "code", "path", "name")}  # codes typed in any case
     organiser_path = campaign.organiser.path
-    errors: list[CellError] = []
+    errors = ErrorList()
     entries: list[FrameEntry] = []
 
     def column_value(record: dict[str, Any], canonical: str) -> Any:
@@ -89,6 +100,9 @@ def frame_validate_rows(
             errors.append(
                 CellError(sheet, number, label["unit_code"], _("Đơn vị «%(code)s» không thuộc phạm vi của đơn vị tổ chức.") % {"code": code})
             )
+        for name in ("address", "procedure"):
+            if len(cell_text(column_value(record, name))) > TEXT_MAX[name]:
+                errors.append(CellError(sheet, number, label[name], _("Dài quá %(n)d ký tự.") % {"n": TEXT_MAX[name]}))
         raw_date = column_value(record, "completed_on")
         completed_on = None
         try:
@@ -109,8 +123,8 @@ def frame_validate_rows(
                     unit=unit,
                     full_name=full_name,
                     phone=phone,
-                    address=cell_text(column_value(record, "address"))[:300],
-                    procedure=cell_text(column_value(record, "procedure"))[:300],
+                    address=cell_text(column_value(record, "address")),
+                    procedure=cell_text(column_value(record, "procedure")),
                     completed_on=completed_on,
                     source_row=number,
                 )
@@ -118,26 +132,46 @@ def frame_validate_rows(
     return ([] if errors else entries), errors
 
 
-def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> int:
+def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: Actor, progress: Callable[[int], None] | None = None) -> int:
     """Replace the campaign's sampling frame with the people in an Excel file. All or nothing.
 
+    Personal data: only officials of the organiser (units.access FRAME_IMPORT; 404/403 otherwise).
     Raises ImportFailed listing every error (nothing saved), CampaignRuleError when the campaign
     may no longer take a frame (published, or already drawn). Returns the number of people imported.
+    `progress` (a job's) hears how far it got, 0–100.
     """
+    require(actor, Action.FRAME_IMPORT, campaign.organiser)
     campaign_ensure_editable(campaign)
     if campaign.assignments.filter(frame_entry__isnull=False).exists():
         raise CampaignRuleError(_("Đợt đã rút mẫu từ khung mẫu hiện tại: không thể nhập lại khung mẫu."))
     workbook = open_workbook(source)
-    sheet, header, records = read_rows(workbook)
+    sheet, header, records = read_rows(workbook, progress=progress)
     columns = _column_map(sheet, header)
     if not records:
         raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
     entries, errors = frame_validate_rows(campaign, sheet, columns, records)
     if errors:
         raise ImportFailed(errors)
+    if progress is not None:
+        progress(70)
     with transaction.atomic():
         replaced = campaign.frame.count()
         campaign.frame.all().delete()
         FrameEntry.objects.bulk_create(entries, batch_size=2000)
         audit_record(actor=actor, action="campaign.frame.import", obj=campaign, changes={"count": len(entries), "replaced": replaced})
     return len(entries)
+
+
+def frame_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may replace the frame of the campaign in a job's `params` (before the file is stored)."""
+    require(actor, Action.FRAME_IMPORT, Campaign.objects.select_related("organiser").get(pk=params["campaign"]).organiser)
+
+
+def frame_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
+    """A job's run of `frame_import` (units.import_jobs), for the campaign in `job.params`: the summary."""
+    campaign = Campaign.objects.select_related("organiser").get(pk=job.params["campaign"])
+    try:
+        count = frame_import(campaign=campaign, source=source, actor=job.requested_by, progress=progress)
+    except CampaignRuleError as problem:
+        raise ImportFailed([CellError("", None, None, message) for message in problem.messages]) from None
+    return _("Đã nhập %(n)d người vào khung mẫu của «%(name)s».") % {"n": count, "name": campaign.name}

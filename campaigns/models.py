@@ -74,6 +74,9 @@ class Campaign(models.Model):
         _("lời giới thiệu khi gọi"), blank=True, help_text=_("Tổng đài viên đọc khi gọi; để trống thì dùng lời giới thiệu mặc định.")
     )
     dirty_at = models.DateTimeField(_("cần tính lại từ"), null=True, blank=True, db_index=True)
+    # The first publication: personal data (frame, contacts) is purged a set number of days later (campaigns.privacy).
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True, editable=False)
+    personal_data_purged_at = models.DateTimeField(_("đã xoá dữ liệu cá nhân lúc"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,13 +17,14 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignStatus, Channel, FrameEntry, SampleQuota
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
+from units.access import Action, require
 from units.models import Membership, Role
+from units.services import Actor
 
 # Channels that reach people on the frame, and what a frame entry needs for each.
 FRAME_CHANNELS = {Channel.PHONE: "phone", Channel.HOME_VISIT: "address"}
@@ -108,13 +109,16 @@ def _covering(enumerators: list[tuple[str, int]], unit_path: str) -> list[int]:
 
 @transaction.atomic
 def sample_draw(
-    *, campaign: Campaign, reserve_ratio: float = DEFAULT_RESERVE_RATIO, redraw: bool = False, actor: User | None = None
+    *, campaign: Campaign, reserve_ratio: float = DEFAULT_RESERVE_RATIO, redraw: bool = False, actor: Actor
 ) -> DrawReport:
     """Draw the sample of every frame-channel quota cell and assign it round-robin to the enumerators covering each unit.
 
-    Stores a seed first if the campaign has none. A campaign already drawn is refused unless
-    `redraw` is set and no assignment has been worked on yet (then the same seed gives the same people).
+    The frame is personal data: only officials of the organiser draw (units.access FRAME_READ and
+    CAMPAIGN_CONFIGURE). Stores a seed first if the campaign has none. A campaign already drawn is refused
+    unless `redraw` is set and no assignment has been worked on yet (then the same seed gives the same people).
     """
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
+    require(actor, Action.FRAME_READ, campaign.organiser)
     campaign = Campaign.objects.select_for_update().select_related("organiser").get(pk=campaign.pk)
     campaign_ensure_editable(campaign)
     if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.ACTIVE):

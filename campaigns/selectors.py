@@ -10,15 +10,17 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, ChannelWindow
 from campaigns.quotas import ORGANISER_KEY, WARD_KEY, default_quota_for, quota_defaults
-from units.models import Membership, Role, Unit, UnitType
-from units.selectors import code_match, scope_queryset, unit_ancestor_paths, unit_subtree, user_has_role
+from units.access import Action, allowed_anywhere
+from units.codes import code_from_text
+from units.models import Role, Unit, UnitType
+from units.selectors import code_match, membership_paths, scope_queryset, subtree_q, unit_ancestor_paths, unit_subtree, user_has_role
 
 # Statuses in which nothing about a campaign may change any more.
 LOCKED_STATUSES = frozenset({CampaignStatus.PUBLISHED, CampaignStatus.ARCHIVED})
@@ -47,21 +49,34 @@ def questionnaire_latest(code: str, *, version: int | None = None) -> Any | None
     found = apps.get_model("surveys", "Questionnaire").objects.all()
     if version is not None:
         found = found.filter(version=version)
-    return code_match(found, code, "-version").first()
+    # as typed, else as an XLSForm's form_id becomes a code ("spec test" finds "Spec-test")
+    return code_match(found, code, "-version").first() or code_match(found, code_from_text(code), "-version").first()
+
+
+def questionnaire_usable(questionnaire: Any, organiser: Unit) -> bool:
+    """Whether a campaign organised at `organiser` may use `questionnaire` (a surveys.Questionnaire): a shared
+    template (no owner), or one owned by the organiser, a unit above it or a unit below it. Others copy it."""
+    owner = questionnaire.owner
+    return owner is None or organiser.path.startswith(owner.path) or owner.path.startswith(organiser.path)
+
+
+def questionnaires_visible_to(user: User | AnonymousUser, roles: Iterable[str] | None = None) -> QuerySet:
+    """Questionnaires (surveys.Questionnaire, by name) the user may read and use: shared templates, and those
+    owned by a unit on the line of one of the user's units (`roles`; any role when None): in its subtree or above it."""
+    questionnaires = apps.get_model("surveys", "Questionnaire").objects.select_related("owner")
+    if not user.is_authenticated:
+        return questionnaires.none()
+    if user.is_superuser:
+        return questionnaires
+    paths = membership_paths(user, roles)
+    above = sorted({ancestor for path in paths for ancestor in unit_ancestor_paths(Unit(path=path))})
+    return questionnaires.filter(Q(owner__isnull=True) | subtree_q(paths, "owner") | Q(owner__path__in=above))
 
 
 def user_is_official(user: User | AnonymousUser) -> bool:
     """Whether the user may use the campaign pages of the admin at all: an active staff official, or a superuser."""
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return False
-    if user.is_superuser:
-        return True
-    # Asked once per admin page for every model and row: remembered on the request's user object.
-    cached = getattr(user, "_campaigns_is_official", None)
-    if cached is None:
-        cached = Membership.objects.filter(user=user, role=Role.OFFICIAL).exists()
-        user._campaigns_is_official = cached  # type: ignore[union-attr]
-    return cached
+    # Asked once per admin page for every model and row: units.access remembers it on the request's user object.
+    return user.is_staff and allowed_anywhere(user, Action.CAMPAIGN_CONFIGURE)
 
 
 def campaign_is_locked(campaign: Campaign) -> bool:

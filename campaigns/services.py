@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from celery import current_app
-from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, IndexSchemeCode, SampleQuota
 from campaigns.quotas import quota_defaults
-from campaigns.selectors import LOCKED_STATUSES, quota_plan
+from campaigns.selectors import LOCKED_STATUSES, questionnaire_usable, quota_plan
 from units import db
+from units.access import Action, require
 from units.formatting import date_vi
 from units.models import Unit, UnitType
-from units.services import audit_record
+from units.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class CampaignRuleError(ValidationError):
     """A campaign rule was broken; `messages` says which, in Vietnamese. Nothing has been saved."""
 
 
-def _audit_campaign(campaign: Campaign, action: str, actor: User | None, **changes: Any) -> None:
+def _audit_campaign(campaign: Campaign, action: str, actor: Actor, **changes: Any) -> None:
     audit_record(actor=actor, action=f"campaign.{action}", obj=campaign, changes=changes)
 
 
@@ -135,13 +135,18 @@ def campaign_validate(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def campaign_save(*, campaign: Campaign, actor: User | None = None, changed: list[str] | None = None) -> Campaign:
+def campaign_save(*, campaign: Campaign, actor: Actor, changed: list[str] | None = None) -> Campaign:
     """Create or update a campaign's own fields; the status moves only through the lifecycle services.
 
-    Caller guarantees `actor` is an official of the organiser (the admin scopes its choices).
+    The actor configures campaigns at the organiser, as stored and as given (units.access: 404/403).
     """
     creating = campaign.pk is None
     method_changed = False
+    if not creating:
+        require(actor, Action.CAMPAIGN_CONFIGURE, Campaign.objects.select_related("organiser").get(pk=campaign.pk).organiser)
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
+    if campaign.previous_id:
+        require(actor, Action.RESULTS_VIEW, Campaign.objects.select_related("organiser").get(pk=campaign.previous_id).organiser)
     if not creating:
         campaign_ensure_editable(campaign)
         stored = Campaign.objects.values(*METHOD_FIELDS, "status").get(pk=campaign.pk)
@@ -181,7 +186,7 @@ def campaign_create(
     notice_text: str = "",
     series: str = "",
     previous: Campaign | None = None,
-    actor: User | None = None,
+    actor: Actor,
 ) -> Campaign:
     """Create a draft campaign (see campaign_save)."""
     campaign = Campaign(
@@ -201,8 +206,9 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_delete(*, campaign: Campaign, actor: User | None = None) -> None:
+def campaign_delete(*, campaign: Campaign, actor: Actor) -> None:
     """Delete a draft campaign (one that was ever opened keeps its history)."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     if Campaign.objects.filter(pk=campaign.pk).exclude(status=CampaignStatus.DRAFT).exists():
         raise CampaignRuleError(_("Chỉ xoá được đợt đang ở trạng thái nháp."))
     _audit_campaign(campaign, "delete", actor, code=campaign.code)
@@ -240,8 +246,9 @@ def _locked(campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def campaign_activate(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+def campaign_activate(*, campaign: Campaign, actor: Actor) -> Campaign:
     """Open a draft campaign for entry and freeze its questionnaires. Raises CampaignRuleError naming each broken rule."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     current = _locked(campaign)
     problems = campaign_activation_problems(current)
     if problems:
@@ -254,7 +261,7 @@ def campaign_activate(*, campaign: Campaign, actor: User | None = None) -> Campa
     return current
 
 
-def _transition(campaign: Campaign, *, source: str, target: str, action: str, actor: User | None, refusal: str) -> Campaign:
+def _transition(campaign: Campaign, *, source: str, target: str, action: str, actor: Actor, refusal: str) -> Campaign:
     # A conditional update: two officials pressing the button at once move the campaign once.
     moved = Campaign.objects.filter(pk=campaign.pk, status=source).update(status=target, updated_at=timezone.now())
     if not moved:
@@ -265,8 +272,9 @@ def _transition(campaign: Campaign, *, source: str, target: str, action: str, ac
 
 
 @transaction.atomic
-def campaign_close(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+def campaign_close(*, campaign: Campaign, actor: Actor) -> Campaign:
     """End fieldwork: an active campaign stops accepting entries (see selectors.campaign_accepts_responses)."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     return _transition(
         campaign, source=CampaignStatus.ACTIVE, target=CampaignStatus.CLOSED, action="close", actor=actor,
         refusal=_("Chỉ kết thúc được đợt đang khảo sát."),
@@ -274,11 +282,13 @@ def campaign_close(*, campaign: Campaign, actor: User | None = None) -> Campaign
 
 
 @transaction.atomic
-def campaign_publish(*, campaign: Campaign, actor: User | None = None) -> Campaign:
+def campaign_publish(*, campaign: Campaign, actor: Actor) -> Campaign:
     """Mark a closed campaign published; from then on nothing about it may change.
 
     The snapshot and the report workbook are made by reports, which calls this.
     """
+    require(actor, Action.RESULTS_PUBLISH, campaign.organiser)
+    Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.CLOSED, published_at__isnull=True).update(published_at=timezone.now())
     return _transition(
         campaign, source=CampaignStatus.CLOSED, target=CampaignStatus.PUBLISHED, action="publish", actor=actor,
         refusal=_("Chỉ công bố được đợt đã kết thúc khảo sát."),
@@ -310,16 +320,20 @@ def _part_changes(part: CampaignPart) -> dict[str, Any]:
 
 
 @transaction.atomic
-def campaign_part_save(*, part: CampaignPart, actor: User | None = None) -> CampaignPart:
+def campaign_part_save(*, part: CampaignPart, actor: Actor) -> CampaignPart:
     """Save a form, channel window or quota of a campaign, checking its rules; audited on the campaign.
 
-    A form added to an active campaign has its questionnaire frozen at once. Save many-to-many
-    fields (unit types, units) after this call.
+    A form added to an active campaign has its questionnaire frozen at once; its questionnaire must be
+    one the organiser may use (selectors.questionnaire_usable). Save many-to-many fields (unit types,
+    units) after this call.
     """
     campaign = part.campaign
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     campaign_ensure_editable(campaign)
     if isinstance(part, SampleQuota):
         quota_check(campaign=campaign, unit=part.unit, form=part.form)
+    if isinstance(part, CampaignForm) and not questionnaire_usable(part.questionnaire, campaign.organiser):
+        raise CampaignRuleError(_("Phiếu «%(q)s» thuộc đơn vị khác: hãy sao chép phiếu về đơn vị của mình rồi dùng bản sao.") % {"q": part.questionnaire})
     if isinstance(part, ChannelWindow) and (period := _period_problem(part.start, part.end)):
         raise CampaignRuleError(period)
     creating = part.pk is None
@@ -335,7 +349,8 @@ def campaign_part_save(*, part: CampaignPart, actor: User | None = None) -> Camp
 
 
 @transaction.atomic
-def campaign_part_delete(*, part: CampaignPart, actor: User | None = None) -> None:
+def campaign_part_delete(*, part: CampaignPart, actor: Actor) -> None:
+    require(actor, Action.CAMPAIGN_CONFIGURE, part.campaign.organiser)
     campaign_ensure_editable(part.campaign)
     _audit_campaign(part.campaign, f"{part._meta.model_name}.delete", actor, **_part_changes(part))
     if isinstance(part, CampaignForm) and part.campaign.status != CampaignStatus.DRAFT:
@@ -345,9 +360,10 @@ def campaign_part_delete(*, part: CampaignPart, actor: User | None = None) -> No
 
 @transaction.atomic
 def campaign_form_add(
-    *, campaign: Campaign, questionnaire: Any, unit_types: Iterable[UnitType] = (), units: Iterable[Unit] = (), actor: User | None = None
+    *, campaign: Campaign, questionnaire: Any, unit_types: Iterable[UnitType] = (), units: Iterable[Unit] = (), actor: Actor
 ) -> CampaignForm:
     """Attach a questionnaire (a surveys.Questionnaire row) to the campaign, for some unit types or units (all when none)."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     if campaign.forms.filter(questionnaire=questionnaire).exists():
         raise CampaignRuleError(_("Phiếu «%(q)s» đã có trong đợt.") % {"q": questionnaire})
     form = campaign_part_save(part=CampaignForm(campaign=campaign, questionnaire=questionnaire), actor=actor)
@@ -358,8 +374,9 @@ def campaign_form_add(
 
 @transaction.atomic
 def channel_window_add(
-    *, campaign: Campaign, channel: str, start: dt.date, end: dt.date, unit_types: Iterable[UnitType] = (), actor: User | None = None
+    *, campaign: Campaign, channel: str, start: dt.date, end: dt.date, unit_types: Iterable[UnitType] = (), actor: Actor
 ) -> ChannelWindow:
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     if channel not in Channel.values:
         raise CampaignRuleError(_("Kênh «%(channel)s» không tồn tại.") % {"channel": channel})
     window = campaign_part_save(part=ChannelWindow(campaign=campaign, channel=channel, start=start, end=end), actor=actor)
@@ -368,8 +385,9 @@ def channel_window_add(
 
 
 @transaction.atomic
-def quota_set(*, campaign: Campaign, unit: Unit, channel: str, form: CampaignForm, target: int, actor: User | None = None) -> SampleQuota:
+def quota_set(*, campaign: Campaign, unit: Unit, channel: str, form: CampaignForm, target: int, actor: Actor) -> SampleQuota:
     """Set the sample size of one cell (unit × channel × form), creating the cell when needed."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     if target < 0:
         raise CampaignRuleError(_("Cỡ mẫu không được âm."))
     quota = SampleQuota.objects.filter(campaign=campaign, unit=unit, channel=channel, form=form).first()
@@ -380,7 +398,7 @@ def quota_set(*, campaign: Campaign, unit: Unit, channel: str, form: CampaignFor
 
 @transaction.atomic
 def quotas_generate(
-    *, campaign: Campaign, defaults: Mapping[str, int] | None = None, size: int | None = None, actor: User | None = None
+    *, campaign: Campaign, defaults: Mapping[str, int] | None = None, size: int | None = None, actor: Actor
 ) -> int:
     """Create the missing quotas of every cell the forms and windows call for; return how many were created.
 
@@ -389,6 +407,7 @@ def quotas_generate(
     Quotas that exist keep the size an official gave them. When none is created,
     selectors.quotas_unmade_reasons says why.
     """
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     campaign_ensure_editable(campaign)
     if size is not None and size <= 0:
         raise CampaignRuleError(_("Cỡ mẫu phải là số nguyên dương."))
@@ -428,9 +447,10 @@ def campaign_next_code(campaign: Campaign, years: int = 1) -> str:
 
 @transaction.atomic
 def campaign_copy(
-    *, campaign: Campaign, code: str | None = None, name: str | None = None, years: int = 1, actor: User | None = None
+    *, campaign: Campaign, code: str | None = None, name: str | None = None, years: int = 1, actor: Actor
 ) -> Campaign:
     """A draft copy of `campaign` for `years` later: same forms, windows moved on, same quotas; new code and public link."""
+    require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     code = code or campaign_next_code(campaign, years)
     old_year, new_year = str(campaign.year), str(campaign.year + years)
     copy = campaign_create(
@@ -482,7 +502,7 @@ def campaign_setup(
     index_scheme: str = IndexSchemeCode.SIPAS,
     target_index: Decimal | int | float = Decimal("80"),
     quota: int | None = None,
-    actor: User | None = None,
+    actor: Actor,
 ) -> tuple[Campaign, int]:
     """A draft campaign ready to activate: the questionnaires over the organiser's subtree, the desk
     channel over the whole period, and quotas (`quota` for every unit, else the per-type defaults).

@@ -21,7 +21,7 @@ DEMO_PUBLISHER = "canbo"
 
 def load_results_demo(*, computed: tuple[str, ...] = DEMO_COMPUTED, published: tuple[str, ...] = DEMO_PUBLISHED) -> list[str]:
     """Recompute the demo campaigns' indices, close and publish those in `published`; return what was done."""
-    actor = User.objects.filter(username=DEMO_PUBLISHER).first()
+    actor = User.objects.filter(username=DEMO_PUBLISHER).first() or SYSTEM
     lines = []
     for campaign in Campaign.objects.filter(code__in=computed).order_by("code"):
         summary = index_recompute(campaign.pk, full=True)
@@ -33,6 +33,6 @@ def load_results_demo(*, computed: tuple[str, ...] = DEMO_COMPUTED, published: t
             continue
         if campaign.status == CampaignStatus.ACTIVE:
             campaign_close(campaign=campaign, actor=actor)
-        snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=actor or SYSTEM)
+        snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=actor)
         lines.append(f"{campaign.code}: đã công bố phiên bản {snapshot.version}")
     return lines

@@ -42,12 +42,20 @@ EXPORT_KINDS = [
 
 
 class ExportRequestForm(forms.Form):
+    """What to export; without `raw_allowed` (units.access RAW_EXPORT) only the report, without raw rows."""
+
     kind = forms.ChoiceField(label=_("Loại tệp"), choices=EXPORT_KINDS)
     codes = forms.BooleanField(label=_("Ghi mã thay cho nhãn câu trả lời (dữ liệu thô)"), required=False)
     include_raw = forms.BooleanField(label=_("Kèm trang dữ liệu thô trong báo cáo"), required=False)
 
+    def __init__(self, *args, raw_allowed: bool, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if not raw_allowed:
+            self.fields["kind"].choices = EXPORT_KINDS[:1]
+            del self.fields["codes"], self.fields["include_raw"]
+
     def filters(self) -> dict[str, object]:
-        return {"codes": self.cleaned_data["codes"], "include_raw": self.cleaned_data["include_raw"]}
+        return {"codes": self.cleaned_data.get("codes", False), "include_raw": self.cleaned_data.get("include_raw", False)}
 
 
 class PublishForm(forms.Form):

@@ -131,6 +131,10 @@ class RecomputeChunk(models.Model):
     run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
     paths = models.JSONField(default=list, blank=True)
     done = models.BooleanField(default=False)
+    # The lease of the worker running the chunk (units/jobs.py): renewed every few seconds while it runs;
+    # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("phần của lượt tính lại")
@@ -252,6 +256,13 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # Jobs that always end (reports/exports.py): when the message was last handed to the broker (the sweep
+    # sends a requested job again when it was lost, e.g. in a Redis restart), the running worker's lease
+    # (renewed every few seconds; a lapsed lease means the worker died), and the attempts so far, which
+    # also fence a late write from a worker that lost its lease.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

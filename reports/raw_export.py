@@ -5,7 +5,9 @@ the campaign's size. An .xlsx sheet holds at most 1,048,576 rows: the rows conti
 with the same header. The .xlsx writer is the project's own streaming writer (reports/xlsx_stream.py),
 the fastest correct one of those measured in bench/export.py against openpyxl `write_only` and
 XlsxWriter `constant_memory` (figures in docs/benchmarks.md); CSV is UTF-8 with a BOM so that Excel
-opens Vietnamese text correctly.
+opens Vietnamese text correctly. No writer lets a free-text answer become a live formula: xlsx cells
+are typed text (with the quote prefix where the text looks like a formula), CSV text that looks like a
+formula starts with an apostrophe; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from campaigns.models import Campaign, Channel
 from reports.dashboards.distributions import LIKERT_LABELS
 from reports.xlsx_stream import StreamingWorkbook
 from surveys.models import Answer, Question, QuestionType, Response
+from units.spreadsheets import csv_row, sheet_row
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 CHUNK = 10_000
@@ -141,12 +144,13 @@ def _sheet_title(index: int) -> str:
 
 
 def write_csv(rows: Iterator[list[Any]], out: str | Path) -> int:
-    """Write rows as UTF-8 CSV (with BOM); return the number of data rows."""
+    """Write rows as UTF-8 CSV (with BOM); return the number of data rows. A text a spreadsheet would
+    take for a formula (=…, +…, -…, @…) starts with an apostrophe (units.spreadsheets.csv_row)."""
     count = -1
     with open(out, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(csv_row(row))
             count += 1
     return max(count, 0)
 
@@ -217,7 +221,7 @@ def _append_openpyxl(workbook: Workbook, rows: Iterator[list[Any]], max_rows: in
             sheet = workbook.create_sheet(_sheet_title(new_sheet))
         else:
             count += 1
-        sheet.append(row)
+        sheet.append(sheet_row(sheet, row))
     return count
 
 

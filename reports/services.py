@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignForm, default_counted_statuses
@@ -55,6 +55,7 @@ from reports.tallies import (
     write_leaf_rows,
 )
 from surveys.models import Question, Response, ResponseStatus
+from units.jobs import lease_kept, lease_lapsed_before, resend_before
 from units.models import Unit
 from units.selectors import subtree_q
 
@@ -480,24 +481,68 @@ def _chunk_units(chunk: RecomputeChunk) -> UnitFilter:
     return UnitFilter(exclude=frozenset(covered))
 
 
-def index_recompute_chunk(*, chunk_id: int) -> bool:
+def _chunk_claim(chunk_id: int) -> int | None:
+    """Take the chunk for this worker: one conditional UPDATE, so that of two deliveries of one chunk
+    (a redelivered message, a sweep's resend) only one runs it while the other's lease holds.
+    Returns the attempt number, or None when the chunk is done or another worker holds its lease."""
+    free = Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=lease_lapsed_before())
+    with transaction.atomic():
+        taken = RecomputeChunk.objects.filter(free, pk=chunk_id, done=False).update(heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
+        if not taken:
+            return None
+        return RecomputeChunk.objects.values_list("attempts", flat=True).get(pk=chunk_id)
+
+
+def index_recompute_chunk(*, chunk_id: int, lease: bool = False) -> bool:
     """Re-tally one chunk's units; the call that finds every chunk of the run done finishes the run.
 
-    Returns True when this call finished the run. Safe to run twice (a redelivered chunk).
+    Returns True when this call finished the run. Safe to run twice (a redelivered chunk): a chunk that
+    is done, or held by another worker's lease, is left alone. `lease`: renew the chunk's lease from a
+    thread while it runs (on a worker; units/jobs.py), so the sweep sends it again soon if the worker dies.
     """
     chunk = RecomputeChunk.objects.select_related("run__campaign__organiser").filter(pk=chunk_id).first()
     if chunk is None or chunk.run.finished_at is not None:
         return False
+    attempt = _chunk_claim(chunk_id)
+    if attempt is None:
+        return False
     setup = campaign_setup(chunk.run.campaign)
     snapshot_id = working_snapshot_ensure(chunk.run.campaign).pk
     units = _chunk_units(chunk)
-    with transaction.atomic():
+    with lease_kept(RecomputeChunk, enabled=lease, pk=chunk_id, done=False, attempts=attempt), transaction.atomic():
         _share_lock_snapshot(snapshot_id)
         _replace_leaf_rows(setup, units)
         RecomputeChunk.objects.filter(pk=chunk_id, done=False).update(done=True)
     if RecomputeChunk.objects.filter(run_id=chunk.run_id, done=False).exists():
         return False
     return index_recompute_finish(run_id=chunk.run_id)
+
+
+def index_recompute_chunks_lost(*, max_attempts: int = 3) -> list[int]:
+    """Chunks of open runs (started within a day) that will not finish by themselves: their worker's lease
+    lapsed, or nobody took them since the run was planned (their message was lost); to send again.
+
+    A chunk that lost its worker `max_attempts` times is given up: its run is closed, the failure is
+    written where officials read it (reports.freshness), and the working snapshot is marked so that the
+    next recompute is a full one (the chunks already done changed leaf rows under stale roll-ups).
+    """
+    now = timezone.now()
+    open_chunks = RecomputeChunk.objects.filter(done=False, run__finished_at__isnull=True, run__started_at__gt=now - dt.timedelta(days=1))
+    lapsed = Q(heartbeat_at__lt=lease_lapsed_before(now)) | Q(heartbeat_at__isnull=True, run__started_at__lt=resend_before(now))
+    lost: list[int] = []
+    for chunk in open_chunks.filter(lapsed).select_related("run"):
+        if chunk.attempts < max_attempts:
+            lost.append(chunk.pk)
+            continue
+        if RecomputeRun.objects.filter(pk=chunk.run_id, finished_at__isnull=True).update(finished_at=now):
+            snapshot = working_snapshot_ensure(chunk.run.campaign)
+            Snapshot.objects.filter(pk=snapshot.pk).update(basis="")
+            run_failed(snapshot_id=snapshot.pk, error=ChunkLost(f"{chunk} × {chunk.attempts}"))
+    return lost
+
+
+class ChunkLost(RuntimeError):
+    """A part of a chunked recompute whose worker died again and again (out of memory, killed)."""
 
 
 def index_recompute_finish(*, run_id: int) -> bool:

@@ -7,7 +7,6 @@ database or broker errors. The schedule lives in config/celery.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from celery import group, shared_task
@@ -16,14 +15,15 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from campaigns.models import Campaign, CampaignStatus
-from reports.models import ExportJob, RecomputeChunk
-from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan, index_runs_prune
+from reports.models import ExportJob
+from reports.services import index_recompute, index_recompute_chunk, index_recompute_chunks_lost, index_recompute_plan, index_runs_prune
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
-# A chunk not done this long after its run started was lost (worker killed past the broker's redelivery).
-STALE_CHUNK_AFTER = dt.timedelta(minutes=15)
+# A chunk whose worker died is sent again once its lease lapses (JOB_LEASE_SECONDS, units/jobs.py),
+# at most this many times in all; then the run is given up and the next recompute is a full one.
+CHUNK_MAX_ATTEMPTS = 3
 
 RETRYING = {
     "acks_late": True,
@@ -44,35 +44,31 @@ def recompute_campaign(campaign_id: int, full: bool = False) -> str | None:
     return summary.mode if summary else None
 
 
-@shared_task(bind=True, name="reports.tasks.recompute_campaign_chunked", soft_time_limit=60, time_limit=90, **RETRYING)
-def recompute_campaign_chunked(self, campaign_id: int) -> int:
-    """Start a full recompute split per child of the organiser; the chunks run as a group on any worker
-    that serves the queue this task came from."""
+@shared_task(name="reports.tasks.recompute_campaign_chunked", soft_time_limit=60, time_limit=90, **RETRYING)
+def recompute_campaign_chunked(campaign_id: int) -> int:
+    """Start a full recompute split per child of the organiser; the chunks run as a group on the workers
+    of the heavy queue (config/celery.py routes them)."""
     chunk_ids = index_recompute_plan(campaign_id=campaign_id)
     if chunk_ids:
-        queue = (self.request.delivery_info or {}).get("routing_key")
-        group(recompute_chunk.s(chunk_id) for chunk_id in chunk_ids).apply_async(**({"queue": queue} if queue else {}))
+        group(recompute_chunk.s(chunk_id) for chunk_id in chunk_ids).apply_async()
     return len(chunk_ids)
 
 
-@shared_task(name="reports.tasks.recompute_chunk", soft_time_limit=600, time_limit=660, **RETRYING)
-def recompute_chunk(chunk_id: int) -> bool:
-    """Re-tally one chunk; the last chunk to finish rebuilds roll-ups and index values."""
-    return index_recompute_chunk(chunk_id=chunk_id)
+@shared_task(bind=True, name="reports.tasks.recompute_chunk", soft_time_limit=600, time_limit=660, **RETRYING)
+def recompute_chunk(self, chunk_id: int) -> bool:
+    """Re-tally one chunk; the last chunk to finish rebuilds roll-ups and index values. On a worker the
+    chunk keeps a lease while it runs, so that the sweep sends it again soon after its worker died."""
+    return index_recompute_chunk(chunk_id=chunk_id, lease=not self.request.is_eager)
 
 
 @shared_task(name="reports.tasks.sweep_dirty", soft_time_limit=50, time_limit=58, **RETRYING)
 def sweep_dirty() -> int:
-    """Ask for a recompute of every campaign still marked dirty (e.g. after a broker outage), and
-    restart chunks of chunked runs that were lost."""
-    now = timezone.now()
+    """Ask for a recompute of every campaign still marked dirty (e.g. after a broker outage), and send
+    again the chunks of chunked runs whose worker died or whose message was lost."""
     campaign_ids = list(Campaign.objects.filter(dirty_at__isnull=False).order_by("dirty_at").values_list("pk", flat=True))
     for campaign_id in campaign_ids:
         recompute_campaign.apply_async(args=[campaign_id])
-    lost = RecomputeChunk.objects.filter(
-        done=False, run__finished_at__isnull=True, run__started_at__lt=now - STALE_CHUNK_AFTER, run__started_at__gt=now - dt.timedelta(days=1)
-    ).values_list("pk", flat=True)
-    for chunk_id in lost:
+    for chunk_id in index_recompute_chunks_lost(max_attempts=CHUNK_MAX_ATTEMPTS):
         recompute_chunk.apply_async(args=[chunk_id])
     return len(campaign_ids)
 

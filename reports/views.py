@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "chart_data": data.chart_data(),
         **_freshness_context(request, reach.campaign, data.snapshot),
         "can_publish": allowed(request.user, Action.RESULTS_PUBLISH, reach.campaign.organiser),
-        "export_form": ExportRequestForm(),
+        "export_form": ExportRequestForm(raw_allowed=allowed(request.user, Action.RAW_EXPORT, reach.campaign.organiser)),
         "published": dashboards.snapshot_published(reach.campaign),
     }
     return render(request, "reports/dashboard.html", context)
@@ -130,23 +130,26 @@ def recompute_status(request: HttpRequest, code: str) -> JsonResponse:
 @require_POST
 def export_create(request: HttpRequest, code: str) -> HttpResponse:
     reach = dashboards.campaign_reach(user=request.user, code=code)
-    form = ExportRequestForm(request.POST)
+    form = ExportRequestForm(request.POST, raw_allowed=True)  # what the user may have is decided below, with a 403
     if not form.is_valid():
         messages.error(request, _("Yêu cầu xuất không hợp lệ: hãy chọn loại tệp."))
         return redirect("reports:dashboard", code=code)
     kind = form.cleaned_data["kind"]
-    if not exports.export_allowed(user=request.user, reach=reach, kind=kind):
+    if not exports.export_allowed(user=request.user, reach=reach, kind=kind, filters=form.filters()):
         raise PermissionDenied
-    job = exports.export_request(user=request.user, campaign=reach.campaign, kind=kind, filters=form.filters())
+    job = exports.export_request(actor=request.user, campaign=reach.campaign, kind=kind, filters=form.filters())
     return redirect("reports:export_detail", pk=job.pk)
 
 
 def _own_job(request: HttpRequest, pk: int) -> ExportJob:
-    """The user's own export whose campaign they still may see; anything else is 404."""
-    job = ExportJob.objects.select_related("campaign").filter(pk=pk, requested_by=request.user).first()
+    """The user's own export whose campaign they still may see (and, for respondent rows, still may
+    export); anything else is 404 or 403."""
+    job = ExportJob.objects.select_related("campaign__organiser").filter(pk=pk, requested_by=request.user).first()
     if job is None:
         raise Http404
     dashboards.campaign_reach(user=request.user, code=job.campaign.code)
+    if exports.export_holds_raw(job.kind, job.filters) and not allowed(request.user, Action.RAW_EXPORT, job.campaign.organiser):
+        raise PermissionDenied
     return job
 
 

@@ -29,6 +29,7 @@ from reports.dashboards.ranking import RankRow, meets_target, previous_campaign,
 from reports.dashboards.values import UnitValues, values_by_unit
 from reports.models import IndexScope, Snapshot, SnapshotStatus
 from units.formatting import date_vi, datetime_vi
+from units.spreadsheets import sheet_text_guard
 
 FONT = "Times New Roman"
 PERCENT = "0.00%"
@@ -165,8 +166,9 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: U
     _print_setup(ws, "1:2", landscape=False)
 
 
-def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution], own: UnitValues) -> None:
-    """One row per criterion: count and % at each level, satisfied share, mean, n."""
+def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution], own: UnitValues) -> list[str]:
+    """One row per criterion: count and % at each level, satisfied share, mean, n. Returns the cells
+    holding the sheet's own formulas (each row's total of shares)."""
     levels = sorted({level for d in items for level, *_ in d.levels})
     labels: dict[int, str] = {}
     for d in items:
@@ -198,6 +200,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution]
             cell.border = BOX
     ws.row_dimensions[head].height = 32
     first = sub + 1
+    formulas: list[str] = []
     for number, d in enumerate(items, start=1):
         row = sub + number
         criterion = own.get(IndexScope.CRITERION, d.question.code)
@@ -219,7 +222,9 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution]
         _body(ws.cell(row=row, column=tail + 1, value=float(mean) if mean is not None else None), MEAN)
         _body(ws.cell(row=row, column=tail + 2, value=d.n), COUNT)
         percent_cells = [f"{get_column_letter(len(fixed) + 2 + 2 * i)}{row}" for i in range(len(levels))]
-        _body(ws.cell(row=row, column=tail + 3, value=f"=SUM({','.join(percent_cells)})" if d.n else None), PERCENT)
+        total = ws.cell(row=row, column=tail + 3, value=f"=SUM({','.join(percent_cells)})" if d.n else None)
+        _body(total, PERCENT)
+        formulas.append(total.coordinate)
     last = sub + len(items)
     widths = [6, 10, 60, 10] + [11, 10] * len(levels) + [14, 14, 14, 12]
     for column, width in enumerate(widths, start=1):
@@ -241,6 +246,7 @@ def _criteria_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution]
         chart.width = 24
         ws.add_chart(chart, f"C{last + 3}")
     _print_setup(ws, f"{head}:{sub}")
+    return formulas
 
 
 def _distribution_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribution]) -> None:
@@ -375,10 +381,13 @@ def report_workbook_write(
         progress(20)
     workbook = Workbook()
     _summary_sheet(workbook.active, campaign, snapshot, own, elements)
-    _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, [d for d in closed if d.criterion], own)
+    formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, [d for d in closed if d.criterion], own)
     if others:
         _distribution_sheet(workbook.create_sheet("Phân bố"), campaign, others)
     _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements)
+    # Names and texts people typed (a campaign, unit, criterion) stay text; the raw sheet is written safe.
+    for sheet in workbook.worksheets:
+        sheet_text_guard(sheet, keep=formulas if sheet.title == "Tiêu chí" else ())
     if progress:
         progress(50)
     if include_raw:

@@ -3,7 +3,7 @@
 It writes each worksheet's XML straight into the zip as rows arrive: memory stays flat and, having
 no per-cell objects, it is several times faster than openpyxl `write_only` and XlsxWriter
 `constant_memory` (bench/export.py, docs/benchmarks.md). It knows only what the raw export needs:
-numbers, inline strings, a bold header row frozen at the top, several sheets. The output follows
+numbers, inline strings (never formulas), a bold header row frozen at the top, several sheets. The output follows
 ECMA-376 (SpreadsheetML); LibreOffice and openpyxl read it back in the tests.
 """
 
@@ -17,6 +17,8 @@ from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import get_column_letter
+
+from units.spreadsheets import formula_like
 
 # Characters XML 1.0 forbids (a stray control character in free text must not corrupt the file).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -43,7 +45,9 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 {sheets}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>
 </Relationships>"""
-# Style 0: plain; style 1: the header (bold on light blue).
+# Style 0: plain; style 1: the header (bold on light blue); style 2: text with Excel's quote prefix, for
+# text that a spreadsheet could take for a formula (units.spreadsheets.formula_like): it stays text even
+# when someone edits the cell.
 _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
 <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
@@ -51,8 +55,9 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
-<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/></cellXfs>
+<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 _SHEET_HEAD = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -77,7 +82,10 @@ def _cell_tail(value: Any, style: str) -> str:
         return f' t="b"{style}><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f"{style}><v>{value!r}</v></c>"
-    return f' t="inlineStr"{style}><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+    text = str(value)
+    if not style and formula_like(text):
+        style = ' s="2"'
+    return f' t="inlineStr"{style}><is><t xml:space="preserve">{_text(text)}</t></is></c>'
 
 
 class StreamingWorkbook:

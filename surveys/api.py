@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, JsonResponse
+from django.http.request import RawPostDataException
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -31,14 +32,27 @@ def response_json(response: Response, *, created: bool) -> dict[str, Any]:
     return {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity and -Infinity are not JSON
+
+
 def read_json(request: HttpRequest) -> Any:
-    """The request body as JSON, or raise a SubmissionError (never a 500)."""
-    if len(request.body) > MAX_BODY:
+    """The request body as JSON, or raise a SubmissionError (never a 500).
+
+    What the JSON may hold (depth, NUL, numbers) is checked by the response writer (`payload_check`).
+    """
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart form, already read for its fields (config.input_bounds): not JSON
+        raise SubmissionError(_("Nội dung gửi lên không phải JSON hợp lệ.")) from None
+    if len(body) > MAX_BODY:
         raise SubmissionError(_("Nội dung gửi lên quá lớn."))
     try:
-        return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError):  # ValueError also for an integer of more than 4,300 digits
         raise SubmissionError(_("Nội dung gửi lên không phải JSON hợp lệ.")) from None
+    except RecursionError:
+        raise SubmissionError(_("Nội dung gửi lên lồng nhau quá sâu.")) from None
 
 
 def submission_response(payload_reader, submitter: Submitter) -> JsonResponse:  # type: ignore[no-untyped-def]

@@ -7,6 +7,15 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Phiếu khảo sát và phiếu trả lời")
 
     def ready(self) -> None:
+        # What a job importing paper and call-centre responses does (units.import_jobs runs large imports).
+        from django.urls import reverse
+
+        from surveys.services.response_import import responses_import_check, responses_import_job
+        from units.import_jobs import ImportKind, import_kind_register
+
+        back = lambda job: reverse("admin:surveys_response_changelist")  # noqa: E731
+        import_kind_register("responses", ImportKind(_("Nhập phiếu giấy / tổng đài"), responses_import_job, back, responses_import_check))
+
         # Submission targets are cached per process (surveys.selectors); a save here must be seen at once.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 

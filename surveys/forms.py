@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign, Channel
 from surveys.models import ResponseStatus
 from surveys.selectors import REVIEW_ROLES
+from units.access import Action, scope
 from units.forms import unit_in_scope
 from units.models import Unit
 from units.selectors import scope_queryset
@@ -72,4 +73,4 @@ class ResponseImportForm(forms.Form):
 
     def __init__(self, *args, user: User | AnonymousUser, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = scope_queryset(Campaign.objects.all(), user=user, field="organiser")
+        self.fields["campaign"].queryset = scope(user, Action.RESPONSES_IMPORT, Campaign.objects.all(), "organiser")

@@ -19,6 +19,9 @@ class QuestionnaireStatus(models.TextChoices):
 
 
 class Questionnaire(models.Model):
+    """A questionnaire belongs to a unit (`owner`) and is edited only by that unit's officials; others copy it.
+    Without an owner it is a shared template (the built-in ones), which only superusers change."""
+
     code = models.SlugField(_("mã"), max_length=60)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     title = models.CharField(_("tiêu đề"), max_length=255)
@@ -26,6 +29,15 @@ class Questionnaire(models.Model):
     status = models.CharField(_("trạng thái"), max_length=10, choices=QuestionnaireStatus.choices, default=QuestionnaireStatus.DRAFT)
     language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi")
     template = models.SlugField(_("mẫu gốc"), max_length=40, blank=True)
+    owner = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="questionnaires",
+        verbose_name=_("đơn vị sở hữu"),
+        help_text=_("Cán bộ của đơn vị này (và cấp trên) sửa được phiếu; đơn vị khác sao chép để dùng. Để trống: phiếu mẫu dùng chung, chỉ quản trị hệ thống sửa."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,12 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, SampleQuota
+from campaigns.selectors import campaign_by_code
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response, ResponseStatus
 from surveys.rules import ROLE_INDEX, question_rule
 from units import db
 from units.models import WRITE_ROLES, Role, Unit
-from units.selectors import membership_paths, roles_at_sql, scope_queryset, subtree_q, unit_ancestor_paths, user_roles_at
+from units.selectors import membership_paths, roles_at_sql, scope_queryset, subtree_q, unit_ancestor_paths, unit_by_code, user_roles_at
 
 # Roles that may submit responses at a unit (and its subtree): the roles that change data there.
 COLLECT_ROLES = WRITE_ROLES
@@ -341,6 +342,18 @@ class SubmissionReads:
 
 
 def submission_reads(*, key: uuid.UUID, campaign_code: str, unit_code: str, user: User | AnonymousUser | None) -> SubmissionReads:
+    """`_submission_reads` of the codes as sent; when the campaign is not found under its code as typed, once
+    more under the code as stored (codes are found in any letter case, as everywhere else; the exact
+    spelling, what pages and tools are given, costs nothing more)."""
+    reads = _submission_reads(key=key, campaign_code=campaign_code, unit_code=unit_code, user=user)
+    if reads.campaign is None:
+        stored = campaign_by_code(campaign_code) if campaign_code.strip() else None
+        if stored is not None and stored.code != campaign_code:
+            reads = _submission_reads(key=key, campaign_code=stored.code, unit_code=unit_code, user=user)
+    return reads
+
+
+def _submission_reads(*, key: uuid.UUID, campaign_code: str, unit_code: str, user: User | AnonymousUser | None) -> SubmissionReads:
     """The response already stored under the UUID, the campaign (by its status stamp), the unit and the
     submitter's roles at it or above, with one statement.
 
@@ -383,7 +396,7 @@ def unit_for_submission(*, code: str) -> Unit | None:
     """The unit a submission names, with its type; unknown codes are not remembered."""
     unit = _recall(("unit", code))
     if unit is _MISSING:
-        unit = Unit.objects.select_related("type").filter(code=code).first()
+        unit = Unit.objects.select_related("type").filter(code=code).first() or unit_by_code(code)  # exact, else any case
         if unit is not None:
             _remember(("unit", code), unit)
     return unit

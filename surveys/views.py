@@ -42,14 +42,9 @@ from surveys.selectors import (
     user_reviews_somewhere,
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import (
-    ReviewError,
-    SubmissionError,
-    SubmissionForbidden,
-    Submitter,
-    case_ready_for_interview,
-    responses_review,
-)
+from surveys.services.responses import SubmissionError, SubmissionForbidden, Submitter, case_ready_for_interview, payload_check
+from surveys.services.review import ReviewError, responses_review
+from units.clients import client_address
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code
 
@@ -281,7 +276,7 @@ def online_survey(request: HttpRequest, public_key: str) -> HttpResponse:
 def online_submit(request: HttpRequest, public_key: str) -> HttpResponse:
     """JSON submission of the online survey; one per token or device, rate-limited per address."""
     campaign = _public_campaign(public_key)
-    if online_rate_limited(campaign=campaign, client_address=request.META.get("REMOTE_ADDR", "")):
+    if online_rate_limited(campaign=campaign, client_address=client_address(request)):
         return JsonResponse({"detail": _("Bạn gửi quá nhiều lần; vui lòng thử lại sau."), "errors": {}}, status=429)
     device = request.COOKIES.get(DEVICE_COOKIE, "")
     try:
@@ -295,6 +290,7 @@ def online_submit(request: HttpRequest, public_key: str) -> HttpResponse:
         body = read_json(request)
         if not isinstance(body, dict):
             raise SubmissionError(_("Nội dung gửi lên phải là một đối tượng JSON."))
+        payload_check(body)  # as sent: the keys replaced below are refused too when hostile
         if body.get("campaign") != campaign.code or body.get("channel") != Channel.ONLINE or _online_unit(campaign, str(body.get("unit", ""))) is None:
             raise SubmissionForbidden(_("Phiếu không thuộc khảo sát trực tuyến này."))
         return {**body, "assignment": None, "status": ResponseStatus.SUBMITTED}

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from pyxform import aliases
@@ -33,12 +31,16 @@ from pyxform.xls2json_backends import get_xlsform
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
 from surveys.services.questionnaires import (
+    questionnaire_code_problem,
     questionnaire_create,
     questionnaire_spec_problems,
-    questionnaire_to_spec,
     questionnaire_version_taken,
 )
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from units.access import Action, require
+from units.codes import code_from_text
+from units.models import Unit
+from units.services import Actor
 from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
@@ -321,7 +323,7 @@ def _is_yes_no(choices: list[dict[str, Any]]) -> bool:
 def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, Any]) -> None:
     """Decide single / likert5 / likert4 / yes_no / multi and the levels of a select question."""
     spec.choices = _choices(node)
-    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))[:60]
+    spec.choice_list = cell_text(node.get("list_name") or node.get("itemset"))  # over 60: refused by the spec's checks
     if node["type"] == "select all that apply":
         spec.type = QuestionType.MULTI
         return
@@ -485,8 +487,7 @@ def questionnaire_code(raw: str) -> str:
     """A questionnaire's code from a form_id (or the code given, or the file's name) exactly as written, case
     included: people refer to a form by the form_id they wrote. Only what a code cannot hold changes:
     Vietnamese letters lose their marks ("Một cửa" → "Mot-cua"), other runs of characters become "-"."""
-    ascii_text = unicodedata.normalize("NFKD", raw.replace("đ", "d").replace("Đ", "D")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_text).strip("-")[:60] or "xlsform"
+    return code_from_text(raw, fallback="xlsform")
 
 
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
@@ -508,7 +509,8 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     form = _pyxform_json(data)
     settings = _settings(workbook)
     sections = _build_sections(form.get("children", []), scan, title, errors)
-    raw_code = code or cell_text(settings.get("form_id")) or stem or "xlsform"
+    # A form_id longer than a code is refused; a code made from the file's name is only shortened.
+    raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
     spec = QuestionnaireSpec(
         code=questionnaire_code(raw_code),
@@ -525,113 +527,18 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     return spec, scan.warnings
 
 
-def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, actor: User | None = None) -> XLSFormImport:
-    """Import an XLSForm as a new draft questionnaire (next free version when the version is taken).
+def xlsform_import(source: str | Path | IO[bytes], code: str | None = None, *, actor: Actor, owner: Unit | None = None) -> XLSFormImport:
+    """Import an XLSForm as a new draft questionnaire owned by `owner` (next free version when the version is taken).
 
-    Raises ImportFailed (sheet, row, column, Vietnamese message); nothing is saved then.
+    The actor must be an official of `owner` (None, a shared template: superusers). Raises ImportFailed
+    (sheet, row, column, Vietnamese message), also when the form_id is another unit's code; nothing is saved then.
     """
+    require(actor, Action.QUESTIONNAIRE_WRITE, owner)
     spec, warnings = xlsform_spec(source, code)
+    if problem := questionnaire_code_problem(code=spec.code, owner=owner):
+        raise ImportFailed([CellError(SETTINGS, None, "form_id", problem)])
     taken = questionnaire_version_taken(code=spec.code, version=spec.version)
-    questionnaire = questionnaire_create(spec=spec, actor=actor, action="questionnaire.import_xlsform")
+    questionnaire = questionnaire_create(spec=spec, actor=actor, owner=owner, action="questionnaire.import_xlsform")
     if taken:
         warnings.append(_("Phiếu «%(code)s» phiên bản %(old)d đã có; đã lưu thành phiên bản %(new)d.") % {"code": spec.code, "old": spec.version, "new": questionnaire.version})
     return XLSFormImport(questionnaire=questionnaire, warnings=warnings)
-
-
-# ------------------------------------------------------------------------------------------ export
-
-SURVEY_COLUMNS = [
-    "type",
-    "name",
-    f"label::{VI_LABEL}",
-    f"label::{EN_LABEL}",
-    f"hint::{VI_LABEL}",
-    "required",
-    "relevant",
-    "constraint",
-    f"constraint_message::{VI_LABEL}",
-    "appearance",
-    "hl_type",
-    "hl_satisfied_levels",
-    "hl_missing_codes",
-    "hl_counts_in_index",
-    "hl_min",
-    "hl_max",
-]
-_SELECT_TYPES = {QuestionType.MULTI: "select_multiple"}
-_SIMPLE_EXPORT = {QuestionType.TEXT: "text", QuestionType.DATE: "date", QuestionType.NOTE: "note"}
-
-
-def _number_text(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-
-
-def _list_name(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
-    """The question's own list name, or a new one when another question uses that name for other choices."""
-    base = question.choice_list or f"{question.code}_ds"
-    name, n = base, 2
-    while name in lists and lists[name] != question.choices:
-        name, n = f"{base}_{n}", n + 1
-    lists[name] = question.choices
-    return name
-
-
-def _export_type(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
-    if question.type == QuestionType.NUMBER:
-        whole = all(value is None or value == value.to_integral() for value in (question.min_value, question.max_value))
-        return "integer" if whole else "decimal"
-    if question.type in _SIMPLE_EXPORT:
-        return _SIMPLE_EXPORT[question.type]
-    return f"{_SELECT_TYPES.get(question.type, 'select_one')} {_list_name(question, lists)}"
-
-
-def _levels_text(levels: list[int]) -> str:
-    return " ".join(str(level) for level in levels)
-
-
-def xlsform_export(questionnaire: Questionnaire) -> bytes:
-    """The questionnaire as an XLSForm workbook (survey, choices, settings)."""
-    spec = questionnaire_to_spec(questionnaire)
-    lists: dict[str, list[dict[str, Any]]] = {}
-    workbook = Workbook()
-    survey = workbook.active
-    survey.title = SURVEY
-    survey.append(SURVEY_COLUMNS)
-    for section in spec.sections:
-        survey.append(["begin group", section.code, section.title, section.title_en, "", "", section.relevant])
-        for q in section.questions:
-            appearance = " ".join(filter(None, [q.appearance, "likert" if q.type in SCALED_TYPES else ""]))
-            survey.append(
-                [
-                    _export_type(q, lists),
-                    q.code,
-                    q.text,
-                    q.text_en,
-                    q.hint,
-                    "yes" if q.required else "",
-                    q.relevant,
-                    q.constraint,
-                    q.constraint_message,
-                    appearance,
-                    q.type,
-                    _levels_text(q.satisfied_levels),
-                    _levels_text(q.missing_codes),
-                    "yes" if q.counts_in_index else "no",
-                    _number_text(q.min_value),
-                    _number_text(q.max_value),
-                ]
-            )
-        survey.append(["end group", section.code])
-    choices = workbook.create_sheet(CHOICES)
-    choices.append(["list_name", "name", f"label::{VI_LABEL}", f"label::{EN_LABEL}"])
-    for list_name, items in lists.items():
-        for item in items:
-            choices.append([list_name, item.get("name") or str(item["value"]), item.get("label", ""), item.get("label_en", "")])
-    settings = workbook.create_sheet(SETTINGS)
-    settings.append(["form_id", "version", "form_title", "default_language"])
-    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -6,16 +6,18 @@ from units.selectors import primary_role, user_roles
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The roles that decide which menu entries the base layout shows (one query per page)."""
+    """Which menu entries the base layout shows, asked of the access policy (one query per page)."""
     user = getattr(request, "user", None)
     roles = user_roles(user) if user is not None else set()
     return {
         "nav_role": primary_role(roles),
-        "nav_roles": roles,
         "nav_api_keys": bool(roles & WRITE_ROLES),
-        # menu entries asked of the access policy (units.access), never a role list in a template
+        # the enumerator's day of work (call list, quotas); their pages are also kept on the device for
+        # work without signal (static/js/offline.js)
+        "nav_collect": Role.ENUMERATOR in roles,
+        "nav_review": bool(roles & POLICY[Action.RESPONSES_REVIEW]),
+        "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
         "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
-        # enumerators' pages are kept on the device for work without signal (static/js/offline.js)
-        "nav_offline": Role.ENUMERATOR in roles,
+        "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),
     }

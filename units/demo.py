@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from units.access import SYSTEM
 from units.models import Role, Unit, UnitType
 from units.services import membership_grant, unit_save, units_load_national
 
@@ -40,12 +41,12 @@ DEMO_USERS: list[tuple[str, str, str, str]] = [
 @transaction.atomic
 def load_units_demo() -> list[tuple[str, str, str]]:
     """Create (idempotently) the demo units and users; return (username, password, role label) rows."""
-    units_load_national()
+    units_load_national(actor=SYSTEM)
     types = {t.code: t for t in UnitType.objects.all()}
     for code, name, type_code, parent_code in DEMO_UNITS:
         if Unit.objects.filter(code=code).exists():
             continue
-        unit_save(unit=Unit(code=code, name=name, type=types[type_code], parent=Unit.objects.get(code=parent_code)))
+        unit_save(unit=Unit(code=code, name=name, type=types[type_code], parent=Unit.objects.get(code=parent_code)), actor=SYSTEM)
     logins = []
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD, first_name="Quản trị hệ thống")
@@ -55,6 +56,6 @@ def load_units_demo() -> list[tuple[str, str, str]]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        membership_grant(user=user, unit=Unit.objects.get(code=unit_code), role=role)
+        membership_grant(user=user, unit=Unit.objects.get(code=unit_code), role=role, actor=SYSTEM)
         logins.append((username, DEMO_PASSWORD, Role(role).label))
     return logins

@@ -127,7 +127,12 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what, when: written by the services, never by views."""
+    """Who changed what, when: written by the services, never by views.
+
+    `unit` is the unit the change concerns (a campaign's organiser, a response's unit, a questionnaire's
+    owner): the log is read through it, by the officials of that unit's subtree. Changes to nothing
+    below a unit (unit types, shared templates, API keys) have none and are read by superusers only.
+    """
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -138,6 +143,9 @@ class AuditEntry(models.Model):
     object_id = models.CharField(_("mã đối tượng"), max_length=60)
     object_repr = models.CharField(_("đối tượng"), max_length=255)
     changes = models.JSONField(_("thay đổi"), default=dict, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("đơn vị liên quan")
+    )
 
     class Meta:
         ordering = ["-at"]
@@ -210,13 +218,82 @@ class ApiToken(models.Model):
         return ApiTokenState.ACTIVE
 
 
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (a worker of each queue, beat), read by /healthz."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    at = models.DateTimeField()
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("nhịp hoạt động")
+        verbose_name_plural = _("nhịp hoạt động")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%d/%m/%Y %H:%M:%S}"
+
+
+class PasswordChangeRequired(models.Model):
+    """The user signs in with a temporary password set by an official and must choose a new one first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mật khẩu tạm cần đổi")
+        verbose_name_plural = _("mật khẩu tạm cần đổi")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ImportStatus(models.TextChoices):
+    REQUESTED = "requested", _("Đang chờ xử lý")
+    RUNNING = "running", _("Đang nhập")
+    DONE = "done", _("Đã nhập xong")
+    FAILED = "failed", _("Không nhập được")
+
+
+class ImportJob(models.Model):
+    """An Excel import too large for a web request (units.import_jobs): the uploaded file waits here
+    for a worker, which reports its progress and ends with a summary or the row-numbered errors."""
+
+    kind = models.CharField(_("loại"), max_length=30)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports", verbose_name=_("người nhập"))
+    params = models.JSONField(default=dict, blank=True)
+    file = models.FileField(upload_to="imports/", blank=True)  # deleted once the job ends (it may hold personal data)
+    file_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
+    rows = models.PositiveIntegerField(_("số dòng"), default=0)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.REQUESTED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(_("kết quả"), blank=True)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)  # the first IMPORT_ERRORS_SHOWN, as text
+    error_count = models.PositiveIntegerField(_("số lỗi"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # handed to the broker (the sweep resends one never taken)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the worker running it (units/jobs.py) and the claims so far; the attempt number fences a
+    # worker that lost the job to another one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lượt nhập tệp")
+        verbose_name_plural = _("lượt nhập tệp")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
 class AccountProfile(models.Model):
-    """What an account needs beyond Django's user: a phone, and whether its first login must set a new
-    password (accounts made by an official or an import get a temporary one; units/people.py)."""
+    """What a field staff account needs beyond Django's user: a phone, and who made it (units/people.py;
+    its temporary password is a PasswordChangeRequired)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile")
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
-    must_change_password = models.BooleanField(_("phải đổi mật khẩu khi đăng nhập"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người tạo")
     )

@@ -1,37 +1,34 @@
 """Field staff accounts: officials create and deactivate enumerator and supervisor accounts in their
-subtree, one by one or from an Excel list (`import_people`), and a new account's first login asks for a
-new password (`PasswordChangeRequiredMiddleware`, set at login by `remember_password_change`).
+subtree, one by one or from an Excel list (`import_people`).
 
 Every write asks the access policy (units.access, action people.manage) for each unit it touches: 404
-outside the actor's subtree, 403 for a member without the role. A new account gets a temporary password,
-shown once to whoever made it; only its hash is stored.
+outside the actor's subtree, 403 for a member without the role. A new account gets a temporary password
+(units.accounts, as one an official sets for a user who forgot theirs), shown once to whoever made it;
+only its hash is stored, and the account gate (units.middleware) asks for a new one at the first sign-in.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from units.access import POLICY, Action, allowed, require
-from units.models import AccountProfile, Membership, Role, Unit
+from units.access import Action, allowed, require, require_anywhere, scope
+from units.accounts import temporary_password
+from units.models import AccountProfile, Membership, PasswordChangeRequired, Role, Unit
 from units.phones import normalise_phone
-from units.selectors import membership_paths, subtree_q, unit_by_code
-from units.services import audit_record, membership_grant
-from units.spreadsheet_columns import column_map, text_key
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.selectors import unit_by_code
+from units.services import Actor, audit_record, membership_grant
+from units.spreadsheets import CellError, ImportFailed, cell_text, column_map, open_workbook, read_rows, text_key
 
 # The accounts officials manage; officials' own accounts are made by an administrator.
 MANAGED_ROLES = (Role.ENUMERATOR, Role.SUPERVISOR)
@@ -47,10 +44,6 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "role": ("role", "vai trò", "vai_tro"),
 }
 PEOPLE_COLUMNS_HELP = "username (tên đăng nhập), full name (họ tên), phone, unit code (mã đơn vị), role (enumerator / điều tra viên, supervisor / giám sát viên)"
-# Readable on a phone screen and over the phone: no 0/O, 1/l/I.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-PASSWORD_LENGTH = 10
-SESSION_FLAG = "hl_must_change_password"
 
 
 class PeopleError(ValidationError):
@@ -61,10 +54,6 @@ class PeopleError(ValidationError):
 class NewAccount:
     user: User
     password: str  # the temporary password, shown once
-
-
-def temporary_password() -> str:
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
 def role_from_text(text: str) -> str | None:
@@ -105,13 +94,14 @@ def _username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
 
 
-def _create(*, actor: User | AnonymousUser, username: str, full_name: str, phone: str, unit: Unit, role: str) -> NewAccount:
+def _create(*, actor: Actor, username: str, full_name: str, phone: str, unit: Unit, role: str) -> NewAccount:
     password = temporary_password()
     user = User.objects.create_user(username=username, password=password, first_name=full_name)
     maker = actor if isinstance(actor, User) and actor.is_authenticated else None
-    AccountProfile.objects.create(user=user, phone=phone, must_change_password=True, created_by=maker)
-    membership_grant(user=user, unit=unit, role=role, actor=maker)
-    audit_record(actor=maker, action="person.create", obj=user, changes={"username": username, "unit": unit.code, "role": role, "phone": phone})
+    AccountProfile.objects.create(user=user, phone=phone, created_by=maker)
+    PasswordChangeRequired.objects.create(user=user, set_by=maker)
+    membership_grant(user=user, unit=unit, role=role, actor=actor)
+    audit_record(actor=actor, action="person.create", obj=user, changes={"username": username, "unit": unit.code, "role": role, "phone": phone})
     return NewAccount(user, password)
 
 
@@ -147,15 +137,12 @@ def person_set_active(*, actor: User | AnonymousUser, user: User, active: bool) 
         return
     user.is_active = active
     user.save(update_fields=["is_active"])
-    maker = actor if isinstance(actor, User) and actor.is_authenticated else None
-    audit_record(actor=maker, action="person.reactivate" if active else "person.deactivate", obj=user, changes={"username": user.username})
+    audit_record(actor=actor, action="person.reactivate" if active else "person.deactivate", obj=user, changes={"username": user.username})
 
 
 def people_visible_to(actor: User | AnonymousUser) -> QuerySet[User]:
     """Accounts holding an enumerator or supervisor role in the subtrees where `actor` manages people."""
-    memberships = Membership.objects.filter(role__in=MANAGED_ROLES)
-    if not (actor.is_authenticated and actor.is_superuser):
-        memberships = memberships.filter(subtree_q(membership_paths(actor, POLICY[Action.PEOPLE_MANAGE]), "unit"))
+    memberships = scope(actor, Action.PEOPLE_MANAGE, Membership.objects.filter(role__in=MANAGED_ROLES), "unit")
     return (
         User.objects.filter(pk__in=memberships.values("user"))
         .select_related("account_profile")
@@ -171,10 +158,7 @@ def person_for_actor(actor: User | AnonymousUser, user_id: Any) -> User:
 
 def units_managed_by(actor: User | AnonymousUser) -> QuerySet[Unit]:
     """Units where `actor` may create accounts."""
-    units = Unit.objects.filter(is_active=True).select_related("type").order_by("path")
-    if actor.is_authenticated and actor.is_superuser:
-        return units
-    return units.filter(subtree_q(membership_paths(actor, POLICY[Action.PEOPLE_MANAGE])))
+    return scope(actor, Action.PEOPLE_MANAGE, Unit.objects.filter(is_active=True).select_related("type").order_by("path"))
 
 
 # --- import ----------------------------------------------------------------------------------------
@@ -212,9 +196,9 @@ def people_import(*, actor: User | AnonymousUser, source: str | IO[bytes]) -> li
     """Create the accounts of an Excel list (username, full name, phone, unit code, role). All or none.
 
     Raises ImportFailed listing every error by row (nothing saved); returns the accounts with their
-    temporary passwords, to hand over once."""
-    if not (actor.is_authenticated and (actor.is_superuser or membership_paths(actor, POLICY[Action.PEOPLE_MANAGE]))):
-        raise PermissionDenied
+    temporary passwords, to hand over once. Each row's unit asks units.access; an actor who manages people
+    nowhere gets Http404 (no role at all) or PermissionDenied before the file is read."""
+    require_anywhere(actor, Action.PEOPLE_MANAGE)
     workbook = open_workbook(source)
     sheet, header, records = read_rows(workbook)
     columns = column_map(sheet, header, PEOPLE_COLUMNS, ("username", "full_name", "unit_code", "role"))
@@ -225,42 +209,3 @@ def people_import(*, actor: User | AnonymousUser, source: str | IO[bytes]) -> li
         raise ImportFailed(errors)
     with transaction.atomic():
         return [_create(actor=actor, **row) for row in rows]
-
-
-# --- the first login ---------------------------------------------------------------------------------
-
-
-def remember_password_change(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
-    """At login (signal user_logged_in): an account still on its temporary password must set its own first."""
-    if request is not None and hasattr(request, "session") and AccountProfile.objects.filter(user=user, must_change_password=True).exists():
-        request.session[SESSION_FLAG] = True
-
-
-def password_changed(*, user: User, request: HttpRequest) -> None:
-    """The user set their own password: the temporary one is gone, the pages open again."""
-    AccountProfile.objects.filter(user=user, must_change_password=True).update(must_change_password=False)
-    request.session.pop(SESSION_FLAG, None)
-    audit_record(actor=user, action="person.password_set", obj=user, changes={})
-
-
-# Addresses open before the new password is set: the change page itself, logging out, assets, the service
-# worker, the language switch and the JSON API (its callers are tools and the browser's queue, not people).
-OPEN_PREFIXES = ("/static/", "/dang-xuat/", "/i18n/", "/api/", "/sw.js", "/ngoai-tuyen/")
-
-
-class PasswordChangeRequiredMiddleware:
-    """Sends a user who logged in with a temporary password to the password page until they set one.
-
-    Reads only the session (no query per request); after AuthenticationMiddleware."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        session = getattr(request, "session", None)
-        if session is not None and session.get(SESSION_FLAG) and request.user.is_authenticated:
-            target = reverse("account_password_change")
-            if request.path != target and not request.path.startswith(OPEN_PREFIXES):
-                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}" if request.method == "GET" else target)
-        return self.get_response(request)
-

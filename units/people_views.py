@@ -1,29 +1,25 @@
-"""Pages of field staff accounts (units/people.py): the list with create, deactivate and reactivate, the
-Excel list upload, and the password a new account must set at its first login."""
+"""Pages of field staff accounts (units/people.py): the list with create, deactivate and reactivate, and the
+Excel list upload. A new account's first sign-in is held at the password change (units.middleware)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from units.access import POLICY, Action
-from units.models import Membership, Role, Unit
+from units.access import Action, require_anywhere
+from units.accounts import password_reset_candidates
+from units.models import Unit
 from units.people import (
     MANAGED_ROLES,
     PEOPLE_COLUMNS_HELP,
     PeopleError,
-    password_changed,
     people_import,
     people_visible_to,
     person_create,
@@ -31,7 +27,6 @@ from units.people import (
     person_set_active,
     units_managed_by,
 )
-from units.selectors import membership_paths
 from units.spreadsheets import ImportFailed
 
 
@@ -55,11 +50,7 @@ class PeopleUploadForm(forms.Form):
 
 def _require_manager(request: HttpRequest) -> None:
     """The pages are for those who manage people somewhere: 403 for other members, 404 for the rest."""
-    if request.user.is_superuser or membership_paths(request.user, POLICY[Action.PEOPLE_MANAGE]):
-        return
-    if Membership.objects.filter(user=request.user).exists():
-        raise PermissionDenied
-    raise Http404
+    require_anywhere(request.user, Action.PEOPLE_MANAGE)
 
 
 @never_cache
@@ -81,13 +72,19 @@ def people_list(request: HttpRequest) -> HttpResponse:
                     form.add_error(field if field in form.fields else None, error)
         else:
             form = PersonForm(actor=request.user)
-    people = list(people_visible_to(request.user))
-    return render(
-        request,
-        "units/people.html",
-        {"form": form, "people": people, "created": [created] if created else [], "upload": PeopleUploadForm(), "columns": PEOPLE_COLUMNS_HELP, "roles": dict(Role.choices)},
-        status=422 if request.method == "POST" and created is None else 200,
-    )
+    return _page(request, form=form, created=[created] if created else [], status=422 if request.method == "POST" and created is None else 200)
+
+
+def _page(request: HttpRequest, *, status: int, **context: object) -> HttpResponse:
+    """The people page: the accounts, the two forms, and which accounts the official may give a temporary
+    password (units.accounts, for one who forgot theirs)."""
+    context = {"form": PersonForm(actor=request.user), "upload": PeopleUploadForm(), "created": [], **context}
+    context |= {
+        "people": list(people_visible_to(request.user)),
+        "resettable": set(password_reset_candidates(request.user).values_list("pk", flat=True)),
+        "columns": PEOPLE_COLUMNS_HELP,
+    }
+    return render(request, "units/people.html", context, status=status)
 
 
 @login_required
@@ -126,34 +123,7 @@ def people_upload(request: HttpRequest) -> HttpResponse:
         try:
             created = people_import(actor=request.user, source=upload.cleaned_data["file"])
         except ImportFailed as failure:
-            errors = [str(error) for error in failure.errors]
+            errors = failure.messages()
     else:
         errors = [error for field_errors in upload.errors.values() for error in field_errors]
-    return render(
-        request,
-        "units/people.html",
-        {"form": PersonForm(actor=request.user), "people": list(people_visible_to(request.user)), "created": created, "upload": upload,
-         "upload_errors": errors, "columns": PEOPLE_COLUMNS_HELP, "roles": dict(Role.choices)},
-        status=422 if errors else 200,
-    )
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
-    """Set one's own password (a new account's first login is sent here until it does)."""
-    form = PasswordChangeForm(request.user, request.POST or None)
-    form.fields["old_password"].label = _("Mật khẩu hiện tại")
-    for field in form.fields.values():
-        field.widget.attrs["class"] = "form-control"
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        update_session_auth_hash(request, form.user)
-        password_changed(user=form.user, request=request)
-        messages.success(request, _("Đã đặt mật khẩu mới."))
-        target = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-            target = "home"
-        return redirect(target)
-    return render(request, "units/password_change.html", {"form": form})
+    return _page(request, created=created, upload=upload, upload_errors=errors, status=422 if errors else 200)

@@ -23,8 +23,11 @@ def code_match(queryset: QuerySet[M], code: str, *first: str) -> QuerySet[M]:
     """Rows of `queryset` whose `code` is `code` typed in any letter case, ordered by `first` and then the
     row spelled exactly so. Codes of units, campaigns and questionnaires are unique regardless of case (a
     constraint on UPPER(code), the expression PostgreSQL's iexact compares, so its index serves the lookup);
-    should two stored codes ever differ only by case, the exact spelling wins rather than either."""
+    should two stored codes ever differ only by case, the exact spelling wins rather than either.
+    A code longer than the column, or holding NUL, matches nothing (and never reaches the database)."""
     code = code.strip()
+    if len(code) > queryset.model._meta.get_field("code").max_length or "\x00" in code:
+        return queryset.none()
     exact_first = Case(When(code=code, then=Value(0)), default=Value(1), output_field=IntegerField())
     return queryset.filter(code__iexact=code).order_by(*first, exact_first)
 

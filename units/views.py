@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from units.forms import ApiTokenForm
-from units.models import Membership, Role
+from units.import_jobs import import_status
+from units.models import ImportJob, Membership, Role
 from units.selectors import api_tokens_of, units_visible_to, user_may_hold_api_keys, user_primary_role
 from units.services import ApiTokenRuleError, api_token_create, api_token_revoke
 
@@ -59,3 +60,24 @@ def api_token_revoke_confirm(request: HttpRequest, token_id: int) -> HttpRespons
             messages.success(request, _("Đã thu hồi khoá «%(name)s». Phần mềm dùng khoá này sẽ bị từ chối từ lần gọi tiếp theo.") % {"name": token.name})
         return redirect("api_tokens")
     return render(request, "units/api_token_revoke.html", {"token": token})
+
+
+def _own_import(request: HttpRequest, pk: int) -> ImportJob:
+    """The user's own import job; anyone else's is a 404."""
+    return get_object_or_404(ImportJob, pk=pk, requested_by=request.user)
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large import running on a worker: its progress, then its summary or its row-numbered errors."""
+    job = _own_import(request, pk)
+    return render(request, "units/import_job.html", {"job": job, "status": import_status(job)})
+
+
+@never_cache
+@login_required
+@require_GET
+def import_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The small JSON the progress bar polls (static/js/import_progress.js)."""
+    return JsonResponse(import_status(_own_import(request, pk)))

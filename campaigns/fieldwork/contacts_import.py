@@ -26,9 +26,9 @@ from campaigns.fieldwork import clock
 from campaigns.fieldwork.dispositions import ContactOutcome
 from campaigns.fieldwork.services import IMPORT, FieldworkError, attempt_record
 from campaigns.models import Assignment, Campaign, Channel
+from units.access import Action, require
 from units.phones import normalise_phone
-from units.spreadsheet_columns import column_map, text_key
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ImportFailed, cell_text, column_map, open_workbook, read_rows, text_key
 
 CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
     "case": ("case", "case_id", "trường hợp", "mã trường hợp", "ma_truong_hop", "phân công", "assignment"),
@@ -208,8 +208,11 @@ def contacts_parse(campaign: Campaign, sheet: str, columns: dict[str, str], reco
 def contacts_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | AnonymousUser, now: dt.datetime | None = None) -> int:
     """Record the calls of a call-centre log on the campaign's cases, in time order. All or nothing.
 
-    Raises ImportFailed listing every error by row (nothing saved). Returns the number of calls recorded.
+    The actor imports at the campaign's organiser (units.access CASES_IMPORT: 404/403 before the file is
+    read), and each call is recorded as theirs, so each case asks CASES_CONTACT too. Raises ImportFailed
+    listing every error by row (nothing saved). Returns the number of calls recorded.
     """
+    require(actor, Action.CASES_IMPORT, campaign.organiser)
     workbook = open_workbook(source)
     sheet, header, records = read_rows(workbook)
     columns = column_map(sheet, header, CONTACT_COLUMNS, ("time", "outcome"))

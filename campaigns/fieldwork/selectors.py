@@ -21,9 +21,9 @@ from campaigns.fieldwork.dispositions import (
 )
 from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignStatus, ContactAttempt
 from campaigns.selectors import mask_name, mask_phone
-from units.access import POLICY, Action, allowed, require
+from units.access import Action, allowed, require, scope
 from units.models import Unit
-from units.selectors import scope_queryset, subtree_q
+from units.selectors import subtree_q
 
 # A case is in the released sample when it is a primary case or a released reserve.
 ACTIVE = Q(is_reserve=False) | Q(released_at__isnull=False)
@@ -66,7 +66,7 @@ def person_visible(actor: User | AnonymousUser, case: Assignment) -> bool:
         return False
     if case.enumerator_id == actor.pk and case.is_active:
         return True
-    return allowed(actor, Action.CASES_PERSONAL, case.campaign.organiser)
+    return allowed(actor, Action.FRAME_READ, case.campaign.organiser)
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def call_list(*, user: User | AnonymousUser, now: dt.datetime | None = None, lim
 
 def cases_visible_to(actor: User | AnonymousUser) -> QuerySet[Assignment]:
     """Cases of the units where `actor` may read cases (officials and supervisors, their subtrees)."""
-    return scope_queryset(Assignment.objects.all(), user=actor, field="quota__unit", roles=POLICY[Action.CASES_READ])
+    return scope(actor, Action.CASES_READ, Assignment.objects.all(), "quota__unit")
 
 
 def cases_for_review(*, actor: User | AnonymousUser, filters: dict[str, Any]) -> QuerySet[Assignment]:

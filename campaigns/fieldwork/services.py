@@ -1,5 +1,6 @@
 """Every write of fieldwork: contact attempts and outcomes, closing and reopening cases, releasing
-reserves, reassigning cases. Each is audited; a broken rule raises FieldworkError and saves nothing.
+reserves, reassigning cases. Each asks units.access first (required keyword-only `actor`; commands pass
+units.access.SYSTEM), is audited, and raises FieldworkError for a broken rule, having saved nothing.
 
 Locks: a write to a case locks its row first; releasing a reserve then locks the quota cell, so
 closures in one cell release reserves one at a time and a cell never releases more than it lost.
@@ -28,10 +29,10 @@ from campaigns.fieldwork.dispositions import (
 )
 from campaigns.fieldwork.selectors import ACTIVE, case_require
 from campaigns.models import Assignment, AssignmentStatus, CampaignStatus, Channel, ChannelWindow, ContactAttempt, SampleQuota
-from units.access import Action, allowed
+from units.access import Action, allowed, require
 from units.formatting import date_vi
 from units.models import Membership, Role
-from units.services import audit_record
+from units.services import Actor, audit_record
 
 MAX_NOTE = 500
 # An attempt time may run this far ahead of the server's clock (a phone's clock a little fast).
@@ -142,8 +143,7 @@ def _after_limit(*, actor: User | AnonymousUser, case: Assignment, outcome: str,
         previous = case.disposition
         case.status, case.disposition, case.closed_outcome, case.appointment_at = info.status, info.code, outcome, None
         case.save(update_fields=["status", "disposition", "closed_outcome", "appointment_at"])
-        person = actor if isinstance(actor, User) and actor.is_authenticated else None
-        audit_record(actor=person, action="case.reclassify", obj=case, changes={"from": previous, "to": info.code, "outcome": outcome, "at": at})
+        audit_record(actor=actor, action="case.reclassify", obj=case, changes={"from": previous, "to": info.code, "outcome": outcome, "at": at})
     elif case.contacted and case.disposition != exhausted_disposition(contacted=True):
         case.disposition = exhausted_disposition(contacted=True)
         case.save(update_fields=["disposition"])
@@ -197,7 +197,7 @@ def attempt_record(
     locked.appointment_at = attempt.appointment_at if locked.is_open else None
     locked.save(update_fields=["attempt_count", "last_attempt_at", "contacted", "appointment_at"])
     audit_record(
-        actor=person,
+        actor=actor,
         action="case.attempt",
         obj=locked,
         changes={"outcome": outcome, "at": at, "appointment_at": attempt.appointment_at, "channel": channel, "source": source, "note": note},
@@ -205,21 +205,21 @@ def attempt_record(
     if not locked.is_open:
         _after_limit(actor=actor, case=locked, outcome=outcome, at=at)
     elif outcome in FINAL_OUTCOMES:
-        case_close(actor=actor, case=locked, disposition=FINAL_OUTCOMES[outcome], outcome=outcome, at=at)
+        _case_close(actor=actor, case=locked, disposition=FINAL_OUTCOMES[outcome], outcome=outcome, at=at)
     elif outcome != ContactOutcome.APPOINTMENT and locked.attempt_count >= locked.campaign.max_attempts:
-        case_close(actor=actor, case=locked, disposition=exhausted_disposition(contacted=locked.contacted), outcome=outcome, at=at)
+        _case_close(actor=actor, case=locked, disposition=exhausted_disposition(contacted=locked.contacted), outcome=outcome, at=at)
     case.__dict__.update({name: getattr(locked, name) for name in ("status", "disposition", "closed_at", "attempt_count", "appointment_at", "contacted", "last_attempt_at")})
     return attempt
 
 
-def case_close(*, actor: User | AnonymousUser, case: Assignment, disposition: str, outcome: str, at: dt.datetime) -> Assignment:
-    """Close `case` (locked by the caller, still open) with an AAPOR code; audited. A case of the released
-    sample closing without an interview releases the next reserve of its cell (`reserve_release`)."""
+def _case_close(*, actor: Actor, case: Assignment, disposition: str, outcome: str, at: dt.datetime) -> Assignment:
+    """Close `case` (locked by the caller, who checked the actor, still open) with an AAPOR code; audited. A
+    case of the released sample closing without an interview releases the next reserve of its cell
+    (`reserve_release`)."""
     info = DISPOSITIONS[disposition]
     case.status, case.disposition, case.closed_at, case.closed_outcome, case.appointment_at = info.status, disposition, at, outcome, None
     case.save(update_fields=["status", "disposition", "closed_at", "closed_outcome", "appointment_at"])
-    person = actor if isinstance(actor, User) and actor.is_authenticated else None
-    audit_record(actor=person, action="case.close", obj=case, changes={"disposition": disposition, "outcome": outcome, "at": at})
+    audit_record(actor=actor, action="case.close", obj=case, changes={"disposition": disposition, "outcome": outcome, "at": at})
     if disposition != COMPLETED and case.is_active:
         reserve_release(actor=actor, quota=case.quota, replaces=case, at=at)
     return case
@@ -233,12 +233,14 @@ def _may_collect(user: User | None, case: Assignment) -> bool:
 def reserve_release(
     *, actor: User | AnonymousUser, quota: SampleQuota, replaces: Assignment | None = None, at: dt.datetime | None = None
 ) -> Assignment | None:
-    """Make the next reserve of a cell (lowest draw order) active, for the case it `replaces`; audited.
+    """Make the next reserve of a cell (lowest draw order) active, for the case it `replaces`; audited. The
+    actor may record outcomes in the cell (units.access CASES_CONTACT; the closing of a case releases for them).
 
     Releases nothing when the cell's open and completed cases already reach its target (a cell never
     releases more than it lost) or when no reserve is left. The reserve keeps the enumerator the draw gave
     it while that person may still collect there, else it goes to the enumerator of the case it replaces.
     """
+    require(actor, Action.CASES_CONTACT, quota.unit)
     quota = SampleQuota.objects.select_for_update(of=("self",)).select_related("unit").get(pk=quota.pk)
     in_play = Assignment.objects.filter(ACTIVE, quota=quota, status__in=[AssignmentStatus.PENDING, AssignmentStatus.DONE]).count()
     if in_play >= quota.target:
@@ -257,9 +259,8 @@ def reserve_release(
     reserve.released_at = at or clock.now()
     reserve.replaces = replaces
     reserve.save(update_fields=["released_at", "replaces", "enumerator"])
-    person = actor if isinstance(actor, User) and actor.is_authenticated else None
     audit_record(
-        actor=person,
+        actor=actor,
         action="case.reserve_release",
         obj=reserve,
         changes={"quota": quota.pk, "draw_order": reserve.draw_order, "replaces": replaces.pk if replaces else None, "enumerator": reserve.enumerator_id},
@@ -267,25 +268,28 @@ def reserve_release(
     return reserve
 
 
-def case_complete(*, actor: User | AnonymousUser | None, case_id: int, channel: str, at: dt.datetime) -> None:
+def case_complete(*, actor: Actor, case_id: int, channel: str, at: dt.datetime) -> None:
     """The interview of a case was stored: close it as complete (AAPOR 1.1) with its successful attempt.
 
-    Called by the response writer inside its transaction, after it locked the case, checked that the case
-    is open and that the submitter may complete it (surveys.services.responses)."""
+    Called by the response writer inside its transaction, after it locked the case and checked that the case
+    is open; the submitter must be one who may contact the case (`case_require`, as the writer asked)."""
+    case = Assignment.objects.select_related("quota__unit", "campaign").get(pk=case_id)
+    case_require(actor, case, Action.CASES_CONTACT)
     person = actor if isinstance(actor, User) and actor.is_authenticated else None
-    case = Assignment.objects.get(pk=case_id)
     ContactAttempt.objects.create(assignment=case, at=at, channel=channel, outcome=ContactOutcome.COMPLETED, enumerator=person, source="response")
     case.attempt_count += 1
     case.last_attempt_at, case.contacted = at, True
     case.save(update_fields=["attempt_count", "last_attempt_at", "contacted"])
-    case_close(actor=actor or AnonymousUser(), case=case, disposition=COMPLETED, outcome=ContactOutcome.COMPLETED, at=at)
+    _case_close(actor=actor, case=case, disposition=COMPLETED, outcome=ContactOutcome.COMPLETED, at=at)
 
 
-def case_reopen(*, actor: User, case_id: int, reason: str) -> None:
+def case_reopen(*, actor: Actor, case_id: int, reason: str) -> None:
     """A completed case whose interview a supervisor rejected is open again, so it can be interviewed anew.
 
-    Called by the review service inside its transaction (surveys.services.responses.responses_review)."""
-    case = Assignment.objects.select_for_update().get(pk=case_id)
+    Called by the review service inside its transaction (surveys.services.review.responses_review); the actor
+    reviews responses at the case's unit (units.access RESPONSES_REVIEW)."""
+    case = Assignment.objects.select_for_update(of=("self",)).select_related("quota__unit").get(pk=case_id)
+    require(actor, Action.RESPONSES_REVIEW, case.quota.unit)
     if case.disposition != COMPLETED:
         return
     case.status, case.disposition, case.closed_at, case.closed_outcome = AssignmentStatus.PENDING, "", None, ""
@@ -330,14 +334,13 @@ def cases_reassign(*, actor: User | AnonymousUser, cases: Iterable[Assignment], 
             problems.append(problem)
     if problems:
         raise FieldworkError(problems)
-    person = actor if isinstance(actor, User) and actor.is_authenticated else None
     changed = 0
     for case in locked.values():
         if case.enumerator_id == to_user.pk:
             continue
         previous = case.enumerator_id
         Assignment.objects.filter(pk=case.pk).update(enumerator=to_user)
-        audit_record(actor=person, action="case.reassign", obj=case, changes={"from": previous, "to": to_user.pk, "reason": reason})
+        audit_record(actor=actor, action="case.reassign", obj=case, changes={"from": previous, "to": to_user.pk, "reason": reason})
         changed += 1
     return changed
 

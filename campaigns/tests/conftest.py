@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from campaigns.frames import frame_import
 from campaigns.models import Campaign, Channel
+from campaigns.sampling import sample_draw
 from campaigns.services import campaign_create, campaign_form_add, channel_window_add, quota_set
 from surveys.models import Questionnaire
+from units.access import SYSTEM
 from units.tests.xlsx import xlsx_bytes
 
 START = dt.date(2025, 9, 1)
@@ -37,6 +40,17 @@ def ready_campaign(campaign, questionnaire, tree, alice) -> Campaign:
     channel_window_add(campaign=campaign, channel=Channel.DESK, start=START, end=END, actor=alice)
     quota_set(campaign=campaign, unit=tree["A1"], channel=Channel.DESK, form=form, target=10, actor=alice)
     return campaign
+
+
+@pytest.fixture
+def drawn_campaign(ready_campaign, tree, alice):
+    """The ready campaign with a phone quota for A1, a frame of 6 people and a draw."""
+    form = ready_campaign.forms.get()
+    channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
+    quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
+    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
+    sample_draw(campaign=ready_campaign, actor=SYSTEM)
+    return ready_campaign
 
 
 def xlsx(rows: list[list[Any]], title: str = "Danh sách") -> io.BytesIO:

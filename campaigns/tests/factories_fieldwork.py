@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from campaigns.models import Assignment, FrameEntry
 from campaigns.sampling import sample_draw
 from surveys.tests.factories_collection import CampaignSetup, make_campaign
+from units.access import SYSTEM
 from units.models import Unit
 
 GIVEN_NAMES = ["An", "Bình", "Cường", "Dung", "Em", "Giang", "Hà", "Khánh", "Lan", "Minh", "Nam", "Oanh"]
@@ -41,5 +42,5 @@ def make_drawn_campaign(
             name = f"Nguyễn Văn {GIVEN_NAMES[i % len(GIVEN_NAMES)]} {unit.code}-{i}"
             entries.append(FrameEntry(campaign=setup.campaign, unit=unit, full_name=name, phone=f"0905{u:03d}0{i:02d}", address=f"Số {i} Trần Phú"))
     FrameEntry.objects.bulk_create(entries)
-    sample_draw(campaign=setup.campaign, reserve_ratio=reserve_ratio)
+    sample_draw(campaign=setup.campaign, reserve_ratio=reserve_ratio, actor=SYSTEM)
     return Drawn(setup)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, FrameEntry
-from campaigns.sampling import sample_draw
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
-from units.models import Role
+from units.access import SYSTEM
+from units.import_jobs import import_in_background, import_run
+from units.models import ImportJob, ImportStatus, Membership, Role
 
 CHANGELIST = "admin:campaigns_campaign_changelist"
 
@@ -21,17 +24,6 @@ def change_url(campaign: Campaign) -> str:
 
 def frame_url(campaign: Campaign) -> str:
     return reverse("admin:campaigns_campaign_frame", args=[campaign.pk])
-
-
-@pytest.fixture
-def drawn_campaign(ready_campaign, tree, alice):
-    """The ready campaign with a phone quota for A1, a frame and a draw."""
-    form = ready_campaign.forms.get()
-    channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
-    quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
-    sample_draw(campaign=ready_campaign)
-    return ready_campaign
 
 
 @pytest.mark.parametrize("name", [CHANGELIST, "admin:campaigns_frameentry_changelist", "admin:campaigns_assignment_changelist"])
@@ -103,7 +95,7 @@ def test_the_draw_action_reports_the_sample(client, ready_campaign, tree, alice,
     form = ready_campaign.forms.get()
     channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=alice)
     quota_set(campaign=ready_campaign, unit=tree["A1"], channel=Channel.PHONE, form=form, target=3, actor=alice)
-    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]))
+    frame_import(campaign=ready_campaign, source=xlsx([FRAME_HEADER, *frame_rows("A1", 6)]), actor=SYSTEM)
     client.force_login(charlie)
     _action(client, "draw_sample", ready_campaign)
     assert not Assignment.objects.exists()
@@ -257,3 +249,36 @@ def test_the_official_sets_the_number_of_attempts_and_the_call_script(client, ca
     client.force_login(alice)
     html = client.get(change_url(campaign)).content.decode()
     assert 'name="max_attempts"' in html and 'name="call_script"' in html
+
+
+def test_a_large_frame_is_imported_by_a_job(client, campaign, alice, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 3, tmp_path / "media"
+    client.force_login(alice)
+    good = xlsx([FRAME_HEADER, *frame_rows("A1", 4)])
+    good.name = "khung.xlsx"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(frame_url(campaign), {"file": good})
+    job = ImportJob.objects.get()
+    assert answer.url == reverse("import_job", args=[job.pk]) and job.status == ImportStatus.DONE, job.message
+    assert job.params == {"campaign": campaign.pk} and FrameEntry.objects.filter(campaign=campaign).count() == 4
+    assert client.get(reverse("import_job_status", args=[job.pk])).json()["back_url"] == reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+
+
+def test_no_frame_job_is_stored_for_someone_who_may_not_import_the_frame(campaign, bob, charlie, settings, tmp_path):
+    """The kind's access check runs before the file (personal data) is stored."""
+    settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 3, tmp_path / "media"
+    for persona, refusal in ((bob, PermissionDenied), (charlie, Http404)):
+        with pytest.raises(refusal):
+            import_in_background(actor=persona, kind="frame", upload=xlsx([FRAME_HEADER, *frame_rows("A1", 4)]), params={"campaign": campaign.pk})
+    assert not ImportJob.objects.exists() and not (tmp_path / "media").exists()
+
+
+def test_a_frame_job_whose_uploader_lost_the_right_saves_nothing_and_says_why(client, campaign, alice, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 3, tmp_path / "media"
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not taken it yet
+        client.post(frame_url(campaign), {"file": xlsx([FRAME_HEADER, *frame_rows("A1", 4)])})
+    Membership.objects.filter(user=alice).update(role=Role.VIEWER)
+    job = import_run(job_id=ImportJob.objects.get().pk)
+    assert job.status == ImportStatus.FAILED and "không còn quyền" in job.message and not job.file
+    assert not FrameEntry.objects.filter(campaign=campaign).exists()

@@ -15,7 +15,8 @@ from campaigns.fieldwork.services import attempt_record
 from campaigns.models import Assignment, ContactAttempt
 from campaigns.tests.factories_fieldwork import make_drawn_campaign
 from surveys.models import Response
-from surveys.services.responses import Submitter, response_submit, responses_review
+from surveys.services.responses import Submitter, response_submit
+from surveys.services.review import responses_review
 from surveys.tests.factories_collection import payload
 from units.models import AuditEntry, Role
 

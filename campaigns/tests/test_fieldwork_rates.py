@@ -8,14 +8,16 @@ import json
 import os
 import subprocess
 import sys
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.http import Http404
 from django.utils import timezone
 
 from campaigns.fieldwork.contacts_import import contacts_import, outcome_from_cell
@@ -173,8 +175,18 @@ def test_a_log_with_unknown_cases_codes_or_times_saves_nothing_and_names_each_ro
     assert "không hợp lệ" in errors[5] and "không có" in errors[6]
     assert "đã kết thúc: Từ chối" in errors[8] and "chưa được dùng" in errors[9]
     assert not ContactAttempt.objects.exists() and not Assignment.objects.exclude(status="pending").exists()
-    with pytest.raises(ImportFailed, match="quyền"):
-        contacts_import(campaign=drawn.campaign, source=xlsx(rows[:2]), actor=charlie)
+
+
+
+def test_only_the_organisers_officials_import_a_log_asked_before_the_file_is_read(drawn, alice, bob, charlie, dtv):
+    unreadable = BytesIO(b"not an xlsx")
+    with pytest.raises(Http404):
+        contacts_import(campaign=drawn.campaign, source=unreadable, actor=charlie)
+    for member in (bob, dtv):
+        with pytest.raises(PermissionDenied):
+            contacts_import(campaign=drawn.campaign, source=unreadable, actor=member)
+    with pytest.raises(ImportFailed, match="không phải là tệp Excel"):
+        contacts_import(campaign=drawn.campaign, source=unreadable, actor=alice)
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from campaigns.services import (
 )
 from campaigns.tests.conftest import END, START
 from surveys.models import Questionnaire
+from units.access import SYSTEM
 from units.models import AuditEntry
 
 
@@ -53,20 +54,20 @@ def test_a_campaign_is_created_as_a_draft_and_audited(campaign, alice):
 
 def test_a_period_that_ends_before_it_starts_is_refused(tree):
     with pytest.raises(CampaignRuleError, match="phải sau ngày bắt đầu"):
-        campaign_create(code="x", name="X", organiser=tree["A"], fieldwork_start=END, fieldwork_end=START)
+        campaign_create(code="x", name="X", organiser=tree["A"], fieldwork_start=END, fieldwork_end=START, actor=SYSTEM)
     assert not Campaign.objects.exists()
 
 
 def test_a_duplicate_code_or_a_bad_slug_is_refused_in_vietnamese(campaign, tree):
     with pytest.raises(CampaignRuleError, match="đã tồn tại"):
-        campaign_create(code="sipas-2025", name="X", organiser=tree["A"], fieldwork_start=START, fieldwork_end=END)
+        campaign_create(code="sipas-2025", name="X", organiser=tree["A"], fieldwork_start=START, fieldwork_end=END, actor=SYSTEM)
     with pytest.raises(CampaignRuleError, match="mã"):
-        campaign_create(code="có dấu cách", name="X", organiser=tree["A"], fieldwork_start=START, fieldwork_end=END)
+        campaign_create(code="có dấu cách", name="X", organiser=tree["A"], fieldwork_start=START, fieldwork_end=END, actor=SYSTEM)
 
 
 def test_activating_an_empty_campaign_names_every_broken_rule(campaign):
     with pytest.raises(CampaignRuleError) as failure:
-        campaign_activate(campaign=campaign)
+        campaign_activate(campaign=campaign, actor=SYSTEM)
     text = " ".join(failure.value.messages)
     assert "phiếu khảo sát" in text and "kênh thu thập" in text and "cỡ mẫu" in text
     campaign.refresh_from_db()
@@ -77,7 +78,7 @@ def test_activating_without_quotas_says_only_that_rule(campaign, questionnaire, 
     campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=alice)
     channel_window_add(campaign=campaign, channel=Channel.DESK, start=START, end=END, actor=alice)
     with pytest.raises(CampaignRuleError) as failure:
-        campaign_activate(campaign=campaign)
+        campaign_activate(campaign=campaign, actor=SYSTEM)
     assert failure.value.messages == ["Đợt chưa có cỡ mẫu (chỉ tiêu số phiếu) nào."]
 
 
@@ -90,24 +91,24 @@ def test_activation_opens_entry_and_freezes_the_questionnaires(ready_campaign, q
     assert campaign_accepts_responses(ready_campaign, channel=Channel.DESK, on=dt.date(2025, 10, 1))
     assert not campaign_accepts_responses(ready_campaign, channel=Channel.PHONE, on=dt.date(2025, 10, 1))
     with pytest.raises(CampaignRuleError, match="trạng thái nháp"):
-        campaign_activate(campaign=ready_campaign)
+        campaign_activate(campaign=ready_campaign, actor=SYSTEM)
 
 
 def test_closing_stops_entry_and_publishing_locks_the_campaign(ready_campaign, questionnaire, tree, alice):
     with pytest.raises(CampaignRuleError, match="đang khảo sát"):
-        campaign_close(campaign=ready_campaign)
+        campaign_close(campaign=ready_campaign, actor=SYSTEM)
     campaign_activate(campaign=ready_campaign, actor=alice)
     with pytest.raises(CampaignRuleError, match="đã kết thúc"):
-        campaign_publish(campaign=ready_campaign)
+        campaign_publish(campaign=ready_campaign, actor=SYSTEM)
     campaign_close(campaign=ready_campaign, actor=alice)
     assert not campaign_accepts_responses(ready_campaign)
     campaign_publish(campaign=ready_campaign, actor=alice)
     assert ready_campaign.status == CampaignStatus.PUBLISHED
     form = ready_campaign.forms.get()
     with pytest.raises(CampaignRuleError, match="đã công bố"):
-        quota_set(campaign=ready_campaign, unit=tree["A2"], channel=Channel.DESK, form=form, target=5)
+        quota_set(campaign=ready_campaign, unit=tree["A2"], channel=Channel.DESK, form=form, target=5, actor=SYSTEM)
     with pytest.raises(CampaignRuleError, match="đã công bố"):
-        channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END)
+        channel_window_add(campaign=ready_campaign, channel=Channel.PHONE, start=START, end=END, actor=SYSTEM)
     assert list(AuditEntry.objects.filter(object_id=str(ready_campaign.pk), action__in=["campaign.close", "campaign.publish"]).values_list("action", flat=True)) == [
         "campaign.publish",
         "campaign.close",
@@ -117,7 +118,7 @@ def test_closing_stops_entry_and_publishing_locks_the_campaign(ready_campaign, q
 def test_a_quota_outside_the_organisers_subtree_is_refused(ready_campaign, tree):
     form = ready_campaign.forms.get()
     with pytest.raises(CampaignRuleError, match="không thuộc phạm vi"):
-        quota_set(campaign=ready_campaign, unit=tree["B1"], channel=Channel.DESK, form=form, target=5)
+        quota_set(campaign=ready_campaign, unit=tree["B1"], channel=Channel.DESK, form=form, target=5, actor=SYSTEM)
     assert not SampleQuota.objects.filter(unit=tree["B1"]).exists()
 
 
@@ -163,7 +164,7 @@ def test_copying_last_years_campaign_moves_dates_on_and_keeps_forms_and_quotas(r
     quota = copy.quotas.get()
     assert (quota.unit.code, quota.target, quota.form.campaign_id) == ("A1", 10, copy.pk)
     with pytest.raises(CampaignRuleError, match="đã tồn tại"):
-        campaign_copy(campaign=ready_campaign)
+        campaign_copy(campaign=ready_campaign, actor=SYSTEM)
 
 
 def test_a_form_added_to_an_active_campaign_is_frozen_at_once(ready_campaign, alice):

@@ -92,3 +92,13 @@ def worked_example(campaign: Campaign, unit: Unit) -> None:
     """DESIGN.md §5: R1 answers (5, 4, 3), R2 answers (4, 4, missing)."""
     make_response(campaign, unit, {"A1": 5, "A2": 4, "A3": 3})
     make_response(campaign, unit, {"A1": 4, "A2": 4, "A3": MISSING})
+
+
+def campaign_across_channels(tree: dict[str, Unit]) -> Campaign:
+    """Province A's campaign with five responses (one of them missing A1) on each of four units and
+    channels: enough cells for every chunk of a chunked recompute."""
+    campaign = make_campaign(tree["A"], make_questionnaire({"A": ["A1", "A2"], "B": ["B1"]}), scheme="sipas")
+    for unit, channel in [("A1", "phone"), ("A2", "home_visit"), ("A-BV", "venue"), ("A", "desk")]:
+        for level in (1, 3, 4, 5, MISSING):
+            make_response(campaign, tree[unit], {"A1": level, "A2": 5, "B1": 6 - level if level != MISSING else 4}, channel=channel)
+    return campaign

@@ -76,3 +76,23 @@ def test_a_unit_manager_sees_their_unit_against_parent_and_peers(chromium, live_
     assert response.status == 404
     assert [e for e in errors if "404" not in e] == []
     context.close()
+
+
+def test_an_open_dashboard_shows_new_figures_by_itself_after_a_counted_change(chromium, live_server, make_user, tree, dashboard_data):
+    from campaigns.services import campaign_mark_dirty
+    from reports.tests.factories_dashboard import responses_add
+
+    make_user("lanhdao", Role.LEADERSHIP, tree["A"])
+    context, page, errors = log_in(chromium, live_server, "lanhdao")
+    page.goto(f"{live_server.url}/bao-cao/ks-2026/")
+    assert page.locator("#responses").inner_text() == "60"
+    computed = page.locator("#computed-at").inner_text()
+    page.wait_for_timeout(1100)  # "computed at" shows seconds
+    responses_add(dashboard_data.campaign, tree["A1"], [(1, 5)])
+    campaign_mark_dirty(campaign_id=dashboard_data.campaign.pk)  # committed: the recompute runs at once (eager)
+    from playwright.sync_api import expect
+
+    expect(page.locator("#responses")).to_have_text("61", timeout=12000)  # polled, then reloaded by itself
+    assert page.locator("#computed-at").inner_text() != computed
+    assert errors == []
+    context.close()

@@ -14,7 +14,7 @@ from reports import exports
 from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import raw_export_write, sheet_rows
 from reports.tests.factories_dashboard import dashboard_fixture  # noqa: F401 (fixture)
-from units.models import Role
+from units.models import AuditEntry, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +166,8 @@ def test_the_commands_write_the_report_and_the_raw_data(tmp_path, dashboard_data
     out = io.StringIO()
     call_command("export_raw", "ks-2026", "--out", str(tmp_path / "tho.csv"), stdout=out)
     assert "60 phiếu" in out.getvalue()
+    audited = dict(AuditEntry.objects.filter(object_id=str(dashboard_data.campaign.pk)).values_list("action", "changes"))
+    assert audited["export.raw_csv"]["rows"] == 60 and audited["export.report"]["include_raw"] is False
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="Không tìm thấy đợt"):

@@ -91,9 +91,12 @@ def test_a_failed_recompute_keeps_the_previous_figures_marked_stale_with_the_rea
 
 def test_the_dashboard_and_the_unit_page_say_when_the_figures_were_computed(client, alice, dashboard_data):
     client.force_login(alice)
+    state = json.loads(client.get(reverse("reports:recompute_status", args=["ks-2026"])).content)
     for url in (reverse("reports:dashboard", args=["ks-2026"]), reverse("reports:unit", args=["ks-2026", "A1"])):
         page = client.get(url).content.decode()
         assert "Số liệu tính lúc" in page and 'id="recompute-button"' in page, url
+        # the page reloads itself when the polled time differs from the one it shows: they must be spelled alike
+        assert f'data-computed="{state["computed_at"]}"' in page, url
 
 
 def test_recompute_now_runs_a_full_recompute_and_is_audited(client, alice, tree, dashboard_data):

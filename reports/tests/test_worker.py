@@ -12,7 +12,7 @@ from reports import tasks
 from reports.models import IndexValue, RecomputeRun, Tally
 from reports.selectors import index_tables
 from reports.services import index_recompute
-from reports.tests.factories import MISSING, make_campaign, make_questionnaire, make_response
+from reports.tests.factories import campaign_across_channels, make_response
 
 pytestmark = pytest.mark.services
 
@@ -27,10 +27,7 @@ def wait_for(condition, seconds: float = 60) -> None:
 
 
 def test_a_real_worker_recomputes_via_the_queue_exactly_like_the_synchronous_engine(celery_worker_process, tree):
-    campaign = make_campaign(tree["A"], make_questionnaire({"A": ["A1", "A2"], "B": ["B1"]}), scheme="sipas")
-    for unit, channel in [("A1", "phone"), ("A2", "home_visit"), ("A-BV", "venue"), ("A", "desk")]:
-        for level in (1, 3, 4, 5, MISSING):
-            make_response(campaign, tree[unit], {"A1": level, "A2": 5, "B1": 6 - level if level != MISSING else 4}, channel=channel)
+    campaign = campaign_across_channels(tree)
     index_recompute(campaign.pk, full=True)
     synchronous = index_tables(campaign)
 

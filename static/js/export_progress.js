@@ -14,9 +14,9 @@
     if (status.error) {
       document.getElementById("export-error-text").textContent = status.error;
       document.getElementById("export-error").classList.remove("d-none");
-      document.getElementById("export-retry").classList.remove("d-none");
       bar.classList.add("bg-danger");
     }
+    document.getElementById("export-retry").classList.toggle("d-none", !status.retryable);
     if (status.ready) {
       var link = document.getElementById("export-download");
       link.href = status.download_url;
@@ -29,7 +29,7 @@
   function poll() {
     fetch(root.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
-      .then(function (status) { show(status); if (!status.finished) { window.setTimeout(poll, 1000); } })
+      .then(function (status) { show(status); if (!status.finished) { window.setTimeout(poll, status.stuck ? 5000 : 1000); } })
       .catch(function () { window.setTimeout(poll, 3000); });
   }
   poll();

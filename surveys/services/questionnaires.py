@@ -11,17 +11,21 @@ import copy
 import re
 from dataclasses import dataclass, fields
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils.translation import gettext as _
 
+from campaigns.selectors import questionnaires_visible_to
 from surveys.builtin_forms import builtin_spec
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
-from units.services import audit_record
+from units.access import Action, allowed_anywhere, require
+from units.codes import code_from_text
+from units.models import Unit
+from units.services import Actor, audit_record
 
 # Campaign statuses in which a questionnaire's answers exist or are being collected (strings: no import upwards).
 LOCKING_CAMPAIGN_STATUSES = ("active", "closed", "published", "archived")
@@ -158,7 +162,20 @@ def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
                 ]
     if not question_codes:
         problems.append(SpecProblem("", "survey", _("Phiếu không có câu hỏi nào.")))
-    return problems
+    return problems + _title_length_problems(spec)
+
+
+def _title_length_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
+    """Codes and titles longer than their columns are refused, not cut."""
+    too_long = _("Quá dài: tối đa %(n)d ký tự.")
+    problems = [SpecProblem("", "form_id", too_long % {"n": 60})] if len(spec.code or "") > 60 else []
+    problems += [SpecProblem("", "form_title", too_long % {"n": 255}) for title in (spec.title, spec.title_en) if len(title or "") > 255]
+    return problems + [
+        SpecProblem(section.code, "label", too_long % {"n": 255})
+        for section in spec.sections
+        for title in (section.title, section.title_en)
+        if len(title or "") > 255
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- writes
@@ -174,13 +191,38 @@ def _next_version(code: str) -> int:
     return (Questionnaire.objects.filter(code__iexact=code).aggregate(top=Max("version"))["top"] or 0) + 1
 
 
-@transaction.atomic
-def questionnaire_create(*, spec: QuestionnaireSpec, actor: User | None = None, action: str = "questionnaire.create") -> Questionnaire:
-    """Validate a whole spec and save it as a draft. Raises QuestionnaireInvalid; nothing is saved then.
+def questionnaire_code_problem(*, code: str, owner: Unit | None) -> str | None:
+    """Why a questionnaire `code` may not be saved for `owner`: every version of a code belongs to one owner
+    (a new version elsewhere would slip into the owner's campaigns that ask for the latest). None when it may."""
+    others = Questionnaire.objects.filter(code__iexact=code).exclude(owner=owner) if owner else Questionnaire.objects.filter(code__iexact=code, owner__isnull=False)
+    if others.exists():
+        return _("Mã phiếu «%(code)s» đã thuộc một đơn vị khác: hãy đặt mã khác, hoặc sao chép phiếu đó về đơn vị của mình.") % {"code": code}
+    return None
 
-    When the (code, version) pair is taken, the next free version is used.
+
+def _require_questionnaire_write(actor: Actor, questionnaire: Questionnaire) -> None:
+    """Officials of the owner (and above) edit a questionnaire (404 for outsiders, 403 for members); a shared
+    template (no owner): superusers only."""
+    require(actor, Action.QUESTIONNAIRE_WRITE, questionnaire.owner)
+
+
+@transaction.atomic
+def questionnaire_create(
+    *, spec: QuestionnaireSpec, actor: Actor, owner: Unit | None = None, action: str = "questionnaire.create"
+) -> Questionnaire:
+    """Validate a whole spec and save it as a draft owned by `owner` (None: a shared template, superusers
+    only). Raises QuestionnaireInvalid; nothing is saved then.
+
+    When the (code, version) pair is taken, the next free version is used; a code owned by another unit is refused.
     """
+    require(actor, Action.QUESTIONNAIRE_WRITE, owner)
+    return _questionnaire_create(spec=spec, actor=actor, owner=owner, action=action)
+
+
+def _questionnaire_create(*, spec: QuestionnaireSpec, actor: Actor, owner: Unit | None, action: str) -> Questionnaire:
     problems = questionnaire_spec_problems(spec)
+    if problem := questionnaire_code_problem(code=spec.code, owner=owner):
+        problems.append(SpecProblem("", "code", problem))
     if problems:
         raise QuestionnaireInvalid(problems)
     version = spec.version if not questionnaire_version_taken(code=spec.code, version=spec.version) else _next_version(spec.code)
@@ -191,6 +233,7 @@ def questionnaire_create(*, spec: QuestionnaireSpec, actor: User | None = None, 
         title_en=spec.title_en[:255],
         language=spec.language,
         template=spec.template,
+        owner=owner,
     )
     sections = Section.objects.bulk_create(
         [
@@ -227,8 +270,9 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
 
 
 @transaction.atomic
-def questionnaire_freeze(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
-    """Lock a questionnaire (idempotent). Campaign activation calls this for every form it runs."""
+def questionnaire_freeze(*, questionnaire: Questionnaire, actor: Actor) -> Questionnaire:
+    """Lock a questionnaire (idempotent); officials of its owner only (campaign activation freezes its forms itself)."""
+    _require_questionnaire_write(actor, questionnaire)
     locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if locked.status != QuestionnaireStatus.FROZEN:
         problems = questionnaire_spec_problems(questionnaire_to_spec(locked))
@@ -242,13 +286,46 @@ def questionnaire_freeze(*, questionnaire: Questionnaire, actor: User | None = N
 
 
 @transaction.atomic
-def questionnaire_new_version(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
-    """A draft deep copy (sections, questions, choices, expressions) under the next free version number."""
+def questionnaire_new_version(*, questionnaire: Questionnaire, actor: Actor) -> Questionnaire:
+    """A draft deep copy (sections, questions, choices, expressions) under the next free version number,
+    with the same owner: for the owner's officials (others use questionnaire_copy)."""
+    _require_questionnaire_write(actor, questionnaire)
     spec = questionnaire_to_spec(questionnaire)
     spec.version = _next_version(questionnaire.code)
-    copy = questionnaire_create(spec=spec, actor=actor, action="questionnaire.new_version")
+    copy = _questionnaire_create(spec=spec, actor=actor, owner=questionnaire.owner, action="questionnaire.new_version")
     audit_record(actor=actor, action="questionnaire.copied", obj=questionnaire, changes={"new_version": copy.version})
     return copy
+
+
+def questionnaire_copy_code(questionnaire: Questionnaire, owner: Unit) -> str:
+    """The code of a unit's copy: the source's code followed by the unit's code ("sipas-56"), cut to a code's length."""
+    return code_from_text(f"{questionnaire.code}-{owner.code}")[: Questionnaire._meta.get_field("code").max_length]
+
+
+@transaction.atomic
+def questionnaire_copy(*, questionnaire: Questionnaire, owner: Unit, actor: Actor) -> Questionnaire:
+    """A draft copy of a questionnaire the actor may read (a shared template, or another unit's) owned by
+    `owner`, where the actor is an official; its code is `questionnaire_copy_code` (next version when
+    the unit copied it before). Audited on both."""
+    if not questionnaires_visible_to(actor).filter(pk=questionnaire.pk).exists():
+        raise Http404
+    require(actor, Action.QUESTIONNAIRE_WRITE, owner)
+    spec = questionnaire_to_spec(questionnaire)
+    spec.code = questionnaire_copy_code(questionnaire, owner)
+    spec.version = _next_version(spec.code)
+    spec.template = ""
+    copy = _questionnaire_create(spec=spec, actor=actor, owner=owner, action="questionnaire.copy")
+    audit_record(actor=actor, action="questionnaire.copied", obj=questionnaire, changes={"copy": copy.code, "version": copy.version, "owner": owner.code})
+    return copy
+
+
+@transaction.atomic
+def questionnaire_delete(*, questionnaire: Questionnaire, actor: Actor) -> None:
+    """Delete an editable questionnaire (never used by a running campaign; the database protects used ones)."""
+    _require_questionnaire_write(actor, questionnaire)
+    questionnaire_check_editable(questionnaire)
+    audit_record(actor=actor, action="questionnaire.delete", obj=questionnaire, changes={"code": questionnaire.code, "version": questionnaire.version})
+    questionnaire.delete()
 
 
 def question_problems(*, question: Question, known_names: set[str]) -> list[SpecProblem]:
@@ -274,11 +351,19 @@ def questionnaire_codes(questionnaire: Questionnaire) -> set[str]:
 
 
 @transaction.atomic
-def questionnaire_save(*, questionnaire: Questionnaire, actor: User | None = None) -> Questionnaire:
-    """Save the questionnaire's own fields; refused when it is locked (see `questionnaire_lock_reason`)."""
+def questionnaire_save(*, questionnaire: Questionnaire, actor: Actor) -> Questionnaire:
+    """Save the questionnaire's own fields; refused when it is locked (see `questionnaire_lock_reason`).
+
+    The actor must be an official of the owner as stored and as given (a shared template: superusers).
+    """
     creating = questionnaire.pk is None
     if not creating:
-        stored = Questionnaire.objects.get(pk=questionnaire.pk)
+        stored = Questionnaire.objects.select_related("owner").get(pk=questionnaire.pk)
+        _require_questionnaire_write(actor, stored)
+    require(actor, Action.QUESTIONNAIRE_WRITE, questionnaire.owner)
+    if problem := questionnaire_code_problem(code=questionnaire.code, owner=questionnaire.owner):
+        raise QuestionnaireInvalid([SpecProblem("", "code", problem)])
+    if not creating:
         questionnaire_check_editable(stored)
         if questionnaire.status != stored.status:
             raise QuestionnaireLocked(_("Hãy dùng thao tác «Khoá phiếu» để đổi trạng thái."))
@@ -293,7 +378,8 @@ def questionnaire_save(*, questionnaire: Questionnaire, actor: User | None = Non
 
 
 @transaction.atomic
-def section_save(*, section: Section, actor: User | None = None) -> Section:
+def section_save(*, section: Section, actor: Actor) -> Section:
+    _require_questionnaire_write(actor, section.questionnaire)
     questionnaire_check_editable(section.questionnaire)
     problems = [SpecProblem(section.code, "relevant", m) for m in expression_errors(section.relevant, known_names=questionnaire_codes(section.questionnaire))]
     if problems:
@@ -304,12 +390,15 @@ def section_save(*, section: Section, actor: User | None = None) -> Section:
 
 
 @transaction.atomic
-def question_save(*, question: Question, actor: User | None = None, batch_codes: frozenset[str] = frozenset()) -> Question:
+def question_save(*, question: Question, actor: Actor, batch_codes: frozenset[str] = frozenset()) -> Question:
     """Save one question of an editable questionnaire after checking its choices and expressions.
 
     `batch_codes` are the codes of questions saved together with this one (a whole admin form), which
-    its expressions may already name.
+    its expressions may already name. A question moved to another questionnaire needs the rights on both.
     """
+    if question.pk:
+        _require_questionnaire_write(actor, Question.objects.select_related("questionnaire").get(pk=question.pk).questionnaire)
+    _require_questionnaire_write(actor, question.questionnaire)
     questionnaire_check_editable(question.questionnaire)
     known = questionnaire_codes(question.questionnaire) | {question.code} | batch_codes
     problems = question_problems(question=question, known_names=known)
@@ -321,20 +410,25 @@ def question_save(*, question: Question, actor: User | None = None, batch_codes:
 
 
 @transaction.atomic
-def questionnaire_part_delete(*, obj: Section | Question, actor: User | None = None) -> None:
+def questionnaire_part_delete(*, obj: Section | Question, actor: Actor) -> None:
     """Delete a section or a question of an editable questionnaire."""
+    _require_questionnaire_write(actor, obj.questionnaire)
     questionnaire_check_editable(obj.questionnaire)
     audit_record(actor=actor, action="questionnaire.part_delete", obj=obj.questionnaire, changes={"deleted": f"{obj._meta.model_name} {obj.code}"})
     obj.delete()
 
 
-def questionnaire_load_template(*, name: str, actor: User | None = None) -> tuple[Questionnaire, bool]:
-    """The newest questionnaire made from a built-in template, creating it when none exists (idempotent).
+def questionnaire_load_template(*, name: str, actor: Actor) -> tuple[Questionnaire, bool]:
+    """The newest shared questionnaire made from a built-in template, creating it when none exists (idempotent).
 
-    Returns (questionnaire, created). Raises KeyError for an unknown template name.
+    Any official may load one: its content comes from the code, and as a shared template (no owner) it
+    is changed by superusers only; units copy it to adapt it. Returns (questionnaire, created).
+    Raises KeyError for an unknown template name, PermissionDenied for users who are officials nowhere.
     """
+    if not allowed_anywhere(actor, Action.QUESTIONNAIRE_WRITE):
+        raise PermissionDenied
     spec = builtin_spec(name)
-    existing = Questionnaire.objects.filter(template=spec.template).order_by("-version").first()
+    existing = Questionnaire.objects.filter(template=spec.template, owner__isnull=True).order_by("-version").first()
     if existing is not None:
         return existing, False
-    return questionnaire_create(spec=spec, actor=actor, action="questionnaire.load_template"), True
+    return _questionnaire_create(spec=spec, actor=actor, owner=None, action="questionnaire.load_template"), True

@@ -16,10 +16,10 @@ import hashlib
 import io
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,11 +28,22 @@ from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
-from surveys.services.responses import ValidatedAnswers, answers_create, answers_validate
-from units.models import Unit
+from surveys.services.responses import EARLIEST_TIME, LATEST_TIME_AHEAD, ValidatedAnswers, answers_create, answers_validate
+from units.access import Action, require
+from units.models import ImportJob, Unit
 from units.selectors import unit_by_code
-from units.services import audit_record
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows, require_columns
+from units.services import Actor, audit_record
+from units.spreadsheets import (
+    READ_SHARE,
+    CellError,
+    ErrorList,
+    ImportFailed,
+    cell_text,
+    open_workbook,
+    read_rows,
+    require_columns,
+    upload_bytes,
+)
 
 FIXED_COLUMNS = ("unit_code", "channel", "submitted_at")
 IMPORT_NAMESPACE = uuid.UUID("5b0c3f5e-6d1a-4c55-9a53-2f5a1d0b7e11")
@@ -54,12 +65,21 @@ class ResponseImport:
 
 
 def _parse_submitted_at(value: Any) -> dt.datetime | None:
+    """When a paper form was submitted: now when blank; None when unreadable or outside 2000 to tomorrow."""
+    parsed = _parse_time_cell(value)
+    if parsed is None or not EARLIEST_TIME.year <= parsed.year <= timezone.now().year + 1:
+        return None
+    parsed = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parsed if EARLIEST_TIME <= parsed <= timezone.now() + LATEST_TIME_AHEAD else None
+
+
+def _parse_time_cell(value: Any) -> dt.datetime | None:
     if value in (None, ""):
         return timezone.now()
     if isinstance(value, dt.datetime):
-        return timezone.make_aware(value) if timezone.is_naive(value) else value
+        return value
     if isinstance(value, dt.date):
-        return timezone.make_aware(dt.datetime.combine(value, dt.time(12, 0)))
+        return dt.datetime.combine(value, dt.time(12, 0))
     text = cell_text(value)
     for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
@@ -68,7 +88,7 @@ def _parse_submitted_at(value: Any) -> dt.datetime | None:
             continue
         if pattern in ("%d/%m/%Y", "%Y-%m-%d"):
             parsed = parsed.replace(hour=12)
-        return timezone.make_aware(parsed)
+        return parsed
     return None
 
 
@@ -105,7 +125,7 @@ class _Context:
         return self.windows[key]
 
 
-def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx: _Context, errors: list[CellError]) -> tuple[Unit, CampaignForm, str, dt.datetime, ValidatedAnswers] | None:
+def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx: _Context, errors: ErrorList) -> tuple[Unit, CampaignForm, str, dt.datetime, ValidatedAnswers] | None:
     """Check one row; append its errors and return what to save (None when the row has errors)."""
     before = len(errors)
     code = cell_text(record.get("unit_code"))
@@ -117,7 +137,7 @@ def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx
         errors.append(CellError(sheet, number, "channel", _("Kênh «%(channel)s» không hợp lệ; dùng một trong: %(list)s.") % {"channel": channel, "list": ", ".join(Channel.values)}))
     submitted_at = _parse_submitted_at(record.get("submitted_at"))
     if submitted_at is None:
-        errors.append(CellError(sheet, number, "submitted_at", _("Ngày gửi không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd.")))
+        errors.append(CellError(sheet, number, "submitted_at", _("Ngày gửi không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd, từ năm 2000 đến nay.")))
     if unit is None or len(errors) > before:
         return None
     assert submitted_at is not None
@@ -161,27 +181,34 @@ def _blanks_by_question(valid_rows: list[tuple[int, Any]], ctx: _Context) -> dic
     return {code: counts[code] for code in sorted(counts, key=lambda code: order.get(code, len(order)))}
 
 
-def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User | None = None) -> ResponseImport:
+def responses_import(
+    *, campaign: Campaign, source: str | IO[bytes], actor: Actor, progress: Callable[[int], None] | None = None
+) -> ResponseImport:
     """Import responses for `campaign` from an Excel file. All rows valid or nothing saved.
 
+    The actor must import responses at the organiser (units.access RESPONSES_IMPORT: 404/403 otherwise).
+
     Raises ImportFailed listing every error with its row and column; returns how many responses were
-    saved and the blanks per question.
+    saved and the blanks per question. `progress` (a job's) hears how far it got, 0–100.
     """
-    data = source.read() if hasattr(source, "read") else open(source, "rb").read()  # noqa: SIM115
+    require(actor, Action.RESPONSES_IMPORT, campaign.organiser)
+    data = upload_bytes(source)
     workbook = open_workbook(io.BytesIO(data))
-    sheet, header, records = read_rows(workbook)
+    sheet, header, records = read_rows(workbook, progress=progress)
     require_columns(sheet, header, ["unit_code", "channel"])
     if campaign.status != CampaignStatus.ACTIVE:
         raise ImportFailed([CellError(sheet, None, None, _("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": campaign.name})])
     if not records:
         raise ImportFailed([CellError(sheet, 2, None, _("Tệp không có dòng dữ liệu nào."))])
     ctx = _Context(campaign)
-    errors = _unknown_columns(sheet, header, campaign)
+    errors = ErrorList(_unknown_columns(sheet, header, campaign))
     valid_rows = []
-    for number, record in records:
+    for index, (number, record) in enumerate(records, start=1):
         checked = _row(sheet, number, record, header, ctx, errors)
         if checked is not None:
             valid_rows.append((number, checked))
+        if progress is not None and index % 2_000 == 0:
+            progress(READ_SHARE + index * 30 // len(records))
     digest = hashlib.sha256(data).hexdigest()
     keys = {number: uuid.uuid5(IMPORT_NAMESPACE, f"{campaign.pk}:{digest}:{number}") for number, _record in records}
     already = set(Response.objects.filter(uuid__in=keys.values()).values_list("uuid", flat=True))
@@ -191,7 +218,9 @@ def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User
     if errors:
         raise ImportFailed(errors)
     with transaction.atomic():
-        for number, (unit, form, channel, submitted_at, validated) in valid_rows:
+        for index, (number, (unit, form, channel, submitted_at, validated)) in enumerate(valid_rows, start=1):
+            if progress is not None and index % 2_000 == 0:
+                progress(70 + index * 29 // len(valid_rows))
             response = Response(
                 uuid=keys[number], campaign=campaign, form=form, unit=unit, channel=channel,
                 status=ResponseStatus.SUBMITTED, source=ResponseSource.IMPORT, submitted_at=submitted_at,
@@ -203,3 +232,15 @@ def responses_import(*, campaign: Campaign, source: str | IO[bytes], actor: User
         if ResponseStatus.SUBMITTED in campaign.counted_statuses:
             campaign_mark_dirty(campaign_id=campaign.pk)
     return ResponseImport(saved=len(valid_rows), blanks=blanks)
+
+
+def responses_import_check(actor: Actor, params: dict[str, Any]) -> None:
+    """Whether `actor` may import responses into the campaign in a job's `params` (before the file is stored)."""
+    require(actor, Action.RESPONSES_IMPORT, Campaign.objects.select_related("organiser").get(pk=params["campaign"]).organiser)
+
+
+def responses_import_job(job: ImportJob, source: IO[bytes], progress: Callable[[int], None]) -> str:
+    """A job's run of `responses_import` (units.import_jobs), for the campaign in `job.params`: the summary."""
+    campaign = Campaign.objects.get(pk=job.params["campaign"])
+    result = responses_import(campaign=campaign, source=source, actor=job.requested_by, progress=progress)
+    return f"{_('Đã nhập %(n)d phiếu.') % {'n': result.saved}} {result.blanks_text()}"

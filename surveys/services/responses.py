@@ -24,16 +24,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from campaigns.fieldwork.services import case_closed_message, case_complete, case_reopen
+from campaigns.fieldwork.services import case_closed_message, case_complete
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.expressions import is_true
 from surveys.models import Answer, Question, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.payload import payload_problem, profile_validate
 from surveys.selectors import (
-    AGE_GROUP_CHOICES,
     COLLECT_ROLES,
     REVIEW_ROLES,
-    SEX_CHOICES,
     CompiledForm,
     CompiledQuestion,
     IndexScale,
@@ -48,13 +47,21 @@ from surveys.selectors import (
 from units import db
 from units.db import model_insert
 from units.models import Unit
-from units.services import audit_record
 
 MAX_TEXT = 5000
 # Answer.number is DecimalField(max_digits=14, decimal_places=4).
 NUMBER_STEP = Decimal("0.0001")
 NUMBER_LIMIT = Decimal("1e10")
 MAX_DURATION = 24 * 3600
+# Bounds of what a submission may hold, checked before anything else reads it: how deep its JSON nests
+# (a submission needs 3 levels: answers → a multiple choice → an item), how large an integer may be
+# (ids, levels and durations are far below; a SQLite column holds 2⁶³), and the calendar of timestamps
+# and date answers (PostgreSQL would store year 1 as a BC timestamp that Python cannot read back).
+MAX_DEPTH = 8
+MAX_INTEGER = 10**15
+EARLIEST_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST_TIME_AHEAD = dt.timedelta(days=1)  # a device clock a little ahead is tolerated, a year is not
+DATE_YEARS = (1900, 2100)
 # Statuses of a response that is not the interview of its case (a draft; one rejected by a supervisor).
 NOT_AN_INTERVIEW = (ResponseStatus.DRAFT, ResponseStatus.REJECTED)
 # Keys of a submission that make up its content (and so its idempotency hash).
@@ -117,6 +124,14 @@ def content_hash(payload: Mapping[str, Any]) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
     except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON): no database would store it
         raise SubmissionInvalid(_("Nội dung gửi lên có ký tự không hợp lệ.")) from None
+
+
+def payload_check(payload: Any) -> None:
+    """Raise SubmissionInvalid (422, the place named) when `payload_problem` finds something."""
+    problem = payload_problem(payload, max_depth=MAX_DEPTH, max_integer=MAX_INTEGER)
+    if problem is not None:
+        where, message = problem
+        raise SubmissionInvalid(_("Nội dung gửi lên không hợp lệ: %(message)s") % {"message": message}, {where or "payload": [message]})
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -189,9 +204,13 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
         text = str(raw).strip()
         for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                iso = dt.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 (a calendar date)
+                # A date cell of an imported sheet comes as a datetime: its day is the answer.
+                day = raw.date() if isinstance(raw, dt.datetime) else dt.datetime.strptime(text, pattern).date()  # noqa: DTZ007
             except ValueError:
                 continue
+            if not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
+                return [], "", _("Ngày phải trong các năm %(first)d–%(last)d.") % {"first": DATE_YEARS[0], "last": DATE_YEARS[1]}
+            iso = day.isoformat()
             return [(None, None, iso)], iso, None
         return [], "", _("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
     if kind == QuestionType.NOTE:
@@ -254,25 +273,6 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
     return result
 
 
-def profile_validate(profile: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The respondent profile (sex, age group), keeping only known keys."""
-    if profile in (None, ""):
-        return {}, {}
-    if not isinstance(profile, Mapping):
-        return {}, {"profile": [_("Thông tin người trả lời không hợp lệ.")]}
-    clean: dict[str, str] = {}
-    errors: dict[str, list[str]] = {}
-    for key, choices, label in (("sex", SEX_CHOICES, _("Giới tính")), ("age_group", AGE_GROUP_CHOICES, _("Nhóm tuổi"))):
-        value = profile.get(key)
-        if value in (None, ""):
-            continue
-        if value not in {code for code, _label in choices}:
-            errors[f"profile.{key}"] = [_("%(field)s «%(value)s» không hợp lệ.") % {"field": label, "value": value}]
-        else:
-            clean[key] = str(value)
-    return clean, errors
-
-
 # --- submission ------------------------------------------------------------------------------
 
 
@@ -304,13 +304,23 @@ def _resend_of(existing: Response | None, digest: str) -> SubmissionResult | Non
     return SubmissionResult(existing, created=False)
 
 
-def _parse_time(raw: Any, field_name: str) -> dt.datetime | None:
+def _parse_time(raw: Any, field_name: str, *, now: dt.datetime) -> dt.datetime | None:
+    """An ISO 8601 time between EARLIEST_TIME and a day after `now`; a naive one is local time."""
     if raw in (None, ""):
         return None
-    value = parse_datetime(str(raw)) if isinstance(raw, str) else None
+    try:
+        value = parse_datetime(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+    except ValueError:  # well formed but no such day or hour
+        value = None
     if value is None:
         raise SubmissionInvalid(_("Dữ liệu không hợp lệ."), {field_name: [_("Thời điểm không hợp lệ (cần dạng ISO 8601).")]})
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    # The year first: converting year 1 or 9999 to UTC for the comparison would itself overflow.
+    if EARLIEST_TIME.year <= value.year <= now.year + 1:
+        value = timezone.make_aware(value) if timezone.is_naive(value) else value
+        if EARLIEST_TIME <= value <= now + LATEST_TIME_AHEAD:
+            return value
+    message = _("Thời điểm phải từ %(first)s đến nay.") % {"first": EARLIEST_TIME.strftime("%d/%m/%Y")}
+    raise SubmissionInvalid(_("Dữ liệu không hợp lệ."), {field_name: [message]})
 
 
 def _resolve_target(
@@ -399,6 +409,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
     """
     if not isinstance(payload, Mapping):
         raise SubmissionInvalid(_("Nội dung gửi lên phải là một đối tượng JSON."))
+    payload_check(payload)
     key = _parse_uuid(payload.get("uuid"))
     digest = content_hash(payload)
     reads = submission_reads(
@@ -418,7 +429,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
             {"channel": [_("Kênh thu thập đang đóng.")]},
         )
     errors: dict[str, list[str]] = {}
-    started_at = _parse_time(payload.get("started_at"), "started_at")
+    started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
     duration = payload.get("duration_seconds")
     if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
         errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
@@ -605,61 +616,3 @@ def responses_index_counts_fill(*, batch: int = 2000) -> int:
             Response.objects.bulk_update(rows, ["index_valid", "index_unsatisfied"], batch_size=500)
         filled += len(rows)
     return filled
-
-
-# --- review ----------------------------------------------------------------------------------
-
-REVIEW_ACTIONS: dict[str, str] = {
-    "approve": ResponseStatus.APPROVED,
-    "reject": ResponseStatus.REJECTED,
-    "hold": ResponseStatus.ON_HOLD,
-}
-
-
-class ReviewError(Exception):
-    """A review action that cannot be applied (message in Vietnamese)."""
-
-
-@transaction.atomic
-def responses_review(*, responses: Iterable[Response], action: str, actor: User, reason: str = "") -> int:
-    """Approve, reject (with a reason) or hold responses; audited; marks campaigns dirty when counts change.
-
-    Caller guarantees `actor` may review every response given (the selector scoped them). Drafts are
-    skipped. Returns how many responses changed status.
-    """
-    if action not in REVIEW_ACTIONS:
-        raise ReviewError(_("Thao tác không hợp lệ."))
-    reason = reason.strip()
-    if action == "reject" and not reason:
-        raise ReviewError(_("Cần ghi lý do khi loại phiếu."))
-    new_status = REVIEW_ACTIONS[action]
-    now = timezone.now()
-    changed = 0
-    dirty: set[int] = set()
-    for response in responses:
-        if response.status == ResponseStatus.DRAFT or response.status == new_status:
-            continue
-        old_status = response.status
-        counted = set(response.campaign.counted_statuses)
-        if old_status == ResponseStatus.REJECTED and response.assignment_id is not None and interview_of(response.assignment_id) is not None:
-            continue  # the case was interviewed again since: one interview per drawn person
-        updated = Response.objects.filter(pk=response.pk, status=old_status).update(
-            status=new_status, review_reason=reason[:500], reviewed_by=actor, reviewed_at=now, updated_at=now
-        )
-        if not updated:  # changed by someone else meanwhile
-            continue
-        if response.assignment_id is not None and new_status == ResponseStatus.REJECTED:
-            case_reopen(actor=actor, case_id=response.assignment_id, reason=reason)  # sent back: the person is interviewed again
-        changed += 1
-        response.status, response.review_reason, response.reviewed_by, response.reviewed_at = new_status, reason[:500], actor, now
-        audit_record(
-            actor=actor,
-            action=f"response.{action}",
-            obj=response,
-            changes={"status": [old_status, new_status], "reason": reason},
-        )
-        if (old_status in counted) != (new_status in counted):
-            dirty.add(response.campaign_id)
-    for campaign_id in sorted(dirty):
-        campaign_mark_dirty(campaign_id=campaign_id)
-    return changed

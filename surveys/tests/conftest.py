@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from surveys.tests.factories_collection import make_campaign
 from units.models import Role
@@ -18,3 +19,11 @@ def setup(tree):
 def enumerator(make_user, tree):
     """An enumerator of commune A1."""
     return make_user("dtv", Role.ENUMERATOR, tree["A1"])
+
+
+@pytest.fixture
+def fresh_cache():
+    """An empty cache before and after (the online survey's rate limit counts in it)."""
+    cache.clear()
+    yield cache
+    cache.clear()

@@ -22,6 +22,7 @@ from campaigns.services import campaign_close, campaign_part_save
 from surveys import selectors
 from surveys.models import Answer, Response
 from surveys.tests.factories_collection import payload
+from units.access import SYSTEM
 from units.models import Membership, Role
 from units.services import api_token_create, membership_grant, membership_revoke
 
@@ -96,7 +97,7 @@ def test_a_window_closed_through_the_application_refuses_the_next_submission_at_
     assert post(api, payload(setup, tree["A1"]))[0] == 201
     window = ChannelWindow.objects.get(campaign=setup.campaign, channel="desk")
     window.start = window.end = timezone.localdate() - dt.timedelta(days=1)
-    campaign_part_save(part=window)
+    campaign_part_save(part=window, actor=SYSTEM)
     status, body = post(api, payload(setup, tree["A1"]))
     assert status == 403 and "không mở" in body["detail"]
 
@@ -111,11 +112,11 @@ def test_a_form_narrowed_to_another_unit_refuses_the_next_submission_at_once(api
 
 def test_revoking_the_membership_or_closing_the_campaign_applies_at_once(api, setup, tree):
     assert post(api, payload(setup, tree["A1"]))[0] == 201
-    membership_revoke(membership=Membership.objects.get(user__username="dtv"))
+    membership_revoke(membership=Membership.objects.get(user__username="dtv"), actor=SYSTEM)
     assert post(api, payload(setup, tree["A1"]))[0] == 404
-    membership_grant(user=User.objects.get(username="dtv"), unit=tree["A1"], role=Role.ENUMERATOR)
+    membership_grant(user=User.objects.get(username="dtv"), unit=tree["A1"], role=Role.ENUMERATOR, actor=SYSTEM)
     assert post(api, payload(setup, tree["A1"]))[0] == 201
-    campaign_close(campaign=setup.campaign)
+    campaign_close(campaign=setup.campaign, actor=SYSTEM)
     status, body = post(api, payload(setup, tree["A1"]))
     assert status == 403 and "không còn nhận phiếu" in body["detail"]
 

@@ -4,6 +4,7 @@ finds a questionnaire, campaign or unit by a code typed in any letter case."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import StringIO
 
 import openpyxl
@@ -15,6 +16,7 @@ from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_create
 from surveys.models import Questionnaire, Response
 from surveys.tests.test_import_responses import grant_survey_permissions
+from units.access import SYSTEM
 from units.models import Unit
 from units.services import unit_save
 from units.tests.xlsx import xlsx_bytes
@@ -126,11 +128,11 @@ def test_pages_and_filters_take_codes_typed_in_any_case(client, alice, tree, tmp
 
 def test_codes_that_differ_only_by_case_cannot_be_saved_twice(tree):
     dates = {"fieldwork_start": dt.date(2025, 9, 1), "fieldwork_end": dt.date(2025, 11, 30)}
-    campaign_create(code="sipas-2025", name="SIPAS", organiser=tree["A"], **dates)
+    campaign_create(code="sipas-2025", name="SIPAS", organiser=tree["A"], actor=SYSTEM, **dates)
     with pytest.raises(CampaignRuleError, match="đã tồn tại"):
-        campaign_create(code="SIPAS-2025", name="SIPAS", organiser=tree["A"], **dates)
+        campaign_create(code="SIPAS-2025", name="SIPAS", organiser=tree["A"], actor=SYSTEM, **dates)
     with pytest.raises(IntegrityError):
-        unit_save(unit=Unit(code="a1", name="Xã a1", type=tree["A1"].type, parent=tree["A"]))
+        unit_save(unit=Unit(code="a1", name="Xã a1", type=tree["A1"].type, parent=tree["A"]), actor=SYSTEM)
     with pytest.raises(IntegrityError), transaction.atomic():
         Questionnaire.objects.bulk_create([Questionnaire(code="Phieu", version=1, title="x"), Questionnaire(code="PHIEU", version=1, title="y")])
     assert Campaign.objects.count() == 1 and Unit.objects.filter(code__iexact="a1").count() == 1
@@ -142,3 +144,30 @@ def test_the_units_import_finds_parents_and_units_in_any_case(alice, tree, tmp_p
     call_command("import_units", str(path), stdout=StringIO())
     assert Unit.objects.get(code="A3").parent == tree["A"]
     assert Unit.objects.get(code="A1").name == "Xã A1 mới"  # the same unit, keeping the code it was saved with
+
+
+def test_the_submission_api_finds_the_campaign_and_the_unit_in_any_letter_case(client, make_user, tree):
+    from surveys.models import Response
+    from surveys.tests.factories_collection import make_campaign, payload
+    from units.models import Role
+
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"]])
+    client.force_login(make_user("dtv-case", Role.ENUMERATOR, tree["A1"]))
+    body = payload(setup, tree["A1"])
+    body.update(campaign=body["campaign"].upper(), unit=body["unit"].lower())
+    sent = client.post("/api/v1/responses/", data=json.dumps(body), content_type="application/json")
+    assert sent.status_code == 201, sent.content
+    stored = Response.objects.get(uuid=body["uuid"])
+    assert (stored.campaign_id, stored.unit_id) == (setup.campaign.pk, tree["A1"].pk)
+    again = client.post("/api/v1/responses/", data=json.dumps(body), content_type="application/json")
+    assert again.status_code == 200 and again.json()["id"] == sent.json()["id"]
+
+
+def test_a_form_id_a_code_cannot_hold_is_found_as_people_typed_it(db, tmp_path):
+    from campaigns.selectors import questionnaire_latest
+
+    call_command("import_xlsform", xlsform(tmp_path, form_id="Phiếu một cửa 2024"), stdout=StringIO())
+    stored = Questionnaire.objects.get()
+    assert stored.code == "Phieu-mot-cua-2024"
+    for typed in ("Phiếu một cửa 2024", "phieu mot cua 2024", "PHIEU-MOT-CUA-2024"):
+        assert questionnaire_latest(typed) == stored, typed

@@ -70,7 +70,7 @@ def test_a_question_hidden_by_its_skip_rule_is_not_a_blank(setup, tmp_path, caps
         (0, "ZZZ", "cột «unit_code»", "không thuộc đợt"),
         (1, "fax", "cột «channel»", "không hợp lệ"),
         (2, "31/02/2026", "cột «submitted_at»", "Ngày gửi không hợp lệ"),
-        (2, (timezone.localdate() + dt.timedelta(days=60)).strftime("%d/%m/%Y"), "cột «channel»", "không mở"),
+        (2, (timezone.localdate() - dt.timedelta(days=60)).strftime("%d/%m/%Y"), "cột «channel»", "không mở"),  # before the window opens (a later day is refused as a date)
     ],
     ids=["unknown level", "unknown unit", "unknown channel", "malformed date", "closed window"],
 )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from surveys.models import Answer, Response
-from units.models import AuditEntry
+from units.models import AuditEntry, ImportJob, ImportStatus
 from units.tests.xlsx import xlsx_bytes
 
 HEADER = ["unit_code", "channel", "submitted_at", "used_before", "why_not", "S1_Q1", "S1_Q2", "S1_Q3", "S2_Q1", "S2_Q2", "S2_Q3", "wait_minutes", "comment"]
@@ -134,3 +134,28 @@ def test_the_admin_upload_offers_only_campaigns_in_scope(client, setup, persona,
     page = client.get("/admin/surveys/response/import/")
     assert page.status_code == 200
     assert (setup.campaign.name in page.content.decode()) == bool(expected)
+
+
+def test_a_large_admin_upload_is_imported_by_a_job(client, alice, setup, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 10, tmp_path / "media"
+    grant_survey_permissions(alice)
+    client.force_login(alice)
+    file = SimpleUploadedFile("p.xlsx", xlsx_bytes([HEADER, *good_rows(12)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post("/admin/surveys/response/import/", {"campaign": setup.campaign.pk, "file": file})
+    job = ImportJob.objects.get()
+    assert answer.status_code == 302 and job.status == ImportStatus.DONE, (job.message, job.errors)
+    assert Response.objects.filter(source="import").count() == 12 and job.message.startswith("Đã nhập 12 phiếu. Ô trống")
+
+
+def test_submission_dates_and_date_answers_outside_their_range_are_refused(setup, tmp_path, capsys):
+    rows = good_rows(4)
+    rows[0][2] = "01/01/0001"
+    rows[1][2] = dt.datetime(9999, 12, 31, 23, 0)
+    rows[2][2] = (timezone.localdate() + dt.timedelta(days=400)).strftime("%d/%m/%Y")
+    with pytest.raises(CommandError):
+        call_command("import_responses", "sipas-2026", write(tmp_path, rows))
+    err = capsys.readouterr().err
+    for row in (2, 3, 4):
+        assert f"dòng {row}, cột «submitted_at»: Ngày gửi không hợp lệ" in err
+    assert Response.objects.count() == 0

@@ -15,7 +15,7 @@ from campaigns.fieldwork.services import attempt_record
 from campaigns.models import Assignment, ContactAttempt
 from campaigns.tests.factories_fieldwork import make_drawn_campaign
 from surveys.models import Response
-from surveys.services.responses import responses_review
+from surveys.services.review import responses_review
 from surveys.tests.factories_collection import payload
 from units.models import AuditEntry, Role
 

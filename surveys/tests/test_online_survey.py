@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
+import urllib.request
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, override_settings
 
 from campaigns.models import Campaign, CampaignStatus
@@ -13,12 +14,7 @@ from surveys.models import Response
 from surveys.services.online import online_token_make
 from surveys.tests.factories_collection import make_campaign, payload
 
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
@@ -115,3 +111,54 @@ def test_a_draft_or_archived_campaign_does_not_exist_for_the_public(client, setu
 def test_the_thank_you_page(client, setup):
     page = client.get(f"/khao-sat/{setup.campaign.public_key}/cam-on/")
     assert page.status_code == 200 and "Cảm ơn" in page.content.decode()
+
+
+REDIS_DOWN = {"default": {"BACKEND": "config.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+
+
+@override_settings(CACHES=REDIS_DOWN, ONLINE_SURVEY_RATE_LIMIT=3)
+def test_with_redis_down_the_survey_answers_and_still_limits_each_address(setup, tree, caplog):
+    """The rate limit needs the cache: with Redis down it counts in the worker's memory (logged), no 500."""
+    citizen = Client()
+    assert citizen.get(survey_url(setup), {"don-vi": "A1"}).status_code == 200
+    assert submit(citizen, setup, tree)[0] == 201
+    assert Response.objects.count() == 1
+    statuses = [submit(citizen, setup, tree, answers={"S1_Q1": 99})[0] for _ in range(4)]
+    assert statuses == [422, 422, 429, 429]  # the first answer counted too
+    assert "Redis (bộ nhớ đệm) không trả lời" in caplog.text
+
+
+@pytest.mark.services
+def test_a_server_started_with_redis_down_serves_the_online_survey(gunicorn_server, tree):
+    """REDIS_URL names a closed port: no cache, no broker. The page and a submission still work (the
+    campaign stays marked dirty for the sweep)."""
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"]])
+    base = gunicorn_server(REDIS_URL="redis://127.0.0.1:1/0")
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{base}{survey_url(setup)}?don-vi=A1", timeout=20) as page:
+        assert page.status == 200 and 'id="form-schema"' in page.read().decode()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    body = json.dumps(payload(setup, tree["A1"], channel="online")).encode()
+    request = urllib.request.Request(
+        f"{base}{survey_url(setup)}gui/", data=body, method="POST",
+        headers={"Content-Type": "application/json", "X-CSRFToken": cookies["csrftoken"]},
+    )
+    with browser.open(request, timeout=20) as answer:
+        assert answer.status == 201
+    assert Response.objects.filter(campaign=setup.campaign, channel="online").count() == 1
+    assert Campaign.objects.get(pk=setup.campaign.pk).dirty_at is not None
+
+
+@override_settings(ONLINE_SURVEY_RATE_LIMIT=2, TRUSTED_PROXIES=["10.9.0.0/16"])
+def test_behind_the_trusted_proxy_each_citizen_has_their_own_rate_limit(client, setup, tree):
+    """Every request comes from the proxy (10.9.0.2); the limit counts the address the proxy forwarded."""
+    client.get(survey_url(setup))
+
+    def from_citizen(address: str) -> int:
+        body = payload(setup, tree["A1"], channel="online", answers={"S1_Q1": 99})
+        headers = {"REMOTE_ADDR": "10.9.0.2", "HTTP_X_FORWARDED_FOR": f"203.0.113.250, {address}"}
+        return client.post(f"{survey_url(setup)}gui/", json.dumps(body), content_type="application/json", **headers).status_code
+
+    assert [from_citizen("198.51.100.7") for _ in range(3)] == [422, 422, 429]
+    assert from_citizen("198.51.100.8") == 422  # another citizen behind the same proxy is not limited

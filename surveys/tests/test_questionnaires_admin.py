@@ -1,8 +1,9 @@
 """Questionnaire admin with the three personas.
 
-Questionnaires are national templates, not scoped by unit: any staff member with the model permissions
-(alice, official of A, and charlie, official of B alike) uses them; bob (not staff) and anonymous users
-are sent to the admin login; staff without permissions get 403.
+Shared templates (no owner) are read by every official (alice of A, charlie of B) and changed by
+superusers only; a questionnaire owned by A is edited by A's officials (test_questionnaire_ownership.py
+holds the outsiders' side). bob (not staff) and anonymous users are sent to the admin login; staff
+without permissions get 403.
 """
 
 import io
@@ -13,7 +14,8 @@ import pytest
 from django.urls import reverse
 
 from surveys.models import Questionnaire, QuestionnaireStatus
-from surveys.services.questionnaires import questionnaire_freeze, questionnaire_load_template
+from surveys.services.questionnaires import questionnaire_copy, questionnaire_freeze, questionnaire_load_template
+from units.access import SYSTEM
 from units.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +28,15 @@ def officials(alice, charlie):
 
 
 @pytest.fixture
-def one_stop():
-    return questionnaire_load_template(name="one-stop")[0]
+def shared():
+    """The built-in one-stop template: shared, no owner."""
+    return questionnaire_load_template(name="one-stop", actor=SYSTEM)[0]
+
+
+@pytest.fixture
+def one_stop(shared, tree):
+    """Province A's copy of the one-stop template (code "one-stop-A"), which A's officials edit."""
+    return questionnaire_copy(questionnaire=shared, owner=tree["A"], actor=SYSTEM)
 
 
 def admin_pages(questionnaire):
@@ -42,9 +51,9 @@ def admin_pages(questionnaire):
 
 
 @pytest.mark.parametrize("persona", ["alice", "charlie"])
-def test_officials_of_any_province_use_the_shared_questionnaire_admin(client, officials, one_stop, persona):
+def test_officials_of_any_province_read_the_shared_templates(client, officials, shared, persona):
     client.force_login(dict(zip(["alice", "charlie"], officials, strict=True))[persona])
-    for url in admin_pages(one_stop):
+    for url in admin_pages(shared):
         assert client.get(url).status_code == 200, url
 
 
@@ -63,11 +72,11 @@ def test_anonymous_users_are_sent_to_the_admin_login(client, one_stop):
         assert response.status_code == 302 and "/login/" in response["Location"], url
 
 
-def test_staff_without_questionnaire_permissions_are_refused(client, make_user, one_stop):
+def test_staff_without_questionnaire_permissions_are_refused(client, make_user, shared):
     client.force_login(make_user("dave", is_staff=True))
     assert client.get(reverse("admin:surveys_questionnaire_changelist")).status_code == 403
     assert client.post(reverse("admin:surveys_questionnaire_load_template"), {"template": "sipas"}).status_code == 403
-    assert client.post(reverse("admin:surveys_questionnaire_new_version", args=[one_stop.pk])).status_code == 403
+    assert client.post(reverse("admin:surveys_questionnaire_new_version", args=[shared.pk])).status_code == 403
     assert not Questionnaire.objects.filter(template="sipas").exists()
 
 
@@ -101,30 +110,31 @@ def xlsform_upload(rows, name="phieu.xlsx"):
     return data
 
 
-def test_an_official_uploads_an_xlsform(client, officials):
+def test_an_official_uploads_an_xlsform_for_their_unit(client, officials, tree):
     client.force_login(officials[1])
     upload = xlsform_upload([["type", "name", "label"], ["integer", "tuoi", "Tuổi"], ["geopoint", "vi_tri", "Vị trí"]])
-    response = client.post(reverse("admin:surveys_questionnaire_import"), {"file": upload}, follow=True)
+    response = client.post(reverse("admin:surveys_questionnaire_import"), {"file": upload, "owner": tree["B"].pk}, follow=True)
     questionnaire = Questionnaire.objects.get(code="phieu")
+    assert questionnaire.owner == tree["B"]
     assert list(questionnaire.questions.values_list("code", flat=True)) == ["tuoi"]
     assert "vi_tri" in response.content.decode()  # the skipped-field note is shown
 
 
-def test_a_malformed_upload_lists_its_errors_and_saves_nothing(client, officials):
+def test_a_malformed_upload_lists_its_errors_and_saves_nothing(client, officials, tree):
     client.force_login(officials[0])
     upload = xlsform_upload([["type", "name", "label", "relevant"], ["integr", "a", "A", ""], ["text", "b", "B", "${zz} = 1"]])
-    response = client.post(reverse("admin:surveys_questionnaire_import"), {"file": upload})
+    response = client.post(reverse("admin:surveys_questionnaire_import"), {"file": upload, "owner": tree["A"].pk})
     page = response.content.decode()
     assert response.status_code == 200
     assert "dòng 2" in page and "«integr»" in page and "dòng 3" in page and "«zz»" in page
     garbage = io.BytesIO(b"\x00\x01 not excel")
     garbage.name = "x.xlsx"
-    assert "không phải là tệp Excel" in client.post(reverse("admin:surveys_questionnaire_import"), {"file": garbage}).content.decode()
+    assert "không phải là tệp Excel" in client.post(reverse("admin:surveys_questionnaire_import"), {"file": garbage, "owner": tree["A"].pk}).content.decode()
     assert not Questionnaire.objects.exists()
 
 
 def test_a_frozen_questionnaire_is_read_only_and_offers_a_new_version(client, officials, one_stop):
-    questionnaire_freeze(questionnaire=one_stop)
+    questionnaire_freeze(questionnaire=one_stop, actor=SYSTEM)
     client.force_login(officials[0])
     url = reverse("admin:surveys_questionnaire_change", args=[one_stop.pk])
     page = client.get(url).content.decode()
@@ -140,7 +150,7 @@ def test_a_frozen_questionnaire_is_read_only_and_offers_a_new_version(client, of
 
 def inline_data(questionnaire, **question_changes):
     """The change form's POST data for a questionnaire, with changes to its first question."""
-    data = {"code": questionnaire.code, "version": questionnaire.version, "title": questionnaire.title, "title_en": "", "language": "vi", "template": questionnaire.template}
+    data = {"code": questionnaire.code, "version": questionnaire.version, "title": questionnaire.title, "title_en": "", "language": "vi", "template": questionnaire.template, "owner": questionnaire.owner_id or ""}
     sections = list(questionnaire.sections.all())
     questions = list(questionnaire.questions.all())
     data.update({"sections-TOTAL_FORMS": len(sections), "sections-INITIAL_FORMS": len(sections), "sections-MIN_NUM_FORMS": 0, "sections-MAX_NUM_FORMS": 1000})
@@ -172,7 +182,7 @@ def test_an_inline_edit_with_an_unknown_name_in_relevant_is_refused_in_vietnames
 
 
 def test_actions_freeze_and_export(client, officials, one_stop):
-    sipas = questionnaire_load_template(name="sipas")[0]
+    sipas = questionnaire_load_template(name="sipas", actor=SYSTEM)[0]
     client.force_login(officials[0])
     url = reverse("admin:surveys_questionnaire_changelist")
     client.post(url, {"action": "freeze_selected", "_selected_action": [one_stop.pk]})
@@ -181,9 +191,10 @@ def test_actions_freeze_and_export(client, officials, one_stop):
     single = client.post(url, {"action": "export_selected", "_selected_action": [one_stop.pk]})
     assert single["Content-Type"].startswith("application/vnd.openxmlformats")
     both = client.post(url, {"action": "export_selected", "_selected_action": [one_stop.pk, sipas.pk]})
-    assert sorted(zipfile.ZipFile(io.BytesIO(both.content)).namelist()) == ["one-stop-v1.xlsx", "sipas-v1.xlsx"]
-    client.post(url, {"action": "new_version_selected", "_selected_action": [sipas.pk]})
-    assert Questionnaire.objects.filter(code="sipas").count() == 2
+    assert sorted(zipfile.ZipFile(io.BytesIO(both.content)).namelist()) == ["one-stop-A-v1.xlsx", "sipas-v1.xlsx"]
+    client.post(url, {"action": "new_version_selected", "_selected_action": [one_stop.pk, sipas.pk]})
+    assert Questionnaire.objects.filter(code="one-stop-A").count() == 2
+    assert Questionnaire.objects.filter(code="sipas").count() == 1  # a shared template: A copies it instead
 
 
 def test_a_section_condition_naming_an_unknown_question_is_refused_not_crashed(client, officials, one_stop):

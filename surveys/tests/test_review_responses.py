@@ -6,7 +6,8 @@ import pytest
 
 from campaigns.models import Campaign
 from surveys.models import Response
-from surveys.services.responses import ReviewError, Submitter, response_submit, responses_review
+from surveys.services.responses import Submitter, response_submit
+from surveys.services.review import ReviewError, responses_review
 from surveys.tests.factories_collection import make_campaign, payload
 from units.models import AuditEntry, Role
 

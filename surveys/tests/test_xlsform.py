@@ -11,7 +11,9 @@ from django.core.management.base import CommandError
 from surveys.builtin_forms import TEMPLATES
 from surveys.models import Questionnaire, QuestionType
 from surveys.services.questionnaires import questionnaire_load_template
-from surveys.xlsform import xlsform_export, xlsform_import
+from surveys.xlsform import xlsform_import
+from surveys.xlsform_export import xlsform_export
+from units.access import SYSTEM
 from units.spreadsheets import ImportFailed
 
 pytestmark = pytest.mark.django_db
@@ -72,24 +74,24 @@ def multilingual_form() -> io.BytesIO:
 
 @pytest.mark.parametrize("path", SHARED_FORMS, ids=lambda p: p.name)
 def test_real_forms_written_by_others_import_without_error(path):
-    result = xlsform_import(str(path))
+    result = xlsform_import(str(path), actor=SYSTEM)
     assert result.questionnaire.questions.exists()
 
 
 def test_shared_forms_keep_their_groups_lists_and_or_other():
-    father = xlsform_import("/work/shared/data/xlsform/group.xlsx").questionnaire
+    father = xlsform_import("/work/shared/data/xlsform/group.xlsx", actor=SYSTEM).questionnaire
     assert list(father.sections.values_list("code", flat=True)) == ["chung", "father"]
     assert father.questions.get(code="age").type == QuestionType.NUMBER
-    yes_no = xlsform_import("/work/shared/data/xlsform/yes_or_no_question.xlsx").questionnaire
+    yes_no = xlsform_import("/work/shared/data/xlsform/yes_or_no_question.xlsx", actor=SYSTEM).questionnaire
     assert yes_no.questions.get(code="good_day").type == QuestionType.YES_NO
-    other = xlsform_import("/work/shared/data/xlsform/specify_other.xlsx").questionnaire
+    other = xlsform_import("/work/shared/data/xlsform/specify_other.xlsx", actor=SYSTEM).questionnaire
     sex = other.questions.get(code="sex")
     assert [(c["value"], c["name"]) for c in sex.choices] == [(1, "male"), (2, "female"), (3, "other")]
     assert other.questions.get(code="sex_other").relevant == "selected(${sex}, 'other')"
 
 
 def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_vietnamese():
-    result = xlsform_import(multilingual_form())
+    result = xlsform_import(multilingual_form(), actor=SYSTEM)
     q = result.questionnaire
     assert (q.code, q.version, q.title) == ("PHIEU_MOT_CUA", 2024, "Phiếu một cửa thử nghiệm")  # form_id as written
     assert list(q.sections.values_list("code", flat=True)) == ["chung", "phuc_vu", "chung_2"]
@@ -117,19 +119,19 @@ def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_v
 
 
 def test_importing_the_same_form_again_makes_the_next_version():
-    xlsform_import(multilingual_form())
-    second = xlsform_import(multilingual_form())
+    xlsform_import(multilingual_form(), actor=SYSTEM)
+    second = xlsform_import(multilingual_form(), actor=SYSTEM)
     assert second.questionnaire.version == 2025
     assert "đã có" in second.warnings[-1]
 
 
 def test_the_code_argument_wins_over_form_id():
-    assert xlsform_import(multilingual_form(), code="mot-cua").questionnaire.code == "mot-cua"
+    assert xlsform_import(multilingual_form(), code="mot-cua", actor=SYSTEM).questionnaire.code == "mot-cua"
 
 
 def failure_of(source) -> list:
     with pytest.raises(ImportFailed) as caught:
-        xlsform_import(source)
+        xlsform_import(source, actor=SYSTEM)
     assert not Questionnaire.objects.exists()
     return caught.value.errors
 
@@ -164,7 +166,9 @@ def test_a_workbook_without_a_survey_sheet_is_refused():
     assert errors[0].sheet == "survey" and "Thiếu trang tính «survey»" in errors[0].message
 
 
-@pytest.mark.parametrize(("content", "words"), [(b"", "Tệp rỗng"), (b"type,name\ninteger,a\n", "không phải là tệp Excel"), (None, "hỏng")])
+@pytest.mark.parametrize(
+    ("content", "words"), [(b"", "Tệp rỗng"), (b"type,name\ninteger,a\n", "không phải là tệp Excel"), (None, "không phải là tệp Excel"), (b"PK\x03\x04" + b"x" * 100, "không phải là tệp Excel")]
+)
 def test_a_file_that_is_not_an_xlsx_workbook_is_refused(content, words):
     if content is None:  # a zip archive that is not a workbook
         archive = io.BytesIO()
@@ -177,8 +181,8 @@ def test_a_file_that_is_not_an_xlsx_workbook_is_refused(content, words):
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
 def test_export_then_import_gives_the_same_sections_questions_choices_and_expressions(name):
-    original, _created = questionnaire_load_template(name=name)
-    again = xlsform_import(io.BytesIO(xlsform_export(original)), code="ban-sao").questionnaire
+    original, _created = questionnaire_load_template(name=name, actor=SYSTEM)
+    again = xlsform_import(io.BytesIO(xlsform_export(original)), code="ban-sao", actor=SYSTEM).questionnaire
     section_fields = ["code", "title", "title_en", "relevant", "order"]
     assert list(again.sections.values_list(*section_fields)) == list(original.sections.values_list(*section_fields))
     question_fields = [
@@ -190,8 +194,8 @@ def test_export_then_import_gives_the_same_sections_questions_choices_and_expres
 
 
 def test_an_imported_form_exports_and_imports_again_unchanged():
-    first = xlsform_import(multilingual_form()).questionnaire
-    second = xlsform_import(io.BytesIO(xlsform_export(first)), code="lan-hai").questionnaire
+    first = xlsform_import(multilingual_form(), actor=SYSTEM).questionnaire
+    second = xlsform_import(io.BytesIO(xlsform_export(first)), code="lan-hai", actor=SYSTEM).questionnaire
     fields = ["code", "type", "text", "text_en", "choices", "satisfied_levels", "relevant", "constraint", "counts_in_index"]
     assert list(second.questions.values_list(*fields)) == list(first.questions.values_list(*fields))
     assert second.questions.get(code="so_lan").type == QuestionType.NUMBER
@@ -211,7 +215,23 @@ def test_the_commands_import_and_export_a_form(tmp_path):
 
 
 def test_number_bounds_survive_the_round_trip():
-    original, _created = questionnaire_load_template(name="moh-inpatient")
-    again = xlsform_import(io.BytesIO(xlsform_export(original)), code="noi-tru").questionnaire
+    original, _created = questionnaire_load_template(name="moh-inpatient", actor=SYSTEM)
+    again = xlsform_import(io.BytesIO(xlsform_export(original)), code="noi-tru", actor=SYSTEM).questionnaire
     g1 = again.questions.get(code="G1")
     assert (g1.min_value, g1.max_value) == (Decimal(0), Decimal(100))
+
+
+def test_over_long_codes_titles_and_list_names_are_refused_not_cut():
+    survey = [["type", "name", VI], ["select_one " + "l" * 61, "q1", "Câu 1"]]
+    choices = [["list_name", "name", VI], ["l" * 61, "1", "Một"]]
+    settings = [["form_id", "form_title"], ["F" * 61, "T" * 256]]
+    errors = failure_of(workbook_bytes(survey, choices, settings))
+    where = {(error.sheet, error.column): error.message for error in errors}
+    assert where[("settings", "form_id")] == "Quá dài: tối đa 60 ký tự." and where[("settings", "form_title")] == "Quá dài: tối đa 255 ký tự."
+    assert where[("survey", "choice_list")] == "Quá dài: tối đa 60 ký tự."
+
+
+def test_a_formula_in_an_xlsform_is_refused_with_its_cell_named():
+    errors = failure_of(workbook_bytes([["type", "name", VI], ["text", "q1", "=HYPERLINK(\"http://x\")"]]))
+    assert (errors[0].sheet, errors[0].row, errors[0].column) == ("survey", 2, VI.lower())
+    assert "Ô C2 chứa công thức" in errors[0].message

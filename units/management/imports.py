@@ -19,9 +19,9 @@ def import_errors_reported(stderr: OutputWrapper, *, nothing_saved: str) -> Iter
     try:
         yield
     except ImportFailed as failure:
-        for error in failure.errors:
-            stderr.write(str(error))
-        raise CommandError(f"Không nhập được: {len(failure.errors)} lỗi, {nothing_saved}.") from None
+        for line in failure.messages():
+            stderr.write(line)
+        raise CommandError(f"Không nhập được: {failure.total} lỗi, {nothing_saved}.") from None
 
 
 def import_from_path(path: str, run: Callable[[IO[bytes]], T]) -> T:

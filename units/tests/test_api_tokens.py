@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from units.access import SYSTEM
 from units.models import ApiToken, AuditEntry
 from units.selectors import user_for_api_key
 from units.services import ApiTokenRuleError, api_token_create, api_token_revoke
@@ -102,7 +103,7 @@ class TestKeys:
     def test_a_deactivated_user_gets_no_key(self, alice):
         alice.is_active = False
         with pytest.raises(ApiTokenRuleError, match="vô hiệu hoá"):
-            api_token_create(user=alice, name="Tổng đài", actor=None)
+            api_token_create(user=alice, name="Tổng đài", actor=SYSTEM)
         assert not ApiToken.objects.exists()
 
     def test_a_key_needs_a_name_and_a_future_expiry(self, alice):

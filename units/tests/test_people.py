@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.http import Http404
 
 from units.access import SYSTEM
-from units.models import AccountProfile, AuditEntry, Membership, Role
+from units.models import AccountProfile, AuditEntry, Membership, PasswordChangeRequired, Role
 from units.people import PeopleError, people_import, person_create, person_set_active
 from units.spreadsheets import ImportFailed
 from units.tests.xlsx import xlsx_bytes
@@ -33,9 +33,10 @@ def test_an_official_creates_an_enumerator_in_their_subtree(alice, tree):
     assert user.is_active and user.get_full_name() == "Trần Thị Lan" and user.check_password(account.password)
     assert Membership.objects.filter(user=user, unit=tree["A1"], role=Role.ENUMERATOR).exists()
     profile = AccountProfile.objects.get(user=user)
-    assert (profile.phone, profile.must_change_password, profile.created_by) == ("0905123456", True, alice)
+    assert (profile.phone, profile.created_by) == ("0905123456", alice)
+    assert PasswordChangeRequired.objects.filter(user=user, set_by=alice).exists()  # the account gate's own mark
     assert AuditEntry.objects.filter(action="person.create", actor=alice, changes__unit="A1").exists()
-    assert len(account.password) == 10
+    assert len(account.password) == 12
 
 
 @pytest.mark.parametrize(("persona", "error"), [("charlie", Http404), ("bob", PermissionDenied)])
@@ -90,25 +91,27 @@ def test_a_new_accounts_first_login_asks_for_a_new_password_then_the_pages_open(
     assert home.status_code == 302 and home["Location"].startswith("/tai-khoan/doi-mat-khau/")
     assert client.get("/dieu-tra/truong-hop/")["Location"].startswith("/tai-khoan/doi-mat-khau/")
     assert client.get("/tai-khoan/doi-mat-khau/").status_code == 200
-    assert client.post("/api/v1/responses/", "{}", content_type="application/json").status_code != 302  # the queue keeps working
+    assert client.post("/api/v1/responses/", "{}", content_type="application/json").status_code == 401  # the queue keeps what it holds
     weak = client.post("/tai-khoan/doi-mat-khau/", {"old_password": account.password, "new_password1": "123", "new_password2": "123"})
-    assert weak.status_code == 200 and AccountProfile.objects.get(user=account.user).must_change_password
-    done = client.post("/tai-khoan/doi-mat-khau/?next=/", {"old_password": account.password, "new_password1": "Lan-khanh-hoa-2026", "new_password2": "Lan-khanh-hoa-2026"})
-    assert done.status_code == 302 and done["Location"] == "/"
+    assert weak.status_code == 200 and PasswordChangeRequired.objects.filter(user=account.user).exists()
+    new = {"old_password": account.password, "new_password1": "Lan-khanh-hoa-2026", "new_password2": "Lan-khanh-hoa-2026"}
+    done = client.post("/tai-khoan/doi-mat-khau/?next=/dieu-tra/goi-tiep/", new)
+    assert done.status_code == 302 and done["Location"] == "/dieu-tra/goi-tiep/"  # back where the gate stopped them
     assert client.get("/").status_code == 200
-    assert not AccountProfile.objects.get(user=account.user).must_change_password
+    assert not PasswordChangeRequired.objects.filter(user=account.user).exists()
     client.post("/dang-xuat/")
     assert client.post("/dang-nhap/", {"username": "dtv.moi", "password": "Lan-khanh-hoa-2026"}).status_code == 302
     assert client.get("/").status_code == 200  # the second login is not asked again
 
 
 def test_the_people_page_by_persona(client, alice, bob, charlie, tree, make_user):
-    make_user("dtv.a1", Role.ENUMERATOR, tree["A1"])
+    a1 = make_user("dtv.a1", Role.ENUMERATOR, tree["A1"])
     make_user("dtv.b1", Role.ENUMERATOR, tree["B1"])
     client.force_login(alice)
     page = client.get("/nguoi-dung/")
     html = page.content.decode()
     assert page.status_code == 200 and 'data-person="dtv.a1"' in html and 'data-person="dtv.b1"' not in html
+    assert f'href="/tai-khoan/nguoi-dung/{a1.pk}/mat-khau-tam/"' in html  # a forgotten password: a temporary one from here
     created = client.post("/nguoi-dung/", {"username": "dtv.a2", "full_name": "Võ Thị Hà", "phone": "0905000111", "unit": tree["A2"].pk, "role": "enumerator"})
     assert created.status_code == 200 and 'id="people-created"' in created.content.decode()
     outside = client.post("/nguoi-dung/", {"username": "dtv.x", "full_name": "X", "phone": "", "unit": tree["B1"].pk, "role": "enumerator"})

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from units.access import SYSTEM
 from units.models import Role, Unit
 from units.selectors import scope_queryset, unit_for_user, units_visible_to, user_primary_role
 
@@ -60,7 +61,7 @@ def test_the_strongest_role_decides_the_landing_page(tree, make_user):
     assert user_primary_role(user) == Role.ENUMERATOR
     from units.services import membership_grant
 
-    membership_grant(user=user, unit=tree["A2"], role=Role.SUPERVISOR)
+    membership_grant(user=user, unit=tree["A2"], role=Role.SUPERVISOR, actor=SYSTEM)
     assert user_primary_role(user) == Role.SUPERVISOR
 
 
@@ -71,7 +72,7 @@ def test_the_official_role_opens_the_admin_and_losing_it_closes_it(tree, make_us
     user = make_user("temp", Role.OFFICIAL, tree["A1"])
     user.refresh_from_db()
     assert user.is_staff and user.has_perm("campaigns.add_campaign")
-    membership_revoke(membership=Membership.objects.get(user=user))
+    membership_revoke(membership=Membership.objects.get(user=user), actor=SYSTEM)
     user.refresh_from_db()
     assert not user.is_staff
     assert list(AuditEntry.objects.filter(object_type="units.membership").values_list("action", flat=True)) == [

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.management.lookup import campaign_or_error
 from campaigns.services import CampaignRuleError, campaign_activate
+from units.access import SYSTEM
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         campaign = campaign_or_error(options["code"])
         try:
-            campaign_activate(campaign=campaign)
+            campaign_activate(campaign=campaign, actor=SYSTEM)
         except CampaignRuleError as problem:
             raise CommandError("Không kích hoạt được: " + " ".join(problem.messages)) from None
         self.stdout.write(f"Đợt «{campaign.code}» đã bắt đầu khảo sát.")

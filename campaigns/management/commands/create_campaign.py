@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns.models import IndexSchemeCode
 from campaigns.selectors import questionnaire_latest, quotas_unmade_reasons
 from campaigns.services import CampaignRuleError, campaign_setup
+from units.access import SYSTEM
 from units.selectors import unit_by_code
 
 
@@ -62,6 +63,7 @@ class Command(BaseCommand):
                 index_scheme=options["scheme"],
                 target_index=target,
                 quota=options["quota"],
+                actor=SYSTEM,
             )
         except CampaignRuleError as problem:
             raise CommandError(" ".join(problem.messages)) from None

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns.management.lookup import campaign_or_error
 from campaigns.sampling import DEFAULT_RESERVE_RATIO, sample_draw
 from campaigns.services import CampaignRuleError
+from units.access import SYSTEM
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         campaign = campaign_or_error(options["code"])
         try:
-            report = sample_draw(campaign=campaign, reserve_ratio=options["reserve"] / 100, redraw=options["redraw"])
+            report = sample_draw(campaign=campaign, reserve_ratio=options["reserve"] / 100, redraw=options["redraw"], actor=SYSTEM)
         except CampaignRuleError as problem:
             raise CommandError(" ".join(problem.messages)) from None
         self.stdout.write(report.summary())

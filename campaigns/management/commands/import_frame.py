@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.management.lookup import campaign_or_error
 from campaigns.services import CampaignRuleError
+from units.access import SYSTEM
 from units.management.imports import import_errors_reported, import_from_path
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         campaign = campaign_or_error(options["campaign"])
         try:
             with import_errors_reported(self.stderr, nothing_saved="không lưu người nào"):
-                count = import_from_path(options["file"], lambda handle: frame_import(campaign=campaign, source=handle))
+                count = import_from_path(options["file"], lambda handle: frame_import(campaign=campaign, source=handle, actor=SYSTEM))
         except CampaignRuleError as problem:
             raise CommandError(" ".join(problem.messages)) from None
         self.stdout.write(f"Đã nhập {count} người vào khung mẫu của đợt «{campaign.code}».")

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.management.lookup import campaign_or_error
 from reports.raw_export import raw_export_write
+from units.access import SYSTEM
+from units.services import audit_record
 
 
 class Command(BaseCommand):
@@ -23,4 +25,5 @@ class Command(BaseCommand):
             raise CommandError("Tệp ra phải có đuôi .xlsx hoặc .csv.")
         started = time.monotonic()
         rows = raw_export_write(campaign=campaign, out=out, fmt=fmt, codes=options["codes"])
+        audit_record(actor=SYSTEM, action=f"export.raw_{fmt}", obj=campaign, changes={"command": "export_raw", "rows": rows, "out": str(out)})
         self.stdout.write(f"Đã ghi {rows:,} phiếu vào {out} trong {time.monotonic() - started:.1f} giây.".replace(",", "."))

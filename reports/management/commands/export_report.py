@@ -8,6 +8,8 @@ from reports.dashboards import snapshot_published
 from reports.models import IndexValue
 from reports.selectors import working_snapshot
 from reports.workbook import report_workbook_write
+from units.access import SYSTEM
+from units.services import audit_record
 
 
 class Command(BaseCommand):
@@ -31,4 +33,5 @@ class Command(BaseCommand):
             raise CommandError("Đợt khảo sát chưa có số liệu đã tính: chạy `recompute` trước.")
         out = Path(options["out"])
         report_workbook_write(campaign=campaign, snapshot=snapshot, out=out, include_raw=options["raw"])
+        audit_record(actor=SYSTEM, action="export.report", obj=campaign, changes={"command": "export_report", "include_raw": options["raw"], "out": str(out)})
         self.stdout.write(f"Đã ghi {out} ({'phiên bản ' + str(snapshot.version) if snapshot.version else 'số liệu đang tính'}).")

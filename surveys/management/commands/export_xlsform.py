@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from campaigns.selectors import questionnaire_latest
-from surveys.xlsform import xlsform_export
+from surveys.xlsform_export import xlsform_export
 
 
 class Command(BaseCommand):

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from campaigns.management.lookup import campaign_or_error
 from surveys.services.response_import import responses_import
+from units.access import SYSTEM
 from units.management.imports import import_errors_reported, import_from_path
 
 
@@ -19,6 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         campaign = campaign_or_error(options["campaign"])
         with import_errors_reported(self.stderr, nothing_saved="không lưu phiếu nào"):
-            result = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle))
+            result = import_from_path(options["file"], lambda handle: responses_import(campaign=campaign, source=handle, actor=SYSTEM))
         self.stdout.write(f"Đã nhập {result.saved} phiếu vào đợt {campaign.code}.")
         self.stdout.write(result.blanks_text())

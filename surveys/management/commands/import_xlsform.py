@@ -1,10 +1,12 @@
-"""`import_xlsform FILE [--code CODE]`: import an XLSForm as a new draft questionnaire."""
+"""`import_xlsform FILE [--code CODE] [--owner UNIT]`: import an XLSForm as a new draft questionnaire."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.xlsform import xlsform_import
+from units.access import SYSTEM
+from units.selectors import unit_by_code
 from units.spreadsheets import ImportFailed
 
 
@@ -14,12 +16,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="đường dẫn tệp .xlsx")
         parser.add_argument("--code", help="mã phiếu (mặc định: form_id trong trang tính settings, hoặc tên tệp)")
+        parser.add_argument("--owner", metavar="UNIT", help="mã đơn vị sở hữu phiếu (mặc định: không có, phiếu mẫu dùng chung)")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        owner = unit_by_code(options["owner"]) if options["owner"] else None
+        if options["owner"] and owner is None:
+            raise CommandError(f"Không tìm thấy đơn vị mã «{options['owner']}».")
         try:
-            result = xlsform_import(options["file"], code=options["code"])
+            result = xlsform_import(options["file"], code=options["code"], actor=SYSTEM, owner=owner)
         except ImportFailed as failure:
-            raise CommandError("Tệp có lỗi, không có gì được lưu:\n" + "\n".join(str(error) for error in failure.errors)) from None
+            raise CommandError("Tệp có lỗi, không có gì được lưu:\n" + "\n".join(failure.messages())) from None
         questionnaire = result.questionnaire
         for warning in result.warnings:
             self.stderr.write(f"Lưu ý: {warning}")

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from surveys.builtin_forms import TEMPLATES
 from surveys.services.questionnaires import QuestionnaireInvalid, questionnaire_load_template
+from units.access import SYSTEM
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         names = list(TEMPLATES) if "all" in options["name"] else options["name"]
         for name in names:
             try:
-                questionnaire, created = questionnaire_load_template(name=name)
+                questionnaire, created = questionnaire_load_template(name=name, actor=SYSTEM)
             except QuestionnaireInvalid as error:
                 raise CommandError("\n".join(error.messages)) from None
             state = "đã tạo" if created else "đã có sẵn"

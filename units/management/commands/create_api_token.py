@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from units.access import SYSTEM
 from units.forms import ApiTokenForm
 from units.services import ApiTokenRuleError, api_token_create
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             options_by_field = {"name": "--name", "expires_at": "--expires"}
             raise CommandError(" ".join(f"{options_by_field.get(field, '')} {message}".strip() for field, messages in form.errors.items() for message in messages))
         try:
-            token, raw_key = api_token_create(user=user, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"], actor=None)
+            token, raw_key = api_token_create(user=user, name=form.cleaned_data["name"], expires_at=form.cleaned_data["expires_at"], actor=SYSTEM)
         except ApiTokenRuleError as problem:
             raise CommandError(" ".join(problem.messages)) from None
         self.stderr.write(f"Đã tạo khoá «{token.name}» ({token.prefix}…) cho {user.username}. Khoá chỉ hiện một lần, hãy lưu lại ngay:")

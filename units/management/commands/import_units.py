@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from units.access import SYSTEM
 from units.management.imports import import_errors_reported, import_from_path
 from units.services import units_import
 
@@ -15,5 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         with import_errors_reported(self.stderr, nothing_saved="không lưu đơn vị nào"):
-            changed = import_from_path(options["file"], lambda handle: units_import(source=handle))
+            changed = import_from_path(options["file"], lambda handle: units_import(source=handle, actor=SYSTEM))
         self.stdout.write(f"Đã nhập {changed} đơn vị.")

@@ -31,8 +31,8 @@ def hold_second_interviews(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_fieldwork_cases'),
-        ('surveys', '0006_questionnaire_version_unique_any_case'),
+        ('campaigns', '0005_fieldwork_cases'),
+        ('surveys', '0007_questionnaire_owner'),
         ('units', '0004_unit_code_unique_any_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

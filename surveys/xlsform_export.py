@@ -1,0 +1,114 @@
+"""XLSForm export: a questionnaire written as the ODK / KoboToolbox standard (`survey`, `choices`,
+`settings` sheets), the twin of the import in surveys/xlsform.py."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+
+from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
+from surveys.services.questionnaires import questionnaire_to_spec
+from surveys.specs import QuestionSpec
+from surveys.xlsform import CHOICES, EN_LABEL, SETTINGS, SURVEY, VI_LABEL
+from units.spreadsheets import sheet_text_guard
+
+SURVEY_COLUMNS = [
+    "type",
+    "name",
+    f"label::{VI_LABEL}",
+    f"label::{EN_LABEL}",
+    f"hint::{VI_LABEL}",
+    "required",
+    "relevant",
+    "constraint",
+    f"constraint_message::{VI_LABEL}",
+    "appearance",
+    "hl_type",
+    "hl_satisfied_levels",
+    "hl_missing_codes",
+    "hl_counts_in_index",
+    "hl_min",
+    "hl_max",
+]
+_SELECT_TYPES = {QuestionType.MULTI: "select_multiple"}
+_SIMPLE_EXPORT = {QuestionType.TEXT: "text", QuestionType.DATE: "date", QuestionType.NOTE: "note"}
+
+
+def _number_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _list_name(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
+    """The question's own list name, or a new one when another question uses that name for other choices."""
+    base = question.choice_list or f"{question.code}_ds"
+    name, n = base, 2
+    while name in lists and lists[name] != question.choices:
+        name, n = f"{base}_{n}", n + 1
+    lists[name] = question.choices
+    return name
+
+
+def _export_type(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
+    if question.type == QuestionType.NUMBER:
+        whole = all(value is None or value == value.to_integral() for value in (question.min_value, question.max_value))
+        return "integer" if whole else "decimal"
+    if question.type in _SIMPLE_EXPORT:
+        return _SIMPLE_EXPORT[question.type]
+    return f"{_SELECT_TYPES.get(question.type, 'select_one')} {_list_name(question, lists)}"
+
+
+def _levels_text(levels: list[int]) -> str:
+    return " ".join(str(level) for level in levels)
+
+
+def xlsform_export(questionnaire: Questionnaire) -> bytes:
+    """The questionnaire as an XLSForm workbook (survey, choices, settings)."""
+    spec = questionnaire_to_spec(questionnaire)
+    lists: dict[str, list[dict[str, Any]]] = {}
+    workbook = Workbook()
+    survey = workbook.active
+    survey.title = SURVEY
+    survey.append(SURVEY_COLUMNS)
+    for section in spec.sections:
+        survey.append(["begin group", section.code, section.title, section.title_en, "", "", section.relevant])
+        for q in section.questions:
+            appearance = " ".join(filter(None, [q.appearance, "likert" if q.type in SCALED_TYPES else ""]))
+            survey.append(
+                [
+                    _export_type(q, lists),
+                    q.code,
+                    q.text,
+                    q.text_en,
+                    q.hint,
+                    "yes" if q.required else "",
+                    q.relevant,
+                    q.constraint,
+                    q.constraint_message,
+                    appearance,
+                    q.type,
+                    _levels_text(q.satisfied_levels),
+                    _levels_text(q.missing_codes),
+                    "yes" if q.counts_in_index else "no",
+                    _number_text(q.min_value),
+                    _number_text(q.max_value),
+                ]
+            )
+        survey.append(["end group", section.code])
+    choices = workbook.create_sheet(CHOICES)
+    choices.append(["list_name", "name", f"label::{VI_LABEL}", f"label::{EN_LABEL}"])
+    for list_name, items in lists.items():
+        for item in items:
+            choices.append([list_name, item.get("name") or str(item["value"]), item.get("label", ""), item.get("label_en", "")])
+    settings = workbook.create_sheet(SETTINGS)
+    settings.append(["form_id", "version", "form_title", "default_language"])
+    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL])
+    for sheet in workbook.worksheets:
+        sheet_text_guard(sheet)  # a label such as "=HYPERLINK(…)" stays text
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
