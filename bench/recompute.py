@@ -1,10 +1,13 @@
 """Benchmark of the index engine: N responses × 20 Likert questions over a province-sized unit tree.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hl_bench .venv/bin/python bench/recompute.py [--n 1000000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hailong_bench12 .venv/bin/python bench/recompute.py [--n 1000000]
 
 Generates the responses straight into the configured database (COPY on PostgreSQL, bulk inserts on
-SQLite), then times
-  (a) the full recompute (tallies, roll-up, index values, snapshot),
+SQLite), each with its index counts and index pattern as the real writer stores them, and population
+sizes for every stratum (unit × channel), so the recompute weighs responses by N/n and gives every
+value its design-based standard error. Then times
+  (a) the full recompute (tallies, per-cell sums and cross-products, roll-up, weighted estimates with
+      their SEs, index values, snapshot),
   (b) the recompute after one new response (the incremental path of a dirty campaign),
   (c) the floor: the same leaf-level tally (unit × channel × question × level) as one bare SQL
       statement over the same rows,
@@ -35,12 +38,15 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from campaigns.models import Campaign, CampaignForm  # noqa: E402
+from campaigns.models import Campaign, CampaignForm, StratumPopulation  # noqa: E402
+from reports.models import IndexValue, Snapshot  # noqa: E402
 from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan  # noqa: E402
 from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
+from surveys.rules import index_pattern  # noqa: E402
 from surveys.selectors import CompiledQuestion, compiled_form  # noqa: E402
 from surveys.services.responses import ValidatedAnswers, answers_create, index_counts  # noqa: E402
 from units.access import SYSTEM  # noqa: E402
@@ -120,6 +126,7 @@ def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], questio
     counts, computed by the same function as every other path that writes answers."""
     rng = random.Random(seed)
     scales = [q.index_scale for q in compiled_questions(form, question_ids)]
+    index_questions = compiled_form(form.questionnaire).index_questions
     saved = timezone.now() - dt.timedelta(days=1)  # collected yesterday: not "recently changed"
     response_fields = [f for f in Response._meta.concrete_fields if f.name != "id"]
     answer_columns = ["response_id", "question_id", "campaign_id", "unit_id", "channel", "value", "number", "text"]
@@ -141,6 +148,7 @@ def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], questio
                 "uuid": uuid.uuid4(), "campaign": campaign.pk, "form": form.pk, "unit": unit.pk,
                 "channel": channel, "status": rng.choice(STATUSES), "source": "import", "submitted_at": saved,
                 "created_at": saved, "updated_at": saved, "index_valid": valid, "index_unsatisfied": unsatisfied,
+                "index_pattern": index_pattern(index_questions, dict(zip(question_ids, values, strict=True))),
             }
             response_id = first_id + done + i if postgres else None
             responses.append((response_id, explicit))
@@ -190,6 +198,20 @@ def _insert_chunk(responses, answers, campaign, question_ids) -> None:
         ],
         batch_size=5000,
     )
+
+
+def population_set(campaign: Campaign, seed: int = 12) -> int:
+    """Population sizes for every stratum with counted responses: 5 to 60 times its respondents, so the
+    weights N/n vary from stratum to stratum as they do between communes and wards."""
+    rng = random.Random(seed)
+    counted = (
+        Response.objects.filter(campaign=campaign, status__in=["submitted", "approved"]).values_list("unit_id", "channel")
+        .order_by().annotate(n=Count("pk"))
+    )
+    StratumPopulation.objects.filter(campaign=campaign).delete()
+    rows = [StratumPopulation(campaign=campaign, unit_id=u, channel=c, population=n * rng.randint(5, 60), source="import") for u, c, n in counted]
+    StratumPopulation.objects.bulk_create(rows)
+    return len(rows)
 
 
 def floor_tally(campaign: Campaign) -> float:
@@ -261,6 +283,7 @@ def main() -> None:
                 cursor.execute(f"ANALYZE {Answer._meta.db_table}")
         print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
 
+    print(f"Cỡ tổng thể / population sizes: {population_set(campaign)} tầng / strata")
     floor_tally(campaign)  # warm the cache so (a) and (c) read the same pages
     rss_before = max_rss_mb()
     fulls, floors = [], []
@@ -281,7 +304,10 @@ def main() -> None:
     unit = leaves[0]
     with transaction.atomic():
         response = Response(campaign=campaign, form=form, unit=unit, channel="desk", status="submitted")
-        answers_create(response, ValidatedAnswers(rows=[(q, 5, None, "") for q in compiled_questions(form, question_ids)]))
+        answers_create(
+            response,
+            ValidatedAnswers(rows=[(q, 5, None, "") for q in compiled_questions(form, question_ids)], index_questions=compiled_form(form.questionnaire).index_questions),
+        )
         Campaign.objects.filter(pk=campaign.pk).update(dirty_at=timezone.now())  # what campaign_mark_dirty writes
     start = time.perf_counter()
     incremental = index_recompute(campaign.pk)
@@ -299,6 +325,13 @@ def main() -> None:
     print(f"(a)/(c) = {full / floor:.2f}")
     print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {chunked:8.2f} s  (bảng giống hệt (a): {'có' if same else 'KHÔNG'})")
     print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {rss_before:.0f} MB trước (a), {rss_after:.0f} MB sau (a)")
+    design = Snapshot.objects.get(campaign=campaign, status="working").design
+    overall = IndexValue.objects.get(snapshot__campaign=campaign, snapshot__status="working", unit=campaign.organiser, scope="overall", key="")
+    print(
+        f"Thiết kế / design: {design['rule']}, có trọng số / weighted {design['weighted']}, {design['strata']} tầng, Kish deff {design['kish_deff']:.3f}; "
+        f"chỉ số chung / overall {overall.estimate:.4f} ± {overall.se:.4f} (SE), deff {overall.deff:.2f}, n_eff {overall.n_eff:,.0f}, "
+        f"KTC 95% {overall.ci_low}–{overall.ci_high}"
+    )
 
 
 if __name__ == "__main__":

@@ -150,6 +150,40 @@ class SampleQuota(models.Model):
         return f"{self.unit.name} · {self.get_channel_display()} · {self.target}"
 
 
+class PopulationSource(models.TextChoices):
+    IMPORT = "import", _("Nhập từ tệp Excel")
+    FRAME = "frame", _("Đếm từ khung mẫu")
+    ADMIN = "admin", _("Nhập tay")
+
+
+class StratumPopulation(models.Model):
+    """The population size N of one stratum of a campaign's design: a unit × channel quota cell (and a
+    form, where the population is known per questionnaire). Weights are N / respondents of the stratum
+    (reports.estimation); without sizes the estimates are unweighted."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="populations")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    form = models.ForeignKey(CampaignForm, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("phiếu"))
+    population = models.PositiveIntegerField(_("cỡ tổng thể (N)"))
+    source = models.CharField(_("nguồn"), max_length=10, choices=PopulationSource.choices, default=PopulationSource.ADMIN)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cỡ tổng thể của tầng")
+        verbose_name_plural = _("cỡ tổng thể của các tầng")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "channel", "form"], name="stratum_population_unique"),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "channel"], condition=models.Q(form__isnull=True), name="stratum_population_unique_without_form"
+            ),
+            models.CheckConstraint(condition=models.Q(population__gt=0), name="stratum_population_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.channel}: N = {self.population}"
+
+
 class FrameEntry(models.Model):
     """One person who completed a procedure (personal data: organiser's officials only)."""
 

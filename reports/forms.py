@@ -17,6 +17,7 @@ class DashboardFilterForm(forms.Form):
     form = forms.TypedChoiceField(label=_("Phiếu"), required=False, coerce=int, empty_value=None)
     channel = forms.ChoiceField(label=_("Kênh"), required=False)
     unit = forms.CharField(label=_("Mã đơn vị"), required=False, max_length=40)
+    rank_intervals = forms.BooleanField(label=_("Khoảng hạng"), required=False)
 
     def __init__(self, *args, reach: Reach, forms_: list[CampaignForm], **kwargs) -> None:
         super().__init__(*args, **kwargs)

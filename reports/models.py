@@ -67,6 +67,34 @@ class CellCount(PeopleCounts):
         return f"{self.unit_id}/{self.channel}: {self.responses}"
 
 
+class CellMoments(models.Model):
+    """The sums and cross-products of the estimation variables of a leaf cell's counted responses
+    (form × unit × channel × sex × age group): what design-based estimates and their standard errors
+    are computed from (reports.estimation). Integers, stored as little-endian int64 bytes (read back with
+    one numpy call): `sums` holds Σv, `gram` the upper triangle of Σvvᵀ over the variables with
+    cross-products, in the campaign's variable order (reports.estimation.sums.Variables)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    channel = models.CharField(max_length=12, choices=Channel.choices)
+    sex = models.CharField(max_length=20, blank=True)
+    age_group = models.CharField(max_length=20, blank=True)
+    n = models.PositiveIntegerField()
+    sums = models.BinaryField()
+    gram = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("tổng bình phương theo ô")
+        verbose_name_plural = _("tổng bình phương theo ô")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "form", "unit", "channel", "sex", "age_group"], name="cell_moments_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.channel}/{self.sex}/{self.age_group}: {self.n}"
+
+
 class SubtreeLevelCounts(models.Model):
     """How many counted answers of `question` at `level` a unit's whole subtree has."""
 
@@ -177,6 +205,9 @@ class Snapshot(models.Model):
     run_started_at = models.DateTimeField(null=True, blank=True)
     run_finished_at = models.DateTimeField(null=True, blank=True)
     run_error = models.TextField(blank=True)
+    # The design the values were estimated with (reports.estimation.estimates.DesignSummary.as_dict): rule,
+    # weighted or not, strata, Kish's deff of the weights, raking; pages name it next to the figures.
+    design = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("ảnh chụp kết quả")
@@ -226,6 +257,13 @@ class IndexValue(models.Model):
     n = models.PositiveIntegerField(default=0)
     ci_low = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     ci_high = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    # The design-based estimate behind `value` (unrounded, same scale), its standard error, design effect,
+    # effective sample size and the respondents it rests on; `ci_low`/`ci_high` are its 95% interval.
+    estimate = models.FloatField(null=True)
+    se = models.FloatField(null=True)
+    deff = models.FloatField(null=True)
+    n_eff = models.FloatField(null=True)
+    respondents = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("giá trị chỉ số")

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import CampaignRuleError, campaign_publish
-from reports.dashboards.ranking import meets_target, previous_campaign, previous_overall
-from reports.dashboards.values import values_by_unit
+from reports.dashboards.estimates import design_note
+from reports.dashboards.ranking import previous_campaign, previous_overall, unit_verdict
+from reports.dashboards.values import Score, values_by_unit
+from reports.estimation.verdicts import Verdict
 from reports.freshness import run_error_text
 from reports.models import IndexValue, PublishedTally, Snapshot, SnapshotStatus
 from reports.published_tallies import published_tallies_freeze
@@ -134,7 +136,7 @@ class PublicationPreview:
     overall: Decimal | None
     ci_low: Decimal | None
     ci_high: Decimal | None
-    reached: bool | None
+    verdict: Verdict
     previous_campaign: Campaign | None
     previous_overall: Decimal | None
     latest: Snapshot | None
@@ -151,6 +153,11 @@ class PublicationPreview:
         if self.overall is None or self.previous_overall is None:
             return None
         return self.overall - self.previous_overall
+
+    @property
+    def design(self):
+        """The aggregation rule and weights of the figures to publish (named on the confirmation page)."""
+        return design_note(self.working)
 
     @property
     def identical(self) -> bool:
@@ -204,9 +211,9 @@ def publication_preview(*, actor: User | AnonymousUser, campaign: Campaign) -> P
         overall=overall.value if overall else None,
         ci_low=overall.ci_low if overall else None,
         ci_high=overall.ci_high if overall else None,
-        reached=meets_target(overall.value if overall else None, campaign.target_index),
+        verdict=unit_verdict(overall or Score(), campaign, responses=own.responses if own else 0),
         previous_campaign=previous,
-        previous_overall=previous_values.get(organiser.pk),
+        previous_overall=previous_values[organiser.pk].value if organiser.pk in previous_values else None,
         latest=latest,
         problem=refused or _publishable_problem(campaign, working),
     )
@@ -248,11 +255,14 @@ def figures_document(campaign: Campaign, snapshot: Snapshot) -> bytes:
     rows = (
         IndexValue.objects.filter(snapshot=snapshot)
         .order_by("unit__code", "scope", "key")
-        .values_list("unit__code", "unit__name", "scope", "key", "value", "n", "ci_low", "ci_high")
+        .values_list("unit__code", "unit__name", "scope", "key", "value", "n", "ci_low", "ci_high", "estimate", "se", "deff", "n_eff", "respondents")
     )
-    for code, name, scope, key, value, n, low, high in rows.iterator(chunk_size=5000):
+    for code, name, scope, key, value, n, low, high, estimate, se, deff, n_eff, respondents in rows.iterator(chunk_size=5000):
         unit = units.setdefault(code, {"name": name, "values": []})
-        unit["values"].append({"scope": scope, "key": key, "value": _num(value), "n": n, "ci_low": _num(low), "ci_high": _num(high)})
+        unit["values"].append({
+            "scope": scope, "key": key, "value": _num(value), "n": n, "ci_low": _num(low), "ci_high": _num(high),
+            "estimate": estimate, "se": se, "deff": deff, "n_eff": n_eff, "respondents": respondents,
+        })
     counts = (
         PublishedTally.objects.filter(snapshot=snapshot)
         .order_by("unit__code", "question__code", "level")
@@ -323,13 +333,12 @@ def campaign_results_publish(
         published_by=actor if isinstance(actor, User) else None,
         responses=working.responses,
         basis=working.basis,
+        design=working.design,
         change_note=(note or FIRST_NOTE)[:2000],
     )
+    copied = ("unit_id", "scope", "key", "value", "n", "ci_low", "ci_high", "estimate", "se", "deff", "n_eff", "respondents")
     IndexValue.objects.bulk_create(
-        [
-            IndexValue(snapshot=snapshot, unit_id=v.unit_id, scope=v.scope, key=v.key, value=v.value, n=v.n, ci_low=v.ci_low, ci_high=v.ci_high)
-            for v in IndexValue.objects.filter(snapshot=working).iterator(chunk_size=5000)
-        ],
+        [IndexValue(snapshot=snapshot, **{name: getattr(v, name) for name in copied}) for v in IndexValue.objects.filter(snapshot=working).iterator(chunk_size=5000)],
         batch_size=2000,
     )
     if not published_tallies_freeze(snapshot=snapshot, working=working):

@@ -35,7 +35,6 @@ SCHEME_DEFAULTS: dict[str, dict[str, str]] = {
     MEAN_SCORE: {"element": POOLED, "overall": POOLED},
 }
 
-Z_95 = 1.959963984540054  # the 97.5% quantile of the standard normal distribution
 HUNDRED = Fraction(100)
 HUNDREDTH = Decimal("0.01")
 
@@ -73,7 +72,7 @@ def scheme_settings(code: str, options: Any) -> SchemeSettings:
 
 
 # ------------------------------------------------------------------------------------------------
-# Arithmetic: rounding, Wilson interval, largest remainder
+# Arithmetic: rounding, largest remainder
 # ------------------------------------------------------------------------------------------------
 
 
@@ -86,20 +85,6 @@ def to_hundredths(value: Fraction | float | int | None) -> Decimal | None:
         context.prec = 40
         decimal = Decimal(fraction.numerator) / Decimal(fraction.denominator)
         return decimal.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-
-
-def wilson_interval(successes: float, n: float, z: float = Z_95) -> tuple[Decimal, Decimal] | tuple[None, None]:
-    """The Wilson score interval of a share, in percent; (None, None) without observations."""
-    if n <= 0:
-        return None, None
-    p = successes / n
-    z2 = z * z
-    denominator = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(max(p * (1 - p) / n + z2 / (4 * n * n), 0.0))
-    low = max(0.0, centre - half) * 100
-    high = min(1.0, centre + half) * 100
-    return to_hundredths(Fraction(low)), to_hundredths(Fraction(high))
 
 
 def largest_remainder_percentages(counts: Sequence[int], decimals: int = 2) -> list[Decimal | None]:
@@ -156,12 +141,13 @@ class People:
 
 @dataclass(frozen=True)
 class IndexResult:
+    """One value with its count of valid answers; its interval and standard error come from the design
+    (reports.estimation), not from these counts."""
+
     scope: str
     key: str
     value: Decimal | None
     n: int
-    ci_low: Decimal | None = None
-    ci_high: Decimal | None = None
 
 
 def question_stats(rule: QuestionRule, levels: Mapping[int, int]) -> AnswerStats:
@@ -193,15 +179,11 @@ def _share_result(scope: str, key: str, stats: AnswerStats, scheme: SchemeSettin
     score = _score(stats, scheme) if scheme.known else None
     if score is None:
         return IndexResult(scope, key, None, stats.n)
-    if scheme.code in SHARE_SCHEMES:
-        low, high = wilson_interval(stats.satisfied, stats.n)
-        return IndexResult(scope, key, to_hundredths(score * HUNDRED), stats.n, low, high)
     return IndexResult(scope, key, to_hundredths(score * HUNDRED), stats.n)
 
 
 def _mean_result(scope: str, key: str, parts: Sequence[tuple[Fraction | None, AnswerStats]], scheme: SchemeSettings) -> IndexResult:
-    """The mean of the values below that have data; its interval is Wilson's at that mean with n = the
-    average number of valid answers per part (an approximation, stated in docs/methodology.md)."""
+    """The mean of the values below that have data."""
     pooled = AnswerStats()
     for _, stats in parts:
         pooled.add(stats)
@@ -209,10 +191,6 @@ def _mean_result(scope: str, key: str, parts: Sequence[tuple[Fraction | None, An
     if not scheme.known or not present:
         return IndexResult(scope, key, None, pooled.n)
     mean = sum(present, Fraction(0)) / len(present)
-    if scheme.code in SHARE_SCHEMES:
-        effective_n = pooled.n / len(present)
-        low, high = wilson_interval(float(mean) * effective_n, effective_n)
-        return IndexResult(scope, key, to_hundredths(mean * HUNDRED), pooled.n, low, high)
     return IndexResult(scope, key, to_hundredths(mean * HUNDRED), pooled.n)
 
 
@@ -224,8 +202,7 @@ def _plain_mean(scope: str, key: str, stats: AnswerStats) -> IndexResult:
 def _rate(scope: str, key: str, stats: AnswerStats) -> IndexResult:
     if stats.n == 0:
         return IndexResult(scope, key, None, 0)
-    low, high = wilson_interval(stats.satisfied, stats.n)
-    return IndexResult(scope, key, to_hundredths(Fraction(stats.satisfied * 100, stats.n)), stats.n, low, high)
+    return IndexResult(scope, key, to_hundredths(Fraction(stats.satisfied * 100, stats.n)), stats.n)
 
 
 def unit_indices(
@@ -282,9 +259,8 @@ def unit_indices(
         results.append(_share_result("overall", "", overall, scheme))
     results.append(_plain_mean("mean", "", overall))
 
-    low, high = wilson_interval(people.fully_satisfied, people.respondents)
     full = to_hundredths(Fraction(people.fully_satisfied * 100, people.respondents)) if people.respondents else None
-    results.append(IndexResult("full", "", full, people.respondents, low, high))
+    results.append(IndexResult("full", "", full, people.respondents))
     for code, stats in expectation.items():
         results.append(_plain_mean("expectation", code, stats))
     for code, stats in returns.items():

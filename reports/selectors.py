@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from campaigns.models import Campaign
-from reports.models import CellCount, IndexValue, Snapshot, SnapshotStatus, SubtreeCount, SubtreeTally, Tally
+from reports.models import CellCount, CellMoments, IndexValue, Snapshot, SnapshotStatus, SubtreeCount, SubtreeTally, Tally
 from surveys.models import Question
 from units.models import Unit
 
@@ -42,6 +42,11 @@ def campaign_summary(campaign: Campaign, snapshot: Snapshot | None = None) -> di
     overall = single.get(("overall", ""))
     full = single.get(("full", ""))
     section_order = _section_order(campaign)
+
+    def ordered(scope: str) -> list[IndexValue]:
+        return sorted((v for v in values if v.scope == scope), key=lambda v: (section_order.get(v.key, 10**6), v.key))
+
+    design = (snapshot.design if snapshot else None) or {}
     return {
         "campaign": campaign.code,
         "scheme": campaign.index_scheme,
@@ -56,6 +61,29 @@ def campaign_summary(campaign: Campaign, snapshot: Snapshot | None = None) -> di
             v.key: number(v.value)
             for v in sorted((v for v in values if v.scope == "criterion"), key=lambda v: (section_order.get(v.key, 10**6), v.key))
         },
+        "estimates": {
+            "overall": estimate_summary(overall),
+            "elements": {v.key: estimate_summary(v) for v in ordered("element")},
+            "criteria": {v.key: estimate_summary(v) for v in ordered("criterion")},
+        },
+        "design": {"weighted": bool(design.get("weighted", False)), "rule": design.get("rule", "pooled"), "strata": int(design.get("strata", 0))},
+    }
+
+
+def estimate_summary(value: IndexValue | None) -> dict | None:
+    """A value's design-based estimate as `recompute --json` prints it: the unrounded estimate and its
+    standard error in percentage points, the 95% interval as stored (two decimals), the design effect,
+    the effective sample size and the respondents; None when there is no such value."""
+    if value is None:
+        return None
+    return {
+        "value": value.estimate,
+        "se": value.se,
+        "ci_low": float(value.ci_low) if value.ci_low is not None else None,
+        "ci_high": float(value.ci_high) if value.ci_high is not None else None,
+        "deff": value.deff,
+        "n_eff": value.n_eff,
+        "respondents": value.respondents,
     }
 
 
@@ -82,11 +110,14 @@ def index_tables(campaign: Campaign) -> dict[str, list[tuple]]:
         "cells": sorted(
             CellCount.objects.filter(campaign=campaign).values_list("form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied")
         ),
+        "moments": sorted(
+            CellMoments.objects.filter(campaign=campaign).values_list("form_id", "unit_id", "channel", "sex", "age_group", "n", "sums", "gram")
+        ),
         "subtree": sorted(SubtreeTally.objects.filter(campaign=campaign).values_list("unit_id", "question_id", "level", "n")),
         "subtree_people": sorted(SubtreeCount.objects.filter(campaign=campaign).values_list("unit_id", "responses", "respondents", "fully_satisfied")),
         "values": sorted(
             IndexValue.objects.filter(snapshot__campaign=campaign, snapshot__status=SnapshotStatus.WORKING).values_list(
-                "unit_id", "scope", "key", "value", "n", "ci_low", "ci_high"
+                "unit_id", "scope", "key", "value", "n", "ci_low", "ci_high", "estimate", "se", "deff", "n_eff", "respondents"
             ),
             key=text,
         ),

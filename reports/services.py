@@ -12,8 +12,6 @@ Every path replaces rows rather than adding to them, so running it twice gives t
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import time
@@ -26,10 +24,14 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignForm, default_counted_statuses
+from campaigns.models import Campaign
+from reports.estimation.design import RULE_POOLED
+from reports.estimation.estimates import DesignSummary, cell_moments_rows, unit_estimates
+from reports.estimation.sums import cell_moments
 from reports.freshness import run_failed, run_finished, run_started, working_snapshot_ensure
 from reports.models import (
     CellCount,
+    CellMoments,
     IndexValue,
     RecomputeChunk,
     RecomputeRun,
@@ -38,46 +40,33 @@ from reports.models import (
     SubtreeTally,
     Tally,
 )
-from reports.schemes import People, QuestionRule, SchemeSettings, question_rule, scheme_settings, unit_indices
+from reports.schemes import People, to_hundredths, unit_indices
+from reports.setup import CampaignSetup, campaign_setup
 from reports.tallies import (
     ALL_UNITS,
-    TallyPlan,
+    PatternGroups,
     UnitFilter,
     UnitLevels,
     UnitPeople,
     ancestor_chain,
-    index_level_table,
     insert_rows,
     leaf_sums,
-    multi_level_table,
     roll_up,
     tune_session,
     write_leaf_rows,
 )
-from surveys.models import Question, Response, ResponseStatus
+from surveys.models import Response
 from units.jobs import lease_kept, lease_lapsed_before, resend_before
 from units.models import Unit
 from units.selectors import subtree_q
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["CampaignSetup", "campaign_setup", "index_recompute", "index_recompute_chunk", "index_recompute_finish", "index_recompute_plan"]
+
 # Responses saved this long before the last run started are looked at again by the next incremental run,
 # so a submission whose transaction straddled the run is never missed.
 CHANGE_MARGIN = dt.timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class CampaignSetup:
-    """What a recompute needs to know about a campaign besides its answers."""
-
-    campaign: Campaign
-    scheme: SchemeSettings
-    statuses: list[str]
-    rules: list[QuestionRule]
-    questionnaire_of: dict[int, int]  # question → questionnaire
-    root_path: str
-    basis: str
-    plan: TallyPlan
 
 
 @dataclass(frozen=True)
@@ -91,56 +80,6 @@ class RecomputeSummary:
     # Whether full satisfaction came from the index counts stored per response (True), from a recount
     # over the answers because some counted response lacked them (False), or nothing was tallied (None).
     stored_counts: bool | None = None
-
-
-def _counted_statuses(value: object) -> list[str]:
-    valid = set(ResponseStatus.values)
-    if isinstance(value, list) and value and all(isinstance(s, str) and s in valid for s in value):
-        return sorted(set(value))
-    logger.warning("Trạng thái phiếu được tính không hợp lệ (%r), dùng mặc định.", value)
-    return sorted(default_counted_statuses())
-
-
-def campaign_setup(campaign: Campaign) -> CampaignSetup:
-    """Scheme, counted statuses and question rules of a campaign (two queries besides the organiser)."""
-    form_of_questionnaire = dict(CampaignForm.objects.filter(campaign=campaign).values_list("questionnaire_id", "pk"))
-    questionnaires = list(form_of_questionnaire)
-    rows = (
-        Question.objects.filter(questionnaire_id__in=questionnaires)
-        .order_by("questionnaire_id", "section__order", "section_id", "order", "pk")
-        .values_list(
-            "pk", "questionnaire_id", "code", "section__code", "type", "counts_in_index", "choices",
-            "satisfied_levels", "missing_codes", "min_value", "max_value", "text",
-        )
-    )
-    rules: list[QuestionRule] = []
-    questionnaire_of: dict[int, int] = {}
-    for pk, questionnaire, code, section, qtype, in_index, choices, satisfied, missing, low, high, text in rows:
-        questionnaire_of[pk] = questionnaire
-        rules.append(
-            question_rule(
-                question_id=pk, code=code, section_code=section, type=qtype, counts_in_index=in_index, choices=choices,
-                satisfied_levels=satisfied, missing_codes=missing, min_value=low, max_value=high, options=campaign.scheme_options, text=text,
-            )
-        )
-    scheme = scheme_settings(campaign.index_scheme, campaign.scheme_options)
-    statuses = _counted_statuses(campaign.counted_statuses)
-    root_path = campaign.organiser.path
-    fingerprint = json.dumps(
-        [scheme.code, scheme.element, scheme.overall, scheme.known, statuses, root_path, [r.as_key() for r in rules]],
-        sort_keys=True, default=str,
-    )
-    plan = TallyPlan(
-        statuses=tuple(statuses),
-        form_of={q: form_of_questionnaire[qn] for q, qn in questionnaire_of.items()},
-        index_levels=tuple(index_level_table(rules)),
-        number_questions=tuple(r.question_id for r in rules if r.levels is None),
-        multi_levels=tuple(multi_level_table(rules)),
-    )
-    return CampaignSetup(
-        campaign=campaign, scheme=scheme, statuses=statuses, rules=rules, questionnaire_of=questionnaire_of,
-        root_path=root_path, basis=hashlib.sha256(fingerprint.encode()).hexdigest(), plan=plan,
-    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -173,16 +112,25 @@ def _units_queryset_filter(units: UnitFilter) -> dict:
 
 
 def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter) -> bool | None:
-    """Re-tally the units of `units` from the answers in place of their old leaf rows; returns whether
-    the stored per-response index counts were used (see `write_leaf_rows`)."""
+    """Re-tally the units of `units` from the answers in place of their old leaf rows (tallies, cell
+    counts, and the cells' sums and cross-products for the estimates); returns whether the stored
+    per-response index counts were used (see `write_leaf_rows`)."""
     campaign_id = setup.campaign.pk
     tune_session()
-    for model in (Tally, CellCount):
+    for model in (Tally, CellCount, CellMoments):
         stale = model.objects.filter(campaign_id=campaign_id, **_units_queryset_filter(units))
         if units.exclude:
             stale = stale.exclude(unit_id__in=sorted(units.exclude))
         stale.delete()
-    return write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units)
+    expected: dict[tuple[int, int, str], int] = {}
+    groups = PatternGroups()
+    stored = write_leaf_rows(campaign_id=campaign_id, plan=setup.plan, units=units, cell_responses=expected, pattern_groups=groups)
+    cells = cell_moments(
+        campaign_id=campaign_id, statuses=setup.statuses, layouts=setup.estimation.layouts, variables=setup.estimation.variables,
+        units=units, expected=expected, groups=groups.rows,
+    )
+    insert_rows(CellMoments, ["campaign_id", "form_id", "unit_id", "channel", "sex", "age_group", "n", "sums", "gram"], cell_moments_rows(campaign_id, cells))
+    return stored
 
 
 # ------------------------------------------------------------------------------------------------
@@ -205,11 +153,28 @@ def _unit_maps(setup: CampaignSetup, unit_ids: Iterable[int]) -> tuple[dict[int,
     return unit_paths, path_units
 
 
-def _index_rows(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Iterable[int]) -> list[IndexValue]:
-    """Index values of each unit from its subtree counts; units without responses get none, except the organiser."""
+INDEX_VALUE_COLUMNS = [
+    "snapshot_id", "unit_id", "scope", "key", "value", "n", "ci_low", "ci_high", "estimate", "se", "deff", "n_eff", "respondents",
+]
+
+
+def _index_rows(
+    setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Iterable[int], unit_paths: dict[int, str]
+) -> tuple[list[IndexValue], DesignSummary]:
+    """Index values of each unit from its subtree counts, with their design-based estimates; units without
+    responses get none, except the organiser.
+
+    Under the pooled rule the published value is the exact share of the pooled counts (the first wave's
+    arithmetic, rounded half-up); otherwise it is the design-based estimate rounded. Either way the
+    interval, standard error, design effect and effective n are the design's."""
     organiser_id = setup.campaign.organiser_id
+    units = sorted(set(units))
+    estimates, design = unit_estimates(
+        campaign_id=setup.campaign.pk, plan=setup.estimation, unit_paths=unit_paths, root_path=setup.root_path, targets=units
+    )
+    exact = design.rule == RULE_POOLED
     rows: list[IndexValue] = []
-    for unit in sorted(set(units)):
+    for unit in units:
         responses, respondents, full = people.get(unit, (0, 0, 0))
         if responses <= 0 and unit != organiser_id:
             continue
@@ -224,17 +189,25 @@ def _index_rows(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, pe
             if (result.scope, result.key) in seen:  # a section and a question with the same code: keep the first
                 continue
             seen.add((result.scope, result.key))
-            rows.append(
-                IndexValue(
-                    snapshot=snapshot, unit_id=unit, scope=result.scope, key=result.key, value=result.value, n=result.n,
-                    ci_low=result.ci_low, ci_high=result.ci_high,
+            row = IndexValue(snapshot=snapshot, unit_id=unit, scope=result.scope, key=result.key, value=result.value, n=result.n)
+            estimate = estimates.get(unit, {}).get((result.scope, result.key))
+            if estimate is not None and result.value is not None:
+                row.value = result.value if exact else estimate.value
+                row.ci_low, row.ci_high = to_hundredths(estimate.ci_low), to_hundredths(estimate.ci_high)
+                row.estimate, row.se, row.deff, row.n_eff, row.respondents = (
+                    estimate.estimate, estimate.se, estimate.deff, estimate.n_eff, estimate.respondents,
                 )
-            )
-    return rows
+            elif result.scope != "responses":
+                row.ci_low = row.ci_high = None
+            rows.append(row)
+    return rows, design
 
 
-def _store_subtrees(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Sequence[int] | None) -> None:
-    """Replace roll-ups and index values of `units` (all units when None) by the given subtree counts."""
+def _store_subtrees(
+    setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels, people: UnitPeople, units: Sequence[int] | None, unit_paths: dict[int, str]
+) -> DesignSummary:
+    """Replace roll-ups and index values of `units` (all units when None) by the given subtree counts;
+    returns the design the estimates were made with."""
     campaign_id = setup.campaign.pk
     if units is None:
         scope = {}
@@ -262,26 +235,21 @@ def _store_subtrees(setup: CampaignSetup, snapshot: Snapshot, levels: UnitLevels
         ["campaign_id", "unit_id", "responses", "respondents", "fully_satisfied"],
         ((campaign_id, unit, *people[unit]) for unit in targets if any(people.get(unit, (0, 0, 0)))),
     )
-    insert_rows(
-        IndexValue,
-        ["snapshot_id", "unit_id", "scope", "key", "value", "n", "ci_low", "ci_high"],
-        (
-            (snapshot.pk, row.unit_id, row.scope, row.key, row.value, row.n, row.ci_low, row.ci_high)
-            for row in _index_rows(setup, snapshot, levels, people, targets)
-        ),
-    )
+    rows, design = _index_rows(setup, snapshot, levels, people, targets, unit_paths)
+    insert_rows(IndexValue, INDEX_VALUE_COLUMNS, ([snapshot.pk, *(getattr(row, name) for name in INDEX_VALUE_COLUMNS[1:])] for row in rows))
+    return design
 
 
-def _finish_snapshot(setup: CampaignSetup, snapshot: Snapshot, started: dt.datetime, responses: int) -> None:
-    Snapshot.objects.filter(pk=snapshot.pk).update(computed_at=started, responses=responses, basis=setup.basis)
+def _finish_snapshot(setup: CampaignSetup, snapshot: Snapshot, started: dt.datetime, responses: int, design: DesignSummary) -> None:
+    Snapshot.objects.filter(pk=snapshot.pk).update(computed_at=started, responses=responses, basis=setup.basis, design=design.as_dict())
 
 
 def _rebuild_from_leaves(setup: CampaignSetup, snapshot: Snapshot, leaf_levels: UnitLevels, leaf_people: UnitPeople, started: dt.datetime) -> int:
     unit_paths, path_units = _unit_maps(setup, set(leaf_levels) | set(leaf_people))
     levels, people = roll_up(leaf_levels, leaf_people, unit_paths=unit_paths, path_units=path_units, root_path=setup.root_path)
-    _store_subtrees(setup, snapshot, levels, people, None)
+    design = _store_subtrees(setup, snapshot, levels, people, None, unit_paths)
     responses = people.get(setup.campaign.organiser_id, (0, 0, 0))[0]
-    _finish_snapshot(setup, snapshot, started, responses)
+    _finish_snapshot(setup, snapshot, started, responses, design)
     return len(set(levels) | set(people))
 
 
@@ -324,6 +292,9 @@ def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetim
         affected = sorted(
             {path_units[p] for u in units.include or () for p in ancestor_chain(unit_paths[u], root_path=setup.root_path) if p in path_units}
         )
+        if setup.estimation.weights_shared:  # raked weights: one stratum's change moves every unit's figures
+            everyone = set(SubtreeCount.objects.filter(campaign_id=setup.campaign.pk).values_list("unit_id", flat=True))
+            affected = sorted(set(affected) | everyone)
         current: UnitLevels = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
         current_people: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         stored_levels = SubtreeTally.objects.filter(campaign_id=setup.campaign.pk, unit_id__in=affected).values_list("unit_id", "question_id", "level", "n")
@@ -335,9 +306,9 @@ def _recompute_units(setup: CampaignSetup, snapshot_id: int, started: dt.datetim
         _merge(current, current_people, plus_levels, plus_people)
         _merge(current, current_people, minus_levels, minus_people)
         people = {unit: (r, v, s) for unit, (r, v, s) in current_people.items()}
-        _store_subtrees(setup, snapshot, current, people, affected)
+        design = _store_subtrees(setup, snapshot, current, people, affected, unit_paths)
         responses = people.get(setup.campaign.organiser_id, (0, 0, 0))[0]
-        _finish_snapshot(setup, snapshot, started, responses)
+        _finish_snapshot(setup, snapshot, started, responses, design)
     return len(affected), stored_counts
 
 

@@ -183,6 +183,41 @@ def _responses_cells(plan: TallyPlan, units: UnitFilter, per_response: str | Non
     return sql, status_params
 
 
+PATTERN_SEPARATOR = ","
+
+
+def profile_sql(field: str) -> str:
+    """A field of the response's profile (sex, age group) as text, '' when absent."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(r.profile ->> '{field}', '')"
+    return f"COALESCE(json_extract(r.profile, '$.{field}'), '')"
+
+
+def patterns_concat_sql() -> str:
+    """The index patterns of a group of responses, joined by PATTERN_SEPARATOR (NULLs left out)."""
+    aggregate = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    return f"{aggregate}(r.index_pattern, '{PATTERN_SEPARATOR}')"
+
+
+def _responses_cells_with_patterns(plan: TallyPlan, units: UnitFilter) -> tuple[str, list]:
+    """The stored-count cell counts per form × unit × channel × sex × age group, with each group's index
+    patterns concatenated (for the estimates' per-cell sums, reports.estimation.sums): the one pass over
+    the responses serves both."""
+    _, response = _tables()
+    placeholders, status_params = _status_sql(plan.statuses)
+    sex, age = profile_sql("sex"), profile_sql("age_group")
+    sql = (
+        "SELECT r.form_id, r.unit_id, r.channel, COUNT(*), "
+        "SUM(CASE WHEN r.index_valid > 0 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN r.index_valid > 0 AND r.index_unsatisfied = 0 THEN 1 ELSE 0 END), "
+        f"{sex}, {age}, COUNT(r.index_pattern), {patterns_concat_sql()} "
+        f"FROM {response} r "
+        f"WHERE r.campaign_id = %s AND r.status IN ({placeholders}){units.sql('r.unit_id')} "
+        f"GROUP BY r.form_id, r.unit_id, r.channel, {sex}, {age}"
+    )
+    return sql, status_params
+
+
 def _counts_missing(plan: TallyPlan, units: UnitFilter) -> tuple[str, list]:
     """EXISTS: a counted response of these units without stored index counts (e.g. saved before they
     existed), so full satisfaction must be recounted from the answers to stay exact."""
@@ -195,17 +230,19 @@ def _counts_missing(plan: TallyPlan, units: UnitFilter) -> tuple[str, list]:
     return sql, status_params
 
 
-def _one_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool]:
+def _one_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool, list | None]:
     """PostgreSQL: tallies and cell counts from one statement taking one of two branches (the other's
     one-time filter is false, so it never runs):
     - every counted response has its index counts: the plain 4-key GROUP BY over the answers, and the
-      cell counts from a GROUP BY over responses only;
+      cell counts from a GROUP BY over responses only, by sex and age group too, with the responses'
+      index patterns concatenated per group;
     - otherwise one pass over the answers with GROUPING SETS: the tally and a per-response recount.
-    Returns (tallies, cell counts, whether the stored counts were used)."""
+    Returns (tallies, cell counts, whether the stored counts were used, the pattern groups or None)."""
     source, source_params = _answers_from(plan, units)
     missing, missing_params = _counts_missing(plan, units)
     recount, recount_params = _responses_cells(plan, units, "(SELECT response_id, valid, unsatisfied FROM g WHERE tally_row = 0)")
-    stored, stored_params = _responses_cells(plan, units)
+    stored, stored_params = _responses_cells_with_patterns(plan, units)
+    extra = "NULL::text, NULL::text, NULL::bigint, NULL::text"
     valid, unsatisfied = _flag_expressions(plan)
     sql = (
         f"WITH missing AS MATERIALIZED (SELECT {missing} AS yes), "
@@ -214,24 +251,29 @@ def _one_statement(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter)
         f"SUM({valid}) AS valid, SUM({unsatisfied}) AS unsatisfied, GROUPING(a.response_id) AS tally_row "
         f"{source} "
         "GROUP BY GROUPING SETS ((a.unit_id, a.channel, a.question_id, a.value), (a.response_id))) "
-        "SELECT 0, NULL::integer, unit_id, channel, question_id, value, n FROM g WHERE tally_row = 1 AND (SELECT yes FROM missing) "
-        f"UNION ALL SELECT 1, c.* FROM ({recount}) c WHERE (SELECT yes FROM missing) "
-        f"UNION ALL SELECT 0, NULL::integer, a.unit_id, a.channel, a.question_id, a.value, COUNT(*) {source} AND NOT (SELECT yes FROM missing) "
+        f"SELECT 0, NULL::integer, unit_id, channel, question_id, value, n, {extra} FROM g WHERE tally_row = 1 AND (SELECT yes FROM missing) "
+        f"UNION ALL SELECT 1, c.*, {extra} FROM ({recount}) c WHERE (SELECT yes FROM missing) "
+        f"UNION ALL SELECT 0, NULL::integer, a.unit_id, a.channel, a.question_id, a.value, COUNT(*), {extra} {source} AND NOT (SELECT yes FROM missing) "
         "GROUP BY a.unit_id, a.channel, a.question_id, a.value "
         f"UNION ALL SELECT 1, c.* FROM ({stored}) c WHERE NOT (SELECT yes FROM missing) "
-        "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, CASE WHEN yes THEN 0 ELSE 1 END FROM missing"
+        f"UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, CASE WHEN yes THEN 0 ELSE 1 END, {extra} FROM missing"
     )
     params = [campaign_id, *missing_params, campaign_id, *source_params, campaign_id, *recount_params]
     cursor.execute(sql, [*params, campaign_id, *source_params, campaign_id, *stored_params])
-    tallies, counts, used_stored = [], [], False
+    tallies, counts, used_stored = [], defaultdict(lambda: [0, 0, 0]), False
+    patterns: list = []
     for kind, *row in cursor.fetchall():
         if kind == 0:
-            tallies.append(row[1:])
+            tallies.append(row[1:6])
         elif kind == 1:
-            counts.append(row)
+            cell = counts[tuple(row[:3])]
+            for i in range(3):
+                cell[i] += int(row[3 + i] or 0)
+            if row[8]:  # responses of the group with a pattern
+                patterns.append((row[0], row[1], row[2], row[6], row[7], int(row[8]), row[9]))
         else:
-            used_stored = bool(row[-1])
-    return tallies, counts, used_stored
+            used_stored = bool(row[5])
+    return tallies, [(*key, *cell) for key, cell in counts.items()], used_stored, patterns if used_stored else None
 
 
 def _two_scans(cursor, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> tuple[list, list, bool]:
@@ -294,20 +336,34 @@ def _multi_respondents(cursor, campaign_id: int, plan: TallyPlan, units: UnitFil
     return cursor.fetchall()
 
 
-def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> bool | None:
+@dataclass
+class PatternGroups:
+    """Filled by `write_leaf_rows` when its statement read the responses' index patterns (else `rows` stays None)."""
+
+    rows: list | None = None
+
+
+def write_leaf_rows(
+    *, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None, pattern_groups: PatternGroups | None = None
+) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
     deleted the old rows of these units in the same transaction. Returns whether the cell counts came
     from the index counts stored per response (True) or a recount from the answers (False); None when
-    nothing was tallied.
+    nothing was tallied. `cell_responses`, when given, receives the counted responses per (form, unit,
+    channel) that the cell counts hold; `pattern_groups`, when given, receives the responses' index
+    patterns per form × unit × channel × sex × age group when the statement read them (PostgreSQL with
+    stored counts), so the estimates' sums need no other pass over the responses.
     """
     if units.empty or not plan.statuses:
         return None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tallies, counts, used_stored = _one_statement(cursor, campaign_id, plan, units)
+            tallies, counts, used_stored, patterns = _one_statement(cursor, campaign_id, plan, units)
+            if pattern_groups is not None:
+                pattern_groups.rows = patterns
         else:
             tallies, counts, used_stored = _two_scans(cursor, campaign_id, plan, units)
         tallies = [*tallies, *_number_tallies(cursor, campaign_id, plan, units), *_multi_respondents(cursor, campaign_id, plan, units)]
@@ -324,6 +380,8 @@ def write_leaf_rows(*, campaign_id: int, plan: TallyPlan, units: UnitFilter) -> 
         CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
         ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
     )
+    if cell_responses is not None:
+        cell_responses.update({(f, u, c): int(r) for f, u, c, r, _v, _s in counts})
     return used_stored
 
 
@@ -332,7 +390,18 @@ def _copy_text(value: object) -> str:
         return "\\N"
     if isinstance(value, int | Decimal):
         return str(value)
+    if isinstance(value, bytes):  # bytea in COPY's text format: \\x and hex digits
+        return "\\\\x" + value.hex()
     return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+# COPY text for the types the engine writes most (tens of thousands of integer rows): one dictionary
+# lookup per value instead of a chain of isinstance checks; anything else goes through _copy_text.
+_COPY_FORMATS = {int: str, float: repr, Decimal: str, type(None): lambda _value: "\\N"}
+
+
+def _copy_line(row: Sequence) -> str:
+    return "\t".join([_COPY_FORMATS.get(type(v), _copy_text)(v) for v in row]) + "\n"
 
 
 def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *, batch: int = 1000) -> None:
@@ -347,8 +416,7 @@ def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *
         raw = getattr(cursor, "cursor", None)
         if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
             buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join(_copy_text(v) for v in row) + "\n")
+            buffer.writelines(map(_copy_line, rows))
             buffer.seek(0)
             raw.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
             return

@@ -47,11 +47,12 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
     reach = dashboards.campaign_reach(user=request.user, code=code)
     forms_ = dashboards.campaign_forms(reach.campaign)
     form = DashboardFilterForm(request.GET or None, reach=reach, forms_=forms_)
-    unit, form_id, channel = _root_unit(reach), None, None
+    unit, form_id, channel, rank_intervals = _root_unit(reach), None, None, False
     if form.is_bound and form.is_valid():
         unit = form.cleaned_data["unit"] or unit
         form_id, channel = form.cleaned_data["form"], form.cleaned_data["channel"] or None
-    data = dashboards.campaign_dashboard(reach=reach, unit=unit, form_id=form_id, channel=channel)
+        rank_intervals = form.cleaned_data["rank_intervals"]
+    data = dashboards.campaign_dashboard(reach=reach, unit=unit, form_id=form_id, channel=channel, rank_intervals=rank_intervals)
     context = {
         "reach": reach,
         "campaign": reach.campaign,

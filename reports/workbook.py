@@ -24,10 +24,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from campaigns.models import Campaign, IndexSchemeCode
 from reports.dashboards.distributions import Distribution, catalogue, distributions, element_scores, rules_by_question
+from reports.dashboards.estimates import Breakdown, DesignNote, breakdowns, design_note
 from reports.dashboards.pages import children_of
-from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
+from reports.dashboards.ranking import RankRow, previous_campaign, previous_overall, ranking, unit_verdict
 from reports.dashboards.values import UnitValues, values_by_unit
+from reports.estimation.verdicts import Verdict
 from reports.models import IndexScope, Snapshot, SnapshotStatus
+from reports.selectors import working_snapshot
 from units.formatting import date_vi, datetime_vi
 from units.spreadsheets import sheet_text_guard
 
@@ -52,10 +55,8 @@ def fraction(value: Decimal | None) -> float | None:
     return None if value is None else round(float(value) / 100, 6)
 
 
-def verdict(reached: bool | None) -> str:
-    if reached is None:
-        return "Chưa có số liệu"
-    return "ĐẠT" if reached else "CHƯA ĐẠT"
+WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+VERDICT_FILLS = {"reached": PASS_FILL, "not_reached": FAIL_FILL, "undecided": WARN_FILL, "too_few": WARN_FILL}
 
 
 def _header(ws: Worksheet, row: int, titles: list[str], widths: list[float] | None = None) -> None:
@@ -115,23 +116,31 @@ def _scheme_text(campaign: Campaign) -> str:
     return f"{label}. Câu trả lời “không biết / không trả lời” và câu bỏ qua không được tính vào tử số và mẫu số."
 
 
-def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements) -> None:
+def _design_text(design: DesignNote) -> str:
+    return " ".join([f"{design.label}.", *design.notes])
+
+
+def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: UnitValues, elements, design: DesignNote) -> None:
     ws.title = "Tổng hợp"
     _title(ws, "BÁO CÁO KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG", campaign.name, 4)
     overall = own.overall
-    reached = meets_target(overall.value, campaign.target_index)
+    verdict: Verdict = unit_verdict(overall, campaign, responses=own.responses)
     published = snapshot.status == SnapshotStatus.PUBLISHED
     rows: list[tuple[str, object, str | None]] = [
         ("Đơn vị tổ chức", campaign.organiser.name, None),
         ("Năm", campaign.year, "0"),
         ("Thời gian khảo sát", f"{date_vi(campaign.fieldwork_start)} – {date_vi(campaign.fieldwork_end)}", None),
         ("Phương pháp tính", _scheme_text(campaign), None),
+        ("Cách tổng hợp", _design_text(design), None),
         ("Số phiếu được tính", own.responses, COUNT),
         ("Chỉ số hài lòng chung", fraction(overall.value), PERCENT),
-        ("Khoảng tin cậy 95% (Wilson): cận dưới", fraction(overall.ci_low), PERCENT),
-        ("Khoảng tin cậy 95% (Wilson): cận trên", fraction(overall.ci_high), PERCENT),
+        ("Khoảng tin cậy 95% (theo thiết kế mẫu): cận dưới", fraction(overall.ci_low), PERCENT),
+        ("Khoảng tin cậy 95% (theo thiết kế mẫu): cận trên", fraction(overall.ci_high), PERCENT),
+        ("Sai số chuẩn (điểm %)", overall.se, MEAN),
+        ("Hệ số thiết kế (deff)", overall.deff, MEAN),
+        ("Cỡ mẫu hiệu dụng", round(overall.n_eff) if overall.n_eff is not None else None, COUNT),
         ("Chỉ tiêu", fraction(campaign.target_index), PERCENT),
-        ("Kết quả so với chỉ tiêu", verdict(reached), None),
+        ("Kết quả so với chỉ tiêu", verdict.label, None),
         ("Tỷ lệ hài lòng toàn diện", fraction(own.get(IndexScope.FULL).value), PERCENT),
         ("Mức đáp ứng so với mong đợi", fraction(own.expectation.value), PERCENT),
         ("Tỷ lệ sẽ quay lại / giới thiệu", fraction(own.returning.value), PERCENT),
@@ -146,18 +155,22 @@ def _summary_sheet(ws: Worksheet, campaign: Campaign, snapshot: Snapshot, own: U
         _body(cell, number_format)
         cell.alignment = WRAP
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
-        if label == "Kết quả so với chỉ tiêu" and reached is not None:
-            cell.fill = PASS_FILL if reached else FAIL_FILL
+        if label == "Kết quả so với chỉ tiêu" and verdict.code in VERDICT_FILLS:
+            cell.fill = VERDICT_FILLS[verdict.code]
             cell.font = Font(name=FONT, bold=True)
     ws.row_dimensions[7].height = 45  # the method's text wraps
+    ws.row_dimensions[8].height = 45  # and the aggregation rule's
     start = 4 + len(rows) + 1
-    _header(ws, start, ["Mã", "Yếu tố (khía cạnh)", "Chỉ số (%)", "Số câu trả lời hợp lệ"], [34, 48, 16, 22])
+    _header(ws, start, ["Mã", "Yếu tố (khía cạnh)", "Chỉ số (%)", "Số câu trả lời hợp lệ", "Cận dưới 95%", "Cận trên 95%", "Sai số chuẩn (điểm)"], [34, 48, 16, 22, 14, 14, 14])
     for offset, (code, title, score) in enumerate(elements, start=1):
         row = start + offset
         _body(ws.cell(row=row, column=1, value=code))
         _body(ws.cell(row=row, column=2, value=title))
         _body(ws.cell(row=row, column=3, value=fraction(score.value)), PERCENT)
         _body(ws.cell(row=row, column=4, value=score.n), COUNT)
+        _body(ws.cell(row=row, column=5, value=fraction(score.ci_low)), PERCENT)
+        _body(ws.cell(row=row, column=6, value=fraction(score.ci_high)), PERCENT)
+        _body(ws.cell(row=row, column=7, value=score.se), MEAN)
     if elements:
         chart = _share_bars(ws, "Chỉ số theo yếu tố", value_column=3, label_column=1, head=start, count=len(elements))
         chart.height, chart.width = 7.5, 16
@@ -304,56 +317,93 @@ def _distribution_sheet(ws: Worksheet, campaign: Campaign, items: list[Distribut
     _print_setup(ws, "1:2", landscape=False)
 
 
-def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[RankRow], values, elements) -> None:
-    _title(ws, "XẾP HẠNG CÁC ĐƠN VỊ", f"{campaign.name} — ≈: khoảng tin cậy 95% giao với đơn vị liền kề (ngang nhau về thống kê)", 12 + len(elements))
+def _ranking_sheet(ws: Worksheet, campaign: Campaign, rows: list[RankRow], values, elements, design: DesignNote) -> None:
+    subtitle = (
+        f"{campaign.name} — {_design_text(design)} Nhóm: các đơn vị cùng nhóm không khác nhau có ý nghĩa thống kê (kiểm định chênh "
+        "lệch, hiệu chỉnh Holm). Đơn vị chưa đủ cỡ mẫu tối thiểu "
+        f"({design.min_respondents} người trả lời, hệ số biến thiên ≤ {design.max_cv:g}%) được liệt kê riêng ở cuối, không xếp hạng."
+    )
+    _title(ws, "XẾP HẠNG CÁC ĐƠN VỊ", subtitle, 16 + len(elements))
+    ws.row_dimensions[2].height = 45
+    ws.cell(row=2, column=1).alignment = WRAP
     titles = [
         "Hạng",
+        "Nhóm",
         "Mã đơn vị",
         "Đơn vị",
         "Chỉ số chung",
         "Cận dưới 95%",
         "Cận trên 95%",
-        "Số phiếu",
+        "Sai số chuẩn (điểm)",
+        "Số người trả lời",
         "So với chỉ tiêu",
         "Kỳ trước",
         "Thay đổi (điểm %)",
+        "Thay đổi: cận dưới 95%",
+        "Thay đổi: cận trên 95%",
+        "Đánh giá thay đổi",
         "Thay đổi hạng",
-        "Ngang nhau",
     ] + [f"Yếu tố {code}" for code, _t, _s in elements]
     head = 4
-    _header(ws, head, titles, [7, 14, 40, 13, 12, 12, 11, 14, 12, 13, 11, 11] + [12] * len(elements))
+    _header(ws, head, titles, [7, 7, 14, 40, 13, 12, 12, 12, 12, 16, 12, 13, 13, 13, 22, 11] + [12] * len(elements))
     ws.row_dimensions[head].height = 32
     for offset, rank_row in enumerate(rows, start=1):
         row = head + offset
-        reached = meets_target(rank_row.score.value, campaign.target_index)
-        change = rank_row.change_points
+        change = rank_row.change
         cells = [
-            (rank_row.rank, "0"),
+            (rank_row.rank if rank_row.rank is not None else "—", "0"),
+            (rank_row.tier, "0"),
             (rank_row.unit.code, None),
             (rank_row.unit.name, None),
             (fraction(rank_row.score.value), PERCENT),
             (fraction(rank_row.score.ci_low), PERCENT),
             (fraction(rank_row.score.ci_high), PERCENT),
-            (rank_row.responses, COUNT),
-            (verdict(reached), None),
+            (rank_row.score.se, MEAN),
+            (rank_row.score.respondents or rank_row.responses, COUNT),
+            (rank_row.verdict.label if rank_row.verdict else None, None),
             (fraction(rank_row.previous_value), PERCENT),
-            (float(change) if change is not None else None, "+0.00;-0.00;0.00"),
+            (float(change.points) if change is not None else None, "+0.00;-0.00;0.00"),
+            (change.low if change is not None else None, "+0.00;-0.00;0.00"),
+            (change.high if change is not None else None, "+0.00;-0.00;0.00"),
+            (change.verdict.label if change is not None else None, None),
             (rank_row.change_rank, "+0;-0;0"),
-            ("≈" if rank_row.tied else "", None),
         ] + [(fraction(values[rank_row.unit.pk].get(IndexScope.ELEMENT, code).value), PERCENT) for code, _t, _s in elements]
         for column, (value, number_format) in enumerate(cells, start=1):
             cell = ws.cell(row=row, column=column, value=value)
             _body(cell, number_format)
-            if column == 8 and reached is not None:
-                cell.fill = PASS_FILL if reached else FAIL_FILL
-    ws.freeze_panes = ws.cell(row=head + 1, column=4)
-    if rows:
-        chart = _share_bars(ws, "Chỉ số hài lòng chung theo đơn vị", value_column=4, label_column=3, head=head, count=len(rows))
+            if column == 10 and rank_row.verdict is not None and rank_row.verdict.code in VERDICT_FILLS:
+                cell.fill = VERDICT_FILLS[rank_row.verdict.code]
+    ws.freeze_panes = ws.cell(row=head + 1, column=5)
+    ranked = [r for r in rows if r.rank is not None]
+    if ranked:
+        chart = _share_bars(ws, "Chỉ số hài lòng chung theo đơn vị", value_column=5, label_column=4, head=head, count=len(ranked))
         chart.x_axis.scaling.orientation = "maxMin"
-        chart.height = max(7.5, 0.6 * len(rows) + 3)
+        chart.height = max(7.5, 0.6 * len(ranked) + 3)
         chart.width = 20
-        ws.add_chart(chart, f"C{head + len(rows) + 3}")
+        ws.add_chart(chart, f"D{head + len(rows) + 3}")
     _print_setup(ws, f"{head}:{head}")
+
+
+def _breakdown_sheet(ws: Worksheet, campaign: Campaign, items: list[Breakdown], design: DesignNote) -> None:
+    """The organiser's overall index and full satisfaction by channel, sex and age group, with their SEs."""
+    _title(ws, "KẾT QUẢ THEO KÊNH, GIỚI TÍNH VÀ NHÓM TUỔI", f"{campaign.name} — {_design_text(design)}", 8)
+    ws.row_dimensions[2].height = 30
+    ws.cell(row=2, column=1).alignment = WRAP
+    row = 4
+    for breakdown in items:
+        _header(ws, row, [breakdown.dimension, "Chỉ số chung", "Cận dưới 95%", "Cận trên 95%", "Sai số chuẩn (điểm)", "Hệ số thiết kế", "Hài lòng toàn diện", "Số người trả lời"],
+                [26, 14, 13, 13, 14, 13, 14, 14])
+        for item in breakdown.rows:
+            row += 1
+            cells = [
+                (item.category, None), (fraction(item.overall.value), PERCENT), (fraction(item.overall.ci_low), PERCENT),
+                (fraction(item.overall.ci_high), PERCENT), (item.overall.se, MEAN), (item.overall.deff, MEAN),
+                (fraction(item.full.value), PERCENT), (item.overall.respondents, COUNT),
+            ]
+            for column, (value, number_format) in enumerate(cells, start=1):
+                _body(ws.cell(row=row, column=column, value=value), number_format)
+        row += 2
+    _print_setup(ws, "1:2", landscape=False)
 
 
 def report_workbook_write(
@@ -373,18 +423,25 @@ def report_workbook_write(
     previous = previous_overall(
         previous_campaign(campaign), with_data, published_only=snapshot.status == SnapshotStatus.PUBLISHED
     )
-    rows = ranking(values, with_data, previous)
+    rows = ranking(values, with_data, previous, campaign=campaign)
+    design = design_note(snapshot)
+    # Breakdowns come from the working leaf cells: only while they are the cells of these very figures.
+    working = working_snapshot(campaign)
+    same_figures = working is not None and working.computed_at == snapshot.computed_at and working.basis == snapshot.basis
+    by_group = breakdowns(campaign, organiser, working) if same_figures else []
     published = snapshot if snapshot.status == SnapshotStatus.PUBLISHED else None
     closed = distributions(campaign, organiser, questions.questions, rules_by_question(campaign), published=published)
     others = [d for d in closed if not d.criterion]
     if progress:
         progress(20)
     workbook = Workbook()
-    _summary_sheet(workbook.active, campaign, snapshot, own, elements)
+    _summary_sheet(workbook.active, campaign, snapshot, own, elements, design)
     formulas = _criteria_sheet(workbook.create_sheet("Tiêu chí"), campaign, [d for d in closed if d.criterion], own)
     if others:
         _distribution_sheet(workbook.create_sheet("Phân bố"), campaign, others)
-    _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements)
+    _ranking_sheet(workbook.create_sheet("Xếp hạng"), campaign, rows, values, elements, design)
+    if by_group:
+        _breakdown_sheet(workbook.create_sheet("Phân nhóm"), campaign, by_group, design)
     # Names and texts people typed (a campaign, unit, criterion) stay text; the raw sheet is written safe.
     for sheet in workbook.worksheets:
         sheet_text_guard(sheet, keep=formulas if sheet.title == "Tiêu chí" else ())

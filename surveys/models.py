@@ -173,6 +173,10 @@ class Response(models.Model):
     # recounts from the answers.
     index_valid = models.PositiveSmallIntegerField(_("số câu chỉ số trả lời hợp lệ"), null=True, blank=True, editable=False)
     index_unsatisfied = models.PositiveSmallIntegerField(_("số câu chỉ số chưa hài lòng"), null=True, blank=True, editable=False)
+    # The level answered to each index question of the questionnaire (surveys.rules.index_pattern), written
+    # with the counts: the engine's design-based variances need each response's answers together; NULL
+    # = not computed, the engine then reads the answers.
+    index_pattern = models.TextField(_("mẫu câu trả lời chỉ số"), null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: not computed; "": no index question)
 
     class Meta:
         verbose_name = _("phiếu trả lời")

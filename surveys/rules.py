@@ -127,3 +127,29 @@ def question_rule(
         missing=missing, satisfied=satisfied & levels if levels is not None else satisfied, low=low, high=high,
         multi=type == "multi",
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# A response's index pattern: its answer to each index question of its questionnaire, one character each
+# ------------------------------------------------------------------------------------------------
+
+PATTERN_NO_ANSWER = "-"
+PATTERN_UNENCODABLE = "?"  # a level outside 0–35: the engine recounts such a response from its answers
+PATTERN_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def pattern_char(value: int | None) -> str:
+    """One answer as a pattern character: the level in base 36, '-' for no answer."""
+    if value is None:
+        return PATTERN_NO_ANSWER
+    if 0 <= value < len(PATTERN_DIGITS):
+        return PATTERN_DIGITS[value]
+    return PATTERN_UNENCODABLE
+
+
+def index_pattern(index_questions: tuple[int, ...], answers: Mapping[int, int | None]) -> str:
+    """The pattern of one response: for each index question (ids in increasing order: those with an
+    index scale), the level it answered. Stored with the response so that the engine's per-stratum
+    sums and cross-products (reports.estimation.sums) read responses, never answers."""
+    return "".join(pattern_char(answers.get(question)) for question in index_questions)
+

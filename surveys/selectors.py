@@ -135,6 +135,12 @@ class CompiledForm:
     sections: tuple[CompiledSection, ...]
     questions: dict[str, CompiledQuestion] = field(default_factory=dict)
 
+    @property
+    def index_questions(self) -> tuple[int, ...]:
+        """Ids of the questions with an index scale, in increasing order: the positions of a response's
+        index pattern (surveys.rules.index_pattern)."""
+        return tuple(sorted(q.pk for q in self.questions.values() if q.index_scale is not None))
+
 
 def _choices(question: Question) -> tuple[CompiledChoice, ...]:
     if question.choices:

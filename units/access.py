@@ -34,7 +34,7 @@ class Action(StrEnum):
     UNIT_TYPES_WRITE = "unit_types.write"  # the shared list of unit types
     MEMBERSHIPS_WRITE = "memberships.write"  # grant and revoke roles at a unit
     AUDIT_READ = "audit.read"  # the audit log of a unit's subtree
-    CAMPAIGN_CONFIGURE = "campaign.configure"  # a campaign's fields, forms, windows, quotas, draw, lifecycle
+    CAMPAIGN_CONFIGURE = "campaign.configure"  # a campaign's fields, forms, windows, quotas, draw, lifecycle, population sizes and design
     QUESTIONNAIRE_WRITE = "questionnaire.write"  # edit, freeze, version or import a questionnaire owned by the unit
     FRAME_READ = "frame.read"  # personal data: the frame, drawn people's names and phones, the call list
     FRAME_IMPORT = "frame.import"  # replace a campaign's frame (personal data)

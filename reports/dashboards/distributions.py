@@ -14,7 +14,7 @@ from campaigns.models import Campaign
 from reports.dashboards.values import Score, UnitValues, tally_filter
 from reports.models import IndexScope, Snapshot
 from reports.published_tallies import subtree_levels
-from reports.schemes import ROLE_INDEX, QuestionRule, largest_remainder_percentages, to_hundredths, wilson_interval
+from reports.schemes import ROLE_INDEX, QuestionRule, largest_remainder_percentages, to_hundredths
 from reports.services import campaign_setup
 from reports.tallies import RESPONDENTS_LEVEL
 from surveys.models import Question, Section
@@ -101,10 +101,6 @@ class Distribution:
     @property
     def satisfied_share(self) -> Decimal | None:
         return to_hundredths(Fraction(self.satisfied * 100, self.n)) if self.n else None
-
-    @property
-    def wilson(self) -> tuple[Decimal | None, Decimal | None]:
-        return wilson_interval(self.satisfied, self.n)
 
     @property
     def total_share(self) -> Decimal | None:

@@ -12,8 +12,10 @@ from django.db.models import Sum
 from campaigns.models import Campaign, CampaignForm, Channel, SampleQuota
 from reports.dashboards.access import Reach, reach_units
 from reports.dashboards.distributions import ClosedQuestions, Distribution, catalogue, distributions, element_scores, rules_by_question
-from reports.dashboards.ranking import RankRow, meets_target, previous_campaign, previous_overall, ranking
+from reports.dashboards.estimates import Breakdown, DesignNote, breakdowns, design_note
+from reports.dashboards.ranking import RankRow, previous_campaign, previous_overall, ranking, unit_verdict
 from reports.dashboards.values import Score, UnitValues, best_snapshots, filtered_values, until_recompute, values_by_unit
+from reports.estimation.verdicts import Verdict
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus
 from reports.selectors import working_snapshot
 from units.models import Unit
@@ -127,15 +129,30 @@ def ancestors_within(unit: Unit, top: Unit) -> list[Unit]:
 # ---------------------------------------------------------------- the pages' data
 
 
+class RankingRows:
+    """A page whose `ranking` lists ranked units first, then those below the minimum publishable size."""
+
+    ranking: list[RankRow]
+
+    @property
+    def ranked(self) -> list[RankRow]:
+        return [row for row in self.ranking if row.rank is not None]
+
+    @property
+    def apart(self) -> list[RankRow]:
+        """Units below the minimum publishable size: listed with their n, never ranked."""
+        return [row for row in self.ranking if row.rank is None]
+
+
 @dataclass
-class DashboardData(ClosedQuestions):
+class DashboardData(RankingRows, ClosedQuestions):
     campaign: Campaign
     snapshot: Snapshot | None
     unit: Unit
     breadcrumb: list[Unit]
     own: UnitValues
     target: Decimal
-    reached: bool | None
+    verdict: Verdict
     ranking: list[RankRow]
     previous: Campaign | None
     elements: list[tuple[str, str, Score]]  # (code, title, score)
@@ -145,10 +162,18 @@ class DashboardData(ClosedQuestions):
     heatmap: dict[int, UnitValues]
     trend: list[TrendPoint]
     filtered: bool
+    design: DesignNote
+    breakdowns: list[Breakdown]
 
     @property
     def has_data(self) -> bool:
         return self.snapshot is not None and self.own.overall.value is not None
+
+
+    @property
+    def criteria_table(self) -> list[tuple[Distribution, Score]]:
+        """Each criterion's distribution with its design-based estimate (value, interval)."""
+        return [(d, self.own.get(IndexScope.CRITERION, d.question.code)) for d in self.criteria_distributions]
 
     @property
     def progress_total(self) -> tuple[int, int]:
@@ -178,7 +203,9 @@ class DashboardData(ClosedQuestions):
         }
 
 
-def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, channel: str | None = None, snapshot: Snapshot | None = None) -> DashboardData:
+def campaign_dashboard(
+    *, reach: Reach, unit: Unit, form_id: int | None = None, channel: str | None = None, snapshot: Snapshot | None = None, rank_intervals: bool = False
+) -> DashboardData:
     """Everything the campaign dashboard shows for `unit` (the caller checked that the reach covers it)."""
     campaign = reach.campaign
     snapshot = snapshot or working_snapshot(campaign)
@@ -194,7 +221,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
     before = previous_campaign(campaign)
     cat = catalogue(campaign, form_id)
     rules = rules_by_question(campaign)
-    ranked = ranking(values, with_data, previous_overall(before, with_data))
+    ranked = ranking(values, with_data, previous_overall(before, with_data), campaign=campaign, with_rank_intervals=rank_intervals)
     return DashboardData(
         campaign=campaign,
         snapshot=snapshot,
@@ -202,7 +229,7 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
         breadcrumb=ancestors_within(unit, top),
         own=own,
         target=campaign.target_index,
-        reached=meets_target(own.overall.value, campaign.target_index),
+        verdict=unit_verdict(own.overall, campaign, responses=own.responses),
         ranking=ranked,
         previous=before,
         elements=element_scores(cat, own),
@@ -215,6 +242,8 @@ def campaign_dashboard(*, reach: Reach, unit: Unit, form_id: int | None = None, 
         heatmap=values,
         trend=trend(campaign, unit),
         filtered=filtered,
+        design=design_note(snapshot),
+        breakdowns=[] if filtered else breakdowns(campaign, unit, snapshot),
     )
 
 
@@ -233,11 +262,16 @@ class UnitPageData(ClosedQuestions):
     criteria: list[tuple[str, str, Score]]
     distributions: list[Distribution]  # every closed question over the unit's subtree
     target: Decimal
-    reached: bool | None
+    verdict: Verdict
+    design: DesignNote
 
     @property
     def has_data(self) -> bool:
         return self.snapshot is not None and bool(self.own.values)
+
+    @property
+    def peers_apart(self) -> list[RankRow]:
+        return [row for row in self.peers if row.rank is None]
 
 
 def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
@@ -264,7 +298,7 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
     weakest = sorted((c for c in criteria if c[2].value is not None), key=lambda c: (c[2].value, c[0]))[:WEAKEST_COUNT]
     ranked = [u for u in [unit, *peers] if values[u.pk].values]
     before = previous_campaign(campaign)
-    peer_rows = ranking(values, ranked, previous_overall(before, ranked))
+    peer_rows = ranking(values, ranked, previous_overall(before, ranked), campaign=campaign)
     return UnitPageData(
         campaign=campaign,
         snapshot=snapshot,
@@ -279,21 +313,24 @@ def unit_page(*, reach: Reach, unit: Unit) -> UnitPageData:
         criteria=criteria,
         distributions=distributions(campaign, unit, cat.questions, rules_by_question(campaign)),
         target=campaign.target_index,
-        reached=meets_target(own.overall.value, campaign.target_index),
+        verdict=unit_verdict(own.overall, campaign, responses=own.responses),
+        design=design_note(snapshot),
     )
 
 
 @dataclass
-class PublicData(ClosedQuestions):
+class PublicData(RankingRows, ClosedQuestions):
     campaign: Campaign
     snapshot: Snapshot
     versions: list[Snapshot]
     own: UnitValues
-    reached: bool | None
+    verdict: Verdict
     ranking: list[RankRow]
     elements: list[tuple[str, str, Score]]
     element_table: list[tuple[RankRow, list[Score]]]
     distributions: list[Distribution]  # every closed question, as published
+    design: DesignNote
+
 
 
 def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
@@ -303,7 +340,7 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
     children = children_of(organiser)
     values = values_by_unit(snapshot, [organiser], children)
     with_data = [c for c in children if values[c.pk].values]
-    rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data, published_only=True))
+    rows = ranking(values, with_data, previous_overall(previous_campaign(campaign), with_data, published_only=True), campaign=campaign)
     cat = catalogue(campaign)
     elements = element_scores(cat, values[organiser.pk])
     table = [(row, [values[row.unit.pk].get(IndexScope.ELEMENT, code) for code, _t, _s in elements]) for row in rows]
@@ -313,9 +350,10 @@ def public_results(*, campaign: Campaign, snapshot: Snapshot) -> PublicData:
         snapshot=snapshot,
         versions=versions,
         own=values[organiser.pk],
-        reached=meets_target(values[organiser.pk].overall.value, campaign.target_index),
+        verdict=unit_verdict(values[organiser.pk].overall, campaign, responses=values[organiser.pk].responses),
         ranking=rows,
         elements=elements,
         element_table=table,
         distributions=distributions(campaign, organiser, cat.questions, rules_by_question(campaign), published=snapshot),
+        design=design_note(snapshot),
     )

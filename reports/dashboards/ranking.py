@@ -1,5 +1,5 @@
-"""Ranking of units with statistical ties, the verdict against the target, and the change since the
-previous campaign of the series."""
+"""Ranking of units in tiers decided by tests of their differences, the verdict against the target, and
+the change since the previous campaign of the series — every verdict from reports.estimation.verdicts."""
 
 from __future__ import annotations
 
@@ -9,42 +9,59 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from campaigns.models import Campaign
-from reports.dashboards.values import Score, UnitValues, best_snapshots
+from reports.dashboards.values import SCORE_FIELDS, Score, UnitValues, best_snapshots
+from reports.estimation.design import design_settings
+from reports.estimation.verdicts import Change, Ranked, Verdict, change_verdict, publishable, rank_intervals, target_verdict, tiers
 from reports.models import IndexScope, IndexValue
 from reports.published_tallies import subtree_levels
 from reports.schemes import People, unit_indices
-from reports.services import campaign_setup
+from reports.setup import campaign_setup
 from units.models import Unit
 from units.selectors import outermost_paths
 
 
-def meets_target(value: Decimal | None, target: Decimal) -> bool | None:
-    """ĐẠT when the index reaches the target; None when there is no index."""
-    if value is None:
-        return None
-    return value >= target
+def unit_verdict(score: Score, campaign: Campaign, *, responses: int = 0) -> Verdict:
+    """The target verdict of one unit's overall index (three states, and below the minimum size)."""
+    settings = design_settings(campaign.scheme_options)
+    enough = _publishable(score, responses, settings.min_respondents, settings.max_cv)
+    return target_verdict(score.value, score.ci_low, score.ci_high, campaign.target_index, enough=enough)
+
+
+def _publishable(score: Score, responses: int, min_respondents: int, max_cv: float) -> bool:
+    respondents = score.respondents or responses  # snapshots before design-based estimates kept no respondents
+    return publishable(respondents, score.estimate if score.estimate is not None else score.float_value, score.se, min_respondents=min_respondents, max_cv=max_cv)
 
 
 @dataclass
 class RankRow:
+    """One unit in a ranking. Units below the minimum publishable size (or without data) are listed apart:
+    no rank, no tier. `tier` groups units that the tests of their differences cannot tell apart."""
+
     unit: Unit
     score: Score
     responses: int
     rank: int | None = None
-    tied_above: bool = False  # its interval overlaps the one of the unit ranked just above
-    tied_below: bool = False
-    previous_value: Decimal | None = None
+    tier: int | None = None
+    publishable: bool = True
+    verdict: Verdict | None = None
+    previous: Score | None = None
     previous_rank: int | None = None
+    change: Change | None = None
+    rank_interval: tuple[int, int] | None = None
+    tied_above: bool = False  # in the same tier as the unit ranked just above
+    tied_below: bool = False
 
     @property
     def tied(self) -> bool:
         return self.tied_above or self.tied_below
 
     @property
+    def previous_value(self) -> Decimal | None:
+        return self.previous.value if self.previous else None
+
+    @property
     def change_points(self) -> Decimal | None:
-        if self.score.value is None or self.previous_value is None:
-            return None
-        return self.score.value - self.previous_value
+        return self.change.points if self.change else None
 
     @property
     def change_rank(self) -> int | None:
@@ -52,12 +69,6 @@ class RankRow:
         if self.rank is None or self.previous_rank is None:
             return None
         return self.previous_rank - self.rank
-
-
-def _intervals_overlap(upper: Score, lower: Score) -> bool:
-    if None in (upper.ci_low, upper.ci_high, lower.ci_low, lower.ci_high):
-        return False
-    return upper.ci_low <= lower.ci_high and lower.ci_low <= upper.ci_high  # type: ignore[operator]
 
 
 def _rank_positions(scores: dict[int, Decimal | None]) -> dict[int, int]:
@@ -74,24 +85,41 @@ def _rank_positions(scores: dict[int, Decimal | None]) -> dict[int, int]:
     return ranks
 
 
-def ranking(values: dict[int, UnitValues], units: Sequence[Unit], previous: dict[int, Decimal | None] | None = None) -> list[RankRow]:
-    """Rank `units` by overall index, mark statistical ties between neighbours, add the change since `previous`.
+def ranking(
+    values: dict[int, UnitValues], units: Sequence[Unit], previous: dict[int, Score] | None = None, *, campaign: Campaign, with_rank_intervals: bool = False
+) -> list[RankRow]:
+    """Rank `units` by overall index: publishable units first (rank, tier, target verdict, change since
+    `previous`), then the units below the minimum publishable size or without data, unranked.
 
-    `previous` maps unit id → overall value in the previous campaign of the series.
+    `previous` maps unit id → its overall Score in the previous campaign of the series.
     """
+    settings = design_settings(campaign.scheme_options)
+    previous = previous or {}
     rows = [RankRow(unit, values[unit.pk].overall, values[unit.pk].responses) for unit in units]
-    current_ranks = _rank_positions({row.unit.pk: row.score.value for row in rows})
-    previous_ranks = _rank_positions({k: v for k, v in (previous or {}).items() if k in current_ranks})
     for row in rows:
+        row.publishable = row.score.value is not None and _publishable(row.score, row.responses, settings.min_respondents, settings.max_cv)
+        row.verdict = target_verdict(row.score.value, row.score.ci_low, row.score.ci_high, campaign.target_index, enough=row.publishable)
+        row.previous = previous.get(row.unit.pk)
+        before = row.previous or Score()
+        row.change = change_verdict(row.score.value, row.score.se, before.value, before.se)
+    ranked = [row for row in rows if row.publishable]
+    current_ranks = _rank_positions({row.unit.pk: row.score.value for row in ranked})
+    previous_ranks = _rank_positions({k: s.value for k, s in previous.items() if k in current_ranks})
+    for row in ranked:
         row.rank = current_ranks.get(row.unit.pk)
-        row.previous_value = (previous or {}).get(row.unit.pk)
         row.previous_rank = previous_ranks.get(row.unit.pk)
-    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.unit.name))
-    ranked = [row for row in rows if row.rank is not None]
+    testable = [Ranked(row.unit.pk, row.score.estimate, row.score.se) for row in ranked if row.score.se is not None and row.score.estimate is not None]
+    tier_of = tiers(testable)
+    intervals = rank_intervals(testable) if with_rank_intervals else {}
+    for row in ranked:
+        row.tier = tier_of.get(row.unit.pk)
+        row.rank_interval = intervals.get(row.unit.pk)
+    ranked.sort(key=lambda row: (row.rank or 0, row.unit.name))
     for upper, lower in zip(ranked, ranked[1:], strict=False):
-        if _intervals_overlap(upper.score, lower.score):
+        if upper.tier is not None and upper.tier == lower.tier:
             upper.tied_below = lower.tied_above = True
-    return rows
+    apart = sorted((row for row in rows if not row.publishable), key=lambda row: row.unit.name)
+    return ranked + apart
 
 
 def previous_campaign(campaign: Campaign) -> Campaign | None:
@@ -104,7 +132,7 @@ def previous_campaign(campaign: Campaign) -> Campaign | None:
     return campaigns.filter(series=campaign.series, year__lt=campaign.year).exclude(pk=campaign.pk).order_by("-year", "-fieldwork_end").first()
 
 
-def previous_overall(campaign: Campaign | None, units: Sequence[Unit], *, published_only: bool = False) -> dict[int, Decimal | None]:
+def previous_overall(campaign: Campaign | None, units: Sequence[Unit], *, published_only: bool = False) -> dict[int, Score]:
     """Overall values of `units` in the campaign's best snapshot (its latest published one, else the working one).
 
     A unit that succeeded merged units takes the value of all of them pooled (`pooled_overall`), never
@@ -119,9 +147,10 @@ def previous_overall(campaign: Campaign | None, units: Sequence[Unit], *, publis
     merged = merged_into(units)
     plain = [unit.pk for unit in units if unit.pk not in merged]
     rows = IndexValue.objects.filter(snapshot_id=snapshot_id, unit_id__in=plain, scope=IndexScope.OVERALL, key="")
-    result: dict[int, Decimal | None] = dict(rows.values_list("unit_id", "value"))
-    if merged:
-        result.update(pooled_overall(campaign, merged, published_snapshot_id=snapshot_id if published else None))
+    result = {unit_id: Score(*fields) for unit_id, *fields in rows.values_list("unit_id", *SCORE_FIELDS)}
+    if merged:  # pooled from frozen tallies: a value without a standard error
+        pooled = pooled_overall(campaign, merged, published_snapshot_id=snapshot_id if published else None)
+        result.update({unit_id: Score(value) for unit_id, value in pooled.items()})
     return result
 
 

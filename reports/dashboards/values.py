@@ -12,9 +12,12 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 
 from campaigns.models import Campaign, CampaignForm
+from reports.estimation.design import RULE_POOLED
+from reports.estimation.estimates import UnitEstimate, estimate_units, prepare, stored_estimates
+from reports.estimation.verdicts import coefficient_of_variation
 from reports.models import CellCount, IndexScope, IndexValue, Snapshot, SnapshotStatus, Tally
-from reports.schemes import People, unit_indices
-from reports.services import campaign_setup
+from reports.schemes import People, to_hundredths, unit_indices
+from reports.setup import campaign_setup
 from units.models import Unit
 
 # How long a filtered view's indices stay cached (a recompute changes the key anyway).
@@ -42,22 +45,39 @@ def best_snapshots(campaign_ids: Iterable[int]) -> dict[int, tuple[int, bool]]:
 
 @dataclass
 class Score:
-    """One index value as the pages show it."""
+    """One index value as the pages show it, with its design-based standard error (percentage points for
+    shares), design effect, effective n and respondents (None / 0 in snapshots made before them)."""
 
     value: Decimal | None = None
     n: int = 0
     ci_low: Decimal | None = None
     ci_high: Decimal | None = None
+    estimate: float | None = None
+    se: float | None = None
+    deff: float | None = None
+    n_eff: float | None = None
+    respondents: int = 0
 
     @classmethod
     def of(cls, row: IndexValue | None) -> Score:
         if row is None:
             return cls()
-        return cls(row.value, row.n, row.ci_low, row.ci_high)
+        return cls(row.value, row.n, row.ci_low, row.ci_high, row.estimate, row.se, row.deff, row.n_eff, row.respondents)
+
+    @classmethod
+    def estimated(cls, value: Decimal | None, n: int, stored: UnitEstimate) -> Score:
+        return cls(
+            value, n, to_hundredths(stored.ci_low), to_hundredths(stored.ci_high), stored.estimate, stored.se, stored.deff, stored.n_eff, stored.respondents
+        )
 
     @property
     def float_value(self) -> float | None:
         return None if self.value is None else float(self.value)
+
+    @property
+    def cv(self) -> float | None:
+        """The coefficient of variation in percent (SE / estimate)."""
+        return coefficient_of_variation(self.estimate, self.se)
 
 
 @dataclass
@@ -98,6 +118,7 @@ class UnitValues:
 
 # What a unit shown only as a row of a ranking or heat map needs.
 ROW_SCOPES = (IndexScope.OVERALL, IndexScope.RESPONSES, IndexScope.ELEMENT)
+SCORE_FIELDS = ("value", "n", "ci_low", "ci_high", "estimate", "se", "deff", "n_eff", "respondents")
 
 
 def values_by_unit(snapshot: Snapshot | None, units: Sequence[Unit], row_units: Sequence[Unit] = ()) -> dict[int, UnitValues]:
@@ -106,9 +127,9 @@ def values_by_unit(snapshot: Snapshot | None, units: Sequence[Unit], row_units: 
     if snapshot is None or not result:
         return result
     wanted = Q(unit_id__in=[u.pk for u in units]) | Q(unit_id__in=[u.pk for u in row_units], scope__in=ROW_SCOPES)
-    rows = IndexValue.objects.filter(wanted, snapshot=snapshot).values_list("unit_id", "scope", "key", "value", "n", "ci_low", "ci_high")
-    for unit_id, scope, key, value, n, ci_low, ci_high in rows:
-        result[unit_id].values[(scope, key)] = Score(value, n, ci_low, ci_high)
+    rows = IndexValue.objects.filter(wanted, snapshot=snapshot).values_list("unit_id", "scope", "key", *SCORE_FIELDS)
+    for unit_id, scope, key, *fields in rows:
+        result[unit_id].values[(scope, key)] = Score(*fields)
     return result
 
 
@@ -123,8 +144,16 @@ def tally_filter(campaign: Campaign, unit: Unit, form_id: int | None = None, cha
 
 def filtered_values(campaign: Campaign, unit: Unit, children: Sequence[Unit], form_id: int | None, channel: str | None) -> dict[int, UnitValues]:
     """Index values of `unit` and its `children` over the answers of one form and/or channel, computed
-    from leaf tallies with the engine's scheme (the snapshot holds only the unfiltered values)."""
+    from leaf tallies with the engine's scheme, and their design-based estimates over the same cells
+    (the snapshot holds only the unfiltered values)."""
     setup = campaign_setup(campaign)
+    prepared = prepare(campaign_id=campaign.pk, plan=setup.estimation, unit_paths={u.pk: u.path for u in [unit, *children]})
+    raw = estimate_units(
+        prepared, [unit.pk, *(c.pk for c in children)],
+        where=lambda cell: (form_id is None or cell.form == form_id) and (not channel or cell.channel == channel),
+    )
+    estimates = stored_estimates(prepared, raw)
+    exact = prepared.summary.rule == RULE_POOLED
     rules = setup.rules
     if form_id is not None:
         questionnaire = CampaignForm.objects.filter(pk=form_id).values_list("questionnaire_id", flat=True).first()
@@ -158,7 +187,11 @@ def filtered_values(campaign: Campaign, unit: Unit, children: Sequence[Unit], fo
         values = UnitValues(target)
         if people[target.pk][0]:
             for index in unit_indices(rules=rules, counts=counts[target.pk], people=People(*people[target.pk]), scheme=setup.scheme):
-                values.values[(index.scope, index.key)] = Score(index.value, index.n, index.ci_low, index.ci_high)
+                stored = estimates.get(target.pk, {}).get((index.scope, index.key))
+                if stored is None or index.value is None:
+                    values.values[(index.scope, index.key)] = Score(index.value, index.n)
+                else:
+                    values.values[(index.scope, index.key)] = Score.estimated(index.value if exact else stored.value, index.n, stored)
         result[target.pk] = values
     return result
 

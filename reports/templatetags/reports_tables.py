@@ -26,32 +26,84 @@ def _rank_change(row: RankRow) -> str:
     return f"▲ {change}" if change > 0 else f"▼ {-change}" if change < 0 else "="
 
 
-@register.simple_tag
-def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeString:
-    """The <tr> rows of reports/_ranking.html."""
-    # xgettext:no-python-format
-    tie_title = escape(_("Khoảng tin cậy 95% giao với đơn vị liền kề: chênh lệch không có ý nghĩa thống kê"))
-    tie = f' <span class="badge text-bg-secondary" title="{tie_title}">≈</span>'
-    passed = f'<span class="badge text-bg-success">{escape(_("ĐẠT"))}</span>'
-    failed = f'<span class="badge text-bg-danger">{escape(_("CHƯA ĐẠT"))}</span>'
-    points, unit_link = escape(_("điểm")), escape(_("trang đơn vị"))
+VERDICT_CLASSES = {"reached": "text-bg-success", "not_reached": "text-bg-danger", "undecided": "text-bg-warning", "too_few": "text-bg-warning"}
+CHANGE_CLASSES = {"up": "text-success", "down": "text-danger"}
+
+
+def verdict_badge(verdict) -> str:
+    if verdict is None or verdict.code not in VERDICT_CLASSES:
+        return "—"
+    return f'<span class="badge {VERDICT_CLASSES[verdict.code]}" data-verdict="{verdict.code}">{escape(str(verdict.label))}</span>'
+
+
+def change_cell(row: RankRow, points: str) -> str:
+    change = row.change
+    if change is None:
+        return "—"
+    text = f"{signed_vi(change.points, 2)} {points}"
+    if change.low is not None:
+        text += f' <span class="small text-muted">({signed_vi(change.low, 2)} – {signed_vi(change.high, 2)})</span>'
+    css = CHANGE_CLASSES.get(change.verdict.code, "text-muted")
+    return f'{text}<br><span class="small {css}" data-change="{change.verdict.code}">{escape(str(change.verdict.label))}</span>'
+
+
+def _unit_names(campaign, link_units: bool):
+    """A function giving a row's unit name, linked to its drill-down and its unit page when asked (the
+    links' fixed parts built once per table)."""
+    if not link_units:
+        return lambda row: escape(row.unit.name)
     dashboard = escape(reverse("reports:dashboard", args=[campaign.code]))
     before, after = (escape(part) for part in reverse("reports:unit", args=[campaign.code, "UNIT"]).rsplit("UNIT", 1))
-    target = campaign.target_index
+    unit_link = escape(_("trang đơn vị"))
+
+    def name(row: RankRow) -> str:
+        code = quote(row.unit.code)
+        return f'<a href="{dashboard}?unit={code}">{escape(row.unit.name)}</a> · <a class="small" href="{before}{code}{after}">{unit_link}</a>'
+
+    return name
+
+
+@register.simple_tag
+def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeString:
+    """The <tr> rows of reports/_ranking.html: ranked units only (those below the minimum size are `apart_rows`)."""
+    # xgettext:no-python-format
+    tie_title = escape(_("Cùng nhóm với đơn vị liền kề: kiểm định chênh lệch (đã hiệu chỉnh so sánh bội) không phân biệt được"))
+    tie = f' <span class="badge text-bg-secondary" title="{tie_title}">≈</span>'
+    points = escape(_("điểm"))
+    unit_name = _unit_names(campaign, link_units)
     html = []
     for row in rows:
-        code, name, value = quote(row.unit.code), escape(row.unit.name), row.score.value
-        if link_units:
-            name = f'<a href="{dashboard}?unit={code}">{name}</a> · <a class="small" href="{before}{code}{after}">{unit_link}</a>'
-        verdict = "—" if value is None else passed if value >= target else failed
-        change = row.change_points
-        change_text = "—" if change is None else f"{signed_vi(change, 2)} {points}"
+        if row.rank is None:
+            continue
+        score = row.score
+        interval = f" [{row.rank_interval[0]}–{row.rank_interval[1]}]" if row.rank_interval else ""
         html.append(
-            f'<tr data-unit="{escape(row.unit.code)}"><td>{row.rank or "—"}{tie if row.tied else ""}</td><td>{name}</td>'
-            f'<td class="text-end fw-semibold">{percent_vi(value)}</td>'
-            f'<td class="text-end small text-muted">{percent_vi(row.score.ci_low)} – {percent_vi(row.score.ci_high)}</td>'
-            f'<td class="text-end">{number_vi(row.responses)}</td><td>{verdict}</td><td class="text-end">{change_text}</td>'
-            f'<td class="text-end">{_rank_change(row)}</td></tr>'
+            f'<tr data-unit="{escape(row.unit.code)}" data-tier="{row.tier or ""}"><td>{row.rank}{interval}{tie if row.tied else ""}</td>'
+            f'<td class="text-center">{row.tier or "—"}</td><td>{unit_name(row)}</td>'
+            f'<td class="text-end fw-semibold">{percent_vi(score.value)}</td>'
+            f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
+            f'<td class="text-end small">{number_vi(score.se, 2) if score.se is not None else "—"}</td>'
+            f'<td class="text-end">{number_vi(score.respondents or row.responses)}</td><td>{verdict_badge(row.verdict)}</td>'
+            f'<td class="text-end">{change_cell(row, points)}</td><td class="text-end">{_rank_change(row)}</td></tr>'
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
+
+
+@register.simple_tag
+def apart_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeString:
+    """The <tr> rows of the units below the minimum publishable size: their n, value and CV, no rank."""
+    unit_name = _unit_names(campaign, link_units)
+    html = []
+    for row in rows:
+        if row.rank is not None:
+            continue
+        score = row.score
+        cv = score.cv
+        html.append(
+            f'<tr data-unit="{escape(row.unit.code)}"><td>{unit_name(row)}</td>'
+            f'<td class="text-end">{number_vi(score.respondents or row.responses)}</td><td class="text-end">{percent_vi(score.value)}</td>'
+            f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
+            f'<td class="text-end small">{number_vi(cv, 1) + " %" if cv is not None else "—"}</td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
 

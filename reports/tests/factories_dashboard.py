@@ -39,6 +39,8 @@ def campaign_build(organiser: Unit, questionnaire: Questionnaire, *, code: str, 
         index_scheme="sipas",
         target_index=Decimal("80.00"),
         status=status,
+        # 20 respondents per unit: the minimum publishable size is set down to them so that units are ranked
+        scheme_options={"min_respondents": 20, "max_cv": 30},
         **extra,
     )
     CampaignForm.objects.create(campaign=campaign, questionnaire=questionnaire)

@@ -32,24 +32,33 @@ def test_the_dashboard_shows_the_overall_index_against_the_target(client, alice,
     html = response.content.decode()
     assert "75,00%" in html  # overall of province A (SIPAS: mean of elements)
     assert "80,00%" in html  # the target
-    assert 'id="verdict">CHƯA ĐẠT' in html
+    # 60 respondents give 75% an interval that holds the target: not enough evidence either way
+    data = response.context["data"]
+    assert data.own.overall.ci_low < 80 < data.own.overall.ci_high
+    assert 'id="verdict" data-verdict="undecided"' in html and "CHƯA ĐỦ CĂN CỨ" in html
     assert 'id="responses">60<' in html
+    assert 'id="design-note" data-rule="pooled" data-weighted="false"' in html  # no population sizes: said so
+    assert "ước lượng không trọng số" in html
 
 
 def test_the_ranking_marks_statistical_ties_and_the_change_since_last_year(client, alice, dashboard_data):
     client.force_login(alice)
     data = client.get(dashboard_url()).context["data"]
-    rows = [(r.unit.code, r.rank, r.tied_above, r.tied_below, r.change_points, r.change_rank) for r in data.ranking]
-    # A1 90% [76,95–96,04] and A2 85% [70,93–92,94] overlap; A-SYT 50% [35,20–64,80] is clearly below.
-    assert rows[0][:4] == ("A1", 1, False, True)
-    assert rows[1][:4] == ("A2", 2, True, False)
-    assert rows[2][:4] == ("A-SYT", 3, False, False)
-    # 2025: A2 95% (1st), A1 80% (2nd), A-SYT 40% (3rd).
-    assert rows[0][4:] == (10, 1)
-    assert rows[1][4:] == (-10, -1)
-    assert rows[2][4:] == (10, 0)
+    rows = [(r.unit.code, r.rank, r.tier, r.tied_above, r.tied_below, r.change_points, r.change_rank) for r in data.ranking]
+    # A1 90% and A2 85% (20 respondents each) cannot be told apart; A-SYT 50% differs from both (Holm over
+    # the three pairs), so it opens the second tier.
+    assert rows[0][:5] == ("A1", 1, 1, False, True)
+    assert rows[1][:5] == ("A2", 2, 1, True, False)
+    assert rows[2][:5] == ("A-SYT", 3, 2, False, False)
+    # 2025: A2 95% (1st), A1 80% (2nd), A-SYT 40% (3rd); no change is significant with 20 respondents a year.
+    assert rows[0][5:] == (10, 1)
+    assert rows[1][5:] == (-10, -1)
+    assert rows[2][5:] == (10, 0)
+    assert {r.change.verdict.code for r in data.ranking} == {"no_difference"}
+    assert all(r.change.low < 0 < r.change.high for r in data.ranking)
     html = client.get(dashboard_url()).content.decode()
     assert "+10,00 điểm" in html and "-10,00 điểm" in html and "≈" in html
+    assert "không khác biệt có ý nghĩa thống kê" in html
 
 
 def test_every_distribution_adds_up_to_exactly_one_hundred(client, alice, dashboard_data):
@@ -124,9 +133,15 @@ def test_a_campaign_without_data_shows_a_clear_page(client, alice, tree, dashboa
 def test_the_dashboard_reads_a_fixed_number_of_queries(client, alice, dashboard_data, django_assert_num_queries):
     client.force_login(alice)
     client.get(dashboard_url())
-    with django_assert_num_queries(27):  # 26, and one for the fieldwork section (campaigns.fieldwork.selectors.fieldwork_report)
+    # 26, one for the fieldwork section (campaigns.fieldwork.selectors.fieldwork_report) and the population sizes
+    # that the campaign's settings (question rules) now include
+    with django_assert_num_queries(28):
         client.get(dashboard_url())
-    with django_assert_num_queries(27):
+    # a unit's first view after a recompute also estimates its breakdowns by channel, sex and age group
+    # (the settings again, three, the cells' moments and the units' paths), kept until the next recompute
+    with django_assert_num_queries(33):
+        client.get(dashboard_url(), {"unit": "A-SYT"})
+    with django_assert_num_queries(28):
         client.get(dashboard_url(), {"unit": "A-SYT"})
 
 
@@ -171,8 +186,8 @@ def test_the_unit_page_reads_a_fixed_number_of_queries(client, alice, dashboard_
     client.get(url)
     # 11, 4 for the change since last year (the previous campaign, its best snapshot, merged units, their
     # values), 3 for the distributions (the question rules, two; the subtree tallies) and 1 for the roles
-    # at the organiser, for the "Tính lại ngay" button (units.access)
-    with django_assert_num_queries(19):
+    # at the organiser, for the "Tính lại ngay" button (units.access); 1 for the population sizes in the rules
+    with django_assert_num_queries(20):
         client.get(url)
 
 

@@ -175,7 +175,7 @@ def test_a_redelivered_recompute_finds_its_work_done(campaign, django_assert_max
     campaign.refresh_from_db()
     assert campaign.dirty_at is None
     done = index_tables(campaign)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the settings' fingerprint reads forms, questions and population sizes
         assert tasks.recompute_campaign.delay(campaign.pk).get() == "up_to_date"
     assert index_tables(campaign) == done
 
@@ -209,8 +209,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(tree, django_assert_n
             for channel in ("desk", "phone"):
                 make_response(large, tree[unit], {"A1": level, "A2": 6 - level, "B1": level, "B2": MISSING}, channel=channel)
     # PostgreSQL reads the answers in one statement and writes with COPY (not counted as queries);
-    # two of them record the run's start and end on the working snapshot (reports.freshness)
-    expected = 26 if connection.vendor == "postgresql" else 31
+    # two of them record the run's start and end on the working snapshot (reports.freshness); the
+    # estimates add seven: the population sizes, the cells' moments (deleted, one grouped read of the
+    # responses' patterns, and for these factory-made responses without one a search and a read of
+    # their answers), their write (COPY on PostgreSQL) and the read-back for every unit's estimates
+    expected = 32 if connection.vendor == "postgresql" else 38
     for campaign in (small, large):
         with django_assert_num_queries(expected):
             index_recompute(campaign.pk, full=True)
@@ -239,6 +242,7 @@ def test_the_recompute_command_prints_a_summary_and_json(campaign, tree):
     out = io.StringIO()
     call_command("recompute", campaign.code, "--json", stdout=out)
     data = json.loads(out.getvalue())
+    estimates, design = data.pop("estimates"), data.pop("design")
     assert data == {
         "campaign": campaign.code,
         "scheme": "moh_pooled",
@@ -248,6 +252,13 @@ def test_the_recompute_command_prints_a_summary_and_json(campaign, tree):
         "elements": {"A": 71.43, "B": 71.43},
         "criteria": {"A1": 75.0, "A2": 66.67, "B1": 50.0, "B2": 100.0},
     }
+    assert design == {"weighted": False, "rule": "pooled", "strata": 4}  # no population sizes: unweighted; 4 unit × channel cells
+    assert set(estimates) == {"overall", "elements", "criteria"}
+    assert list(estimates["criteria"]) == ["A1", "A2", "B1", "B2"] and list(estimates["elements"]) == ["A", "B"]
+    overall = estimates["overall"]
+    assert set(overall) == {"value", "se", "ci_low", "ci_high", "deff", "n_eff", "respondents"}
+    assert overall["value"] == pytest.approx(500 / 7) and round(overall["value"], 2) == data["overall"]
+    assert overall["respondents"] == 4 and overall["se"] > 0
 
 
 @pytest.mark.django_db

@@ -43,7 +43,7 @@ def test_a_report_export_runs_as_a_job_and_downloads_when_done(client, alice, da
     assert "export_progress.js" in page and "<script>" not in page
     response = client.get(reverse("reports:export_download", args=[job.pk]))
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert book["Tổng hợp"]["B9"].value == 0.75
+    assert book["Tổng hợp"]["A10"].value == "Chỉ số hài lòng chung" and book["Tổng hợp"]["B10"].value == 0.75
 
 
 def test_a_failed_export_says_why_and_can_be_retried(client, alice, dashboard_data, django_capture_on_commit_callbacks):
@@ -162,7 +162,7 @@ def test_rows_beyond_the_sheet_limit_continue_on_a_new_sheet(tmp_path, dashboard
 
 def test_the_commands_write_the_report_and_the_raw_data(tmp_path, dashboard_data):
     call_command("export_report", "ks-2026", "--out", str(tmp_path / "bc.xlsx"))
-    assert load_workbook(tmp_path / "bc.xlsx").sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng"]
+    assert load_workbook(tmp_path / "bc.xlsx").sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng", "Phân nhóm"]
     out = io.StringIO()
     call_command("export_raw", "ks-2026", "--out", str(tmp_path / "tho.csv"), stdout=out)
     assert "60 phiếu" in out.getvalue()

@@ -13,8 +13,9 @@ owner); bob, viewer of A (a member); charlie, official of B (the outsider); and 
 
 POSTs carry real attacks where a page takes data: delete confirmations, every admin action on A's rows,
 change forms with A's row edited, the unit import of issue 11, frame, response and XLSForm uploads,
-exports with raw data, reviews; issue 14's outcomes of a case and reassignments (one by one and in bulk),
-new accounts (by form and by Excel list) and deactivations. A POST "changed nothing" when every table below keeps its rows and values.
+exports with raw data, reviews, population sizes (a row, a file, frame counts) and design settings; issue 14's
+outcomes of a case and reassignments (one by one and in bulk), new accounts (by form and by Excel list) and
+deactivations. A POST "changed nothing" when every table below keeps its rows and values.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
+from reports.estimation.population import population_save
 from reports.models import ExportJob, ExportStatus
 from reports.services import index_recompute
 from reports.tests.factories import make_response
@@ -103,6 +105,7 @@ def world(tree, alice, bob, charlie, make_user) -> World:
     likert = {q.code: 4 for q in questionnaire.questions.filter(type="likert5")}
     response = make_response(campaign, tree["A1"], likert, channel=Channel.PHONE)
     make_response(campaign, tree["A2"], likert, channel=Channel.PHONE)
+    population = population_save(actor=SYSTEM, campaign=campaign, unit=tree["A1"], channel=Channel.PHONE, population=800)
     index_recompute(campaign.pk, full=True)
     # Province B's own campaign, so that every list and filter has more than A's row to show charlie.
     other = make_campaign(organiser=tree["B"], units=[tree["B1"]], code="dot-cua-b", channels=("desk",))
@@ -124,6 +127,7 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         "campaigns.campaign": campaign,
         "campaigns.frameentry": FrameEntry.objects.filter(campaign=campaign).first(),
         "campaigns.assignment": Assignment.objects.filter(campaign=campaign).first(),
+        "campaigns.stratumpopulation": population,
         "surveys.questionnaire": questionnaire,
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
@@ -253,6 +257,12 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "admin/units/unittype/add/": [{"code": "moi", "name": "Loại mới", "order": 1}],
         "admin/units/membership/add/": [{"user": uid, "unit": tree["A"].pk, "role": "official"} for uid in User.objects.values_list("pk", flat=True)],
         "admin/campaigns/campaign/<path:object_id>/khung-mau/": [{"file": upload(frame_file().getvalue() and [["họ tên", "unit_code"], ["Người lạ", "A1"]])}],
+        "admin/campaigns/stratumpopulation/add/": [{"campaign": world.campaign.pk, "unit": tree["A2"].pk, "channel": "phone", "population": 900}],
+        "admin/campaigns/stratumpopulation/nhap/": [
+            {"campaign": world.campaign.pk, "file": upload([["unit_code", "channel", "population"], ["A1", "phone", 5000], ["A2", "phone", 7000]])},
+            {"campaign": world.campaign.pk, "from_frame": "on"},
+        ],
+        "admin/campaigns/stratumpopulation/thiet-ke/": [{"campaign": world.campaign.pk, "rule": "pooled", "min_respondents": 2, "max_cv": 90, "trim": "0.3, 3"}],
         "admin/surveys/response/import/": [{"campaign": world.campaign.pk, "file": upload([["unit_code", "channel"], ["A1", "phone"]])}],
         "admin/surveys/questionnaire/import-xlsform/": [{"file": xlsform_upload("cai-vao"), "owner": tree["A"].pk}, {"file": xlsform_upload(world.questionnaire.code)}],
         "admin/surveys/questionnaire/load-template/": [{"template": "sipas"}],
@@ -282,13 +292,14 @@ WATCHED = [
     ("units.Membership", ("user_id", "unit_id", "role")),
     ("units.ApiToken", ("name", "revoked_at")),
     ("units.AuditEntry", ("action", "object_id")),
-    ("campaigns.Campaign", ("code", "name", "status", "organiser_id", "draw_seed", "published_at")),
+    ("campaigns.Campaign", ("code", "name", "status", "organiser_id", "draw_seed", "published_at", "scheme_options")),
     ("campaigns.CampaignForm", ("questionnaire_id",)),
     ("campaigns.ChannelWindow", ("channel", "start", "end")),
     ("campaigns.SampleQuota", ("unit_id", "target")),
     ("campaigns.FrameEntry", ("full_name", "phone")),
     ("campaigns.Assignment", ("status", "enumerator_id", "disposition", "attempt_count", "released_at")),
     ("campaigns.ContactAttempt", ("outcome", "assignment_id")),
+    ("campaigns.StratumPopulation", ("campaign_id", "unit_id", "channel", "population", "source")),
     ("surveys.Questionnaire", ("code", "version", "title", "status", "owner_id")),
     ("surveys.Section", ("title",)),
     ("surveys.Question", ("text",)),

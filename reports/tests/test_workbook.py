@@ -28,16 +28,19 @@ def labelled(sheet) -> dict[str, object]:
 
 
 def test_the_summary_sheet_states_overall_target_verdict_counts_period_and_method(workbook):
-    assert workbook.sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng"]
+    assert workbook.sheetnames == ["Tổng hợp", "Tiêu chí", "Xếp hạng", "Phân nhóm"]
     summary = labelled(workbook["Tổng hợp"])
     assert summary["Chỉ số hài lòng chung"] == 0.75
     assert summary["Chỉ tiêu"] == 0.8
-    assert summary["Kết quả so với chỉ tiêu"] == "CHƯA ĐẠT"
+    assert summary["Kết quả so với chỉ tiêu"] == "CHƯA ĐỦ CĂN CỨ"  # 75% over 60 respondents: the interval holds 80%
+    assert summary["Cách tổng hợp"].startswith("Gộp mọi câu trả lời, không trọng số.")
+    assert "không trọng số" in summary["Cách tổng hợp"]
+    assert summary["Sai số chuẩn (điểm %)"] > 0 and summary["Hệ số thiết kế (deff)"] > 0
     assert summary["Số phiếu được tính"] == 60
     assert summary["Thời gian khảo sát"] == "01/09/2026 – 31/10/2026"
     assert summary["Phương pháp tính"].startswith("SIPAS")
     sheet = workbook["Tổng hợp"]
-    assert sheet["B9"].number_format == "0.00%"
+    assert sheet["A10"].value == "Chỉ số hài lòng chung" and sheet["B10"].number_format == "0.00%"
     assert sheet.freeze_panes == "A4"
     assert len(sheet._charts) == 1
 
@@ -63,13 +66,28 @@ def test_the_criteria_sheet_gives_counts_and_shares_that_add_up_to_one_hundred(w
 def test_the_ranking_sheet_ranks_units_with_change_and_ties(workbook):
     sheet = workbook["Xếp hạng"]
     rows = list(sheet.iter_rows(min_row=5, max_row=7, values_only=True))
-    assert [(r[0], r[1], r[3], r[7], r[8], r[9], r[10], r[11]) for r in rows] == [
-        (1, "A1", 0.9, "ĐẠT", 0.8, 10.0, 1, "≈"),
-        (2, "A2", 0.85, "ĐẠT", 0.95, -10.0, -1, "≈"),
-        (3, "A-SYT", 0.5, "CHƯA ĐẠT", 0.4, 10.0, 0, None),
+    # rank, tier, code, value, respondents, verdict, last year, change, its verdict, rank change
+    assert [(r[0], r[1], r[2], r[4], r[8], r[9], r[10], r[11], r[14], r[15]) for r in rows] == [
+        (1, 1, "A1", 0.9, 20, "CHƯA ĐỦ CĂN CỨ", 0.8, 10.0, "không khác biệt có ý nghĩa thống kê", 1),
+        (2, 1, "A2", 0.85, 20, "CHƯA ĐỦ CĂN CỨ", 0.95, -10.0, "không khác biệt có ý nghĩa thống kê", -1),
+        (3, 2, "A-SYT", 0.5, 20, "CHƯA ĐẠT", 0.4, 10.0, "không khác biệt có ý nghĩa thống kê", 0),
     ]
-    assert sheet.freeze_panes == "D5"
-    assert sheet.column_dimensions["C"].width == 40
+    assert all(r[7] > 0 for r in rows)  # standard errors
+    assert all(r[12] < 0 < r[13] for r in rows)  # the change's interval holds 0
+    assert sheet.freeze_panes == "E5"
+    assert sheet.column_dimensions["D"].width == 40
+
+
+def test_the_breakdown_sheet_gives_channels_sexes_and_age_groups_with_standard_errors(workbook):
+    sheet = workbook["Phân nhóm"]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    headers = [r[0] for r in rows if r[1] == "Chỉ số chung"]
+    assert headers == ["Theo kênh", "Theo giới tính", "Theo nhóm tuổi"]
+    by_label = {r[0]: r for r in rows if r[0] and r[1] != "Chỉ số chung"}
+    desk, phone = by_label["Tại bộ phận một cửa"], by_label["Điện thoại"]
+    assert (desk[7], phone[7]) == (40, 20)  # A1 and A-SYT answered at the desk, A2 by phone
+    assert phone[1] == 0.85 and desk[1] == 0.7 and desk[4] > 0 and desk[2] < 0.7 < desk[3]
+    assert by_label["Không rõ"][7] == 60  # no profile in these responses
 
 
 def test_a_raw_data_sheet_can_be_added(dashboard_data):

@@ -28,8 +28,9 @@ from campaigns.fieldwork.services import case_closed_message, case_complete
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.expressions import is_true
-from surveys.models import Answer, Question, QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.models import Answer, Question, Questionnaire, QuestionType, Response, ResponseSource, ResponseStatus
 from surveys.payload import payload_problem, profile_validate
+from surveys.rules import index_pattern
 from surveys.selectors import (
     COLLECT_ROLES,
     REVIEW_ROLES,
@@ -115,6 +116,8 @@ class ValidatedAnswers:
     errors: dict[str, list[str]] = field(default_factory=dict)
     # Codes of the questions shown (by the skip logic) but left unanswered: stored as missing (no row).
     blanks: list[str] = field(default_factory=list)
+    # The questionnaire's index questions (CompiledForm.index_questions): the positions of the index pattern.
+    index_questions: tuple[int, ...] | None = None
 
 
 def content_hash(payload: Mapping[str, Any]) -> str:
@@ -229,7 +232,7 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
     call-centre forms imported as they were filled in: a blank is an unanswered item, even on a
     required question, and is listed in `blanks`).
     """
-    result = ValidatedAnswers()
+    result = ValidatedAnswers(index_questions=form.index_questions)
     if not isinstance(answers, Mapping):
         result.errors["answers"] = [_("Phần «answers» phải là một đối tượng {mã câu hỏi: câu trả lời}.")]
         return result
@@ -512,7 +515,7 @@ def answers_create(response: Response, validated: ValidatedAnswers, *, mark_dirt
     campaign's dirty mark (campaigns.services.campaign_mark_dirty) in the same transaction.
 
     Every path that writes answers goes through here, so `Response.index_valid` / `index_unsatisfied`
-    always match the answers, and answers always copy their response's campaign, unit and channel
+    and `index_pattern` always match the answers, and answers always copy their response's campaign, unit and channel
     (the database does not check Answer's keys: see the Answer model). An unsaved response is
     inserted; a saved one (with no answers yet) gets its counts updated.
 
@@ -521,13 +524,17 @@ def answers_create(response: Response, validated: ValidatedAnswers, *, mark_dirt
     elsewhere one INSERT per ANSWER_BATCH answer rows.
     """
     response.index_valid, response.index_unsatisfied = index_counts((question.index_scale, value) for question, value, _n, _t in validated.rows)
+    if validated.index_questions is not None:
+        response.index_pattern = index_pattern(validated.index_questions, {question.pk: value for question, value, _n, _t in validated.rows})
     if response._state.adding and connection.vendor == "postgresql":
         _insert_all(response, validated, mark_dirty=mark_dirty)
         return
     if response._state.adding:
         model_insert(response)
     else:
-        Response.objects.filter(pk=response.pk).update(index_valid=response.index_valid, index_unsatisfied=response.index_unsatisfied)
+        Response.objects.filter(pk=response.pk).update(
+            index_valid=response.index_valid, index_unsatisfied=response.index_unsatisfied, index_pattern=response.index_pattern
+        )
     number_field = Answer._meta.get_field("number")
     rows = [
         (
@@ -591,28 +598,35 @@ def _insert_all(response: Response, validated: ValidatedAnswers, *, mark_dirty: 
 
 
 def responses_index_counts_fill(*, batch: int = 2000) -> int:
-    """Compute the index counts of responses saved before they existed (NULL), `batch` responses per
-    transaction; returns how many were filled.
+    """Compute the index counts and pattern of responses saved before they existed (NULL), `batch`
+    responses per transaction; returns how many were filled.
 
     Safe to interrupt and rerun: only rows still NULL are touched. The results do not change (the engine
     recounts such responses from their answers), the recompute only gets cheaper, so no campaign is
     marked dirty and `updated_at` is left alone.
     """
     scales: dict[int, IndexScale | None] = {}
-    missing = Response.objects.filter(Q(index_valid__isnull=True) | Q(index_unsatisfied__isnull=True)).order_by("pk")
+    index_questions: dict[int, tuple[int, ...]] = {}  # questionnaire → its index questions
+    missing = Response.objects.filter(
+        Q(index_valid__isnull=True) | Q(index_unsatisfied__isnull=True) | Q(index_pattern__isnull=True)
+    ).order_by("pk")
     filled, last = 0, 0
-    while ids := list(missing.filter(pk__gt=last).values_list("pk", flat=True)[:batch]):
+    while batch_rows := list(missing.filter(pk__gt=last).values_list("pk", "form__questionnaire_id")[:batch]):
+        ids = [pk for pk, _questionnaire in batch_rows]
         last = ids[-1]
+        for questionnaire in {q for _pk, q in batch_rows} - index_questions.keys():
+            index_questions[questionnaire] = compiled_form(Questionnaire.objects.get(pk=questionnaire)).index_questions
         answers: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
         for response_id, question_id, value in Answer.objects.filter(response_id__in=ids).values_list("response_id", "question_id", "value"):
             answers[response_id].append((question_id, value))
         unseen = {question for rows in answers.values() for question, _value in rows} - scales.keys()
         scales.update({question.pk: index_scale(question) for question in Question.objects.filter(pk__in=unseen)})
         rows = []
-        for pk in ids:
+        for pk, questionnaire in batch_rows:
             valid, unsatisfied = index_counts((scales[question], value) for question, value in answers[pk])
-            rows.append(Response(pk=pk, index_valid=valid, index_unsatisfied=unsatisfied))
+            pattern = index_pattern(index_questions[questionnaire], dict(answers[pk]))
+            rows.append(Response(pk=pk, index_valid=valid, index_unsatisfied=unsatisfied, index_pattern=pattern))
         with transaction.atomic():
-            Response.objects.bulk_update(rows, ["index_valid", "index_unsatisfied"], batch_size=500)
+            Response.objects.bulk_update(rows, ["index_valid", "index_unsatisfied", "index_pattern"], batch_size=500)
         filled += len(rows)
     return filled

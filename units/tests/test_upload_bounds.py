@@ -53,6 +53,7 @@ def test_a_zip_bomb_is_refused_within_a_second_and_100_mb(client, alice, unit_ty
 
 def test_the_bomb_is_refused_by_every_import_that_reads_excel(tree, unit_types):
     from campaigns.frames import frame_import
+    from reports.estimation.population import population_import
     from surveys.services.response_import import responses_import
     from surveys.tests.factories_collection import make_campaign
     from surveys.xlsform import xlsform_spec
@@ -62,6 +63,7 @@ def test_the_bomb_is_refused_by_every_import_that_reads_excel(tree, unit_types):
     for run in (
         lambda: frame_import(campaign=campaign, source=io.BytesIO(bomb), actor=SYSTEM),
         lambda: responses_import(campaign=campaign, source=io.BytesIO(bomb), actor=SYSTEM),
+        lambda: population_import(campaign=campaign, source=io.BytesIO(bomb), actor=SYSTEM),
         lambda: xlsform_spec(io.BytesIO(bomb)),
     ):
         started = time.monotonic()

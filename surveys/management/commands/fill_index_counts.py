@@ -8,7 +8,7 @@ from surveys.services.responses import responses_index_counts_fill
 
 
 class Command(BaseCommand):
-    help = "Tính số câu chỉ số hợp lệ / chưa hài lòng cho các phiếu cũ chưa có (phiếu lưu trước khi có hai cột này)."
+    help = "Tính số câu chỉ số hợp lệ / chưa hài lòng và mẫu câu trả lời chỉ số cho các phiếu cũ chưa có (phiếu lưu trước khi có các cột này)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch", type=int, default=2000, help="số phiếu mỗi giao dịch (mặc định 2000)")

@@ -31,8 +31,8 @@ def hold_second_interviews(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0005_fieldwork_cases'),
-        ('surveys', '0007_questionnaire_owner'),
+        ('campaigns', '0006_fieldwork_cases'),
+        ('surveys', '0008_response_index_pattern'),
         ('units', '0004_unit_code_unique_any_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

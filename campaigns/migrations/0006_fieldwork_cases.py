@@ -24,7 +24,7 @@ def close_worked_cases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_campaign_publication_and_personal_data'),
+        ('campaigns', '0005_stratum_population'),
         ('units', '0004_unit_code_unique_any_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
