@@ -54,7 +54,7 @@ from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Questionnaire, Response, Section  # noqa: E402
 from surveys.rules import index_pattern  # noqa: E402
 from surveys.selectors import CompiledQuestion, compiled_form  # noqa: E402
-from surveys.services.responses import ValidatedAnswers, answers_create, index_counts  # noqa: E402
+from surveys.services.answers import ValidatedAnswers, answers_create, index_counts  # noqa: E402
 from units.access import SYSTEM  # noqa: E402
 from units.models import Unit, UnitType  # noqa: E402
 from units.services import unit_save  # noqa: E402

@@ -190,7 +190,7 @@ class CampaignAdminForm(forms.ModelForm):
         model = Campaign
         fields = [
             "code", "name", "organiser", "year", "series", "previous", "fieldwork_start", "fieldwork_end", "index_scheme", "target_index", "target_source",
-            "notice_text",
+            "notice_text", "max_attempts", "call_script",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -198,6 +198,12 @@ class CampaignAdminForm(forms.ModelForm):
         if "target_index" in self.fields:  # read-only once published
             self.fields["target_index"].required = False
             self.fields["target_index"].help_text = _("Để trống: chỉ tiêu của văn bản đang áp dụng cho phương pháp và năm của đợt, kèm căn cứ.")
+        if "max_attempts" in self.fields:  # absent when the campaign is read-only
+            self.fields["max_attempts"].required = False  # left empty: the model's default
+
+    def clean_max_attempts(self) -> int:
+        value = self.cleaned_data.get("max_attempts")
+        return Campaign._meta.get_field("max_attempts").default if value is None else value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -416,7 +422,7 @@ class AssignmentAdmin(OfficialOnlyMixin, admin.ModelAdmin):
 
     scope_field = "quota__unit"
     actions = ["export_masked", "export_call_list"]
-    list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status"]
+    list_display = ["campaign", "unit", "channel", "person", "contact_phone", "is_reserve", "draw_order", "enumerator", "status", "disposition", "attempt_count"]
     list_filter = [("campaign", admin.RelatedOnlyFieldListFilter), "is_reserve", "status"]
     list_select_related = ["campaign__organiser", "quota__unit", "frame_entry", "enumerator"]
     list_per_page = 100

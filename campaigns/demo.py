@@ -13,10 +13,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
+from campaigns.fieldwork.dispositions import ContactOutcome
+from campaigns.fieldwork.services import FieldworkError, attempt_record
 from campaigns.frames import frame_import
-from campaigns.models import Campaign, Channel, IndexSchemeCode
+from campaigns.models import Assignment, Campaign, Channel, IndexSchemeCode
 from campaigns.sampling import sample_draw
 from campaigns.services import campaign_activate, campaign_create, campaign_form_add, campaign_save, channel_window_add, quotas_generate
 from units.access import SYSTEM
@@ -126,3 +129,29 @@ def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: An
         )
     lines.append(INPATIENT_CODE)
     return lines
+
+
+# A morning of calls on the current campaigns, so the call list, the case pages and the rates show something.
+DEMO_CALLS = [ContactOutcome.REFUSED, ContactOutcome.NO_ANSWER, ContactOutcome.WRONG_NUMBER, ContactOutcome.BUSY, ContactOutcome.APPOINTMENT]
+
+
+@transaction.atomic
+def load_fieldwork_demo(*, campaign: Campaign, seed: int, actor: User | None) -> int:
+    """The frame and the draw of an active demo campaign (its phone cells), then a few calls by each enumerator
+    holding cases: a refusal, a no-answer, a wrong number, a busy line and an appointment two hours on.
+    Returns the number of cases drawn; a campaign already drawn is left as it is."""
+    if campaign.assignments.exists() or not campaign.quotas.filter(channel=Channel.PHONE).exists():
+        return 0
+    units = list(Unit.objects.filter(pk__in=campaign.quotas.filter(channel=Channel.PHONE).values("unit")).order_by("path"))
+    frame_import(campaign=campaign, source=_frame_workbook(units, 12, PROCEDURES, seed), actor=actor)
+    sample_draw(campaign=campaign, actor=actor)
+    now = timezone.now()
+    for enumerator in User.objects.filter(assignments__campaign=campaign).distinct():
+        cases = Assignment.objects.filter(campaign=campaign, enumerator=enumerator, is_reserve=False).select_related("quota__unit", "campaign")
+        for case, outcome in zip(cases.order_by("draw_order", "pk")[: len(DEMO_CALLS)], DEMO_CALLS, strict=False):
+            later = now + dt.timedelta(hours=2) if outcome == ContactOutcome.APPOINTMENT else None
+            try:
+                attempt_record(actor=enumerator, case=case, outcome=outcome, appointment_at=later, at=now - dt.timedelta(hours=1), now=now)
+            except FieldworkError:  # an appointment after the channel's window closes: leave that case untried
+                continue
+    return campaign.assignments.count()

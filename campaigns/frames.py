@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -20,8 +19,9 @@ from campaigns.models import Campaign, FrameEntry
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
 from units.access import Action, require
 from units.models import ImportJob, Unit
+from units.phones import normalise_phone
 from units.services import Actor
-from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ErrorList, ImportFailed, cell_text, column_map, open_workbook, read_rows
 
 # Canonical column → the headers accepted for it (English, Vietnamese, and the one-stop system's ASCII names).
 FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -38,26 +38,10 @@ FRAME_COLUMNS_HELP = "full_name (họ tên), phone, address, procedure, complete
 # Longer texts are refused, never cut (the columns' lengths).
 TEXT_MAX = {name: FrameEntry._meta.get_field(name).max_length for name in ("address", "procedure")}
 DATE_PATTERN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-PHONE_PATTERN = re.compile(r"^\+?[\d\s.()-]+$")
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().lower()
 
 
 def _column_map(sheet: str, header: list[str]) -> dict[str, str]:
-    """Canonical column → the header the file uses for it; missing required columns are errors."""
-    present = {_nfc(name): name for name in header if name}
-    found = {}
-    for canonical, aliases in FRAME_COLUMNS.items():
-        for alias in aliases:
-            if alias in present:
-                found[canonical] = present[alias]
-                break
-    missing = [name for name in REQUIRED_COLUMNS if name not in found]
-    if missing:
-        raise ImportFailed([CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing])
-    return found
+    return column_map(sheet, header, FRAME_COLUMNS, REQUIRED_COLUMNS)
 
 
 def parse_completed_on(value: Any) -> dt.date | None:
@@ -85,23 +69,6 @@ def _completed_on(value: Any) -> dt.date | None:
         raise ValueError(value)
     day, month, year = (int(part) for part in match.groups())
     return dt.date(year, month, day)
-
-
-def normalise_phone(value: Any) -> str:
-    """Digits only (a leading + kept); a 9-digit number that lost its leading 0 in Excel gets it back."""
-    text = cell_text(value)
-    if not text:
-        return ""
-    if not PHONE_PATTERN.match(text):
-        raise ValueError(text)
-    digits = re.sub(r"[^\d]", "", text)
-    if not 8 <= len(digits) <= 15:
-        raise ValueError(text)
-    if text.startswith("+"):
-        return "+" + digits
-    if len(digits) == 9 and not digits.startswith("0"):
-        digits = "0" + digits
-    return digits
 
 
 def frame_validate_rows(

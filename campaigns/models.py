@@ -69,6 +69,14 @@ class Campaign(models.Model):
     notice_text = models.TextField(_("thông báo công khai"), blank=True)
     public_key = models.UUIDField(_("khoá công khai"), default=uuid.uuid4, unique=True, editable=False)
     draw_seed = models.BigIntegerField(_("hạt giống chọn mẫu"), null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("số lần liên hệ tối đa"),
+        default=3,
+        help_text=_("Sau chừng ấy lần liên hệ không thành, trường hợp kết thúc là «không liên hệ được» và người dự phòng kế tiếp được dùng."),
+    )
+    call_script = models.TextField(
+        _("lời giới thiệu khi gọi"), blank=True, help_text=_("Tổng đài viên đọc khi gọi; để trống thì dùng lời giới thiệu mặc định.")
+    )
     dirty_at = models.DateTimeField(_("cần tính lại từ"), null=True, blank=True, db_index=True)
     # The first publication: personal data (frame, contacts) is purged a set number of days later (campaigns.privacy).
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True, editable=False)
@@ -85,6 +93,7 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=models.Q(target_index__gte=0) & models.Q(target_index__lte=100), name="campaign_target_percent"
             ),
+            models.CheckConstraint(condition=models.Q(max_attempts__gte=1) & models.Q(max_attempts__lte=20), name="campaign_max_attempts_range"),
             # Operators type a campaign's code in any case, so two codes may not differ only by case.
             models.UniqueConstraint(
                 Upper("code"), name="campaign_code_unique_any_case", violation_error_message=_("Đã có đợt khảo sát mang mã này (không phân biệt chữ hoa, chữ thường).")
@@ -229,15 +238,42 @@ class FrameEntry(models.Model):
         return self.full_name
 
 
-class AssignmentStatus(models.TextChoices):
-    PENDING = "pending", _("Chưa liên hệ")
-    DONE = "done", _("Đã phỏng vấn")
-    UNREACHABLE = "unreachable", _("Không liên hệ được")
+class ContactOutcome(models.TextChoices):
+    """What one contact attempt came to; campaigns/fieldwork/dispositions.py maps each to an AAPOR code."""
+
+    NO_ANSWER = "no_answer", _("Không nghe máy / không gặp")
+    BUSY = "busy", _("Máy bận")
+    WRONG_NUMBER = "wrong_number", _("Sai số / không phải người cần gặp")
+    APPOINTMENT = "appointment", _("Hẹn gọi lại")
     REFUSED = "refused", _("Từ chối")
+    MOVED_AWAY = "moved_away", _("Đã chuyển đi nơi khác")
+    NOT_ELIGIBLE = "not_eligible", _("Không thuộc đối tượng khảo sát")
+    LANGUAGE = "language", _("Rào cản ngôn ngữ")
+    OTHER = "other", _("Lý do khác")
+    PARTIAL = "partial", _("Phỏng vấn dở dang")
+    COMPLETED = "completed", _("Hoàn thành phỏng vấn")
+
+
+class AssignmentStatus(models.TextChoices):
+    """Where a case stands: open (pending) or closed with one of the AAPOR groups (campaigns/fieldwork/dispositions.py)."""
+
+    PENDING = "pending", _("Đang liên hệ")
+    DONE = "done", _("Đã phỏng vấn")
+    PARTIAL = "partial", _("Phỏng vấn dở dang")
+    REFUSED = "refused", _("Từ chối")
+    UNREACHABLE = "unreachable", _("Không liên hệ được")
+    OTHER = "other", _("Không phỏng vấn được (lý do khác)")
+    UNKNOWN = "unknown", _("Không xác định được người được chọn")
+    INELIGIBLE = "ineligible", _("Không thuộc đối tượng khảo sát")
 
 
 class Assignment(models.Model):
-    """A drawn person (or an open desk/venue slot when frame_entry is empty) for an enumerator."""
+    """A case: one drawn person (or an open desk/venue slot when frame_entry is empty) for an enumerator.
+
+    Primary cases are active from the draw; a reserve becomes active when it is released
+    (`released_at`, campaigns.fieldwork.services.reserve_release). A case ends once: an interview, or a
+    final outcome of its contact attempts, recorded as an AAPOR disposition code.
+    """
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
     quota = models.ForeignKey(SampleQuota, on_delete=models.CASCADE, related_name="assignments")
@@ -248,11 +284,69 @@ class Assignment(models.Model):
     is_reserve = models.BooleanField(_("dự phòng"), default=False)
     draw_order = models.PositiveIntegerField(_("thứ tự rút"), default=0)
     status = models.CharField(_("trạng thái"), max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.PENDING)
+    disposition = models.CharField(_("mã kết quả AAPOR"), max_length=6, blank=True)
+    released_at = models.DateTimeField(_("dùng dự phòng lúc"), null=True, blank=True)
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("thay cho trường hợp")
+    )
+    attempt_count = models.PositiveSmallIntegerField(_("số lần liên hệ"), default=0)
+    last_attempt_at = models.DateTimeField(_("liên hệ gần nhất"), null=True, blank=True)
+    contacted = models.BooleanField(_("đã gặp được người trả lời"), default=False)
+    appointment_at = models.DateTimeField(_("hẹn lúc"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    closed_outcome = models.CharField(_("kết quả cuối"), max_length=20, blank=True, choices=ContactOutcome.choices)
 
     class Meta:
         ordering = ["quota", "is_reserve", "draw_order"]
         verbose_name = _("phân công")
         verbose_name_plural = _("phân công")
+        indexes = [models.Index(fields=["enumerator", "status"]), models.Index(fields=["campaign", "status"])]
+        constraints = [
+            # A reserve is released once, and only a reserve is released.
+            models.CheckConstraint(condition=models.Q(released_at__isnull=True) | models.Q(is_reserve=True), name="assignment_release_only_reserves"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", closed_at__isnull=True) | (~models.Q(status="pending") & models.Q(closed_at__isnull=False)),
+                name="assignment_closed_when_final",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.campaign.code} #{self.draw_order}"
+        return f"{self.campaign.code} #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        """Part of the released sample: a primary case, or a reserve that was released."""
+        return not self.is_reserve or self.released_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AssignmentStatus.PENDING
+
+
+class ContactAttempt(models.Model):
+    """One attempt to reach a case: when, by which channel, with what outcome (campaigns/fieldwork/dispositions.py)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("trường hợp"))
+    at = models.DateTimeField(_("thời điểm"), db_index=True)
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    outcome = models.CharField(_("kết quả"), max_length=20, choices=ContactOutcome.choices)
+    appointment_at = models.DateTimeField(_("hẹn lúc"), null=True, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    enumerator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người liên hệ")
+    )
+    source = models.CharField(_("nguồn"), max_length=10, default="web")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("lần liên hệ")
+        verbose_name_plural = _("lần liên hệ")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(appointment_at__isnull=True) | models.Q(appointment_at__gt=models.F("at")), name="attempt_appointment_after_attempt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.at:%d/%m/%Y %H:%M} {self.outcome}"

@@ -3,6 +3,8 @@
 Reproducible: each cell (unit × channel × form) gets its own `random.Random` seeded from the
 campaign's stored `draw_seed` and the cell's ids, and draws from the unit's frame ordered by pk.
 Cells of one unit draw in a fixed order from what the earlier cells left, so nobody is drawn twice.
+Reserves stay outside the sample until a case of their cell closes without an interview
+(campaigns.fieldwork.services.reserve_release takes them in draw order).
 Only channels that contact people from the frame are drawn; desk, venue, paper and online
 quotas are met by whoever comes, and are counted from the responses.
 """
@@ -127,7 +129,8 @@ def sample_draw(
     if existing.exists():
         if not redraw:
             raise CampaignRuleError(_("Đợt đã được rút mẫu; rút lại sẽ thay toàn bộ danh sách đã rút."))
-        if existing.exclude(status=AssignmentStatus.PENDING).exists() or existing.filter(responses__isnull=False).exists():
+        worked = existing.exclude(status=AssignmentStatus.PENDING) | existing.filter(attempt_count__gt=0) | existing.filter(responses__isnull=False)
+        if worked.exists():
             raise CampaignRuleError(_("Không thể rút lại: đã có phân công được liên hệ hoặc có phiếu trả lời."))
         existing.delete()
     quotas = list(

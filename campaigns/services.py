@@ -33,7 +33,7 @@ RECOMPUTE_TASK = "reports.tasks.recompute_campaign"
 def campaign_dirty_sql(quote: Callable[[str], str]) -> str:
     """The dirty mark as SQL with parameters (now, campaign id): sets `dirty_at` only on a clean campaign,
     so the number of rows it touches says whether the campaign just became dirty. Also run inside the
-    submission's single statement on PostgreSQL (surveys.services.responses.answers_create)."""
+    submission's single statement on PostgreSQL (surveys.services.answers.answers_create)."""
     return f"UPDATE {quote(Campaign._meta.db_table)} SET {quote('dirty_at')} = %s WHERE {quote('id')} = %s AND {quote('dirty_at')} IS NULL"  # noqa: S608
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.health import healthz
-from units import account_views
+from units import account_views, people_views
 from units import views as unit_views
 
 admin.site.site_header = "Hài Lòng — Quản trị khảo sát"
@@ -29,10 +29,15 @@ urlpatterns = [
     path("tai-khoan/xac-minh/", account_views.two_factor_verify, name="account_2fa_verify"),
     path("tai-khoan/khoa-api/", unit_views.api_tokens, name="api_tokens"),
     path("tai-khoan/khoa-api/<int:token_id>/thu-hoi/", unit_views.api_token_revoke_confirm, name="api_token_revoke"),
+    # issue 14: field staff accounts (units/people_views.py)
+    path("nguoi-dung/", people_views.people_list, name="people"),
+    path("nguoi-dung/nhap/", people_views.people_upload, name="people_upload"),
+    path("nguoi-dung/<int:user_id>/kich-hoat/", people_views.person_active, name="person_active"),
     path("nhap/<int:pk>/", unit_views.import_job, name="import_job"),
     path("nhap/<int:pk>/trang-thai/", unit_views.import_job_status, name="import_job_status"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("campaigns.fieldwork.urls")),
     path("", include("reports.urls")),
 ]

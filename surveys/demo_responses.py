@@ -18,7 +18,7 @@ from campaigns.models import Campaign, SampleQuota
 from campaigns.services import campaign_mark_dirty
 from surveys.models import QuestionType, Response, ResponseSource, ResponseStatus
 from surveys.selectors import AGE_GROUP_CHOICES, CompiledForm, CompiledQuestion, compiled_form
-from surveys.services.responses import answers_create, answers_validate
+from surveys.services.answers import answers_create, answers_validate
 
 DEMO_NAMESPACE = uuid.UUID("0f2b6a4e-2c1d-4b7e-8a51-7d3c9e1f4a20")
 # (status, weight): most responses submitted, a few approved, on hold, rejected or still drafts.

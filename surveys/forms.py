@@ -11,8 +11,9 @@ from campaigns.models import Campaign, Channel
 from surveys.models import ResponseStatus
 from surveys.selectors import REVIEW_ROLES
 from units.access import Action, scope
+from units.forms import unit_in_scope
 from units.models import Unit
-from units.selectors import scope_queryset, unit_by_code
+from units.selectors import scope_queryset
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
@@ -40,13 +41,7 @@ class ReviewFilterForm(forms.Form):
             field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
 
     def clean_unit(self) -> Unit | None:
-        code = self.cleaned_data.get("unit", "").strip()
-        if not code:
-            return None
-        unit = unit_by_code(code, scope_queryset(Unit.objects.all(), user=self.user, roles=REVIEW_ROLES))
-        if unit is None:
-            raise forms.ValidationError(_("Không tìm thấy đơn vị «%(code)s» trong phạm vi của bạn.") % {"code": code})
-        return unit
+        return unit_in_scope(self.cleaned_data.get("unit", ""), user=self.user, roles=REVIEW_ROLES)
 
 
 class ReviewActionForm(forms.Form):

@@ -209,7 +209,7 @@ class Response(models.Model):
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    # Written with the answers (surveys.services.responses.answers_create) so that full satisfaction is a
+    # Written with the answers (surveys.services.answers.answers_create) so that full satisfaction is a
     # GROUP BY over responses; NULL = not computed (rows written before these fields), the engine then
     # recounts from the answers.
     index_valid = models.PositiveSmallIntegerField(_("số câu chỉ số trả lời hợp lệ"), null=True, blank=True, editable=False)
@@ -231,6 +231,16 @@ class Response(models.Model):
                 condition=models.Q(index_valid__isnull=True) | models.Q(index_unsatisfied__isnull=True),
             ),
         ]
+        constraints = [
+            # One interview per drawn person: drafts and rejected responses are not the case's interview
+            # (surveys.services.responses.NOT_AN_INTERVIEW).
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(assignment__isnull=False) & ~models.Q(status__in=["draft", "rejected"]),
+                name="response_one_interview_per_case",
+                violation_error_message=_("Người này đã được phỏng vấn."),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.uuid)
@@ -246,7 +256,7 @@ class Answer(models.Model):
     each inserted row at commit, 40 rows × 4 keys per submission, each check a lookup that locks the
     parent row (the campaign, unit and questions are shared by every concurrent submission): 2.4 ms of
     PostgreSQL's 3.3 ms per submission, measured in bench/submit.py. The keys are kept by the one
-    writer instead: `surveys.services.responses.answers_create` inserts a response's answers in the
+    writer instead: `surveys.services.answers.answers_create` inserts a response's answers in the
     transaction that inserts the response, copies campaign and unit from it, and takes questions only
     from the compiled questionnaire of its form. Deleting goes through Django, which still applies
     on_delete (CASCADE with the response or campaign, PROTECT for questions; a unit is protected by its

@@ -21,10 +21,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
+from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel, ChannelWindow, SampleQuota
 from campaigns.selectors import campaign_by_code
 from surveys.expressions import Node, parse
-from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
+from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response, ResponseStatus
 from surveys.rules import ROLE_INDEX, question_rule
 from units import db
 from units.models import WRITE_ROLES, Role, Unit
@@ -470,14 +470,74 @@ def enumerator_quotas(*, user: User | AnonymousUser) -> list[QuotaProgress]:
     return [QuotaProgress(q, counts.get((q.campaign_id, q.unit_id, q.channel, q.form_id), 0)) for q in quotas]
 
 
-def enumerator_assignments(*, user: User | AnonymousUser, limit: int = 100) -> list[Assignment]:
-    """The user's own pending assignments in active campaigns."""
+# Channels the enumerator enters walk-in responses for (no drawn case); frame channels show only where
+# they hold cases; the online channel is the citizens' own.
+WALK_IN_CHANNELS = frozenset({Channel.DESK, Channel.VENUE, Channel.PAPER})
+
+
+@dataclass
+class ChannelProgress:
+    """One channel of one campaign on the enumerator's home: its cells summed, and each cell."""
+
+    channel: str
+    cells: list[QuotaProgress] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def done(self) -> int:
+        return sum(cell.done for cell in self.cells)
+
+    @property
+    def target(self) -> int:
+        return sum(cell.quota.target for cell in self.cells)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.target)) if self.target else 100
+
+    @property
+    def walk_in(self) -> bool:
+        return self.channel in WALK_IN_CHANNELS
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    channels: list[ChannelProgress] = field(default_factory=list)
+
+
+def enumerator_progress(*, user: User | AnonymousUser) -> list[CampaignProgress]:
+    """Progress by campaign and channel for the channels the user collects: walk-in channels of their quota
+    cells, and frame channels (phone, home visit) where they hold cases; never the online channel."""
+    quotas = enumerator_quotas(user=user)
+    if not quotas:
+        return []
+    with_cases = set(Assignment.objects.filter(enumerator=user).values_list("campaign_id", "quota__channel").distinct())
+    campaigns: dict[int, CampaignProgress] = {}
+    for row in quotas:
+        channel = row.quota.channel
+        if channel not in WALK_IN_CHANNELS and (row.quota.campaign_id, channel) not in with_cases:
+            continue
+        progress = campaigns.setdefault(row.quota.campaign_id, CampaignProgress(row.quota.campaign))
+        line = next((c for c in progress.channels if c.channel == channel), None)
+        if line is None:
+            line = ChannelProgress(channel)
+            progress.channels.append(line)
+        line.cells.append(row)
+    return list(campaigns.values())
+
+
+def responses_sent_back(*, user: User | AnonymousUser, limit: int = 20) -> list[Response]:
+    """The user's responses that a supervisor rejected (sent back with a reason), newest first."""
     if not user.is_authenticated:
         return []
     return list(
-        Assignment.objects.filter(enumerator=user, campaign__status=CampaignStatus.ACTIVE, status="pending")
-        .select_related("campaign", "quota__unit", "frame_entry")
-        .order_by("campaign__code", "is_reserve", "draw_order")[:limit]
+        Response.objects.filter(enumerator=user, status=ResponseStatus.REJECTED, campaign__status=CampaignStatus.ACTIVE)
+        .select_related("campaign", "unit", "assignment__frame_entry", "assignment__quota")
+        .order_by("-reviewed_at", "-pk")[:limit]
     )
 
 
@@ -500,7 +560,7 @@ def responses_visible_to(user: User | AnonymousUser, roles: Iterable[str] | None
 
 def responses_for_review(*, user: User | AnonymousUser, filters: dict[str, Any]) -> QuerySet[Response]:
     """Responses the user may review, filtered by campaign, unit (subtree), channel, enumerator, status and date."""
-    queryset = responses_visible_to(user, REVIEW_ROLES).select_related("campaign", "unit", "enumerator")
+    queryset = responses_visible_to(user, REVIEW_ROLES).select_related("campaign", "unit", "enumerator", "assignment__frame_entry")
     if filters.get("campaign"):
         queryset = queryset.filter(campaign=filters["campaign"])
     if filters.get("unit"):

@@ -5,16 +5,22 @@ Every lookup goes through the scoped selectors: outsiders get 404, members witho
 
 from __future__ import annotations
 
+import json
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from campaigns.fieldwork.selectors import person_for
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, SampleQuota
 from campaigns.selectors import PUBLIC_STATUSES
 from surveys.api import read_json, submission_response
@@ -36,7 +42,7 @@ from surveys.selectors import (
     user_reviews_somewhere,
 )
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import SubmissionError, SubmissionForbidden, Submitter, payload_check
+from surveys.services.responses import SubmissionError, SubmissionForbidden, Submitter, case_ready_for_interview, payload_check
 from surveys.services.review import ReviewError, responses_review
 from units.clients import client_address
 from units.models import Membership, Unit
@@ -67,6 +73,7 @@ def _entry_context(*, request: HttpRequest, campaign: Campaign, unit: Unit, chan
         "draft_key": draft_key,
         "assignment": assignment,
         "mode": mode,
+        "served_at": int(time.time() * 1000),  # the page's age, for the offline copy (static/js/queue.js caseTaken)
         "profile_fields": [("sex", _("Giới tính"), SEX_CHOICES), ("age_group", _("Nhóm tuổi"), AGE_GROUP_CHOICES)],
     }
 
@@ -84,7 +91,7 @@ def entry_form(request: HttpRequest, quota_id: int) -> HttpResponse:
         raise PermissionDenied(_("Đợt khảo sát không còn nhận phiếu."))
     assignment = None
     if request.GET.get("phan-cong"):
-        assignment = Assignment.objects.select_related("frame_entry").filter(pk=_int(request.GET["phan-cong"]), quota=quota).first()
+        assignment = Assignment.objects.select_related("frame_entry", "campaign__organiser").filter(pk=_int(request.GET["phan-cong"]), quota=quota).first()
         reviewer = bool(unit_roles(user=request.user, unit=quota.unit) & set(REVIEW_ROLES))
         if assignment is None or (assignment.enumerator_id != request.user.pk and not reviewer):
             raise Http404
@@ -92,6 +99,14 @@ def entry_form(request: HttpRequest, quota_id: int) -> HttpResponse:
         request=request, campaign=quota.campaign, unit=quota.unit, channel=quota.channel, form=quota.form,
         submit_url=reverse("surveys:api_responses"), assignment=assignment,
     )
+    if assignment is not None:
+        context["person"] = person_for(request.user, assignment)
+        context["case_url"] = reverse("fieldwork:case_detail", args=[assignment.pk])
+        context["call_centre"] = request.GET.get("tong-dai") == "1"
+        try:
+            case_ready_for_interview(assignment)
+        except SubmissionError as refusal:
+            context["case_closed"] = refusal.message  # one interview per drawn person: no form
     return render(request, "surveys/entry.html", context)
 
 
@@ -154,7 +169,12 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _response_for_review(request: HttpRequest, key: str) -> Response:
-    response = responses_visible_to(request.user).select_related("campaign", "unit", "enumerator", "form__questionnaire", "reviewed_by").filter(uuid=key).first()
+    response = (
+        responses_visible_to(request.user)
+        .select_related("campaign", "unit", "enumerator", "form__questionnaire", "reviewed_by", "assignment__frame_entry", "assignment__campaign__organiser")
+        .filter(uuid=key)
+        .first()
+    )
     if response is None:
         raise Http404
     if not unit_roles(user=request.user, unit=response.unit) & set(REVIEW_ROLES):
@@ -183,6 +203,8 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "sections": answers_display(response),
             "form": form,
             "profile": _profile_display(response.profile),
+            # which drawn person the interview belongs to: initials and a masked phone unless the reviewer may see more
+            "person": person_for(request.user, response.assignment) if response.assignment else None,
         },
     )
 
@@ -281,3 +303,35 @@ def online_thanks(request: HttpRequest, public_key: str) -> HttpResponse:
     campaign = _public_campaign(public_key)
     return render(request, "surveys/online_thanks.html", {"campaign": campaign})
 
+
+
+# --- working without signal ------------------------------------------------------------------
+
+# What every kept page needs; the service worker stores them when it installs (static names resolved by the
+# storage, hashed in production).
+OFFLINE_ASSETS = (
+    "bootstrap/css/bootstrap.min.css", "bootstrap/js/bootstrap.bundle.min.js", "css/hailong.css", "css/collection.css", "favicon.svg",
+    "js/queue.js", "js/offline.js", "js/expressions.js", "js/entry.js", "js/calllist.js",
+)
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """static/js/sw.js served from the site's root, so that its scope is the whole site, with the assets to
+    keep and the offline page's address put in front. Its text changes whenever an asset's name does, which
+    makes browsers install the new worker."""
+    precache = [static(name) for name in OFFLINE_ASSETS]
+    script = finders.find("js/sw.js")
+    with open(script, encoding="utf-8") as handle:
+        text = handle.read()
+    head = f"var PRECACHE = {json.dumps(precache)};\nvar OFFLINE_URL = {json.dumps(reverse('surveys:offline'))};\n"
+    response = HttpResponse(head + text, content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page it has not kept, when there is no signal."""
+    return render(request, "surveys/offline.html")

@@ -43,6 +43,13 @@ class Action(StrEnum):
     RAW_EXPORT = "raw.export"  # any file holding respondent rows (raw data, a report with its raw sheet)
     PERSONAL_DATA_PURGE = "personal_data.purge"  # erase frames after publication (the daily job, the command)
     USERS_PASSWORD_RESET = "users.password_reset"  # set a temporary password for a user of the subtree
+    # Fieldwork (campaigns/fieldwork): cases are drawn people; an enumerator acts on their own cases only;
+    # a drawn person's full name and phone are FRAME_READ's (besides the case's own enumerator).
+    CASES_READ = "cases.read"  # the cases of a unit, their attempts, dispositions and response rates
+    CASES_CONTACT = "cases.contact"  # record a contact attempt and its outcome
+    CASES_REASSIGN = "cases.reassign"  # move cases between enumerators, one by one or in bulk
+    CASES_IMPORT = "cases.import"  # the call centre's log of calls, replayed on a campaign's cases (import_contacts)
+    PEOPLE_MANAGE = "people.manage"  # create and deactivate enumerator and supervisor accounts (units/people.py)
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -68,6 +75,11 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RAW_EXPORT: OFFICIALS,
     Action.PERSONAL_DATA_PURGE: SUPERUSERS_ONLY,
     Action.USERS_PASSWORD_RESET: OFFICIALS,
+    Action.CASES_READ: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.CASES_CONTACT: frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR}),
+    Action.CASES_REASSIGN: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.CASES_IMPORT: OFFICIALS,
+    Action.PEOPLE_MANAGE: OFFICIALS,
 }
 
 
@@ -152,3 +164,13 @@ def allowed_anywhere(actor: User | AnonymousUser, action: Action) -> bool:
     if roles not in cache:
         cache[roles] = Membership.objects.filter(user=actor, role__in=roles).exists()
     return cache[roles]
+
+
+def require_anywhere(actor: User | AnonymousUser, action: Action) -> None:
+    """For a page or an import that spans the actor's units: pass when `actor` may take `action` at some
+    unit; else PermissionDenied for a member of any unit, Http404 for everyone else."""
+    if allowed_anywhere(actor, action):
+        return
+    if actor.is_authenticated and Membership.objects.filter(user=actor).exists():
+        raise PermissionDenied
+    raise Http404

@@ -35,7 +35,9 @@ from units.selectors import user_roles
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
-    success_url = reverse_lazy("home")
+
+    def get_success_url(self) -> str:
+        return str(_next(self.request))  # back to the page the account gate held, or home
 
     def form_valid(self, form):
         response = super().form_valid(form)

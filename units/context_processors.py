@@ -12,8 +12,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_role": primary_role(roles),
         "nav_api_keys": bool(roles & WRITE_ROLES),
-        "nav_collect": Role.ENUMERATOR in roles,  # the enumerator's own quota page
+        # the enumerator's day of work (call list, quotas); their pages are also kept on the device for
+        # work without signal (static/js/offline.js)
+        "nav_collect": Role.ENUMERATOR in roles,
         "nav_review": bool(roles & POLICY[Action.RESPONSES_REVIEW]),
         "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
+        "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+        "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
         "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),
     }

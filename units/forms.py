@@ -1,14 +1,29 @@
-"""Forms of the account pages: a personal API key."""
+"""Forms of the account pages (a personal API key), and what filter forms of other apps share."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from units.models import ApiToken
+from units.models import ApiToken, Unit
+from units.selectors import scope_queryset, unit_by_code
+
+
+def unit_in_scope(code: str, *, user: User | AnonymousUser, roles: Iterable[str]) -> Unit | None:
+    """A filter's unit code (any letter case) among the units where `user` holds one of `roles`; None when
+    blank; a ValidationError in Vietnamese when it is unknown or outside the user's subtrees."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    unit = unit_by_code(code, scope_queryset(Unit.objects.all(), user=user, roles=roles))
+    if unit is None:
+        raise forms.ValidationError(_("Không tìm thấy đơn vị «%(code)s» trong phạm vi của bạn.") % {"code": code})
+    return unit
 
 
 class ApiTokenForm(forms.Form):

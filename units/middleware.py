@@ -59,8 +59,9 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "") or request.headers.get("Content-Type", "").startswith("application/json")
 
 
-# Pages a user held at the gate may still reach: the gate's own pages, signing out, assets and probes.
-GATE_OPEN = ("account_password_change", "account_2fa_enrol", "account_2fa_verify", "logout")
+# Pages a user held at the gate may still reach: the gate's own pages, signing out, assets and probes, and the
+# service worker's script and offline page (a redirect would break the worker's install on an enumerator's phone).
+GATE_OPEN = ("account_password_change", "account_2fa_enrol", "account_2fa_verify", "logout", "surveys:service_worker", "surveys:offline")
 GATE_OPEN_PREFIXES = ("/static/", "/healthz", "/i18n/")
 
 

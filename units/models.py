@@ -286,3 +286,22 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class AccountProfile(models.Model):
+    """What a field staff account needs beyond Django's user: a phone, and who made it (units/people.py;
+    its temporary password is a PasswordChangeRequired)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile")
+    phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người tạo")
+    )
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ tài khoản")
+        verbose_name_plural = _("hồ sơ tài khoản")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -288,8 +289,13 @@ def _cell_row(ref: str) -> int:
     return int(re.sub(r"^[A-Z]+", "", ref.split(":")[0]))
 
 
+def text_key(text: str) -> str:
+    """A header or a word typed in a cell, for matching: NFC (Excel may store decomposed Vietnamese), stripped, lower case."""
+    return unicodedata.normalize("NFC", text).strip().lower()
+
+
 def normalise_header(value: Any) -> str:
-    return str(value).strip().lower() if value is not None else ""
+    return text_key(str(value)) if value is not None else ""
 
 
 def read_rows(
@@ -349,12 +355,30 @@ def _checked(value: Any, sheet: str, row: int, index: int, column: str, errors: 
     return value
 
 
+def _missing_columns(sheet: str, missing: Iterable[str]) -> ImportFailed:
+    return ImportFailed([CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing])
+
+
 def require_columns(sheet: str, header: list[str], required: list[str]) -> None:
     missing = [name for name in required if name not in header]
     if missing:
-        raise ImportFailed(
-            [CellError(sheet, 1, name, _("Thiếu cột bắt buộc «%(column)s».") % {"column": name}) for name in missing]
-        )
+        raise _missing_columns(sheet, missing)
+
+
+def column_map(sheet: str, header: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
+    """Canonical column → the header the file uses for it (the first of its aliases present: English,
+    Vietnamese, ASCII; in any case and Unicode form); missing required columns are errors."""
+    present = {text_key(name): name for name in header if name}
+    found = {}
+    for canonical, aliases in columns.items():
+        for alias in aliases:
+            if alias in present:
+                found[canonical] = present[alias]
+                break
+    missing = [name for name in required if name not in found]
+    if missing:
+        raise _missing_columns(sheet, missing)
+    return found
 
 
 def cell_text(value: Any) -> str:

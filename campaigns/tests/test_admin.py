@@ -245,6 +245,12 @@ def test_an_outsider_cannot_name_another_provinces_campaign_as_the_previous_one(
     assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
 
 
+def test_the_official_sets_the_number_of_attempts_and_the_call_script(client, campaign, alice):
+    client.force_login(alice)
+    html = client.get(change_url(campaign)).content.decode()
+    assert 'name="max_attempts"' in html and 'name="call_script"' in html
+
+
 def test_a_large_frame_is_imported_by_a_job(client, campaign, alice, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.IMPORT_BACKGROUND_ROWS, settings.MEDIA_ROOT = 3, tmp_path / "media"
     client.force_login(alice)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from campaigns.frames import frame_import, normalise_phone, parse_completed_on
+from campaigns.frames import frame_import, parse_completed_on
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry
 from campaigns.sampling import sample_draw
 from campaigns.services import CampaignRuleError, campaign_form_add, channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
 from units.access import SYSTEM
 from units.models import Role
+from units.phones import normalise_phone
 from units.spreadsheets import ImportFailed
 
 
@@ -140,7 +142,7 @@ def test_a_second_draw_is_refused_unless_asked_and_nothing_was_worked_on(phone_c
     sample_draw(campaign=phone_campaign, actor=SYSTEM)
     with pytest.raises(CampaignRuleError, match="đã được rút mẫu"):
         sample_draw(campaign=phone_campaign, actor=SYSTEM)
-    Assignment.objects.filter(campaign=phone_campaign).update(status="done")
+    Assignment.objects.filter(campaign=phone_campaign).update(status="done", disposition="1.1", closed_at=timezone.now())
     with pytest.raises(CampaignRuleError, match="Không thể rút lại"):
         sample_draw(campaign=phone_campaign, redraw=True, actor=SYSTEM)
     with pytest.raises(CampaignRuleError, match="đã rút mẫu"):

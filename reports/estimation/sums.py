@@ -2,7 +2,7 @@
 
 Each counted response stores, with its answers, `index_pattern`: one character per index question of its
 questionnaire (in question id order) holding the level it answered ('-' for no answer; see
-`surveys.services.responses.index_pattern`). One SQL statement groups the counted responses of a
+`surveys.rules.index_pattern`). One SQL statement groups the counted responses of a
 campaign by cell (form × unit × channel × sex × age group) and concatenates their patterns
 (`string_agg` / `group_concat`), so the database returns one row per cell whatever the number of
 responses, and no answer is read. Here each cell's patterns become a matrix of per-response variables

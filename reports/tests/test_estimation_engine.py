@@ -24,7 +24,7 @@ from reports.tests.factories import make_campaign, make_questionnaire, make_resp
 from reports.tests.r_reference import POINT, SE_RELATIVE, SKIP, close, run_r
 from surveys.models import Answer, Question, Response
 from surveys.selectors import compiled_form
-from surveys.services.responses import ValidatedAnswers, answers_create
+from surveys.services.answers import ValidatedAnswers, answers_create
 
 pytestmark = pytest.mark.django_db
 

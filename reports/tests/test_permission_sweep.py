@@ -1,7 +1,7 @@
 """The permission sweep: every URL of the portal and every admin page, as each persona, with GET and POST.
 
 Path arguments are filled from one world of province A (a campaign with a frame, a draw and responses, a
-questionnaire owned by A, an export, an API key). The personas (conftest.py): alice, official of A (the
+questionnaire owned by A, an export, an API key, an enumerator of A1 with a case). The personas (conftest.py): alice, official of A (the
 owner); bob, viewer of A (a member); charlie, official of B (the outsider); and an anonymous visitor.
 
 - nobody ever gets a 500;
@@ -13,8 +13,9 @@ owner); bob, viewer of A (a member); charlie, official of B (the outsider); and 
 
 POSTs carry real attacks where a page takes data: delete confirmations, every admin action on A's rows,
 change forms with A's row edited, the unit import of issue 11, frame, response and XLSForm uploads,
-exports with raw data, reviews, population sizes (a row, a file, frame counts) and design settings. A POST
-"changed nothing" when every table below keeps its rows and values.
+exports with raw data, reviews, population sizes (a row, a file, frame counts) and design settings; issue 14's
+outcomes of a case and reassignments (one by one and in bulk), new accounts (by form and by Excel list) and
+deactivations. A POST "changed nothing" when every table below keeps its rows and values.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from reports.tests.factories import make_response
 from surveys.models import Question, Questionnaire, Response
 from surveys.tests.factories_collection import make_campaign, make_questionnaire
 from units.access import SYSTEM
-from units.models import ApiToken, AuditEntry, ImportJob, ImportStatus, Membership, Unit, UnitType
+from units.models import ApiToken, AuditEntry, ImportJob, ImportStatus, Membership, Role, Unit, UnitType
 from units.services import OFFICIAL_GROUP, api_token_create
 from units.tests.xlsx import xlsx_bytes
 
@@ -61,7 +62,8 @@ QUESTIONNAIRE_TITLE = "PHIẾU RIÊNG TỈNH A"
 PERSONAL_MARKERS = ("Người dân A1-", "0905000")
 A_MARKERS = (CAMPAIGN_NAME, QUESTIONNAIRE_TITLE, "dot-bi-mat-a", "Tỉnh A", "Xã A1", "Phường A2", "Sở Y tế A", "Bệnh viện A", *PERSONAL_MARKERS)
 # Pages anyone may read: the login, the public notice and online survey, published results, the API's door.
-PUBLIC = re.compile(r"^/(dang-nhap/|dang-xuat/|i18n/|admin/login/|admin/logout/|khao-sat/|ket-qua/|api/v1/|quen-mat-khau/|healthz)")
+# The service worker's script and its offline page hold no data: they are what a phone keeps for work without signal.
+PUBLIC = re.compile(r"^/(dang-nhap/|dang-xuat/|i18n/|admin/login/|admin/logout/|khao-sat/|ket-qua/|api/v1/|quen-mat-khau/|healthz|sw\.js|ngoai-tuyen/)")
 SUPERUSER_ONLY_MODELS = {"auth.group", "auth.user", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog", "units.apitoken", "otp_totp.totpdevice"}
 
 
@@ -74,6 +76,8 @@ class World:
     job: ExportJob
     import_job: ImportJob
     token: ApiToken
+    case: Assignment  # a primary case of A1, held by `enumerator`
+    enumerator: User  # an enumerator of A1 (issue 14's people and case pages)
     objects: dict[str, Any]  # "app.model" → the row of A whose admin pages are swept
 
 
@@ -84,7 +88,7 @@ def frame_file(rows: int = 6) -> io.BytesIO:
 
 
 @pytest.fixture
-def world(tree, alice, bob, charlie) -> World:
+def world(tree, alice, bob, charlie, make_user) -> World:
     questionnaire = make_questionnaire("phieu-rieng-a", frozen=False)
     Questionnaire.objects.filter(pk=questionnaire.pk).update(title=QUESTIONNAIRE_TITLE, owner=tree["A"])
     questionnaire.refresh_from_db()
@@ -93,7 +97,10 @@ def world(tree, alice, bob, charlie) -> World:
     campaign = Campaign.objects.select_related("organiser").get(pk=setup.campaign.pk)
     Campaign.objects.filter(pk=campaign.pk).update(status="draft")
     frame_import(campaign=campaign, source=frame_file(), actor=SYSTEM)
+    enumerator = make_user("dtv.a1", Role.ENUMERATOR, tree["A1"])
     sample_draw(campaign=campaign, actor=SYSTEM)
+    case = Assignment.objects.filter(campaign=campaign, quota__unit=tree["A1"], is_reserve=False).order_by("draw_order").first()
+    Assignment.objects.filter(pk=case.pk).update(enumerator=enumerator)
     Campaign.objects.filter(pk=campaign.pk).update(status="active")
     likert = {q.code: 4 for q in questionnaire.questions.filter(type="likert5")}
     response = make_response(campaign, tree["A1"], likert, channel=Channel.PHONE)
@@ -125,7 +132,7 @@ def world(tree, alice, bob, charlie) -> World:
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
     }
-    return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, objects)
+    return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, objects)
 
 
 # ------------------------------------------------------------------------------------------ the URLs
@@ -170,7 +177,9 @@ def url_for(route: str, world: World) -> str:
         "code": world.campaign.code,
         "unit_code": "A1",
         "version": "1",
-        "user_id": str(world.objects["units.membership"].user_id),  # bob, a member of A
+        # bob, a member of A; the enumerator of A1 for the pages of field accounts
+        "user_id": str(world.enumerator.pk if route.startswith("nguoi-dung/") else world.objects["units.membership"].user_id),
+        "case_id": str(world.case.pk),
         "uidb64": "MQ",  # a password-reset link's user: a made-up one, its token refused
         "token": "khong-hop-le",
     }
@@ -263,6 +272,14 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "giam-sat/phieu/": [{"action": "approve", "ids": [world.response.pk]}, {"action": "reject", "reason": "x", "ids": [world.response.pk]}],
         "giam-sat/phieu/<uuid:key>/": [{"action": "reject", "reason": "bị loại"}],
         "xuat/<int:pk>/thu-lai/": [{}],
+        "dieu-tra/truong-hop/": [{"ids": [world.case.pk], "to_user": world.enumerator.pk, "reason": "chuyển"}, {"ids": [world.case.pk], "to_user": world.objects["auth.user"].pk, "reason": "chuyển"}],
+        "dieu-tra/truong-hop/<int:case_id>/": [
+            {"action": "attempt", "outcome": "refused", "note": "từ chối"},
+            {"action": "reassign", "to_user": world.objects["auth.user"].pk, "reason": "chuyển"},
+        ],
+        "nguoi-dung/": [{"username": "dtv.cai", "full_name": "Cài vào A", "phone": "", "unit": tree["A1"].pk, "role": "enumerator"}],
+        "nguoi-dung/nhap/": [{"file": upload([["username", "full name", "phone", "unit code", "role"], ["dtv.cai2", "Cài vào A", "", "A1", "enumerator"]])}],
+        "nguoi-dung/<int:user_id>/kich-hoat/": [{"active": "0"}],
     }
     return bodies + [{key: (SimpleUploadedFile(value.name, value.read()) if hasattr(value, "read") and value.seek(0) is None else value) for key, value in body.items()} for body in attacks.get(route, [])]
 
@@ -280,7 +297,8 @@ WATCHED = [
     ("campaigns.ChannelWindow", ("channel", "start", "end")),
     ("campaigns.SampleQuota", ("unit_id", "target")),
     ("campaigns.FrameEntry", ("full_name", "phone")),
-    ("campaigns.Assignment", ("status", "enumerator_id")),
+    ("campaigns.Assignment", ("status", "enumerator_id", "disposition", "attempt_count", "released_at")),
+    ("campaigns.ContactAttempt", ("outcome", "assignment_id")),
     ("campaigns.StratumPopulation", ("campaign_id", "unit_id", "channel", "population", "source")),
     ("surveys.Questionnaire", ("code", "version", "title", "status", "owner_id")),
     ("surveys.Section", ("title",)),
@@ -289,7 +307,8 @@ WATCHED = [
     ("reports.ExportJob", ("status", "kind")),
     ("units.ImportJob", ("status", "kind")),
     ("reports.Snapshot", ("status", "version")),
-    ("auth.User", ("username", "is_staff", "is_superuser", "password")),
+    ("auth.User", ("username", "is_staff", "is_superuser", "password", "is_active")),
+    ("units.AccountProfile", ("user_id", "phone")),
     ("admin.LogEntry", ("object_id",)),
 ]
 

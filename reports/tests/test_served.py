@@ -42,7 +42,7 @@ from django.contrib.auth.models import User
 from campaigns.models import Channel
 from surveys.models import QuestionType
 from surveys.selectors import compiled_form, enumerator_quotas, open_window, today_local
-from surveys.services.responses import answers_validate
+from surveys.services.answers import answers_validate
 
 user = User.objects.get(username="dieutravien")
 for cell in enumerator_quotas(user=user):

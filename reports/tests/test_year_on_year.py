@@ -102,6 +102,7 @@ def test_a_unit_page_without_a_previous_campaign_shows_no_change(client, alice, 
 def test_the_dashboard_with_merged_units_reads_a_fixed_number_of_queries(client, alice, merged, django_assert_num_queries):
     client.force_login(alice)
     client.get(DASHBOARD)
-    # 27 without mergers, plus: predecessors of the predecessors, their published tallies, last year's rules (3)
-    with django_assert_num_queries(32):
+    # 28 without mergers (26, the fieldwork section and the population sizes), plus: predecessors of the
+    # predecessors, their published tallies, last year's rules (3)
+    with django_assert_num_queries(33):
         client.get(DASHBOARD)

@@ -12,11 +12,35 @@
   var text = document.getElementById("entry-messages").dataset;
   var pages = Array.prototype.slice.call(form.querySelectorAll(".entry-page"));
   var draftKey = "hl-draft:" + form.dataset.draftKey;
+  adoptCaseFromAddress();
   var CHOICE = ["likert5", "likert4", "single", "yes_no", "multi"];
   var questions = [];
   schema.sections.forEach(function (section) {
     section.questions.forEach(function (question) { questions.push(question); });
   });
+
+  // Without signal, the interview page of a case not kept on the device is its quota cell's page (the
+  // service worker's fallback): the case then comes from the address, its name from the call list.
+  function adoptCaseFromAddress() {
+    var wanted = new URLSearchParams(window.location.search).get("phan-cong");
+    if (!wanted || !/^\d+$/.test(wanted) || String(schema.submit.assignment) === wanted) return;
+    schema.submit.assignment = parseInt(wanted, 10);
+    draftKey = "hl-draft:" + form.dataset.draftKey.replace(/:[^:]*$/, ":" + wanted);
+    var cases = {};
+    try {
+      cases = JSON.parse(window.localStorage.getItem("hl-cases") || "{}") || {};
+    } catch (error) {
+      cases = {};
+    }
+    var person = cases[wanted];
+    if (person && person.name) {
+      var banner = document.createElement("div");
+      banner.className = "alert alert-secondary py-2";
+      banner.id = "entry-person";
+      banner.textContent = text.person + ": " + person.name + (person.phone ? " · " + person.phone : "");
+      form.parentNode.insertBefore(banner, form);
+    }
+  }
 
   function newUuid() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
@@ -41,6 +65,19 @@
   }
 
   var state = loadDraft() || freshState();
+  var caseId = schema.submit.assignment;
+
+  // One interview per drawn person: once this case's interview is on the device (sent or waiting), the
+  // form stays closed, also when the page is reopened from the offline cache.
+  function caseTaken() {
+    return caseId !== null && caseId !== undefined && HLQueue.caseTaken(caseId, Number(form.dataset.servedAt || 0));
+  }
+
+  function closeForCase() {
+    form.classList.add("d-none");
+    var next = document.getElementById("entry-case-next");
+    if (next) next.classList.remove("d-none");
+  }
 
   // --- reading the inputs ----------------------------------------------------------------
 
@@ -296,7 +333,9 @@
     done.textContent = text.queued;
     done.classList.remove("d-none");
     document.getElementById("entry-summary").classList.add("d-none");
-    if (form.dataset.mode !== "online") {
+    if (caseId !== null && caseId !== undefined) {
+      closeForCase();
+    } else if (form.dataset.mode !== "online") {
       clearForm();
       state = freshState();
       render();
@@ -335,4 +374,10 @@
 
   restoreFields(state.fields);
   render();
+  if (caseTaken()) {
+    var taken = document.getElementById("entry-done");
+    taken.textContent = text.caseTaken;
+    taken.classList.remove("d-none");
+    closeForCase();
+  }
 })();

@@ -4,7 +4,8 @@
  * definite refusal (409 conflict, 422 invalid, 403/404 not allowed) that moves it to "hl-rejected"
  * with the server's Vietnamese message. A network failure or a 5xx keeps it for the next try,
  * which comes when the browser is back online, every 15 seconds, or on the "Gửi ngay" button.
- * Resending is safe: the server knows each response by its client UUID.
+ * Resending is safe: the server knows each response by its client UUID. The queue lives in localStorage,
+ * so it survives a reload, a page served from the offline copy and a restart of the browser.
  */
 (function (global) {
   "use strict";
@@ -13,6 +14,9 @@
   var REJECTED = "hl-rejected";
   var listeners = [];
   var flushing = false;
+  // Each response waits with the user who entered it and is sent only in that user's session (a shared
+  // phone: the next user must not send it as theirs).
+  var currentUser = (document.body && document.body.dataset.userId) || "";
 
   function read(key) {
     try {
@@ -35,10 +39,33 @@
     return input ? input.value : "";
   }
 
+  // Cases whose interview this device has taken ({id, at}): their entry page stays closed while the
+  // interview waits in the queue, and on any copy of the page served before it was taken (the offline
+  // cache). A page served later knows better: the server shows the form again only for a case reopened
+  // by a supervisor.
+  var TAKEN = "hl-cases-taken";
+
+  function caseTaken(caseId, servedAt) {
+    var id = String(caseId);
+    if (read(QUEUE).some(function (item) { return String(item.body.assignment) === id; })) return true;
+    return read(TAKEN).some(function (entry) { return entry.id === id && entry.at > (servedAt || 0); });
+  }
+
+  function mine(item) {
+    return !item.user || item.user === currentUser;
+  }
+
+  function waitingMine() {
+    return read(QUEUE).filter(mine);
+  }
+
   function add(item) {
+    if (item.body.assignment !== null && item.body.assignment !== undefined && item.body.status !== "draft") {
+      write(TAKEN, read(TAKEN).concat([{ id: String(item.body.assignment), at: Date.now() }]).slice(-500));
+    }
     var items = read(QUEUE);
     if (!items.some(function (other) { return other.body.uuid === item.body.uuid; })) {
-      items.push({ url: item.url, body: item.body, attempts: 0, queued_at: new Date().toISOString() });
+      items.push({ url: item.url, body: item.body, attempts: 0, queued_at: new Date().toISOString(), user: currentUser });
       write(QUEUE, items);
     }
     update();
@@ -75,7 +102,7 @@
           "Content-Type": "application/json",
           "X-CSRFToken": csrfToken(),
           "X-Hailong-Client": "web",
-          "X-Hailong-Queued": item.attempts > 0 ? "1" : "0",
+          "X-Hailong-Queued": item.attempts > 0 || item.waited ? "1" : "0",
         },
         body: JSON.stringify(item.body),
       });
@@ -105,9 +132,16 @@
 
   async function flush() {
     if (flushing) return;
+    // No network at all (the phone says so): keep everything for the "online" event, spare the battery;
+    // what waits is sent later as queued (the server records it as sent from the offline queue).
+    if (navigator.onLine === false) {
+      write(QUEUE, read(QUEUE).map(function (item) { return mine(item) ? Object.assign(item, { waited: true }) : item; }));
+      update();
+      return;
+    }
     flushing = true;
     try {
-      var items = read(QUEUE);
+      var items = waitingMine();
       for (var i = 0; i < items.length; i += 1) {
         var outcome = await sendOne(items[i]);
         if (outcome === "offline" || outcome === "retry") {
@@ -122,11 +156,12 @@
   }
 
   function update() {
-    var waiting = read(QUEUE).length;
+    var waiting = waitingMine().length;
     var rejected = read(REJECTED);
     document.querySelectorAll("[data-queue-count]").forEach(function (el) { el.textContent = String(waiting); });
     var status = document.getElementById("queue-status");
     if (status) status.classList.toggle("d-none", waiting === 0);
+    document.querySelectorAll("[data-queue-badge]").forEach(function (el) { el.hidden = waiting === 0; });
     document.querySelectorAll("[data-queue-offline]").forEach(function (el) { el.hidden = navigator.onLine; });
     var panel = document.getElementById("queue-rejected");
     if (panel) {
@@ -140,7 +175,7 @@
 
   global.addEventListener("online", flush);
   global.addEventListener("offline", update);
-  global.setInterval(function () { if (read(QUEUE).length) flush(); }, 15000);
+  global.setInterval(function () { if (waitingMine().length) flush(); }, 15000);
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-queue-retry]")) flush();
   });
@@ -149,7 +184,8 @@
   global.HLQueue = {
     add: add,
     flush: flush,
-    waiting: function () { return read(QUEUE).length; },
+    waiting: function () { return waitingMine().length; },
+    caseTaken: caseTaken,
     onResult: function (listener) { listeners.push(listener); },
   };
 })(window);

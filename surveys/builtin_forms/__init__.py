@@ -2,7 +2,7 @@
 
 Each template names the text it follows (`Template.source`); the wording of every item is ours.
 Public administration (SIPAS and its service part, the one-stop desk) is in `administration.py`, the
-Ministry of Health's five forms in `health.py`; docs/methodology.md §5 lists the texts in force and
+Ministry of Health's five forms in `health.py`; docs/methodology.md §7 lists the texts in force and
 what the team could not check against them. Every question's role is set here by its author.
 Load one with `questionnaire_load_template` (admin button «Nạp phiếu mẫu», command
 `load_questionnaire_template NAME`).

@@ -1,7 +1,7 @@
 """The Ministry of Health's five forms (QĐ 3869/QĐ-BYT, 2019; measured by the method of QĐ 56/QĐ-BYT, 2024–2030).
 
 Sections and item counts of forms 1–3 are those the project shipped before; forms 4 and 5 are new. The
-wording is ours. docs/methodology.md §5 says what the team could and could not check against the texts.
+wording is ours. docs/methodology.md §7 says what the team could and could not check against the texts.
 """
 
 from __future__ import annotations

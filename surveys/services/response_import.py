@@ -28,7 +28,8 @@ from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel
 from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
-from surveys.services.responses import EARLIEST_TIME, LATEST_TIME_AHEAD, ValidatedAnswers, answers_create, answers_validate
+from surveys.services.answers import ValidatedAnswers, answers_create, answers_validate
+from surveys.services.responses import EARLIEST_TIME, LATEST_TIME_AHEAD
 from units.access import Action, require
 from units.models import ImportJob, Unit
 from units.selectors import unit_by_code

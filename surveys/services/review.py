@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.fieldwork.services import case_reopen
 from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseStatus
+from surveys.services.responses import interview_of
 from units.access import Action, require
 from units.services import Actor, audit_record
 
@@ -47,11 +49,15 @@ def responses_review(*, responses: Iterable[Response], action: str, actor: Actor
             continue
         old_status = response.status
         counted = set(response.campaign.counted_statuses)
+        if old_status == ResponseStatus.REJECTED and response.assignment_id is not None and interview_of(response.assignment_id) is not None:
+            continue  # the case was interviewed again since: one interview per drawn person
         updated = Response.objects.filter(pk=response.pk, status=old_status).update(
             status=new_status, review_reason=reason[:500], reviewed_by=actor if isinstance(actor, User) else None, reviewed_at=now, updated_at=now
         )
         if not updated:  # changed by someone else meanwhile
             continue
+        if response.assignment_id is not None and new_status == ResponseStatus.REJECTED:
+            case_reopen(actor=actor, case_id=response.assignment_id, reason=reason)  # sent back: the person is interviewed again
         changed += 1
         response.status, response.review_reason, response.reviewed_at = new_status, reason[:500], now
         response.reviewed_by = actor if isinstance(actor, User) else None

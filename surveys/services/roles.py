@@ -1,6 +1,6 @@
 """What each question counts for, and the parts of an index: the author's choice, checked before use.
 
-Nothing counts in an index by accident (DESIGN.md §5, docs/methodology.md §2): a question's role
+Nothing counts in an index by accident (DESIGN.md §5, docs/methodology.md §8): a question's role
 (`Question.role`) is set by the questionnaire's author: a built-in template sets it, an official sets it
 in the admin, an XLSForm in its `hl_role` column. A questionnaire imported from a file is used only after
 an official has looked at which questions it counts and confirmed (`questionnaire_confirm_roles`).

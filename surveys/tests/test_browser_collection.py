@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.db import OperationalError
 
 from surveys.models import Answer, Response
 from surveys.tests.factories_collection import make_campaign, payload
@@ -14,10 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(predicate, timeout: float = 30.0) -> bool:
+    """Poll `predicate` until it holds. The in-memory SQLite database is shared with the live server's
+    thread: a read while the server writes may find a table locked, which only means "not yet"."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except OperationalError:
+            pass
         time.sleep(0.25)
     return predicate()
 
@@ -27,12 +33,17 @@ def pick(page, code: str, number: int) -> None:
     page.click(f"label[for='q-{code}-{number}']")
 
 
-def open_entry_form(page, live_server) -> None:
-    """Log in as the enumerator `dtv` and open the entry form of their quota cell."""
+def log_in(page, live_server, username: str = "dtv") -> None:
+    """Log in through the login page (every test user's password is the same, see conftest.make_user)."""
     page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("input[name=username]", "dtv")
+    page.fill("input[name=username]", username)
     page.fill("input[name=password]", "secret-pass-123")
     page.click("form button[type=submit], form input[type=submit]")
+
+
+def open_entry_form(page, live_server) -> None:
+    """Log in as the enumerator `dtv` and open the entry form of their quota cell."""
+    log_in(page, live_server)
     page.click("text=Nhập phiếu")
     page.wait_for_selector("#entry-progress")
 

@@ -34,7 +34,8 @@ def test_the_enumerator_home_shows_assignments_and_quota_progress(client, setup,
     page = client.get("/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Nguyễn Văn An" in html and f"phan-cong={mine.pk}" in html and f"phan-cong={theirs.pk}" not in html
+    assert "Nguyễn Văn An" in html and f"/dieu-tra/truong-hop/{mine.pk}/" in html and f"/dieu-tra/truong-hop/{theirs.pk}/" not in html
+    assert 'href="tel:0901234567"' in html  # their own case: a tap-to-call link
     assert "1 / 4" in html and "width: 25%" in html  # one counted response of four
     assert "Phường A2" not in html  # outside the enumerator's membership
     assert 'name="viewport"' in html and "entry-shell" in html

@@ -5,7 +5,7 @@ from units.models import Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize(("role", "heading"), [(Role.OFFICIAL, "Quản lý đợt khảo sát"), (Role.ENUMERATOR, "Phiếu của tôi")])
+@pytest.mark.parametrize(("role", "heading"), [(Role.OFFICIAL, "Quản lý đợt khảo sát"), (Role.ENUMERATOR, "Việc hôm nay")])
 def test_a_user_logs_in_on_a_phone_and_lands_on_their_role_page(chromium, live_server, tree, make_user, role, heading):
     make_user("lan", role, tree["A"])
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")

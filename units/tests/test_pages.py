@@ -27,7 +27,7 @@ def test_anonymous_users_are_sent_to_login(client, db):
         (Role.LEADERSHIP, "Bảng điều khiển lãnh đạo"),
         (Role.SUPERVISOR, "Giám sát phiếu trả lời"),
         (Role.UNIT_MANAGER, "Kết quả của đơn vị"),
-        (Role.ENUMERATOR, "Phiếu của tôi"),
+        (Role.ENUMERATOR, "Việc hôm nay"),
         (Role.VIEWER, "Kết quả khảo sát"),
     ],
 )
@@ -129,10 +129,10 @@ def test_a_user_may_switch_to_english(client, db):
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        (Role.ENUMERATOR, ["Phiếu của tôi"], ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị"]),
-        (Role.SUPERVISOR, ["Duyệt phiếu", "Kết quả khảo sát"], ["Phiếu của tôi", "Quản trị"]),
-        (Role.OFFICIAL, ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị"], ["Phiếu của tôi"]),
-        (Role.LEADERSHIP, ["Kết quả khảo sát"], ["Duyệt phiếu", "Quản trị"]),
+        (Role.ENUMERATOR, ["Việc hôm nay"], ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị", "Trường hợp"]),
+        (Role.SUPERVISOR, ["Duyệt phiếu", "Kết quả khảo sát", "Trường hợp"], ["Việc hôm nay", "Quản trị"]),
+        (Role.OFFICIAL, ["Duyệt phiếu", "Kết quả khảo sát", "Quản trị", "Trường hợp"], ["Việc hôm nay"]),
+        (Role.LEADERSHIP, ["Kết quả khảo sát"], ["Duyệt phiếu", "Quản trị", "Trường hợp"]),
     ],
 )
 def test_the_menu_follows_the_roles_a_user_holds(client, tree, make_user, role, shown, hidden):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from campaigns.demo import load_campaigns_demo
+from campaigns.demo import load_campaigns_demo, load_fieldwork_demo
 from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import campaign_activate, campaign_copy
 from reports.demo import load_results_demo
@@ -59,4 +59,5 @@ class Command(BaseCommand):
         copy = campaign_copy(campaign=campaign, actor=actor)
         if copy.status == CampaignStatus.DRAFT:
             campaign_activate(campaign=copy, actor=actor)
+        load_fieldwork_demo(campaign=copy, seed=copy.year * 1000 + copy.pk, actor=actor)
         return copy

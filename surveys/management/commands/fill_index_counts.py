@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from surveys.services.responses import responses_index_counts_fill
+from surveys.services.answers import responses_index_counts_fill
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ def seed_norms(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0005_stratum_population'),
+        ('campaigns', '0006_fieldwork_cases'),
     ]
 
     operations = [

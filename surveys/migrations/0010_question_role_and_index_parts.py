@@ -33,7 +33,7 @@ assumed when none were set are written down. Existing questionnaires were in
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0008_response_index_pattern'),
+        ('surveys', '0009_one_interview_per_case'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
