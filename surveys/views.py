@@ -24,6 +24,7 @@ from campaigns.fieldwork.selectors import person_for
 from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, SampleQuota
 from campaigns.selectors import PUBLIC_STATUSES
 from surveys.api import read_json, submission_response
+from surveys.enumerator_home import quota_for_user
 from surveys.forms import BulkReviewForm, ReviewActionForm, ReviewFilterForm
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.selectors import (
@@ -35,7 +36,6 @@ from surveys.selectors import (
     compiled_form,
     form_schema,
     forms_for_unit,
-    quota_for_user,
     responses_for_review,
     responses_visible_to,
     unit_roles,

@@ -41,7 +41,8 @@ import json
 from django.contrib.auth.models import User
 from campaigns.models import Channel
 from surveys.models import QuestionType
-from surveys.selectors import compiled_form, enumerator_quotas, open_window, today_local
+from surveys.enumerator_home import enumerator_quotas
+from surveys.selectors import compiled_form, open_window, today_local
 from surveys.services.answers import answers_validate
 
 user = User.objects.get(username="dieutravien")

@@ -9,8 +9,9 @@ from django.db.models import Count
 
 from campaigns.fieldwork.selectors import call_list, person_for
 from campaigns.selectors import mask_name
+from surveys.enumerator_home import enumerator_progress, responses_sent_back
 from surveys.models import ResponseStatus
-from surveys.selectors import REVIEW_ROLES, enumerator_progress, responses_sent_back, responses_visible_to
+from surveys.selectors import REVIEW_ROLES, responses_visible_to
 
 register = template.Library()
 
