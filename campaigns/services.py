@@ -475,6 +475,7 @@ def campaign_copy(
     require(actor, Action.CAMPAIGN_CONFIGURE, campaign.organiser)
     code = code or campaign_next_code(campaign, years)
     old_year, new_year = str(campaign.year), str(campaign.year + years)
+    from_norm = _target_from_norm(campaign)
     copy = campaign_create(
         code=code,
         name=name or (campaign.name.replace(old_year, new_year) if old_year in campaign.name else f"{campaign.name} ({new_year})"),
@@ -483,8 +484,8 @@ def campaign_copy(
         fieldwork_end=shift_years(campaign.fieldwork_end, years),
         index_scheme=campaign.index_scheme,
         # A target taken from a text follows the texts into the new year; the organiser's own stays.
-        target_index=None if _target_from_norm(campaign) else campaign.target_index,
-        target_source="" if _target_from_norm(campaign) else campaign.target_source,
+        target_index=None if from_norm else campaign.target_index,
+        target_source="" if from_norm else campaign.target_source,
         year=campaign.year + years,
         notice_text=campaign.notice_text.replace(old_year, new_year),  # "… năm 2025" becomes "… năm 2026"
         series=campaign.series or campaign.code,
