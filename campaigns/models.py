@@ -104,6 +104,76 @@ class Campaign(models.Model):
         return self.name
 
 
+class QualityRules(models.Model):
+    """A campaign's data-quality rules (surveys.quality): the thresholds of the automatic flags, whether a
+    flagged response waits for review before it counts, and the back-check (phúc tra) share. A campaign
+    without a row uses the defaults (`QualityRules.for_campaign`)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="quality_rules", verbose_name=_("đợt khảo sát"))
+    hold_flagged = models.BooleanField(
+        _("tạm giữ phiếu bị gắn cờ"), default=False,
+        help_text=_("Phiếu bị gắn cờ chờ người giám sát duyệt rồi mới được tính."),
+    )
+    too_fast_percent = models.PositiveSmallIntegerField(
+        _("quá nhanh: dưới … % trung vị"), default=30,
+        help_text=_("Phiếu có thời lượng dưới tỷ lệ này của trung vị thời lượng cùng phiếu bị gắn cờ «quá nhanh»; 0 = không kiểm tra."),
+    )
+    min_seconds_per_question = models.PositiveSmallIntegerField(
+        _("số giây tối thiểu mỗi câu"), default=2,
+        help_text=_("Một phiếu hay một phần của phiếu làm nhanh hơn số giây này nhân số câu đã trả lời bị gắn cờ «quá nhanh»; 0 = không kiểm tra."),
+    )
+    straight_line_items = models.PositiveSmallIntegerField(
+        _("trả lời một mức: từ … câu"), default=10,
+        help_text=_("Chuỗi câu thang đo liên tiếp cùng một mức từ số câu này trở lên bị gắn cờ để xem lại (không tự loại); 0 = không kiểm tra."),
+    )
+    check_duplicates = models.BooleanField(
+        _("kiểm tra người trả lời trùng"), default=True, help_text=_("Cùng số điện thoại, hoặc cùng họ tên tại cùng đơn vị.")
+    )
+    odd_hours_start = models.PositiveSmallIntegerField(_("giờ bất thường từ"), default=21, help_text=_("Giờ (0–23) bắt đầu khoảng giờ bất thường."))
+    odd_hours_end = models.PositiveSmallIntegerField(_("giờ bất thường đến"), default=6, help_text=_("Giờ (0–23) kết thúc khoảng giờ bất thường."))
+    outlier_z = models.DecimalField(
+        _("ngưỡng điều tra viên khác biệt (z)"), max_digits=4, decimal_places=2, default=3,
+        help_text=_("Tỷ lệ hài lòng của một điều tra viên khác đồng nghiệp tại cùng đơn vị quá ngưỡng này (độ lệch chuẩn) bị gắn cờ; 0 = không kiểm tra."),
+    )
+    ask_location = models.BooleanField(
+        _("ghi vị trí khi phỏng vấn tại nhà"), default=False, help_text=_("Trình duyệt hỏi điều tra viên cho phép ghi vị trí lúc gửi phiếu.")
+    )
+    backcheck_percent = models.PositiveSmallIntegerField(
+        _("tỷ lệ phúc tra (%)"), default=10, help_text=_("Tỷ lệ phiếu hoàn thành của mỗi điều tra viên được chọn ngẫu nhiên để phúc tra.")
+    )
+    backcheck_hold_on_fail = models.BooleanField(
+        _("tạm giữ khi phúc tra không khớp"), default=True,
+        help_text=_("Một phiếu phúc tra không khớp đưa các phiếu chưa duyệt khác của điều tra viên đó vào trạng thái tạm giữ."),
+    )
+
+    class Meta:
+        verbose_name = _("quy tắc chất lượng dữ liệu")
+        verbose_name_plural = _("quy tắc chất lượng dữ liệu")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(too_fast_percent__lte=100), name="quality_too_fast_percent",
+                violation_error_message=_("Tỷ lệ «quá nhanh» phải từ 0 đến 100%."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(backcheck_percent__lte=100), name="quality_backcheck_percent",
+                violation_error_message=_("Tỷ lệ phúc tra phải từ 0 đến 100%."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(odd_hours_start__lte=23) & models.Q(odd_hours_end__lte=23), name="quality_odd_hours",
+                violation_error_message=_("Giờ phải từ 0 đến 23."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.campaign)
+
+    @classmethod
+    def for_campaign(cls, campaign: Campaign) -> QualityRules:
+        """The campaign's rules, or the defaults (unsaved) when it has none."""
+        found = cls.objects.filter(campaign=campaign).first()
+        return found if found is not None else cls(campaign=campaign)
+
+
 class TargetNorm(models.Model):
     """The satisfaction target a text in force sets for a scheme over a span of years, with that text:
     the default target of a new campaign of that scheme and year (campaigns.targets)."""

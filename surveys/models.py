@@ -174,6 +174,7 @@ class ResponseStatus(models.TextChoices):
     APPROVED = "approved", _("Đã duyệt")
     REJECTED = "rejected", _("Bị loại")
     ON_HOLD = "on_hold", _("Tạm giữ")
+    RETURNED = "returned", _("Gửi lại điều tra viên")
 
 
 class ResponseSource(models.TextChoices):
@@ -204,6 +205,15 @@ class Response(models.Model):
     duration_seconds = models.PositiveIntegerField(_("thời lượng (giây)"), null=True, blank=True)
     profile = models.JSONField(_("thông tin người trả lời"), default=dict, blank=True)
     content_hash = models.CharField(_("dấu nội dung"), max_length=64, blank=True)
+    # What the entry page measured (surveys.quality.paradata): seconds per section and question, answer
+    # changes, the device's time-zone offset, the location where asked; kept as sent, absurd values flagged.
+    paradata = models.JSONField(_("dữ liệu quá trình"), default=dict, blank=True)
+    # The respondent's phone (normal form, units.phones) and name (lower case, single spaces), from the
+    # profile or the case's frame row: what the duplicate-respondent flag compares. Personal data.
+    respondent_phone = models.CharField(_("điện thoại người trả lời"), max_length=20, blank=True)
+    respondent_name = models.CharField(_("họ tên người trả lời"), max_length=200, blank=True)
+    # 1 for the first submission; each resubmission after a send-back adds one (ResponseVersion keeps the earlier).
+    version = models.PositiveSmallIntegerField(_("phiên bản"), default=1)
     # Online self-survey: "t:<token>" or "d:<campaign>:<device>"; unique, so one response per token or device.
     online_key = models.CharField(_("khoá phiếu trực tuyến"), max_length=120, null=True, blank=True, unique=True, editable=False)
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
@@ -225,6 +235,7 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "unit", "channel"]),
+            models.Index(fields=["campaign", "respondent_phone"], name="response_phone", condition=~models.Q(respondent_phone="")),
             # Finds at once whether a campaign has responses without index counts (empty once all have them).
             models.Index(
                 fields=["campaign"], name="response_counts_missing",
@@ -281,3 +292,125 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}={self.value if self.value is not None else self.number or self.text}"
+
+
+class FlagKind(models.TextChoices):
+    TOO_FAST = "too_fast", _("Quá nhanh")
+    STRAIGHT_LINE = "straight_line", _("Trả lời một mức")
+    DUPLICATE = "duplicate", _("Người trả lời trùng")
+    ODD_HOURS = "odd_hours", _("Ngoài giờ hoặc ngoài thời gian thu thập")
+    ENUMERATOR_OUTLIER = "enumerator_outlier", _("Điều tra viên khác biệt")
+    PARADATA = "paradata", _("Dữ liệu quá trình bất thường")
+    BACKCHECK = "backcheck", _("Phúc tra không khớp")
+
+
+class ResponseFlag(models.Model):
+    """A reason to look at a response again, computed on the server (surveys.quality.flags) by a rule of the
+    campaign's QualityRules; a flag never rejects a response by itself."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(_("loại cờ"), max_length=20, choices=FlagKind.choices)
+    message = models.CharField(_("lý do"), max_length=500)
+    detail = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cờ chất lượng")
+        verbose_name_plural = _("cờ chất lượng")
+        constraints = [models.UniqueConstraint(fields=["response", "kind"], name="flag_one_per_kind")]
+        indexes = [models.Index(fields=["kind", "response"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+
+class ResponseVersion(models.Model):
+    """An earlier version of a response, kept when the enumerator resubmits it after a send-back: its answers
+    (code → value as submitted), paradata and review. The response itself always holds the latest version."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("phiên bản"))
+    answers = models.JSONField(_("câu trả lời"), default=dict)
+    paradata = models.JSONField(_("dữ liệu quá trình"), default=dict, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("thời lượng (giây)"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ResponseStatus.choices)
+    review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # The submission that replaced this version (its client UUID): a resend of it is recognised, never saved twice.
+    replaced_by_uuid = models.UUIDField(_("mã lần gửi thay thế"), unique=True, null=True, blank=True)
+    replaced_by_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("phiên bản phiếu")
+        verbose_name_plural = _("phiên bản phiếu")
+        ordering = ["response", "number"]
+        constraints = [models.UniqueConstraint(fields=["response", "number"], name="response_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} v{self.number}"
+
+
+class RevisionKind(models.TextChoices):
+    CORRECTION = "correction", _("Sửa khi duyệt")
+    RESUBMISSION = "resubmission", _("Điều tra viên gửi lại")
+
+
+class AnswerRevision(models.Model):
+    """One changed answer: who, when, why, the old and the new value (as shown: levels with their labels).
+    Written by the one writer of answers (surveys.services.answers) for corrections and resubmissions."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="revisions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("loại"), max_length=12, choices=RevisionKind.choices)
+    version = models.PositiveSmallIntegerField(_("phiên bản"), default=1)
+    old_value = models.TextField(_("giá trị cũ"), blank=True)
+    new_value = models.TextField(_("giá trị mới"), blank=True)
+    reason = models.CharField(_("lý do"), max_length=500)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(_("lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lịch sử sửa câu trả lời")
+        verbose_name_plural = _("lịch sử sửa câu trả lời")
+        ordering = ["response", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.old_value} → {self.new_value}"
+
+
+class BackCheckStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ phúc tra")
+    DONE = "done", _("Đã phúc tra")
+    UNREACHED = "unreached", _("Không liên hệ được")
+
+
+class BackCheck(models.Model):
+    """A completed interview drawn for a back-check (phúc tra): a supervisor re-contacts the respondent and
+    asks a few verification questions (surveys.quality.backchecks). The draw is reproducible from `seed`."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="backcheck")
+    enumerator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    seed = models.BigIntegerField(_("hạt giống"))
+    items = models.JSONField(_("câu hỏi lặp lại"), default=list, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=BackCheckStatus.choices, default=BackCheckStatus.PENDING)
+    interviewed = models.BooleanField(_("có được phỏng vấn"), null=True, blank=True)
+    date_matches = models.BooleanField(_("đúng ngày"), null=True, blank=True)
+    channel_matches = models.BooleanField(_("đúng kênh"), null=True, blank=True)
+    answers = models.JSONField(_("câu trả lời khi phúc tra"), default=dict, blank=True)
+    discrepancy = models.BooleanField(_("không khớp"), null=True, blank=True)
+    note = models.CharField(_("ghi chú"), max_length=500, blank=True)
+    drawn_at = models.DateTimeField(_("chọn lúc"), auto_now_add=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField(_("phúc tra lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phúc tra")
+        verbose_name_plural = _("phúc tra")
+        indexes = [models.Index(fields=["campaign", "enumerator"])]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.get_status_display()}"

@@ -50,6 +50,10 @@ class Action(StrEnum):
     CASES_REASSIGN = "cases.reassign"  # move cases between enumerators, one by one or in bulk
     CASES_IMPORT = "cases.import"  # the call centre's log of calls, replayed on a campaign's cases (import_contacts)
     PEOPLE_MANAGE = "people.manage"  # create and deactivate enumerator and supervisor accounts (units/people.py)
+    # Data quality (surveys/quality): corrections keep an audit trail; back-checks re-contact respondents.
+    RESPONSES_CORRECT = "responses.correct"  # correct an answer of a submitted response, with a reason
+    BACKCHECKS_DRAW = "backchecks.draw"  # draw a campaign's back-checks (phúc tra) and set its quality rules
+    BACKCHECKS_RECORD = "backchecks.record"  # record a back-check's result, read the discrepancy rates
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -80,6 +84,9 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.CASES_REASSIGN: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.CASES_IMPORT: OFFICIALS,
     Action.PEOPLE_MANAGE: OFFICIALS,
+    Action.RESPONSES_CORRECT: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.BACKCHECKS_DRAW: OFFICIALS,
+    Action.BACKCHECKS_RECORD: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
 }
 
 
