@@ -1,6 +1,7 @@
 """The JSON submission API used by the browser queue and by external tools.
 
-POST /api/v1/responses/ with a JSON body (see docs/api.md):
+POST /api/v1/responses/ with a JSON body (see docs/api.md; with `revises`, the resubmission of a response
+sent back to its enumerator, surveys.services.resubmission):
 201 stored; 200 the same UUID and content was already stored (nothing new saved); 409 the same UUID
 with other content; 422 invalid (field errors in Vietnamese); 403 closed or not allowed; 404 unknown
 or outside the user's units; 401 no valid login or key. Two ways in: a personal API key
@@ -11,6 +12,7 @@ with the CSRF header.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -23,13 +25,17 @@ from django.views.decorators.http import require_POST
 
 from surveys.models import Response, ResponseSource
 from surveys.services.responses import SubmissionError, Submitter, response_submit
+from surveys.services.resubmission import response_resubmit
 from units.selectors import user_for_api_key
 
 MAX_BODY = 1024 * 1024
 
 
-def response_json(response: Response, *, created: bool) -> dict[str, Any]:
-    return {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
+def response_json(response: Response, *, created: bool, version: int | None = None) -> dict[str, Any]:
+    body = {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
+    if version is not None:  # a resubmission: the version it made
+        body["version"] = version
+    return body
 
 
 def _no_constant(name: str) -> Any:
@@ -56,12 +62,15 @@ def read_json(request: HttpRequest) -> Any:
 
 
 def submission_response(payload_reader, submitter: Submitter) -> JsonResponse:  # type: ignore[no-untyped-def]
-    """Run one submission and turn its outcome into the API's status codes."""
+    """Run one submission (a resubmission when it names the response it `revises`) and turn its outcome
+    into the API's status codes."""
     try:
-        result = response_submit(payload=payload_reader(), submitter=submitter)
+        payload = payload_reader()
+        write = response_resubmit if isinstance(payload, Mapping) and payload.get("revises") not in (None, "") else response_submit
+        result = write(payload=payload, submitter=submitter)
     except SubmissionError as error:
         return JsonResponse(error.as_json(), status=error.status)
-    return JsonResponse(response_json(result.response, created=result.created), status=201 if result.created else 200)
+    return JsonResponse(response_json(result.response, created=result.created, version=result.version), status=201 if result.created else 200)
 
 
 class _CsrfCheck(CsrfViewMiddleware):

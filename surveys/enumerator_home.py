@@ -112,11 +112,14 @@ def enumerator_progress(*, user: User | AnonymousUser) -> list[CampaignProgress]
 
 
 def responses_sent_back(*, user: User | AnonymousUser, limit: int = 20) -> list[Response]:
-    """The user's responses that a supervisor rejected (sent back with a reason), newest first."""
+    """The user's responses that a supervisor sent back with a reason, newest first: to correct and resubmit
+    (RETURNED) or rejected, whose case is interviewed again (REJECTED)."""
     if not user.is_authenticated:
         return []
     return list(
-        Response.objects.filter(enumerator=user, status=ResponseStatus.REJECTED, campaign__status=CampaignStatus.ACTIVE)
+        Response.objects.filter(
+            enumerator=user, status__in=[ResponseStatus.RETURNED, ResponseStatus.REJECTED], campaign__status=CampaignStatus.ACTIVE
+        )
         .select_related("campaign", "unit", "assignment__frame_entry", "assignment__quota")
         .order_by("-reviewed_at", "-pk")[:limit]
     )

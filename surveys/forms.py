@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign, Channel
 from surveys.models import ResponseStatus
 from surveys.selectors import REVIEW_ROLES
+from surveys.services.review import REASON_REQUIRED
 from units.access import Action, scope
 from units.forms import unit_in_scope
 from units.models import Unit
@@ -46,25 +47,42 @@ class ReviewFilterForm(forms.Form):
 
 class ReviewActionForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Thao tác"), choices=[("approve", _("Duyệt")), ("reject", _("Loại")), ("hold", _("Tạm giữ"))]
+        label=_("Thao tác"),
+        choices=[("approve", _("Duyệt")), ("reject", _("Loại")), ("return", _("Gửi lại điều tra viên")), ("hold", _("Tạm giữ"))],
     )
     reason = forms.CharField(label=_("Lý do"), required=False, max_length=500, widget=forms.TextInput(attrs={"class": "form-control"}))
+    # Approve and open the next response of the list's filter (the filter travels as `query`).
+    next = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=2000)
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("Cần ghi lý do khi loại phiếu."))
+        action = data.get("action")
+        if action in REASON_REQUIRED and not (data.get("reason") or "").strip():
+            self.add_error("reason", str(REASON_REQUIRED[action]))
         return data
 
 
 class BulkReviewForm(ReviewActionForm):
-    ids = forms.TypedMultipleChoiceField(label=_("Phiếu"), coerce=int, required=True, choices=[])
+    ids = forms.TypedMultipleChoiceField(label=_("Phiếu"), coerce=int, required=False, choices=[])
+    # «Chọn tất cả N phiếu khớp bộ lọc»: every response the filter in `query` matches, re-read on the server;
+    # `expected` is the N the reviewer confirmed, refused when the filter now matches another number.
+    all_matching = forms.BooleanField(required=False)
+    expected = forms.IntegerField(required=False, min_value=0)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         # Any id is accepted here; the view keeps only those the user may review.
         self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
-        self.fields["ids"].error_messages["required"] = _("Hãy chọn ít nhất một phiếu.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("all_matching"):
+            if data.get("expected") is None:
+                self.add_error("expected", _("Cần xác nhận số phiếu khớp bộ lọc."))
+        elif not data.get("ids"):
+            self.add_error("ids", _("Hãy chọn ít nhất một phiếu."))
+        return data
 
 
 class ResponseImportForm(forms.Form):

@@ -141,6 +141,9 @@ class CompiledForm:
         index pattern (surveys.rules.index_pattern)."""
         return tuple(sorted(q.pk for q in self.questions.values() if q.index_scale is not None))
 
+    def question_by_pk(self, pk: int) -> CompiledQuestion | None:
+        return next((q for q in self.questions.values() if q.pk == pk), None)
+
 
 def _choices(question: Question) -> tuple[CompiledChoice, ...]:
     if question.choices:
@@ -483,12 +486,17 @@ def answers_display(response: Response) -> list[tuple[str, list[tuple[str, str, 
 
 
 def _answer_text(form: CompiledForm, answer: Any) -> str:
-    question = next((q for q in form.questions.values() if q.pk == answer.question_id), None)
-    if question is not None and question.is_choice and answer.value is not None:
-        choice = question.choice_by_value(answer.value)
-        if answer.value in question.missing_codes and choice is None:
+    question = form.question_by_pk(answer.question_id)
+    return answer_shown(question, answer.value, answer.number, answer.text)
+
+
+def answer_shown(question: CompiledQuestion | None, value: int | None, number: Decimal | None, text: str) -> str:
+    """One stored answer row as people read it: a level with its label, a number, a date or a text."""
+    if question is not None and question.is_choice and value is not None:
+        choice = question.choice_by_value(value)
+        if value in question.missing_codes and choice is None:
             return _("Không biết / không trả lời")
-        return f"{answer.value} — {choice.label}" if choice else str(answer.value)
-    if answer.number is not None:
-        return f"{answer.number.normalize():f}"
-    return answer.text
+        return f"{value} — {choice.label}" if choice else str(value)
+    if number is not None:
+        return f"{number.normalize():f}"
+    return text

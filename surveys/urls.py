@@ -9,6 +9,7 @@ app_name = "surveys"
 urlpatterns = [
     path("api/v1/responses/", api.responses_create, name="api_responses"),
     path("thu-thap/nhap/<int:quota_id>/", views.entry_form, name="entry_form"),
+    path("thu-thap/gui-lai/<uuid:key>/", views.resubmit_form, name="resubmit_form"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("ngoai-tuyen/", views.offline, name="offline"),
     path("giam-sat/phieu/", views.review_list, name="review_list"),

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -27,6 +27,7 @@ from surveys.api import read_json, submission_response
 from surveys.enumerator_home import quota_for_user
 from surveys.forms import BulkReviewForm, ReviewActionForm, ReviewFilterForm
 from surveys.models import Response, ResponseSource, ResponseStatus
+from surveys.quality.history import correction_fields, next_for_review, response_history, resubmission_prefill
 from surveys.selectors import (
     AGE_GROUP_CHOICES,
     REVIEW_ROLES,
@@ -41,10 +42,21 @@ from surveys.selectors import (
     unit_roles,
     user_reviews_somewhere,
 )
+from surveys.services.corrections import CorrectionError, response_correct
 from surveys.services.online import TokenInvalid, device_id_clean, online_already_answered, online_key, online_rate_limited
-from surveys.services.responses import SubmissionError, SubmissionForbidden, Submitter, case_ready_for_interview, payload_check
+from surveys.services.responses import (
+    SubmissionError,
+    SubmissionForbidden,
+    SubmissionNotFound,
+    Submitter,
+    case_ready_for_interview,
+    payload_check,
+)
+from surveys.services.resubmission import resubmission_sender_check
 from surveys.services.review import ReviewError, responses_review
+from units.access import Action, allowed
 from units.clients import client_address
+from units.formatting import number_vi
 from units.models import Membership, Unit
 from units.selectors import scope_queryset, unit_by_code
 
@@ -117,6 +129,39 @@ def _int(raw: str) -> int | None:
         return None
 
 
+@login_required
+@require_GET
+def resubmit_form(request: HttpRequest, key: str) -> HttpResponse:
+    """The entry page of a response sent back to its enumerator, filled with its answers and profile; it
+    goes through the browser queue as a resubmission (`revises`). The enumerator's or a reviewer's only."""
+    response = (
+        Response.objects.select_related("campaign", "unit", "form__questionnaire", "assignment__frame_entry", "assignment__campaign__organiser")
+        .filter(uuid=key)
+        .first()
+    )
+    if response is None:
+        raise Http404
+    try:
+        resubmission_sender_check(response, request.user)
+    except SubmissionNotFound:
+        raise Http404 from None
+    except SubmissionForbidden:
+        raise PermissionDenied from None
+    context = _entry_context(
+        request=request, campaign=response.campaign, unit=response.unit, channel=response.channel, form=response.form,
+        submit_url=reverse("surveys:api_responses"), assignment=response.assignment,
+    )
+    context["schema"]["submit"]["revises"] = str(response.uuid)
+    context["schema"]["prefill"] = resubmission_prefill(response)
+    context["draft_key"] = f"revise:{response.uuid}"
+    context["revising"] = response
+    if response.assignment is not None:
+        context["person"] = person_for(request.user, response.assignment)
+    if response.status != ResponseStatus.RETURNED or response.campaign.status != CampaignStatus.ACTIVE:
+        context["case_closed"] = _("Phiếu này không chờ sửa (trạng thái «%(status)s»).") % {"status": response.get_status_display()}
+    return render(request, "surveys/resubmit.html", context)
+
+
 # --- review ----------------------------------------------------------------------------------
 
 
@@ -144,8 +189,21 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/review_list.html",
-        {"filters": filters, "page": page, "query": query.urlencode(), "action_form": ReviewActionForm(), "total": page.paginator.count},
+        {
+            "filters": filters, "page": page, "query": query.urlencode(), "action_form": ReviewActionForm(), "total": page.paginator.count,
+            "mixed": not cleaned.get("campaign"),  # responses of several campaigns: the list names each one's
+        },
     )
+
+
+# How many responses «chọn tất cả phiếu khớp bộ lọc» changes at once.
+BULK_MAX = 5000
+
+
+def _filters_of(request: HttpRequest, query: str) -> dict | None:
+    """The review list's filter (as its query string) cleaned for this user, or None when it is not valid."""
+    filters = ReviewFilterForm(QueryDict(query), user=request.user)
+    return filters.cleaned_data if filters.is_valid() else None
 
 
 def _review_bulk(request: HttpRequest) -> HttpResponse:
@@ -156,9 +214,18 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
-    responses = list(
-        responses_visible_to(request.user, REVIEW_ROLES).filter(pk__in=form.cleaned_data["ids"]).select_related("campaign", "unit")
-    )
+    if form.cleaned_data["all_matching"]:
+        filters = _filters_of(request, form.cleaned_data["query"])
+        matching = responses_for_review(user=request.user, filters=filters) if filters is not None else None
+        total = matching.count() if matching is not None else 0
+        if matching is None or total != form.cleaned_data["expected"] or total > BULK_MAX:
+            messages.error(request, _bulk_refusal(filters is None, total, form.cleaned_data["expected"]))
+            return redirect(back)
+        responses = list(matching)
+    else:
+        responses = list(
+            responses_visible_to(request.user, REVIEW_ROLES).filter(pk__in=form.cleaned_data["ids"]).select_related("campaign", "unit")
+        )
     try:
         changed = responses_review(responses=responses, action=form.cleaned_data["action"], actor=request.user, reason=form.cleaned_data["reason"])
     except ReviewError as error:
@@ -166,6 +233,16 @@ def _review_bulk(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Đã cập nhật %(n)d phiếu.") % {"n": changed})
     return redirect(back)
+
+
+def _bulk_refusal(bad_filter: bool, total: int, expected: int) -> str:
+    if bad_filter:
+        return _("Bộ lọc không hợp lệ; hãy lọc lại rồi chọn.")
+    if total > BULK_MAX:
+        return _("Bộ lọc khớp %(n)s phiếu, quá %(max)s phiếu cho một lần; hãy lọc hẹp hơn.") % {"n": number_vi(total), "max": number_vi(BULK_MAX)}
+    return _("Bộ lọc nay khớp %(n)s phiếu, không phải %(expected)s như đã xác nhận; hãy xem lại danh sách rồi chọn lại.") % {
+        "n": number_vi(total), "expected": number_vi(expected),
+    }
 
 
 def _response_for_review(request: HttpRequest, key: str) -> Response:
@@ -185,8 +262,16 @@ def _response_for_review(request: HttpRequest, key: str) -> Response:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One response: its answers, its history, the review actions (approve and open the next one of the
+    list's filter), and for those who may correct its answers the correction form."""
     response = _response_for_review(request, key)
-    form = ReviewActionForm(request.POST or None)
+    query = request.POST.get("query", "") if request.method == "POST" else request.GET.urlencode()
+    if request.method == "POST" and request.POST.get("action") == "correct":
+        return _correct(request, response, query)
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("action") == "approve_next":  # «Duyệt và mở phiếu tiếp theo»
+        data["action"], data["next"] = "approve", "on"
+    form = ReviewActionForm(data, initial={"query": query})
     if request.method == "POST" and form.is_valid():
         try:
             responses_review(responses=[response], action=form.cleaned_data["action"], actor=request.user, reason=form.cleaned_data["reason"])
@@ -194,7 +279,10 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             messages.error(request, str(error))
         else:
             messages.success(request, _("Đã cập nhật phiếu."))
-            return redirect("surveys:review_detail", key=key)
+            if form.cleaned_data["next"]:
+                return _open_next(request, response, query)
+            return redirect(_detail_url(response, query))
+    can_correct = response.status != ResponseStatus.DRAFT and allowed(request.user, Action.RESPONSES_CORRECT, response.unit)
     return render(
         request,
         "surveys/review_detail.html",
@@ -202,11 +290,48 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "response": response,
             "sections": answers_display(response),
             "form": form,
+            "query": query,
             "profile": _profile_display(response.profile),
             # which drawn person the interview belongs to: initials and a masked phone unless the reviewer may see more
             "person": person_for(request.user, response.assignment) if response.assignment else None,
+            "history": response_history(response),
+            "corrections": correction_fields(response) if can_correct else None,
         },
     )
+
+
+def _detail_url(response: Response, query: str) -> str:
+    return reverse("surveys:review_detail", kwargs={"key": response.uuid}) + (f"?{query}" if query else "")
+
+
+def _open_next(request: HttpRequest, response: Response, query: str) -> HttpResponse:
+    """After «Duyệt và mở phiếu tiếp theo»: the next response of the list's filter, or the list at its end."""
+    filters = _filters_of(request, query)
+    following = next_for_review(user=request.user, filters=filters, after=response) if filters is not None else None
+    if following is None:
+        messages.info(request, _("Đã hết phiếu trong danh sách đang lọc."))
+        return redirect(reverse("surveys:review_list") + (f"?{query}" if query else ""))
+    return redirect(_detail_url(following, query))
+
+
+def _correct(request: HttpRequest, response: Response, query: str) -> HttpResponse:
+    """The correction form: `c-<code>` fields that were filled in, and the reason (surveys.services.corrections)."""
+    changes: dict[str, object] = {}
+    for name, value in request.POST.items():
+        if name.startswith("c-") and value.strip():
+            code = name[2:]
+            is_levels = request.POST.get(f"kind-{code}") == "levels"
+            changes[code] = [part.strip() for part in value.split(",") if part.strip()] if is_levels else value.strip()
+    try:
+        if not changes:
+            raise CorrectionError(_("Chưa nhập giá trị mới cho câu nào."))
+        revisions = response_correct(actor=request.user, response=response, changes=changes, reason=request.POST.get("correction_reason", ""))
+    except CorrectionError as error:
+        details = [f"{key.removeprefix('answers.')}: {' '.join(texts)}" for key, texts in error.errors.items()]
+        messages.error(request, " ".join([error.message, *details]))
+    else:
+        messages.success(request, _("Đã sửa %(n)d câu trả lời; chỉ số sẽ được tính lại.") % {"n": len(revisions)})
+    return redirect(_detail_url(response, query))
 
 
 def _profile_display(profile: dict) -> list[tuple[str, str]]:

@@ -13,7 +13,8 @@ owner); bob, viewer of A (a member); charlie, official of B (the outsider); and 
 
 POSTs carry real attacks where a page takes data: delete confirmations, every admin action on A's rows,
 change forms with A's row edited, the unit import of issue 11, frame, response and XLSForm uploads,
-exports with raw data, reviews, population sizes (a row, a file, frame counts) and design settings; issue 14's
+exports with raw data, reviews (sending back, approve-and-next, every response matching a filter), corrections of
+answers, population sizes (a row, a file, frame counts) and design settings; issue 14's
 outcomes of a case and reassignments (one by one and in bulk), new accounts (by form and by Excel list) and
 deactivations. A POST "changed nothing" when every table below keeps its rows and values.
 """
@@ -269,8 +270,18 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "admin/surveys/questionnaire/<int:pk>/copy/": [{"owner": tree["A"].pk}],
         "bao-cao/<slug:code>/xuat/": [{"kind": "report", "include_raw": "on"}, {"kind": "raw_csv"}, {"kind": "report"}],
         "bao-cao/<slug:code>/cong-bo/": [{"checksum": "0" * 64, "change_note": "x"}],
-        "giam-sat/phieu/": [{"action": "approve", "ids": [world.response.pk]}, {"action": "reject", "reason": "x", "ids": [world.response.pk]}],
-        "giam-sat/phieu/<uuid:key>/": [{"action": "reject", "reason": "bị loại"}],
+        "giam-sat/phieu/": [
+            {"action": "approve", "ids": [world.response.pk]},
+            {"action": "reject", "reason": "x", "ids": [world.response.pk]},
+            # every response matching an empty filter, with A's count confirmed: an outsider's filter matches others
+            {"action": "hold", "all_matching": "on", "expected": Response.objects.filter(campaign=world.campaign).count(), "query": ""},
+        ],
+        "giam-sat/phieu/<uuid:key>/": [
+            {"action": "reject", "reason": "bị loại"},
+            {"action": "return", "reason": "gửi lại điều tra viên"},
+            {"action": "approve_next", "query": ""},
+            {"action": "correct", "c-S1_Q1": "1", "c-used_before": "yes", "correction_reason": "sửa"},
+        ],
         "xuat/<int:pk>/thu-lai/": [{}],
         "dieu-tra/truong-hop/": [{"ids": [world.case.pk], "to_user": world.enumerator.pk, "reason": "chuyển"}, {"ids": [world.case.pk], "to_user": world.objects["auth.user"].pk, "reason": "chuyển"}],
         "dieu-tra/truong-hop/<int:case_id>/": [
@@ -303,7 +314,10 @@ WATCHED = [
     ("surveys.Questionnaire", ("code", "version", "title", "status", "owner_id")),
     ("surveys.Section", ("title",)),
     ("surveys.Question", ("text",)),
-    ("surveys.Response", ("status", "unit_id")),
+    ("surveys.Response", ("status", "unit_id", "version")),
+    ("surveys.Answer", ("response_id", "question_id", "value")),
+    ("surveys.AnswerRevision", ("response_id", "new_value")),
+    ("surveys.ResponseVersion", ("response_id", "number")),
     ("reports.ExportJob", ("status", "kind")),
     ("units.ImportJob", ("status", "kind")),
     ("reports.Snapshot", ("status", "version")),

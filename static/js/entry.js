@@ -51,8 +51,13 @@
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
+  // A response sent back for correction opens with its answers (schema.prefill) and goes out as a
+  // resubmission (schema.submit.revises) under a new uuid, through the same queue.
+  var revising = Boolean(schema.submit.revises);
+
   function freshState() {
-    return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: {} };
+    var fields = revising ? JSON.parse(JSON.stringify(schema.prefill || {})) : {};
+    return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: fields };
   }
 
   function loadDraft() {
@@ -333,7 +338,7 @@
     done.textContent = text.queued;
     done.classList.remove("d-none");
     document.getElementById("entry-summary").classList.add("d-none");
-    if (caseId !== null && caseId !== undefined) {
+    if ((caseId !== null && caseId !== undefined) || revising) {
       closeForCase();
     } else if (form.dataset.mode !== "online") {
       clearForm();

@@ -4,7 +4,9 @@
  * definite refusal (409 conflict, 422 invalid, 403/404 not allowed) that moves it to "hl-rejected"
  * with the server's Vietnamese message. A network failure or a 5xx keeps it for the next try,
  * which comes when the browser is back online, every 15 seconds, or on the "Gửi ngay" button.
- * Resending is safe: the server knows each response by its client UUID. The queue lives in localStorage,
+ * Resending is safe: the server knows each response by its client UUID. A resubmission of a response sent back
+ * for correction (its body names the response it `revises`, under a new UUID) waits and is sent the same way;
+ * the server keeps its UUID with the version it replaced, so a resend is saved once. The queue lives in localStorage,
  * so it survives a reload, a page served from the offline copy and a restart of the browser.
  */
 (function (global) {

@@ -19,7 +19,8 @@
 var STATIC_CACHE = "hl-static";
 var PAGE_CACHE = "hl-pages";
 var NETWORK_WAIT = 6000;
-var PAGES = [/^\/$/, /^\/thu-thap\/nhap\/\d+\/$/, /^\/dieu-tra\/truong-hop\/\d+\/$/];
+// The home, entry pages, case pages and the pages correcting a response sent back (thu-thap/gui-lai/<uuid>/).
+var PAGES = [/^\/$/, /^\/thu-thap\/nhap\/\d+\/$/, /^\/dieu-tra\/truong-hop\/\d+\/$/, /^\/thu-thap\/gui-lai\/[0-9a-f-]{36}\/$/];
 var ENTRY = /^\/thu-thap\/nhap\/\d+\/$/;
 
 self.addEventListener("install", function (event) {

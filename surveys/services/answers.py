@@ -1,6 +1,7 @@
 """The answers of a response: checked against the questionnaire (`answers_validate`), and written with
 the response's index counts and index pattern (`answers_create`, the one writer of answers, which every
-path that stores a response goes through: submissions, imports, the demo).
+path that stores a response goes through: submissions, imports, the demo; `answers_replace` for a stored
+response's new answers — a correction, a resubmission — with one `AnswerRevision` per changed question).
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.expressions import is_true
-from surveys.models import Answer, Question, Questionnaire, QuestionType, Response
+from surveys.models import Answer, AnswerRevision, Question, Questionnaire, QuestionType, Response
 from surveys.rules import index_pattern
-from surveys.selectors import CompiledForm, CompiledQuestion, IndexScale, compiled_form, index_scale
+from surveys.selectors import CompiledForm, CompiledQuestion, IndexScale, answer_shown, compiled_form, index_scale
 from units import db
 from units.db import model_insert
 
@@ -226,9 +228,10 @@ def answers_create(response: Response, validated: ValidatedAnswers, *, mark_dirt
         return
     if response._state.adding:
         model_insert(response)
-    else:
+    else:  # updated_at too: the incremental recompute finds changed units by it
         Response.objects.filter(pk=response.pk).update(
-            index_valid=response.index_valid, index_unsatisfied=response.index_unsatisfied, index_pattern=response.index_pattern
+            index_valid=response.index_valid, index_unsatisfied=response.index_unsatisfied, index_pattern=response.index_pattern,
+            updated_at=timezone.now(),
         )
     number_field = Answer._meta.get_field("number")
     rows = [
@@ -251,6 +254,93 @@ def answers_create(response: Response, validated: ValidatedAnswers, *, mark_dirt
             cursor.execute(f"{_answers_insert_head()} VALUES {', '.join([placeholder] * len(batch))}", [item for row in batch for item in row])
     if mark_dirty:
         campaign_mark_dirty(campaign_id=response.campaign_id)
+
+
+# --- replacing (corrections, resubmissions) ------------------------------------------------------
+
+Stored = tuple[int | None, Decimal | None, str]
+
+
+def _stored_rows(response: Response) -> dict[int, list[Stored]]:
+    """The response's answer rows by question id, as (value, number, text)."""
+    rows: dict[int, list[Stored]] = defaultdict(list)
+    for question_id, value, number, text in Answer.objects.filter(response=response).order_by("pk").values_list("question_id", "value", "number", "text"):
+        rows[question_id].append((value, number, text))
+    return rows
+
+
+def answers_current(response: Response, form: CompiledForm) -> dict[str, Any]:
+    """The response's answers as a submission would send them (code → level, list of levels, number as
+    text, date or text): what a correction merges its changes into, a kept version stores, and the
+    entry page is filled with for a resubmission."""
+    rows = _stored_rows(response)
+    current: dict[str, Any] = {}
+    for question in form.questions.values():
+        stored = rows.get(question.pk)
+        if not stored:
+            continue
+        if question.is_choice:
+            levels = [value for value, _n, _t in stored if value is not None]
+            current[question.code] = levels if question.type == QuestionType.MULTI else levels[0]
+        elif stored[0][1] is not None:
+            current[question.code] = f"{stored[0][1].normalize():f}"
+        else:
+            current[question.code] = stored[0][2]
+    return current
+
+
+def _same(old: list[Stored], new: list[Stored]) -> bool:
+    def key(rows: list[Stored]) -> list[tuple[int | None, Decimal | None, str]]:
+        return sorted(((v, None if n is None else n.normalize(), t) for v, n, t in rows), key=repr)
+
+    return key(old) == key(new)
+
+
+@dataclass
+class Revision:
+    """One question whose answer changed: its code and the old and new answers as shown."""
+
+    code: str
+    old: str
+    new: str
+
+
+@transaction.atomic
+def answers_replace(
+    response: Response, validated: ValidatedAnswers, *, form: CompiledForm, actor: Any, kind: str, reason: str, version: int, mark_dirty: bool
+) -> list[Revision]:
+    """Replace a stored response's answers with `validated` (checked against `form`, the response's
+    questionnaire): its answer rows deleted and written again through `answers_create` (index counts,
+    pattern, `updated_at`), one `AnswerRevision` (`kind`, `reason`, `version`) per question whose answer
+    changed, and with `mark_dirty` the campaign's dirty mark, all in one transaction. Returns the changes;
+    nothing is written when no answer changed. The caller holds the response's row lock and has checked
+    the actor's right."""
+    old_rows = _stored_rows(response)
+    new_rows: dict[int, list[Stored]] = defaultdict(list)
+    for question, value, number, text in validated.rows:
+        new_rows[question.pk].append((value, number, text))
+    revisions = []
+    for question in form.questions.values():
+        old, new = old_rows.get(question.pk, []), new_rows.get(question.pk, [])
+        if not _same(old, new):
+            revisions.append((question, Revision(question.code, _shown(question, old), _shown(question, new))))
+    if not revisions:
+        return []
+    Answer.objects.filter(response=response).delete()
+    answers_create(response, validated, mark_dirty=mark_dirty)
+    user = actor if getattr(actor, "pk", None) is not None else None
+    AnswerRevision.objects.bulk_create(
+        AnswerRevision(
+            response=response, question_id=question.pk, kind=kind, version=version, old_value=change.old, new_value=change.new,
+            reason=reason[:500], changed_by=user,
+        )
+        for question, change in revisions
+    )
+    return [change for _question, change in revisions]
+
+
+def _shown(question: CompiledQuestion, rows: list[Stored]) -> str:
+    return "; ".join(answer_shown(question, value, number, text) for value, number, text in rows)
 
 
 def _answers_insert_head() -> str:

@@ -119,6 +119,7 @@ def payload_check(payload: Any) -> None:
 class SubmissionResult:
     response: Response
     created: bool
+    version: int | None = None  # a resubmission's version of the response (surveys.services.resubmission)
 
 
 def _parse_uuid(raw: Any) -> uuid_module.UUID:
@@ -240,6 +241,33 @@ def _int_or_none(raw: Any) -> int | None:
         return None
 
 
+@dataclass
+class SubmissionDetails:
+    """What a submission says about its interview, checked: times, profile and answers."""
+
+    started_at: dt.datetime | None
+    duration: int | None
+    profile: dict[str, str]
+    validated: ValidatedAnswers
+
+
+def submission_details(payload: Mapping[str, Any], *, form: CampaignForm, now: dt.datetime, draft: bool = False) -> SubmissionDetails:
+    """The start time, duration, profile and answers of a submission (or a resubmission), each checked;
+    raises SubmissionInvalid (422) with every field's errors."""
+    errors: dict[str, list[str]] = {}
+    started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
+    duration = payload.get("duration_seconds")
+    if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
+        errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
+    profile, profile_errors = profile_validate(payload.get("profile"))
+    errors.update(profile_errors)
+    validated = answers_validate(form=compiled_form(form.questionnaire), answers=payload.get("answers", {}), draft=draft)
+    errors.update(validated.errors)
+    if errors:
+        raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
+    return SubmissionDetails(started_at, duration if isinstance(duration, int) else None, profile, validated)
+
+
 def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
     """Store one submission, or return the one already stored under its UUID.
 
@@ -267,17 +295,8 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
             _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
             {"channel": [_("Kênh thu thập đang đóng.")]},
         )
-    errors: dict[str, list[str]] = {}
-    started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
-    duration = payload.get("duration_seconds")
-    if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
-        errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
-    profile, profile_errors = profile_validate(payload.get("profile"))
-    errors.update(profile_errors)
-    validated = answers_validate(form=compiled_form(form.questionnaire), answers=payload.get("answers", {}), draft=status == ResponseStatus.DRAFT)
-    errors.update(validated.errors)
-    if errors:
-        raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
+    details = submission_details(payload, form=form, now=now, draft=status == ResponseStatus.DRAFT)
+    started_at, duration, profile, validated = details.started_at, details.duration, details.profile, details.validated
     response = Response(
         uuid=key,
         campaign=campaign,
@@ -290,7 +309,7 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         source=submitter.source,
         started_at=started_at,
         submitted_at=now if status != ResponseStatus.DRAFT else None,
-        duration_seconds=duration if isinstance(duration, int) else None,
+        duration_seconds=duration,
         profile=profile,
         content_hash=digest,
         online_key=submitter.online_key,

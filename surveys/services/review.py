@@ -1,4 +1,6 @@
-"""Review of responses by supervisors and officials: approve, reject with a reason, put on hold."""
+"""Review of responses by supervisors and officials: approve, reject with a reason (the case is reopened
+for a new interview), send back to the enumerator with a reason (the enumerator corrects and resubmits the
+same interview: surveys.services.resubmission), put on hold."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from campaigns.fieldwork.services import case_reopen
 from campaigns.services import campaign_mark_dirty
@@ -20,6 +23,12 @@ REVIEW_ACTIONS: dict[str, str] = {
     "approve": ResponseStatus.APPROVED,
     "reject": ResponseStatus.REJECTED,
     "hold": ResponseStatus.ON_HOLD,
+    "return": ResponseStatus.RETURNED,
+}
+# Actions that need a reason, with the message when it is missing.
+REASON_REQUIRED: dict[str, str] = {
+    "reject": _lazy("Cần ghi lý do khi loại phiếu."),
+    "return": _lazy("Cần ghi lý do khi gửi lại điều tra viên."),
 }
 
 
@@ -29,16 +38,18 @@ class ReviewError(Exception):
 
 @transaction.atomic
 def responses_review(*, responses: Iterable[Response], action: str, actor: Actor, reason: str = "") -> int:
-    """Approve, reject (with a reason) or hold responses; audited; marks campaigns dirty when counts change.
+    """Approve, reject (with a reason), send back to the enumerator (with a reason) or hold responses;
+    audited; marks campaigns dirty when counts change.
 
     The actor must review at every response's unit (units.access RESPONSES_REVIEW; one refusal changes
-    nothing). Drafts are skipped. Returns how many responses changed status.
+    nothing). Drafts are skipped, and so is sending back a response that has no enumerator (an import,
+    the online survey). Returns how many responses changed status.
     """
     if action not in REVIEW_ACTIONS:
         raise ReviewError(_("Thao tác không hợp lệ."))
     reason = reason.strip()
-    if action == "reject" and not reason:
-        raise ReviewError(_("Cần ghi lý do khi loại phiếu."))
+    if action in REASON_REQUIRED and not reason:
+        raise ReviewError(str(REASON_REQUIRED[action]))
     new_status = REVIEW_ACTIONS[action]
     now = timezone.now()
     changed = 0
@@ -47,6 +58,8 @@ def responses_review(*, responses: Iterable[Response], action: str, actor: Actor
         require(actor, Action.RESPONSES_REVIEW, response.unit)
         if response.status == ResponseStatus.DRAFT or response.status == new_status:
             continue
+        if new_status == ResponseStatus.RETURNED and response.enumerator_id is None:
+            continue  # nobody to send it back to
         old_status = response.status
         counted = set(response.campaign.counted_statuses)
         if old_status == ResponseStatus.REJECTED and response.assignment_id is not None and interview_of(response.assignment_id) is not None:
