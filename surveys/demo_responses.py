@@ -1,4 +1,5 @@
-"""Demo responses: a few thousand realistic answers over a campaign's quota cells (some drafts, some on hold).
+"""Demo responses: a few thousand realistic answers over a campaign's quota cells (some drafts, some on hold),
+and the review loop: a response sent back to the demo enumerator, a corrected one with its audit.
 
 Idempotent: response UUIDs are derived from the campaign code and a counter, so a rerun adds only
 the missing ones.
@@ -11,14 +12,18 @@ import random
 import uuid
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, SampleQuota
 from campaigns.services import campaign_mark_dirty
 from surveys.models import QuestionType, Response, ResponseSource, ResponseStatus
 from surveys.selectors import AGE_GROUP_CHOICES, CompiledForm, CompiledQuestion, compiled_form
-from surveys.services.answers import answers_create, answers_validate
+from surveys.services.answers import ValidatedAnswers, answers_create, answers_current, answers_validate
+from surveys.services.corrections import CorrectionError, response_correct
+from surveys.services.review import responses_review
 
 DEMO_NAMESPACE = uuid.UUID("0f2b6a4e-2c1d-4b7e-8a51-7d3c9e1f4a20")
 # (status, weight): most responses submitted, a few approved, on hold, rejected or still drafts.
@@ -86,19 +91,69 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
         quota = rng.choices(quotas, quota_weights)[0]  # cells fill in proportion to their targets
         status = rng.choices(statuses, weights)[0]
         validated = _answers(forms[quota.form_id], rng, draft=status == ResponseStatus.DRAFT)
-        submitted = start + dt.timedelta(seconds=rng.randrange(span))
-        response = Response(
-            uuid=key, campaign=campaign, form=quota.form, unit=quota.unit, channel=quota.channel, status=status,
-            source=rng.choice([ResponseSource.WEB, ResponseSource.WEB, ResponseSource.OFFLINE, ResponseSource.IMPORT]),
-            started_at=submitted - dt.timedelta(minutes=rng.randint(4, 15)),
-            submitted_at=None if status == ResponseStatus.DRAFT else submitted,
-            duration_seconds=rng.randint(240, 900),
-            profile={"sex": rng.choice(["male", "female"]), "age_group": rng.choice([c for c, _ in AGE_GROUP_CHOICES])},
-            content_hash=f"demo-{index}",  # never resent through the API
-            review_reason="Phỏng vấn chưa đúng đối tượng" if status == ResponseStatus.REJECTED else "",
-        )
-        answers_create(response, validated)  # saves the response with its index counts
+        _demo_response(key, quota, validated, rng, status=status, submitted=start + dt.timedelta(seconds=rng.randrange(span)))
         added += 1
     if added:
         campaign_mark_dirty(campaign_id=campaign.pk)
+    return added
+
+
+def _demo_response(
+    key: uuid.UUID, quota: SampleQuota, validated: ValidatedAnswers, rng: random.Random, *, status: str, submitted: dt.datetime, **fields: Any
+) -> Response:
+    """One demo response of a quota cell, saved with its answers through the one writer."""
+    response = Response(
+        uuid=key, campaign=quota.campaign, form=quota.form, unit=quota.unit, channel=quota.channel, status=status,
+        source=rng.choice([ResponseSource.WEB, ResponseSource.WEB, ResponseSource.OFFLINE, ResponseSource.IMPORT]),
+        started_at=submitted - dt.timedelta(minutes=rng.randint(4, 15)),
+        submitted_at=None if status == ResponseStatus.DRAFT else submitted,
+        duration_seconds=rng.randint(240, 900),
+        profile={"sex": rng.choice(["male", "female"]), "age_group": rng.choice([c for c, _ in AGE_GROUP_CHOICES])},
+        content_hash=f"demo-{key}",  # never resent through the API
+        review_reason="Phỏng vấn chưa đúng đối tượng" if status == ResponseStatus.REJECTED else "",
+        **fields,
+    )
+    answers_create(response, validated)  # saves the response with its index counts
+    return response
+
+
+@transaction.atomic
+def load_review_demo(campaign: Campaign) -> list[str]:
+    """The review loop in the demo (issue 15), once per campaign: a response of the demo enumerator
+    («dieutravien») sent back by the demo supervisor («giamsat») and waiting on the enumerator's home, and a
+    paper response whose answer the supervisor corrected, with its audit. Returns what it added."""
+    enumerator, supervisor = (User.objects.filter(username=name).first() for name in ("dieutravien", "giamsat"))
+    quota = SampleQuota.objects.filter(campaign=campaign).select_related("campaign", "form__questionnaire", "unit").order_by("pk").first()
+    if enumerator is None or supervisor is None or quota is None:
+        return []
+    form = compiled_form(quota.form.questionnaire)
+    now = timezone.now()
+    added = []
+    returned_key = uuid.uuid5(DEMO_NAMESPACE, f"{campaign.code}:gui-lai")
+    if not Response.objects.filter(uuid=returned_key).exists():
+        rng = random.Random(f"{campaign.code}:gui-lai")
+        returned = _demo_response(
+            returned_key, quota, _answers(form, rng, draft=False), rng, status=ResponseStatus.SUBMITTED,
+            submitted=now - dt.timedelta(hours=3), enumerator=enumerator,
+        )
+        reason = "Câu đầu tiên ghi nhầm mức so với lời người trả lời; hỏi lại rồi gửi lại phiếu."
+        responses_review(responses=[returned], action="return", actor=supervisor, reason=reason)
+        added.append(_("1 phiếu gửi lại điều tra viên «dieutravien»"))
+    corrected_key = uuid.uuid5(DEMO_NAMESPACE, f"{campaign.code}:da-sua")
+    first_index = next((q for q in form.questions.values() if q.index_scale is not None), None)
+    if first_index is not None and not Response.objects.filter(uuid=corrected_key).exists():
+        rng = random.Random(f"{campaign.code}:da-sua")
+        corrected = _demo_response(
+            corrected_key, quota, _answers(form, rng, draft=False), rng, status=ResponseStatus.SUBMITTED,
+            submitted=now - dt.timedelta(days=1),
+        )
+        current = answers_current(corrected, form).get(first_index.code)
+        lowest = min(first_index.index_scale.valid)
+        level = lowest if current != lowest else max(first_index.index_scale.valid)
+        try:
+            response_correct(actor=supervisor, response=corrected, changes={first_index.code: level}, reason="Nhập nhầm từ phiếu giấy số 17 (bản gốc ghi mức khác)")
+            added.append(_("1 phiếu đã sửa câu trả lời, có lịch sử sửa"))
+        except CorrectionError:  # a questionnaire whose first index question the skip logic may hide: no demo correction
+            pass
+    campaign_mark_dirty(campaign_id=campaign.pk)
     return added

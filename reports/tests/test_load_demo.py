@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus
 from reports.models import IndexValue, Snapshot, SnapshotStatus
-from surveys.models import Response
+from surveys.models import AnswerRevision, Response
+from units.models import AuditEntry
 
 
 def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rerun_adds_nothing(db, capsys):
@@ -33,7 +34,12 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     assert sorted(parts.values_list("key", flat=True)) == ["CS", "DV"]
 
     responses = Response.objects.count()
-    assert responses == 4 * 60
+    assert responses == 4 * 60 + 2 * 2  # and in each active campaign the review loop's two (issue 15)
+    returned = Response.objects.filter(campaign=current, status="returned", enumerator__username="dieutravien").get()
+    assert returned.review_reason and returned.reviewed_by.username == "giamsat"
+    correction = AnswerRevision.objects.filter(response__campaign=current, kind="correction").get()
+    assert correction.changed_by.username == "giamsat" and correction.old_value != correction.new_value and correction.reason
+    assert AuditEntry.objects.filter(action="response.correct", object_id=str(correction.response_id)).exists()
     call_command("load_demo", responses=60)
     assert Response.objects.count() == responses
     assert Campaign.objects.count() == 4
