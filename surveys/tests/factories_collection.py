@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, SampleQuota
@@ -117,3 +121,27 @@ def payload(setup: CampaignSetup, unit: Unit, *, key: str | None = None, channel
     }
     body.update(extra)
     return body
+
+
+def post_at_once(user: User, body: dict[str, Any], *, times: int = 4) -> list[tuple[int, dict]]:
+    """POST the same body to the submission API from `times` threads at once, each logged in as `user`
+    (PostgreSQL tests of what concurrent requests store); the (status, JSON) of each."""
+    barrier = threading.Barrier(times)
+    results: list[tuple[int, dict]] = []
+
+    def worker() -> None:
+        client = Client()
+        client.force_login(user)
+        barrier.wait()
+        try:
+            reply = client.post("/api/v1/responses/", data=json.dumps(body), content_type="application/json")
+            results.append((reply.status_code, reply.json()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

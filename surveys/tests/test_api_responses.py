@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import uuid
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from django.urls import reverse
 from campaigns.models import Campaign, CampaignStatus, ChannelWindow
 from surveys.models import Answer, Response
 from surveys.services import responses as response_services
-from surveys.tests.factories_collection import full_answers, make_assignment, make_campaign, payload
+from surveys.tests.factories_collection import full_answers, make_assignment, make_campaign, payload, post_at_once
 from units.models import AuditEntry, Role
 
 URL = "/api/v1/responses/"
@@ -211,24 +210,7 @@ def test_two_concurrent_posts_of_the_same_uuid_store_one(tree, make_user):
         pytest.skip("cần PostgreSQL để chạy song song thật (SQLite khoá cả cơ sở dữ liệu)")
     setup = make_campaign(organiser=tree["A"], units=[tree["A1"]])
     user = make_user("dtv", Role.ENUMERATOR, tree["A1"])
-    body = payload(setup, tree["A1"])
-    barrier = threading.Barrier(4)
-    results: list[tuple[int, dict]] = []
-
-    def worker() -> None:
-        client = Client()
-        client.force_login(user)
-        barrier.wait()
-        try:
-            results.append(post(client, body))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = post_at_once(user, payload(setup, tree["A1"]))
     assert sorted(status for status, _ in results) == [200, 200, 200, 201]
     assert len({answer["id"] for _, answer in results}) == 1
     assert Response.objects.count() == 1 and Answer.objects.count() == 7

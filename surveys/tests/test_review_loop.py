@@ -269,11 +269,9 @@ def test_a_resubmission_naming_no_response_properly_is_a_422(client, setup, tree
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sends_of_the_same_resubmission_store_one_version(tree, make_user):
-    import threading
-
     from django.db import connection
 
-    from surveys.tests.factories_collection import make_campaign
+    from surveys.tests.factories_collection import make_campaign, post_at_once
 
     if connection.vendor != "postgresql":
         pytest.skip("cần PostgreSQL để chạy song song thật (SQLite khoá cả cơ sở dữ liệu)")
@@ -281,23 +279,6 @@ def test_two_concurrent_sends_of_the_same_resubmission_store_one_version(tree, m
     user = make_user("dtv", Role.ENUMERATOR, tree["A1"])
     stored = response_submit(payload=payload(setup, tree["A1"]), submitter=Submitter(user=user)).response
     responses_review(responses=[Response.objects.select_related("campaign", "unit").get()], action="return", actor=make_user("gs", Role.SUPERVISOR, tree["A"]), reason="Sửa câu 1.1")
-    body = resubmission(setup, tree, stored, S1_Q1=2)
-    barrier = threading.Barrier(4)
-    results: list[tuple[int, dict]] = []
-
-    def worker() -> None:
-        client = Client()
-        client.force_login(user)
-        barrier.wait()
-        try:
-            results.append(api(client, body))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = post_at_once(user, resubmission(setup, tree, stored, S1_Q1=2))
     assert sorted(status for status, _ in results) == [200, 200, 200, 201]
     assert ResponseVersion.objects.count() == 1 and AnswerRevision.objects.count() == 1 and Response.objects.get().version == 2
