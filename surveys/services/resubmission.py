@@ -10,6 +10,7 @@ up by one and its status back to submitted: what counts is always the latest ver
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid as uuid_module
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from surveys.selectors import COLLECT_ROLES, REVIEW_ROLES, compiled_form, respon
 from surveys.services.answers import answers_current, answers_replace
 from surveys.services.responses import (
     SubmissionConflict,
+    SubmissionDetails,
     SubmissionForbidden,
     SubmissionInvalid,
     SubmissionNotFound,
@@ -145,7 +147,9 @@ def response_resubmit(*, payload: Any, submitter: Submitter) -> SubmissionResult
     return SubmissionResult(locked, created=True, version=locked.version)
 
 
-def _replace(response: Response, payload: Mapping[str, Any], details: Any, *, key: uuid_module.UUID, digest: str, user: Any, now: Any) -> None:
+def _replace(
+    response: Response, payload: Mapping[str, Any], details: SubmissionDetails, *, key: uuid_module.UUID, digest: str, user: Any, now: dt.datetime
+) -> None:
     """Keep the version replaced, write the new answers and details, audit; inside the caller's lock."""
     form = compiled_form(response.form.questionnaire)
     ResponseVersion.objects.create(
