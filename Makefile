@@ -11,7 +11,9 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-## run: install, migrate, load the demo and serve http://127.0.0.1:8000 (SQLite, Celery eager)
+## run: install, migrate, load the demo and serve http://127.0.0.1:8000 (SQLite, Celery eager, DEBUG on:
+## DEBUG is off unless set, and a server without SECRET_KEY then refuses to start)
+run: export DEBUG ?= 1
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -41,6 +43,7 @@ browser:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+check: export DEBUG ?= 1
 check: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check

@@ -18,14 +18,20 @@ from config.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless set: a server started without settings is a production server (`make run` sets DEBUG=1 for the demo).
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "Thiếu SECRET_KEY: khi chạy thật (DEBUG tắt) phải đặt biến môi trường SECRET_KEY (một chuỗi ngẫu nhiên dài, "
+            "giữ bí mật; xem docs/deployment.md). Để chạy bản demo trên máy cá nhân, đặt DEBUG=1 hoặc dùng `make run`. "
+            "/ SECRET_KEY must be set when DEBUG is off; set DEBUG=1 for the local demo."
+        )
     SECRET_KEY = "dev-only-insecure-key-hai-long"  # noqa: S105 (embedded default only)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
