@@ -12,7 +12,9 @@ from django.views.decorators.csrf import requires_csrf_token
 
 
 def _page(request: HttpRequest, status: int, heading: str, explanation: str) -> HttpResponse:
-    return render(request, "_error.html", {"code": status, "heading": heading, "explanation": explanation}, status=status)
+    # error_page: the page never repeats the address asked for (an outsider learns nothing, not even an echo).
+    context = {"code": status, "heading": heading, "explanation": explanation, "error_page": True}
+    return render(request, "_error.html", context, status=status)
 
 
 @requires_csrf_token
