@@ -123,3 +123,37 @@ def progress_rows(rows: list[ProgressRow]) -> SafeString:
             f'aria-valuemin="0" aria-valuemax="100"><div class="progress-bar{done}" style="width: {r.bar}%">{percent_vi(r.percent)}</div></div></td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
+
+
+# The heat map's colour bands (index value, %): red below 60 to dark green from 90, as the old chart's scale.
+HEAT_BANDS = ((90, "heat-5"), (80, "heat-4"), (70, "heat-3"), (60, "heat-2"))
+
+
+def heat_class(value) -> str:
+    if value is None:
+        return "heat-none"
+    return next((name for floor, name in HEAT_BANDS if value >= floor), "heat-1")
+
+
+@register.simple_tag
+def heatmap_table(rows, codes: list[str]) -> SafeString:
+    """Units × elements as coloured cells (every value printed, so the colours only help), and on a phone
+    the same as one line per unit: a plain table, legible at 390 px, where a chart of a hundred units was not."""
+    if not rows or not codes:
+        return mark_safe(f'<p class="text-muted small mb-0">{escape(_("Chưa có số liệu."))}</p>')  # noqa: S308 (escaped)
+    head = "".join(f'<th class="text-center">{escape(code)}</th>' for code in codes)
+    body, lines = [], []
+    for unit, scores in rows:
+        name = escape(unit.name)
+        cells = "".join(f'<td class="text-center {heat_class(s.value)}">{percent_vi(s.value)}</td>' for s in scores)
+        body.append(f"<tr><th scope=\"row\" class=\"fw-normal\">{name}</th>{cells}</tr>")
+        badges = " ".join(
+            f'<span class="badge {heat_class(s.value)}">{escape(code)} {percent_vi(s.value)}</span>' for code, s in zip(codes, scores, strict=True)
+        )
+        lines.append(f'<li class="mb-2"><div>{name}</div><div class="d-flex flex-wrap gap-1">{badges}</div></li>')
+    table = (
+        '<div class="d-none d-md-block table-responsive"><table class="table table-sm small heatmap mb-0" id="heatmap">'
+        f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+    listing = f'<ul class="list-unstyled small d-md-none mb-0" id="heatmap-list">{"".join(lines)}</ul>'
+    return mark_safe(table + listing)  # noqa: S308 (every value escaped above)

@@ -72,15 +72,19 @@ def test_every_distribution_adds_up_to_exactly_one_hundred(client, alice, dashbo
     assert first == {"Rất không hài lòng": 16.67, "Không hài lòng": 3.33, "Bình thường": 5.0, "Hài lòng": 45.0, "Rất hài lòng": 30.0}
 
 
-def test_the_charts_get_elements_heat_map_and_trend(client, alice, dashboard_data):
+def test_the_charts_get_elements_and_trend_and_the_heat_map_is_a_table(client, alice, dashboard_data):
     client.force_login(alice)
     response = client.get(dashboard_url())
     data = chart_data(response)
     assert [e["value"] for e in data["elements"]] == [75.0, 75.0]
-    assert data["heatmap"]["units"] == ["Xã A1", "Phường A2", "Sở Y tế A"]
-    assert data["heatmap"]["z"] == [[90.0, 90.0], [85.0, 85.0], [50.0, 50.0]]
     assert [p["value"] for p in data["trend"]] == [71.67, 75.0]
-    assert "/static/plotly/plotly.min.js" in response.content.decode()
+    html = response.content.decode()
+    assert "/static/vendor/plotly-basic.min.js" in html
+    # The heat map is a table (a list on phones): every value printed, its colour band beside it.
+    heat = [(unit.name, [score.value for score in scores]) for unit, scores in response.context["data"].heatmap_rows]
+    assert heat == [("Xã A1", [90, 90]), ("Phường A2", [85, 85]), ("Sở Y tế A", [50, 50])]
+    assert '<td class="text-center heat-5">90,00%</td>' in html and '<td class="text-center heat-1">50,00%</td>' in html
+    assert 'id="heatmap-list"' in html
     assert "<script>" not in response.content.decode()  # no inline script (CSP)
 
 

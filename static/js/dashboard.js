@@ -50,9 +50,4 @@
     yaxis: { autorange: "reversed", automargin: true }, legend: { orientation: "h", y: -0.15 }
   });
 
-  var heat = data.heatmap;
-  draw("chart-heatmap", heat.units.length && heat.elements.length ? [{
-    type: "heatmap", x: heat.elements, y: heat.units, z: heat.z, zmin: 50, zmax: 100, colorscale: "RdYlGn", reversescale: true,
-    text: heat.z.map(function (row) { return row.map(percent); }), texttemplate: "%{text}", hovertemplate: "%{y} · %{x}: %{text}<extra></extra>"
-  }] : [], { height: 80 + 32 * heat.units.length, yaxis: { automargin: true, autorange: "reversed" } });
 })();
