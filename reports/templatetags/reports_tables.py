@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from reports.dashboards.pages import ProgressRow
 from reports.dashboards.ranking import RankRow
-from units.formatting import number_vi, percent_vi, signed_vi
+from units.formatting import number, percent, signed
 
 register = template.Library()
 
@@ -40,9 +40,9 @@ def change_cell(row: RankRow, points: str) -> str:
     change = row.change
     if change is None:
         return "—"
-    text = f"{signed_vi(change.points, 2)} {points}"
+    text = f"{signed(change.points, 2)} {points}"
     if change.low is not None:
-        text += f' <span class="small text-muted">({signed_vi(change.low, 2)} – {signed_vi(change.high, 2)})</span>'
+        text += f' <span class="small text-muted">({signed(change.low, 2)} – {signed(change.high, 2)})</span>'
     css = CHANGE_CLASSES.get(change.verdict.code, "text-muted")
     return f'{text}<br><span class="small {css}" data-change="{change.verdict.code}">{escape(str(change.verdict.label))}</span>'
 
@@ -80,10 +80,10 @@ def ranking_rows(rows: list[RankRow], campaign, link_units: bool = False) -> Saf
         html.append(
             f'<tr data-unit="{escape(row.unit.code)}" data-tier="{row.tier or ""}"><td>{row.rank}{interval}{tie if row.tied else ""}</td>'
             f'<td class="text-center">{row.tier or "—"}</td><td>{unit_name(row)}</td>'
-            f'<td class="text-end fw-semibold">{percent_vi(score.value)}</td>'
-            f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
-            f'<td class="text-end small">{number_vi(score.se, 2) if score.se is not None else "—"}</td>'
-            f'<td class="text-end">{number_vi(score.respondents or row.responses)}</td><td>{verdict_badge(row.verdict)}</td>'
+            f'<td class="text-end fw-semibold">{percent(score.value)}</td>'
+            f'<td class="text-end small text-muted">{percent(score.ci_low)} – {percent(score.ci_high)}</td>'
+            f'<td class="text-end small">{number(score.se, 2) if score.se is not None else "—"}</td>'
+            f'<td class="text-end">{number(score.respondents or row.responses)}</td><td>{verdict_badge(row.verdict)}</td>'
             f'<td class="text-end">{change_cell(row, points)}</td><td class="text-end">{_rank_change(row)}</td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
@@ -101,9 +101,9 @@ def apart_rows(rows: list[RankRow], campaign, link_units: bool = False) -> SafeS
         cv = score.cv
         html.append(
             f'<tr data-unit="{escape(row.unit.code)}"><td>{unit_name(row)}</td>'
-            f'<td class="text-end">{number_vi(score.respondents or row.responses)}</td><td class="text-end">{percent_vi(score.value)}</td>'
-            f'<td class="text-end small text-muted">{percent_vi(score.ci_low)} – {percent_vi(score.ci_high)}</td>'
-            f'<td class="text-end small">{number_vi(cv, 1) + " %" if cv is not None else "—"}</td></tr>'
+            f'<td class="text-end">{number(score.respondents or row.responses)}</td><td class="text-end">{percent(score.value)}</td>'
+            f'<td class="text-end small text-muted">{percent(score.ci_low)} – {percent(score.ci_high)}</td>'
+            f'<td class="text-end small">{number(cv, 1) + " %" if cv is not None else "—"}</td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
 
@@ -118,9 +118,9 @@ def progress_rows(rows: list[ProgressRow]) -> SafeString:
             labels[r.channel] = escape(str(r.channel_label))
         done = " bg-success" if r.bar >= 100 else ""
         html.append(
-            f'<tr><td>{escape(r.unit.name)}</td><td>{labels[r.channel]}</td><td class="text-end">{number_vi(r.done)}</td>'
-            f'<td class="text-end">{number_vi(r.target)}</td><td><div class="progress" role="progressbar" aria-valuenow="{r.bar}" '
-            f'aria-valuemin="0" aria-valuemax="100"><div class="progress-bar{done}" style="width: {r.bar}%">{percent_vi(r.percent)}</div></div></td></tr>'
+            f'<tr><td>{escape(r.unit.name)}</td><td>{labels[r.channel]}</td><td class="text-end">{number(r.done)}</td>'
+            f'<td class="text-end">{number(r.target)}</td><td><div class="progress" role="progressbar" aria-valuenow="{r.bar}" '
+            f'aria-valuemin="0" aria-valuemax="100"><div class="progress-bar{done}" style="width: {r.bar}%">{percent(r.percent)}</div></div></td></tr>'
         )
     return mark_safe("\n".join(html))  # noqa: S308 (every value above is escaped)
 

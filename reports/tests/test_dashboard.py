@@ -247,3 +247,12 @@ def test_an_enumerator_collects_but_does_not_read_the_results(client, make_user,
     assert client.get(dashboard_url()).status_code == 404
     assert client.get(reverse("reports:unit", args=["ks-2026", "A1"])).status_code == 404
     assert "ks-2026" not in client.get(reverse("reports:campaign_list")).content.decode()
+
+
+def test_in_english_the_dashboard_writes_numbers_the_english_way(client, alice, dashboard_data, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(alice)
+    html = client.get(dashboard_url()).content.decode()
+    assert '<html lang="en">' in html
+    assert "75.00%" in html and "80.00%" in html  # the overall index and the target
+    assert "75,00%" not in html and "80,00%" not in html

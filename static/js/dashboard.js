@@ -5,11 +5,13 @@
   if (!source || typeof Plotly === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var texts = (document.getElementById("dashboard-text") || { dataset: {} }).dataset;
-  var config = { displaylogo: false, responsive: true, locale: "vi" };
-  var layoutBase = { margin: { l: 60, r: 20, t: 10, b: 40 }, separators: ",.", font: { family: "system-ui, sans-serif", size: 12 } };
+  // Numbers the way the page's language writes them (units/formatting.py): vi "84,50%", en "84.50%".
+  var english = document.documentElement.lang === "en";
+  var config = { displaylogo: false, responsive: true, locale: english ? "en" : "vi" };
+  var layoutBase = { margin: { l: 60, r: 20, t: 10, b: 40 }, separators: english ? ".," : ",.", font: { family: "system-ui, sans-serif", size: 12 } };
 
   function layout(extra) { return Object.assign({}, layoutBase, extra); }
-  function percent(v) { return v === null ? "—" : v.toFixed(2).replace(".", ",") + "%"; }
+  function percent(v) { return v === null ? "—" : (english ? v.toFixed(2) : v.toFixed(2).replace(".", ",")) + "%"; }
   function draw(id, traces, extra) {
     var node = document.getElementById(id);
     if (!node) { return; }
