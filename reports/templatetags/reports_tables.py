@@ -145,10 +145,10 @@ def heatmap_table(rows, codes: list[str]) -> SafeString:
     body, lines = [], []
     for unit, scores in rows:
         name = escape(unit.name)
-        cells = "".join(f'<td class="text-center {heat_class(s.value)}">{percent_vi(s.value)}</td>' for s in scores)
+        cells = "".join(f'<td class="text-center {heat_class(s.value)}">{percent(s.value)}</td>' for s in scores)
         body.append(f"<tr><th scope=\"row\" class=\"fw-normal\">{name}</th>{cells}</tr>")
         badges = " ".join(
-            f'<span class="badge {heat_class(s.value)}">{escape(code)} {percent_vi(s.value)}</span>' for code, s in zip(codes, scores, strict=True)
+            f'<span class="badge {heat_class(s.value)}">{escape(code)} {percent(s.value)}</span>' for code, s in zip(codes, scores, strict=True)
         )
         lines.append(f'<li class="mb-2"><div>{name}</div><div class="d-flex flex-wrap gap-1">{badges}</div></li>')
     table = (
