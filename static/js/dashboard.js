@@ -20,9 +20,11 @@
     node.dataset.drawn = "1";
   }
 
+  // On a phone the bars get the width: elements are named by their codes (the table below has the titles).
+  var narrow = window.matchMedia("(max-width: 575.98px)").matches;
   var elements = data.elements.filter(function (e) { return e.value !== null; });
   draw("chart-elements", elements.length ? [{
-    type: "bar", orientation: "h", y: elements.map(function (e) { return e.label; }), x: elements.map(function (e) { return e.value; }),
+    type: "bar", orientation: "h", y: elements.map(function (e) { return narrow ? e.code : e.label; }), x: elements.map(function (e) { return e.value; }),
     text: elements.map(function (e) { return percent(e.value); }), textposition: "auto", marker: { color: "#1f4e79" },
     hovertemplate: "%{y}: %{text}<extra></extra>"
   }] : [], {
@@ -32,9 +34,9 @@
 
   var trend = data.trend.filter(function (p) { return p.value !== null; });
   draw("chart-trend", trend.length ? [{
-    type: "scatter", mode: "lines+markers+text", x: trend.map(function (p) { return p.label; }), y: trend.map(function (p) { return p.value; }),
+    type: "scatter", mode: "lines+markers+text", x: trend.map(function (p) { return narrow ? p.label.split(" · ")[0] : p.label; }), y: trend.map(function (p) { return p.value; }),
     text: trend.map(function (p) { return percent(p.value); }), textposition: "top center", line: { color: "#1f4e79" }
-  }] : [], { height: 260, yaxis: { range: [0, 105], ticksuffix: "%" }, xaxis: { type: "category" } });
+  }] : [], { height: 260, yaxis: { range: [0, 105], ticksuffix: "%" }, xaxis: { type: "category", range: [-0.5, trend.length - 0.5] } });
 
   var levels = [];
   data.distributions.forEach(function (d) { d.levels.forEach(function (l) { if (levels.indexOf(l.label) < 0) { levels.push(l.label); } }); });
