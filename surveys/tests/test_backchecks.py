@@ -267,3 +267,76 @@ def test_the_command_draws_and_prints_the_counts_per_enumerator(setup, interview
     text = out.getvalue()
     assert "hạt giống 42" in text and "dtv.an" in text and "25" in text and "Tổng: 4 phiếu" in text
     assert BackCheck.objects.count() == 4 == math.ceil(25 / 10) + 1
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+def test_an_official_draws_from_the_list_page_and_sees_the_seed(client, alice, setup, interviews):
+    client.force_login(alice)
+    page = client.get(f"/giam-sat/phuc-tra/{setup.campaign.code}/")
+    assert page.status_code == 200 and "Chọn phiếu phúc tra" in page.content.decode()
+    assert client.post(f"/giam-sat/phuc-tra/{setup.campaign.code}/", {"seed": "42"}).status_code == 302
+    assert BackCheck.objects.count() == 4
+    text = client.get(f"/giam-sat/phuc-tra/{setup.campaign.code}/").content.decode()
+    assert "Hạt giống lần chọn gần nhất: 42" in text and "dtv.an" in text and "chưa đủ căn cứ" in text
+    bad = client.post(f"/giam-sat/phuc-tra/{setup.campaign.code}/", {"seed": "-5"}, follow=True)
+    assert "Hạt giống không được âm" in bad.content.decode() and BackCheck.objects.count() == 4
+
+
+def test_a_supervisor_records_on_the_phone_page_and_the_list_shows_the_rate(
+    client, checks, supervisor, setup, django_assert_max_num_queries
+):
+    client.force_login(supervisor)
+    page = client.get(f"/giam-sat/phuc-tra/{setup.campaign.code}/")
+    assert page.status_code == 200 and "Chọn phiếu phúc tra" not in page.content.decode()
+    assert client.post(f"/giam-sat/phuc-tra/{setup.campaign.code}/", {"seed": "1"}).status_code == 403
+    backcheck = checks[0]
+    url = f"/giam-sat/phuc-tra/phieu/{backcheck.pk}/"
+    form = client.get(url)
+    assert form.status_code == 200 and len(form.context["form"].items()) == 2
+    body = {"reached": "yes", "interviewed": "no", "channel": "", "note": "Người dân nói không ai hỏi"}
+    assert client.post(url, body).status_code == 302
+    backcheck.refresh_from_db()
+    assert backcheck.discrepancy is True and backcheck.note == "Người dân nói không ai hỏi"
+    again = client.get(url).content.decode()
+    assert "Không khớp" in again and "không được phỏng vấn" in again
+    with django_assert_max_num_queries(14):
+        listing = client.get(f"/giam-sat/phuc-tra/{setup.campaign.code}/")
+    assert listing.context["total"].discrepancies == 1
+
+
+def test_a_bad_answer_on_the_page_is_refused_with_a_message(client, checks, supervisor):
+    client.force_login(supervisor)
+    url = f"/giam-sat/phuc-tra/phieu/{checks[0].pk}/"
+    code = checks[0].items[0]
+    page = client.post(url, {"reached": "yes", "interviewed": "yes", f"item_{code}": "9", "interview_date": "31/02/2026"})
+    assert page.status_code == 422
+    checks[0].refresh_from_db()
+    assert checks[0].status == BackCheckStatus.PENDING
+    page = client.post(url, {"reached": "yes"})
+    assert page.status_code == 422 and "có được phỏng vấn hay không" in page.content.decode()
+
+
+def test_the_contact_is_shown_to_the_supervisor_doing_it_and_masked_for_others(client, checks, supervisor, make_user, tree, alice):
+    backcheck = checks[0]
+    Response.objects.filter(pk=backcheck.response_id).update(respondent_name="trần thị hoa", respondent_phone="0905123456")
+    url = f"/giam-sat/phuc-tra/phieu/{backcheck.pk}/"
+    client.force_login(supervisor)
+    assert "0905123456" in client.get(url).content.decode()  # open: the supervisor calls
+    backcheck_record(actor=make_user("gs.khac", Role.SUPERVISOR, tree["A"]), backcheck=backcheck, answers=said(backcheck))
+    masked = client.get(url).content.decode()
+    assert "0905123456" not in masked and "Trần Thị Hoa" not in masked
+    client.force_login(alice)  # the organiser's official reads the frame
+    assert "0905123456" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(("persona", "expected"), [("bob", 403), ("charlie", 404)])
+def test_outsiders_get_404_and_readers_403_on_every_back_check_page(client, checks, setup, persona, expected, request):
+    client.force_login(request.getfixturevalue(persona))
+    for url in (f"/giam-sat/phuc-tra/{setup.campaign.code}/", f"/giam-sat/phuc-tra/phieu/{checks[0].pk}/"):
+        assert client.get(url).status_code == expected, url
+        assert client.post(url, {"seed": "1", "reached": "no"}).status_code == expected, url
+    index = client.get("/giam-sat/phuc-tra/")  # charlie, an official of B, has his own (empty) list
+    assert index.status_code == (200 if persona == "charlie" else 403) and setup.campaign.name not in index.content.decode()
+    assert BackCheck.objects.count() == 4 and not BackCheck.objects.exclude(status=BackCheckStatus.PENDING).exists()
