@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
-from units.access import SYSTEM  # noqa: E402
 
 DATABASE = "hl_bench_export"
 CAMPAIGN = "bench-export"
@@ -70,6 +69,7 @@ def populate(responses: int, questions: int) -> None:
 
     from campaigns.models import Campaign, CampaignForm, CampaignStatus
     from surveys.models import Question, Questionnaire, Response, Section
+    from units.access import SYSTEM
     from units.models import Unit, UnitType
     from units.services import unit_save, unit_types_ensure
 
