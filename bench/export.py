@@ -53,7 +53,7 @@ def _filler(cursor, table: str, given: set[str]) -> tuple[list[str], list[str]]:
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
         [table],
     )
-    neutral = {"jsonb": "'{}'::jsonb", "boolean": "false", "uuid": "gen_random_uuid()", "integer": "0", "bigint": "0"}
+    neutral = {"jsonb": "'{}'::jsonb", "boolean": "false", "uuid": "gen_random_uuid()", "integer": "0", "bigint": "0", "smallint": "1"}
     columns, values = [], []
     for name, data_type in cursor.fetchall():
         if name in given:
@@ -167,7 +167,7 @@ def quality_rows(campaign) -> None:
         )
         cursor.execute(
             """INSERT INTO surveys_responseflag (response_id, kind, message, detail, created_at)
-               SELECT id, 'too_fast', 'Làm trong 20 giây, dưới 30% trung vị', '{}'::jsonb, now() FROM surveys_response
+               SELECT id, 'too_fast', 'Làm trong 20 giây, dưới 30%% trung vị', '{}'::jsonb, now() FROM surveys_response
                WHERE campaign_id = %s AND id %% 20 = 0""",
             [campaign.pk],
         )
