@@ -1,5 +1,10 @@
 """Raw data export: one row per counted response, one column per question, as labels or codes.
 
+Before the questions, the columns about the response: unit, channel, form, status, the enumerator
+(username and full name), start and submission times (real date cells in Excel, "yyyy-mm-dd hh:mm"
+local time in CSV), duration in seconds, the respondent's sex and age group, and the data-quality
+columns of reports/raw_quality.py (flags, review history, back-check result).
+
 Responses are read in keyset-paged chunks and written as they come, so memory stays bounded whatever
 the campaign's size. An .xlsx sheet holds at most 1,048,576 rows: the rows continue on a new sheet
 with the same header. The .xlsx writer is the project's own streaming writer (reports/xlsx_stream.py),
@@ -13,6 +18,7 @@ formula starts with an apostrophe; numbers stay numbers.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +27,36 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 
 from campaigns.models import Campaign, Channel
 from reports.dashboards.distributions import LIKERT_LABELS
-from reports.xlsx_stream import StreamingWorkbook
+from reports.raw_quality import FLAG_SEPARATOR, QUALITY_HEADERS, ChunkQuality, UserNames, chunk_quality, history_summary, profile_cells
+from reports.xlsx_stream import EXCEL_DATETIME, StreamingWorkbook
 from surveys.models import Answer, Question, QuestionType, Response
 from units.spreadsheets import csv_row, sheet_row
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 CHUNK = 10_000
-META_HEADERS = ["Mã phiếu (UUID)", "Mã đơn vị", "Đơn vị", "Kênh", "Phiếu", "Trạng thái", "Thời điểm gửi"]
+META_HEADERS = [
+    "Mã phiếu (UUID)",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Kênh",
+    "Phiếu",
+    "Trạng thái",
+    "Điều tra viên (tên đăng nhập)",
+    "Điều tra viên (họ tên)",
+    "Bắt đầu lúc",
+    "Thời điểm gửi",
+    "Thời lượng (giây)",
+    "Giới tính",
+    "Nhóm tuổi",
+    *QUALITY_HEADERS,
+]
+# Local times without a zone: real date cells in Excel (EXCEL_DATETIME), "yyyy-mm-dd hh:mm" in CSV.
+DATE_COLUMNS = (META_HEADERS.index("Bắt đầu lúc"), META_HEADERS.index("Thời điểm gửi"))
+CSV_DATETIME = "%Y-%m-%d %H:%M"
 SHEET_TITLE = "Dữ liệu thô"
 
 ProgressCallback = Callable[[int], None]
@@ -92,28 +118,19 @@ def raw_rows(
         f"SELECT response_id, question_id, value, number, text FROM {Answer._meta.db_table} "
         "WHERE response_id >= %s AND response_id <= %s AND campaign_id = %s"
     )
+    users = UserNames()
     last_id, done = 0, 0
     while True:
-        chunk = list(
-            responses.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values_list("pk", "uuid", "unit__code", "unit__name", "channel", "form__questionnaire__code", "status", "submitted_at")[:CHUNK]
-        )
+        chunk = list(responses.filter(pk__gt=last_id).order_by("pk").values_list(*CHUNK_FIELDS)[:CHUNK])
         if not chunk:
             break
+        users.load(pk for record in chunk for pk in (record[7], record[12]))
+        quality = chunk_quality(chunk[0][0], chunk[-1][0])
         rows: dict[int, list[Any]] = {}
-        for pk, uuid, unit_code, unit_name, channel, form_code, status, submitted_at in chunk:
+        for record in chunk:
             row = [None] * width
-            row[:meta] = [
-                str(uuid),
-                unit_code,
-                unit_name,
-                channels.get(channel, channel),
-                form_code,
-                statuses.get(status, status),
-                submitted_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if submitted_at else None,
-            ]
-            rows[pk] = row
+            row[:meta] = _meta_cells(record, quality, users, channels, statuses, zone, codes)
+            rows[record[0]] = row
         with connection.cursor() as cursor:
             cursor.execute(answers_sql, [chunk[0][0], chunk[-1][0], campaign.pk])
             answers = cursor.fetchall()
@@ -139,17 +156,78 @@ def raw_rows(
             progress(min(99, done * 100 // total))
 
 
+CHUNK_FIELDS = (
+    "pk", "uuid", "unit__code", "unit__name", "channel", "form__questionnaire__code", "status", "enumerator_id",
+    "started_at", "submitted_at", "duration_seconds", "profile", "reviewed_by_id", "reviewed_at", "version",
+)  # fmt: skip
+
+
+def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
+    """A moment as the local wall-clock time without a zone (what a spreadsheet's date cell holds)."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _meta_cells(
+    record: tuple, quality: ChunkQuality, users: UserNames, channels: dict, statuses: dict, zone: dt.tzinfo, codes: bool
+) -> list[Any]:
+    """The columns about one response (META_HEADERS) from its chunk record and the chunk's quality rows."""
+    (
+        pk,
+        uuid,
+        unit_code,
+        unit_name,
+        channel,
+        form_code,
+        status,
+        enumerator_id,
+        started,
+        submitted,
+        duration,
+        profile,
+        reviewer_id,
+        reviewed_at,
+        version,
+    ) = record
+    reviewer = users.full_name(reviewer_id) or users.username(reviewer_id)
+    history = history_summary(
+        version=version, sent_back=quality.sent_back[pk], corrected=len(quality.corrected.get(pk, ())), status=status,
+        reviewer=reviewer, reviewed_at=_local(reviewed_at, zone),
+    )  # fmt: skip
+    return [
+        str(uuid),
+        unit_code,
+        unit_name,
+        channels.get(channel, channel),
+        form_code,
+        statuses.get(status, status),
+        users.username(enumerator_id),
+        users.full_name(enumerator_id),
+        _local(started, zone),
+        _local(submitted, zone),
+        duration,
+        *profile_cells(profile, codes=codes),
+        FLAG_SEPARATOR.join(quality.flags[pk]) if pk in quality.flags else None,
+        history,
+        quality.backchecks.get(pk),  # empty: not drawn for a back-check
+    ]
+
+
 def _sheet_title(index: int) -> str:
     return SHEET_TITLE if index == 0 else f"{SHEET_TITLE} ({index + 1})"
 
 
 def write_csv(rows: Iterator[list[Any]], out: str | Path) -> int:
     """Write rows as UTF-8 CSV (with BOM); return the number of data rows. A text a spreadsheet would
-    take for a formula (=…, +…, -…, @…) starts with an apostrophe (units.spreadsheets.csv_row)."""
+    take for a formula (=…, +…, -…, @…) starts with an apostrophe (units.spreadsheets.csv_row); the
+    date columns are local times written "yyyy-mm-dd hh:mm", which spreadsheets read as dates."""
     count = -1
     with open(out, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for row in rows:
+            for index in DATE_COLUMNS:
+                value = row[index] if index < len(row) else None
+                if value.__class__ is dt.datetime:
+                    row[index] = value.strftime(CSV_DATETIME)
             writer.writerow(csv_row(row))
             count += 1
     return max(count, 0)
@@ -176,7 +254,16 @@ def write_xlsx_xlsxwriter(rows: Iterator[list[Any]], out: str | Path, max_rows: 
     """XlsxWriter in constant_memory mode (measured against the others in bench/export.py)."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        str(out),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": EXCEL_DATETIME,
+        },
+    )
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     sheet, line, count = None, 0, 0
     for new_sheet, row in sheet_rows(rows, max_rows):
@@ -221,8 +308,15 @@ def _append_openpyxl(workbook: Workbook, rows: Iterator[list[Any]], max_rows: in
             sheet = workbook.create_sheet(_sheet_title(new_sheet))
         else:
             count += 1
-        sheet.append(sheet_row(sheet, row))
+        sheet.append([_date_cell(sheet, value) if value.__class__ is dt.datetime else value for value in sheet_row(sheet, row)])
     return count
+
+
+def _date_cell(sheet, moment: dt.datetime) -> Cell:  # type: ignore[no-untyped-def]
+    """An openpyxl date cell shown dd/mm/yyyy hh:mm."""
+    cell = Cell(sheet, value=moment)
+    cell.number_format = EXCEL_DATETIME
+    return cell
 
 
 WRITERS: dict[str, Callable[[Iterator[list[Any]], str | Path], int]] = {
@@ -232,7 +326,13 @@ WRITERS: dict[str, Callable[[Iterator[list[Any]], str | Path], int]] = {
 
 
 def raw_export_write(
-    *, campaign: Campaign, out: str | Path, fmt: str = "xlsx", codes: bool = False, unit_path: str | None = None, progress: ProgressCallback | None = None
+    *,
+    campaign: Campaign,
+    out: str | Path,
+    fmt: str = "xlsx",
+    codes: bool = False,
+    unit_path: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> int:
     """Write the campaign's raw data to `out` as "xlsx" or "csv"; return the number of responses written."""
     if fmt not in WRITERS:
