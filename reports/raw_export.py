@@ -25,15 +25,25 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import Cell
 
 from campaigns.models import Campaign, Channel
 from reports.dashboards.distributions import LIKERT_LABELS
-from reports.raw_quality import FLAG_SEPARATOR, QUALITY_HEADERS, ChunkQuality, UserNames, chunk_quality, history_summary, profile_cells
+from reports.raw_quality import (
+    AGE_LABELS,
+    FLAG_SEPARATOR,
+    QUALITY_HEADERS,
+    SEX_LABELS,
+    ChunkQuality,
+    UserNames,
+    chunk_quality,
+    history_summary,
+)
 from reports.xlsx_stream import EXCEL_DATETIME, StreamingWorkbook
-from surveys.models import Answer, Question, QuestionType, Response
+from surveys.models import Answer, Question, QuestionType, Response, ResponseStatus
 from units.spreadsheets import csv_row, sheet_row
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
@@ -108,8 +118,12 @@ def raw_rows(
     meta = len(META_HEADERS)
     slots = {c.question_id: (meta + i, None if codes else c.labels, c.multi) for i, c in enumerate(columns)}
     yield META_HEADERS + [column.header for column in columns]
-    channels = {value: str(label) for value, label in Channel.choices}
-    statuses = {value: str(label) for value, label in Response._meta.get_field("status").choices}
+    names = {
+        "channel": {value: str(label) for value, label in Channel.choices},
+        "status": {value: str(label) for value, label in Response._meta.get_field("status").choices},
+        "sex": SEX_LABELS,
+        "age": AGE_LABELS,
+    }
     zone = timezone.get_current_timezone()
     responses = counted_responses(campaign, unit_path)
     total = responses.count() if progress else 0
@@ -121,15 +135,15 @@ def raw_rows(
     users = UserNames()
     last_id, done = 0, 0
     while True:
-        chunk = list(responses.filter(pk__gt=last_id).order_by("pk").values_list(*CHUNK_FIELDS)[:CHUNK])
+        chunk = list(responses.filter(pk__gt=last_id).order_by("pk").annotate(**PROFILE_KEYS).values_list(*CHUNK_FIELDS)[:CHUNK])
         if not chunk:
             break
-        users.load(pk for record in chunk for pk in (record[7], record[12]))
+        users.load(pk for record in chunk for pk in (record[ENUMERATOR], record[REVIEWER]))
         quality = chunk_quality(chunk[0][0], chunk[-1][0])
         rows: dict[int, list[Any]] = {}
         for record in chunk:
             row = [None] * width
-            row[:meta] = _meta_cells(record, quality, users, channels, statuses, zone, codes)
+            row[:meta] = _meta_cells(record, quality, users, names, zone, codes)
             rows[record[0]] = row
         with connection.cursor() as cursor:
             cursor.execute(answers_sql, [chunk[0][0], chunk[-1][0], campaign.pk])
@@ -156,10 +170,13 @@ def raw_rows(
             progress(min(99, done * 100 // total))
 
 
+# What one chunk reads of each response; the profile's two keys come out of the JSON in SQL (no JSON decoded per row).
 CHUNK_FIELDS = (
     "pk", "uuid", "unit__code", "unit__name", "channel", "form__questionnaire__code", "status", "enumerator_id",
-    "started_at", "submitted_at", "duration_seconds", "profile", "reviewed_by_id", "reviewed_at", "version",
+    "started_at", "submitted_at", "duration_seconds", "profile_sex", "profile_age_group", "reviewed_by_id", "reviewed_at", "version",
 )  # fmt: skip
+ENUMERATOR, REVIEWER = CHUNK_FIELDS.index("enumerator_id"), CHUNK_FIELDS.index("reviewed_by_id")
+PROFILE_KEYS = {"profile_sex": KT("profile__sex"), "profile_age_group": KT("profile__age_group")}
 
 
 def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
@@ -167,45 +184,36 @@ def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
-def _meta_cells(
-    record: tuple, quality: ChunkQuality, users: UserNames, channels: dict, statuses: dict, zone: dt.tzinfo, codes: bool
-) -> list[Any]:
+def _meta_cells(record: tuple, quality: ChunkQuality, users: UserNames, names: dict[str, dict], zone: dt.tzinfo, codes: bool) -> list[Any]:
     """The columns about one response (META_HEADERS) from its chunk record and the chunk's quality rows."""
-    (
-        pk,
-        uuid,
-        unit_code,
-        unit_name,
-        channel,
-        form_code,
-        status,
-        enumerator_id,
-        started,
-        submitted,
-        duration,
-        profile,
-        reviewer_id,
-        reviewed_at,
-        version,
-    ) = record
-    reviewer = users.full_name(reviewer_id) or users.username(reviewer_id)
-    history = history_summary(
-        version=version, sent_back=quality.sent_back[pk], corrected=len(quality.corrected.get(pk, ())), status=status,
-        reviewer=reviewer, reviewed_at=_local(reviewed_at, zone),
-    )  # fmt: skip
+    pk, uuid, unit_code, unit_name, channel, form_code, status, enumerator_id, started, submitted, duration, sex, age, reviewer_id, reviewed_at, version = record  # fmt: skip
+    sent_back, corrected = quality.sent_back.get(pk, 0), len(quality.corrected.get(pk, ()))
+    if version == 1 and not sent_back and not corrected and status != ResponseStatus.APPROVED:
+        history = "v1"  # most responses: no need to build the line
+    else:
+        reviewer = users.full_name(reviewer_id) or users.username(reviewer_id)
+        history = history_summary(
+            version=version,
+            sent_back=sent_back,
+            corrected=corrected,
+            status=status,
+            reviewer=reviewer,
+            reviewed_at=_local(reviewed_at, zone),
+        )
     return [
         str(uuid),
         unit_code,
         unit_name,
-        channels.get(channel, channel),
+        names["channel"].get(channel, channel),
         form_code,
-        statuses.get(status, status),
+        names["status"].get(status, status),
         users.username(enumerator_id),
         users.full_name(enumerator_id),
         _local(started, zone),
         _local(submitted, zone),
         duration,
-        *profile_cells(profile, codes=codes),
+        sex if codes else names["sex"].get(sex, sex),
+        age if codes else names["age"].get(age, age),
         FLAG_SEPARATOR.join(quality.flags[pk]) if pk in quality.flags else None,
         history,
         quality.backchecks.get(pk),  # empty: not drawn for a back-check

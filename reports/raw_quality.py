@@ -26,15 +26,6 @@ FLAG_LABELS = {value: str(label) for value, label in FlagKind.choices}
 FLAG_SEPARATOR = " | "
 
 
-def profile_cells(profile: dict | None, *, codes: bool) -> list[str | None]:
-    """Sex and age group, as labels (or as stored codes)."""
-    profile = profile or {}
-    sex, age = profile.get("sex"), profile.get("age_group")
-    if codes:
-        return [sex, age]
-    return [SEX_LABELS.get(sex, sex), AGE_LABELS.get(age, age)]
-
-
 @dataclass
 class ChunkQuality:
     """The quality rows of one chunk of responses, by response id."""
