@@ -13,6 +13,7 @@ from surveys.selectors import compiled_form
 YES_NO = [("yes", _("Có")), ("no", _("Không"))]
 REACHED = [("yes", _("Đã liên hệ được")), ("no", _("Không liên hệ được"))]
 NO_ANSWER = ""
+NO_ITEM_ANSWER = "x"  # an item the respondent did not answer (not "": nothing is chosen before the supervisor asks)
 RADIO = forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"})
 
 
@@ -64,7 +65,7 @@ class BackCheckForm(forms.Form):
             levels = [(str(c.value), f"{c.value}. {c.label}") for c in question.choices if c.value in question.index_scale.valid]
             name = f"item_{code}"
             self.fields[name] = forms.ChoiceField(
-                label=question.text, choices=[*levels, (NO_ANSWER, _("Không trả lời"))], required=False, widget=RADIO
+                label=question.text, choices=[*levels, (NO_ITEM_ANSWER, _("Không trả lời"))], required=False, widget=RADIO
             )
             self.item_fields.append((code, name))
         if not self.is_bound and backcheck.status != BackCheckStatus.PENDING:
@@ -83,9 +84,14 @@ class BackCheckForm(forms.Form):
             interviewed=interviewed,
             interview_date=data.get("interview_date"),
             channel=data.get("channel") or "",
-            items={code: int(data[name]) if data.get(name) else None for code, name in self.item_fields},
+            items={code: _level(data.get(name)) for code, name in self.item_fields},
             note=data["note"],
         )
+
+
+def _level(raw: str | None) -> int | None:
+    """A chosen level, None for no answer (the choices are the scale's levels, so int() cannot fail)."""
+    return int(raw) if raw and raw != NO_ITEM_ANSWER else None
 
 
 def recorded(backcheck: BackCheck) -> dict[str, object]:
@@ -97,5 +103,5 @@ def recorded(backcheck: BackCheck) -> dict[str, object]:
     values["interviewed"] = {True: "yes", False: "no"}.get(backcheck.interviewed, "")
     values["interview_date"] = stored.get("date")
     for code, level in (stored.get("items") or {}).items():
-        values[f"item_{code}"] = "" if level is None else str(level)
+        values[f"item_{code}"] = NO_ITEM_ANSWER if level is None else str(level)
     return values

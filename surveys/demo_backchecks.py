@@ -19,6 +19,7 @@ DEMO_SEED = 2026
 # The second enumerator interviews the last few responses; the first, the others.
 SECOND_ENUMERATOR = ("dieutravien2", "Hoàng Văn Nam (điều tra viên bưu điện)")
 SECOND_SHARE = 8
+DEMO_RESPONDENTS = ("nguyễn văn hải", "trần thị mai", "lê quốc tuấn", "phạm thị hương", "võ minh đức")
 
 
 def _second_enumerator(campaign: Campaign) -> User:
@@ -47,6 +48,12 @@ def load_backchecks_demo(campaign: Campaign) -> list[str]:
     Response.objects.filter(pk__in=ids[:-SECOND_SHARE]).update(enumerator=first)
     Response.objects.filter(pk__in=ids[-SECOND_SHARE:]).update(enumerator=_second_enumerator(campaign))
     result = backchecks_draw(actor=SYSTEM, campaign=campaign, seed=DEMO_SEED)
+    for number, response_id in enumerate(BackCheck.objects.filter(campaign=campaign).order_by("pk").values_list("response_id", flat=True)):
+        # made-up contacts to call (demo interviews at the desk have no drawn person)
+        name = DEMO_RESPONDENTS[number % len(DEMO_RESPONDENTS)]
+        Response.objects.filter(pk=response_id, respondent_phone="").update(
+            respondent_name=name, respondent_phone=f"0905{700000 + response_id:06d}"
+        )
     checks = list(
         BackCheck.objects.filter(campaign=campaign).select_related("response__form__questionnaire", "campaign", "enumerator").order_by("pk")
     )
