@@ -295,6 +295,7 @@ def test_a_supervisor_records_on_the_phone_page_and_the_list_shows_the_rate(
     url = f"/giam-sat/phuc-tra/phieu/{backcheck.pk}/"
     form = client.get(url)
     assert form.status_code == 200 and len(form.context["form"].items()) == 2
+    assert " checked" not in form.content.decode()  # nothing answered before the supervisor asks
     body = {"reached": "yes", "interviewed": "no", "channel": "", "note": "Người dân nói không ai hỏi"}
     assert client.post(url, body).status_code == 302
     backcheck.refresh_from_db()
