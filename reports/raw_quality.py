@@ -22,7 +22,6 @@ from surveys.selectors import AGE_GROUP_CHOICES, SEX_CHOICES
 QUALITY_HEADERS = ["Cờ chất lượng", "Lịch sử duyệt", "Kết quả phúc tra"]
 SEX_LABELS = dict(SEX_CHOICES)
 AGE_LABELS = dict(AGE_GROUP_CHOICES)
-FLAG_LABELS = {value: str(label) for value, label in FlagKind.choices}
 FLAG_SEPARATOR = " | "
 
 
@@ -40,11 +39,12 @@ def chunk_quality(first_id: int, last_id: int) -> ChunkQuality:
     """Flags, kept versions (one per send-back and resubmission), corrected questions and back-check
     results of the responses with ids in [first_id, last_id]: four queries."""
     found = ChunkQuality()
+    labels = {value: str(label) for value, label in FlagKind.choices}
     between = {"response_id__gte": first_id, "response_id__lte": last_id}
     for response_id, kind, message in (
         ResponseFlag.objects.filter(**between).order_by("response_id", "kind").values_list("response_id", "kind", "message")
     ):
-        found.flags[response_id].append(f"{FLAG_LABELS.get(kind, kind)}: {message}")
+        found.flags[response_id].append(f"{labels.get(kind, kind)}: {message}")
     found.sent_back.update(ResponseVersion.objects.filter(**between).values_list("response_id", flat=True))
     corrections = AnswerRevision.objects.filter(kind=RevisionKind.CORRECTION, **between).values_list("response_id", "question_id")
     for response_id, question_id in corrections:

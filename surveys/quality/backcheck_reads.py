@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns.fieldwork.selectors import Person, person_for
 from campaigns.models import Campaign
@@ -21,10 +22,10 @@ from units.selectors import membership_paths
 # Below this many back-checks done, an enumerator's discrepancy rate is shown but not judged.
 MIN_BASE = 5
 
-RESULT_PASSED = _("Đạt")
-RESULT_FAILED = _("Không khớp")
-RESULT_UNREACHED = _("Không liên hệ được")
-RESULT_PENDING = _("Chưa phúc tra")
+RESULT_PASSED = gettext_lazy("Đạt")
+RESULT_FAILED = gettext_lazy("Không khớp")
+RESULT_UNREACHED = gettext_lazy("Không liên hệ được")
+RESULT_PENDING = gettext_lazy("Chưa phúc tra")
 
 
 def backcheck_result(status: str | None, discrepancy: bool | None) -> str:

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Channel, QualityRules
+from campaigns.models import Campaign, CampaignForm, Channel, QualityRules
 from surveys.models import Answer, BackCheck, BackCheckStatus, FlagKind, Response, ResponseFlag, ResponseStatus
 from surveys.selectors import compiled_form
 from surveys.services.review import responses_review
@@ -138,9 +138,9 @@ def repeated_items(seed: int, response_ids: list[int]) -> dict[int, list[str]]:
     questions it answered at a valid level, chosen with `random.Random("<seed>:<response id>")`."""
     if not response_ids:
         return {}
-    responses = Response.objects.filter(pk__in=response_ids).select_related("form__questionnaire")
-    forms = {r.pk: compiled_form(r.form.questionnaire) for r in responses}
-    scales = {q.pk: (q.code, q.index_scale) for form in forms.values() for q in form.questions.values() if q.index_scale is not None}
+    form_ids = set(Response.objects.filter(pk__in=response_ids).values_list("form_id", flat=True))
+    forms = [compiled_form(form.questionnaire) for form in CampaignForm.objects.filter(pk__in=form_ids).select_related("questionnaire")]
+    scales = {q.pk: (q.code, q.index_scale) for form in forms for q in form.questions.values() if q.index_scale is not None}
     answered: dict[int, set[str]] = defaultdict(set)
     rows = Answer.objects.filter(response_id__in=response_ids, question_id__in=list(scales)).values_list(
         "response_id", "question_id", "value"
