@@ -1,10 +1,12 @@
 """Benchmark of the raw data export: 1M responses × 40 questions on PostgreSQL, time and peak memory.
 
-    .venv/bin/python bench/export.py [--responses 1000000] [--questions 40] [--sample 100000]
+    .venv/bin/python bench/export.py [--responses 1000000] [--questions 40] [--sample 100000] [--database hl_bench_export]
 
 Creates (or reuses) the PostgreSQL database `hl_bench_export`, migrates it and fills one campaign with
 `--responses` responses and one answer per question each, generated inside PostgreSQL with
-generate_series (no Python in the loop). Then each writer runs in its own process, so that its peak
+generate_series (no Python in the loop), with what the data-quality columns read (issue 15): an
+enumerator, start time, duration and profile on every response, a flag on every 20th, a kept earlier
+version and a corrected answer on every 50th, a back-check on every 10th. Then each writer runs in its own process, so that its peak
 memory (ru_maxrss) is its own:
 
 - the project's streaming writer (reports/xlsx_stream.py, the one the app uses) and CSV on all the responses;
@@ -29,16 +31,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
-from units.access import SYSTEM  # noqa: E402
 
 DATABASE = "hl_bench_export"
 CAMPAIGN = "bench-export"
 UNITS = 100
 
 
-def configure() -> None:
+def configure(database: str = DATABASE) -> None:
     os.environ.update(
-        {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)}
+        {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}", "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)}
     )
     sys.path.insert(0, str(ROOT))
     import django
@@ -52,7 +53,7 @@ def _filler(cursor, table: str, given: set[str]) -> tuple[list[str], list[str]]:
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
         [table],
     )
-    neutral = {"jsonb": "'{}'::jsonb", "boolean": "false", "uuid": "gen_random_uuid()", "integer": "0", "bigint": "0"}
+    neutral = {"jsonb": "'{}'::jsonb", "boolean": "false", "uuid": "gen_random_uuid()", "integer": "0", "bigint": "0", "smallint": "1"}
     columns, values = [], []
     for name, data_type in cursor.fetchall():
         if name in given:
@@ -68,12 +69,14 @@ def populate(responses: int, questions: int) -> None:
 
     from campaigns.models import Campaign, CampaignForm, CampaignStatus
     from surveys.models import Question, Questionnaire, Response, Section
+    from units.access import SYSTEM
     from units.models import Unit, UnitType
     from units.services import unit_save, unit_types_ensure
 
     campaign = Campaign.objects.filter(code=CAMPAIGN).first()
     if campaign and Response.objects.filter(campaign=campaign).count() == responses:
         print(f"Dữ liệu đã có: {responses:,} phiếu.")
+        quality_rows(campaign)
         return
     started = time.monotonic()
     unit_types_ensure()
@@ -140,6 +143,56 @@ def populate(responses: int, questions: int) -> None:
         cursor.execute("SET session_replication_role = DEFAULT")
         cursor.execute("ANALYZE surveys_response; ANALYZE surveys_answer")
     print(f"Đã tạo {responses:,} phiếu × {len(question_ids)} câu trong {time.monotonic() - started:.0f} s.")
+    quality_rows(campaign)
+
+
+def quality_rows(campaign) -> None:
+    """What the raw export's data-quality columns read, unless there already: an enumerator, start time,
+    duration and profile on every response; a flag on every 20th response, an earlier version and a
+    corrected answer on every 50th, a back-check on every 10th (a failed one on every 100th)."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from surveys.models import BackCheck
+
+    if BackCheck.objects.filter(campaign=campaign).exists():
+        return
+    started = time.monotonic()
+    user = User.objects.filter(username="dtv.bench").first() or User.objects.create_user("dtv.bench", first_name="Điều tra viên thử")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE surveys_response SET enumerator_id = %s, started_at = submitted_at - interval '7 minutes', duration_seconds = 420,
+               profile = '{"sex": "female", "age_group": "35_49"}'::jsonb, reviewed_by_id = %s, reviewed_at = submitted_at WHERE campaign_id = %s""",
+            [user.pk, user.pk, campaign.pk],
+        )
+        cursor.execute(
+            """INSERT INTO surveys_responseflag (response_id, kind, message, detail, created_at)
+               SELECT id, 'too_fast', 'Làm trong 20 giây, dưới 30%% trung vị', '{}'::jsonb, now() FROM surveys_response
+               WHERE campaign_id = %s AND id %% 20 = 0""",
+            [campaign.pk],
+        )
+        cursor.execute(
+            """INSERT INTO surveys_responseversion (response_id, number, answers, paradata, status, review_reason, replaced_by_hash, created_at)
+               SELECT id, 1, '{}'::jsonb, '{}'::jsonb, 'returned', 'Thiếu câu', '', now() FROM surveys_response
+               WHERE campaign_id = %s AND id %% 50 = 0""",
+            [campaign.pk],
+        )
+        cursor.execute("UPDATE surveys_response SET version = 2 WHERE campaign_id = %s AND id %% 50 = 0", [campaign.pk])
+        cursor.execute(
+            """INSERT INTO surveys_answerrevision (response_id, question_id, kind, version, old_value, new_value, reason, changed_at)
+               SELECT r.id, (SELECT min(question_id) FROM surveys_answer a WHERE a.response_id = r.id), 'correction', 2, '3', '4', 'Gõ nhầm', now()
+               FROM surveys_response r WHERE r.campaign_id = %s AND r.id %% 50 = 0""",
+            [campaign.pk],
+        )
+        cursor.execute(
+            """INSERT INTO surveys_backcheck (campaign_id, response_id, enumerator_id, seed, items, status, answers, note, drawn_at, discrepancy)
+               SELECT campaign_id, id, enumerator_id, 42, '[]'::jsonb, CASE WHEN id %% 30 = 0 THEN 'pending' ELSE 'done' END, '{}'::jsonb, '',
+                      now(), CASE WHEN id %% 30 = 0 THEN NULL ELSE id %% 100 = 0 END
+               FROM surveys_response WHERE campaign_id = %s AND id %% 10 = 0""",
+            [campaign.pk],
+        )
+        cursor.execute("ANALYZE surveys_response; ANALYZE surveys_responseflag; ANALYZE surveys_backcheck")
+    print(f"  dữ liệu chất lượng: {time.monotonic() - started:.0f} s")
 
 
 def run_writer(writer: str, limit: int | None, out: Path) -> None:
@@ -192,7 +245,9 @@ def check_xlsx(path: Path, expected_rows: int, questions: int) -> str:
                     data = tail + block
                     rows += data.count(b"<row ")
                     tail = data[-4:]
-    ok = rows - sheets == expected_rows and columns == 7 + questions
+    from reports.raw_export import META_HEADERS
+
+    ok = rows - sheets == expected_rows and columns == len(META_HEADERS) + questions
     return f"{'đúng' if ok else 'SAI'}: {sheets} trang, {rows - sheets:,} dòng dữ liệu, {columns} cột tiêu đề"
 
 
@@ -206,13 +261,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help="open each .xlsx again and count its rows")
+    parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database to fill and read (default %(default)s)")
     args = parser.parse_args()
     if args.run:
-        configure()
+        configure(args.database)
         run_writer(args.run, args.limit, Path(args.out))
         return
-    database_ensure(DATABASE)
-    configure()
+    database_ensure(args.database)
+    configure(args.database)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -223,7 +279,7 @@ def main() -> None:
     for writer in args.writers.split(","):
         limit = args.sample if writer in ("openpyxl", "xlsxwriter") and args.sample < args.responses else None
         out = folder / f"tho-{writer}.{'csv' if writer == 'csv' else 'xlsx'}"
-        command = [sys.executable, __file__, "--run", writer, "--out", str(out)] + (["--limit", str(limit)] if limit else [])
+        command = [sys.executable, __file__, "--run", writer, "--out", str(out), "--database", args.database] + (["--limit", str(limit)] if limit else [])
         line = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         result = json.loads(line)
         if limit:

@@ -1,5 +1,10 @@
 """Raw data export: one row per counted response, one column per question, as labels or codes.
 
+Before the questions, the columns about the response: unit, channel, form, status, the enumerator
+(username and full name), start and submission times (real date cells in Excel, "yyyy-mm-dd hh:mm"
+local time in CSV), duration in seconds, the respondent's sex and age group, and the data-quality
+columns of reports/raw_quality.py (flags, review history, back-check result).
+
 Responses are read in keyset-paged chunks and written as they come, so memory stays bounded whatever
 the campaign's size. An .xlsx sheet holds at most 1,048,576 rows: the rows continue on a new sheet
 with the same header. The .xlsx writer is the project's own streaming writer (reports/xlsx_stream.py),
@@ -13,24 +18,55 @@ formula starts with an apostrophe; numbers stay numbers.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 
 from campaigns.models import Campaign, Channel
 from reports.dashboards.distributions import LIKERT_LABELS
-from reports.xlsx_stream import StreamingWorkbook
-from surveys.models import Answer, Question, QuestionType, Response
+from reports.raw_quality import (
+    AGE_LABELS,
+    FLAG_SEPARATOR,
+    QUALITY_HEADERS,
+    SEX_LABELS,
+    ChunkQuality,
+    UserNames,
+    chunk_quality,
+    history_summary,
+)
+from reports.xlsx_stream import EXCEL_DATETIME, StreamingWorkbook
+from surveys.models import Answer, Question, QuestionType, Response, ResponseStatus
 from units.spreadsheets import csv_row, sheet_row
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 CHUNK = 10_000
-META_HEADERS = ["Mã phiếu (UUID)", "Mã đơn vị", "Đơn vị", "Kênh", "Phiếu", "Trạng thái", "Thời điểm gửi"]
+META_HEADERS = [
+    "Mã phiếu (UUID)",
+    "Mã đơn vị",
+    "Đơn vị",
+    "Kênh",
+    "Phiếu",
+    "Trạng thái",
+    "Điều tra viên (tên đăng nhập)",
+    "Điều tra viên (họ tên)",
+    "Bắt đầu lúc",
+    "Thời điểm gửi",
+    "Thời lượng (giây)",
+    "Giới tính",
+    "Nhóm tuổi",
+    *QUALITY_HEADERS,
+]
+# Local times without a zone: real date cells in Excel (EXCEL_DATETIME), "yyyy-mm-dd hh:mm" in CSV.
+DATE_COLUMNS = (META_HEADERS.index("Bắt đầu lúc"), META_HEADERS.index("Thời điểm gửi"))
+CSV_DATETIME = "%Y-%m-%d %H:%M"
 SHEET_TITLE = "Dữ liệu thô"
 
 ProgressCallback = Callable[[int], None]
@@ -82,8 +118,12 @@ def raw_rows(
     meta = len(META_HEADERS)
     slots = {c.question_id: (meta + i, None if codes else c.labels, c.multi) for i, c in enumerate(columns)}
     yield META_HEADERS + [column.header for column in columns]
-    channels = {value: str(label) for value, label in Channel.choices}
-    statuses = {value: str(label) for value, label in Response._meta.get_field("status").choices}
+    names = {
+        "channel": {value: str(label) for value, label in Channel.choices},
+        "status": {value: str(label) for value, label in Response._meta.get_field("status").choices},
+        "sex": SEX_LABELS,
+        "age": AGE_LABELS,
+    }
     zone = timezone.get_current_timezone()
     responses = counted_responses(campaign, unit_path)
     total = responses.count() if progress else 0
@@ -92,28 +132,19 @@ def raw_rows(
         f"SELECT response_id, question_id, value, number, text FROM {Answer._meta.db_table} "
         "WHERE response_id >= %s AND response_id <= %s AND campaign_id = %s"
     )
+    users = UserNames()
     last_id, done = 0, 0
     while True:
-        chunk = list(
-            responses.filter(pk__gt=last_id)
-            .order_by("pk")
-            .values_list("pk", "uuid", "unit__code", "unit__name", "channel", "form__questionnaire__code", "status", "submitted_at")[:CHUNK]
-        )
+        chunk = list(responses.filter(pk__gt=last_id).order_by("pk").annotate(**PROFILE_KEYS).values_list(*CHUNK_FIELDS)[:CHUNK])
         if not chunk:
             break
+        users.load(pk for record in chunk for pk in (record[ENUMERATOR], record[REVIEWER]))
+        quality = chunk_quality(chunk[0][0], chunk[-1][0])
         rows: dict[int, list[Any]] = {}
-        for pk, uuid, unit_code, unit_name, channel, form_code, status, submitted_at in chunk:
+        for record in chunk:
             row = [None] * width
-            row[:meta] = [
-                str(uuid),
-                unit_code,
-                unit_name,
-                channels.get(channel, channel),
-                form_code,
-                statuses.get(status, status),
-                submitted_at.astimezone(zone).strftime("%d/%m/%Y %H:%M") if submitted_at else None,
-            ]
-            rows[pk] = row
+            row[:meta] = _meta_cells(record, quality, users, names, zone, codes)
+            rows[record[0]] = row
         with connection.cursor() as cursor:
             cursor.execute(answers_sql, [chunk[0][0], chunk[-1][0], campaign.pk])
             answers = cursor.fetchall()
@@ -139,17 +170,72 @@ def raw_rows(
             progress(min(99, done * 100 // total))
 
 
+# What one chunk reads of each response; the profile's two keys come out of the JSON in SQL (no JSON decoded per row).
+CHUNK_FIELDS = (
+    "pk", "uuid", "unit__code", "unit__name", "channel", "form__questionnaire__code", "status", "enumerator_id",
+    "started_at", "submitted_at", "duration_seconds", "profile_sex", "profile_age_group", "reviewed_by_id", "reviewed_at", "version",
+)  # fmt: skip
+ENUMERATOR, REVIEWER = CHUNK_FIELDS.index("enumerator_id"), CHUNK_FIELDS.index("reviewed_by_id")
+PROFILE_KEYS = {"profile_sex": KT("profile__sex"), "profile_age_group": KT("profile__age_group")}
+
+
+def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
+    """A moment as the local wall-clock time without a zone (what a spreadsheet's date cell holds)."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _meta_cells(record: tuple, quality: ChunkQuality, users: UserNames, names: dict[str, dict], zone: dt.tzinfo, codes: bool) -> list[Any]:
+    """The columns about one response (META_HEADERS) from its chunk record and the chunk's quality rows."""
+    pk, uuid, unit_code, unit_name, channel, form_code, status, enumerator_id, started, submitted, duration, sex, age, reviewer_id, reviewed_at, version = record  # fmt: skip
+    sent_back, corrected = quality.sent_back.get(pk, 0), len(quality.corrected.get(pk, ()))
+    if version == 1 and not sent_back and not corrected and status != ResponseStatus.APPROVED:
+        history = "v1"  # most responses: no need to build the line
+    else:
+        reviewer = users.full_name(reviewer_id) or users.username(reviewer_id)
+        history = history_summary(
+            version=version,
+            sent_back=sent_back,
+            corrected=corrected,
+            status=status,
+            reviewer=reviewer,
+            reviewed_at=_local(reviewed_at, zone),
+        )
+    return [
+        str(uuid),
+        unit_code,
+        unit_name,
+        names["channel"].get(channel, channel),
+        form_code,
+        names["status"].get(status, status),
+        users.username(enumerator_id),
+        users.full_name(enumerator_id),
+        _local(started, zone),
+        _local(submitted, zone),
+        duration,
+        sex if codes else names["sex"].get(sex, sex),
+        age if codes else names["age"].get(age, age),
+        FLAG_SEPARATOR.join(quality.flags[pk]) if pk in quality.flags else None,
+        history,
+        quality.backchecks.get(pk),  # empty: not drawn for a back-check
+    ]
+
+
 def _sheet_title(index: int) -> str:
     return SHEET_TITLE if index == 0 else f"{SHEET_TITLE} ({index + 1})"
 
 
 def write_csv(rows: Iterator[list[Any]], out: str | Path) -> int:
     """Write rows as UTF-8 CSV (with BOM); return the number of data rows. A text a spreadsheet would
-    take for a formula (=…, +…, -…, @…) starts with an apostrophe (units.spreadsheets.csv_row)."""
+    take for a formula (=…, +…, -…, @…) starts with an apostrophe (units.spreadsheets.csv_row); the
+    date columns are local times written "yyyy-mm-dd hh:mm", which spreadsheets read as dates."""
     count = -1
     with open(out, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for row in rows:
+            for index in DATE_COLUMNS:
+                value = row[index] if index < len(row) else None
+                if value.__class__ is dt.datetime:
+                    row[index] = value.strftime(CSV_DATETIME)
             writer.writerow(csv_row(row))
             count += 1
     return max(count, 0)
@@ -176,7 +262,16 @@ def write_xlsx_xlsxwriter(rows: Iterator[list[Any]], out: str | Path, max_rows: 
     """XlsxWriter in constant_memory mode (measured against the others in bench/export.py)."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        str(out),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_date_format": EXCEL_DATETIME,
+        },
+    )
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     sheet, line, count = None, 0, 0
     for new_sheet, row in sheet_rows(rows, max_rows):
@@ -221,8 +316,15 @@ def _append_openpyxl(workbook: Workbook, rows: Iterator[list[Any]], max_rows: in
             sheet = workbook.create_sheet(_sheet_title(new_sheet))
         else:
             count += 1
-        sheet.append(sheet_row(sheet, row))
+        sheet.append([_date_cell(sheet, value) if value.__class__ is dt.datetime else value for value in sheet_row(sheet, row)])
     return count
+
+
+def _date_cell(sheet, moment: dt.datetime) -> Cell:  # type: ignore[no-untyped-def]
+    """An openpyxl date cell shown dd/mm/yyyy hh:mm."""
+    cell = Cell(sheet, value=moment)
+    cell.number_format = EXCEL_DATETIME
+    return cell
 
 
 WRITERS: dict[str, Callable[[Iterator[list[Any]], str | Path], int]] = {
@@ -232,7 +334,13 @@ WRITERS: dict[str, Callable[[Iterator[list[Any]], str | Path], int]] = {
 
 
 def raw_export_write(
-    *, campaign: Campaign, out: str | Path, fmt: str = "xlsx", codes: bool = False, unit_path: str | None = None, progress: ProgressCallback | None = None
+    *,
+    campaign: Campaign,
+    out: str | Path,
+    fmt: str = "xlsx",
+    codes: bool = False,
+    unit_path: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> int:
     """Write the campaign's raw data to `out` as "xlsx" or "csv"; return the number of responses written."""
     if fmt not in WRITERS:

@@ -3,12 +3,14 @@
 It writes each worksheet's XML straight into the zip as rows arrive: memory stays flat and, having
 no per-cell objects, it is several times faster than openpyxl `write_only` and XlsxWriter
 `constant_memory` (bench/export.py, docs/benchmarks.md). It knows only what the raw export needs:
-numbers, inline strings (never formulas), a bold header row frozen at the top, several sheets. The output follows
+numbers, inline strings (never formulas), date-times (local, without a zone: a serial number shown
+dd/mm/yyyy hh:mm, a real date cell), a bold header row frozen at the top, several sheets. The output follows
 ECMA-376 (SpreadsheetML); LibreOffice and openpyxl read it back in the tests.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Sequence
@@ -47,17 +49,21 @@ _WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </Relationships>"""
 # Style 0: plain; style 1: the header (bold on light blue); style 2: text with Excel's quote prefix, for
 # text that a spreadsheet could take for a formula (units.spreadsheets.formula_like): it stays text even
-# when someone edits the cell.
-_STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+# when someone edits the cell; style 3: a date-time (number format 164, EXCEL_DATETIME).
+EXCEL_DATETIME = "dd/mm/yyyy hh:mm"
+_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of Excel's 1900 date system (its day 60 bug lies before any survey)
+_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="1"><numFmt numFmtId="164" formatCode="{EXCEL_DATETIME}"/></numFmts>
 <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
 <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>
 <fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
 <xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>
-<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 _SHEET_HEAD = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -82,10 +88,17 @@ def _cell_tail(value: Any, style: str) -> str:
         return f' t="b"{style}><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f"{style}><v>{value!r}</v></c>"
+    if isinstance(value, dt.datetime):
+        return f' s="3"><v>{excel_serial(value)!r}</v></c>'
     text = str(value)
     if not style and formula_like(text):
         style = ' s="2"'
     return f' t="inlineStr"{style}><is><t xml:space="preserve">{_text(text)}</t></is></c>'
+
+
+def excel_serial(moment: dt.datetime) -> float:
+    """A local date-time (no zone) as Excel's serial number: days since 30/12/1899, the time a fraction."""
+    return round((moment.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400, 10)
 
 
 class StreamingWorkbook:

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_collect": Role.ENUMERATOR in roles,
         "nav_review": bool(roles & POLICY[Action.RESPONSES_REVIEW]),
         "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
+        "nav_backchecks": bool(roles & POLICY[Action.BACKCHECKS_RECORD]),
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
         "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
         "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),

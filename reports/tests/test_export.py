@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from reports import exports
 from reports.models import ExportJob, ExportStatus, IndexValue
-from reports.raw_export import raw_export_write, sheet_rows
+from reports.raw_export import META_HEADERS, raw_export_write, sheet_rows
 from reports.tests.factories_dashboard import dashboard_fixture  # noqa: F401 (fixture)
 from units.models import AuditEntry, Role
 
@@ -132,10 +132,11 @@ def test_the_raw_export_has_one_row_per_response_and_one_column_per_question(tmp
     assert raw_export_write(campaign=dashboard_data.campaign, out=out) == 60
     sheet = load_workbook(out, read_only=True)["Dữ liệu thô"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("Mã phiếu (UUID)", "Mã đơn vị", "Đơn vị", "Kênh", "Phiếu", "Trạng thái", "Thời điểm gửi", "TC1", "TC2", "TT1", "TT2")
+    assert rows[0][:7] == ("Mã phiếu (UUID)", "Mã đơn vị", "Đơn vị", "Kênh", "Phiếu", "Trạng thái", "Điều tra viên (tên đăng nhập)")
+    assert rows[0][len(META_HEADERS) :] == ("TC1", "TC2", "TT1", "TT2")
     assert len(rows) == 61
     assert rows[1][1:4] == ("A1", "Xã A1", "Tại bộ phận một cửa")
-    assert rows[1][7:] == ("Rất hài lòng",) * 4  # labels by default
+    assert rows[1][len(META_HEADERS) :] == ("Rất hài lòng",) * 4  # labels by default
 
 
 def test_the_raw_csv_export_writes_codes_when_asked(tmp_path, dashboard_data):
@@ -144,7 +145,7 @@ def test_the_raw_csv_export_writes_codes_when_asked(tmp_path, dashboard_data):
     text = out.read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Vietnamese text right
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
-    assert len(rows) == 61 and rows[1][7:] == ["5", "5", "5", "5"]
+    assert len(rows) == 61 and rows[1][len(META_HEADERS) :] == ["5", "5", "5", "5"]
 
 
 def test_rows_beyond_the_sheet_limit_continue_on_a_new_sheet(tmp_path, dashboard_data):

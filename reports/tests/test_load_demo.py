@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus
 from reports.models import IndexValue, Snapshot, SnapshotStatus
-from surveys.models import AnswerRevision, Response
+from surveys.models import AnswerRevision, BackCheck, Response, ResponseFlag
 from units.models import AuditEntry
 
 
@@ -40,7 +40,13 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     correction = AnswerRevision.objects.filter(response__campaign=current, kind="correction").get()
     assert correction.changed_by.username == "giamsat" and correction.old_value != correction.new_value and correction.reason
     assert AuditEntry.objects.filter(action="response.correct", object_id=str(correction.response_id)).exists()
+    # Back-checks (issue 15): drawn with their seed on the current SIPAS campaign, some recorded, one discrepancy.
+    checks = BackCheck.objects.filter(campaign=current)
+    assert checks.count() >= 3 and set(checks.values_list("seed", flat=True)) == {2026}
+    assert checks.filter(discrepancy=True).count() == 1 and checks.filter(status="unreached").count() == 1
+    assert ResponseFlag.objects.filter(kind="backcheck").count() == 1
     call_command("load_demo", responses=60)
     assert Response.objects.count() == responses
+    assert BackCheck.objects.filter(campaign=current).count() == checks.count()
     assert Campaign.objects.count() == 4
     assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2

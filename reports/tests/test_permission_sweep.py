@@ -14,7 +14,7 @@ owner); bob, viewer of A (a member); charlie, official of B (the outsider); and 
 POSTs carry real attacks where a page takes data: delete confirmations, every admin action on A's rows,
 change forms with A's row edited, the unit import of issue 11, frame, response and XLSForm uploads,
 exports with raw data, reviews (sending back, approve-and-next, every response matching a filter), corrections of
-answers, population sizes (a row, a file, frame counts) and design settings; issue 14's
+answers, back-checks drawn and recorded (issue 15), population sizes (a row, a file, frame counts) and design settings; issue 14's
 outcomes of a case and reassignments (one by one and in bulk), new accounts (by form and by Excel list) and
 deactivations. A POST "changed nothing" when every table below keeps its rows and values.
 """
@@ -48,7 +48,7 @@ from reports.estimation.population import population_save
 from reports.models import ExportJob, ExportStatus
 from reports.services import index_recompute
 from reports.tests.factories import make_response
-from surveys.models import Question, Questionnaire, Response
+from surveys.models import BackCheck, Question, Questionnaire, Response
 from surveys.tests.factories_collection import make_campaign, make_questionnaire
 from units.access import SYSTEM
 from units.models import ApiToken, AuditEntry, ImportJob, ImportStatus, Membership, Role, Unit, UnitType
@@ -79,6 +79,7 @@ class World:
     token: ApiToken
     case: Assignment  # a primary case of A1, held by `enumerator`
     enumerator: User  # an enumerator of A1 (issue 14's people and case pages)
+    backcheck: BackCheck  # a back-check drawn of A1's response (issue 15)
     objects: dict[str, Any]  # "app.model" → the row of A whose admin pages are swept
 
 
@@ -133,7 +134,8 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
     }
-    return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, objects)
+    backcheck = BackCheck.objects.create(campaign=campaign, response=response, enumerator=enumerator, seed=42, items=[])
+    return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, backcheck, objects)
 
 
 # ------------------------------------------------------------------------------------------ the URLs
@@ -181,6 +183,7 @@ def url_for(route: str, world: World) -> str:
         # bob, a member of A; the enumerator of A1 for the pages of field accounts
         "user_id": str(world.enumerator.pk if route.startswith("nguoi-dung/") else world.objects["units.membership"].user_id),
         "case_id": str(world.case.pk),
+        "backcheck_id": str(world.backcheck.pk),
         "uidb64": "MQ",  # a password-reset link's user: a made-up one, its token refused
         "token": "khong-hop-le",
     }
@@ -288,6 +291,8 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
             {"action": "attempt", "outcome": "refused", "note": "từ chối"},
             {"action": "reassign", "to_user": world.objects["auth.user"].pk, "reason": "chuyển"},
         ],
+        "giam-sat/phuc-tra/<slug:code>/": [{"seed": "7"}, {}],
+        "giam-sat/phuc-tra/phieu/<int:backcheck_id>/": [{"reached": "yes", "interviewed": "no", "note": "x"}, {"reached": "no"}],
         "nguoi-dung/": [{"username": "dtv.cai", "full_name": "Cài vào A", "phone": "", "unit": tree["A1"].pk, "role": "enumerator"}],
         "nguoi-dung/nhap/": [{"file": upload([["username", "full name", "phone", "unit code", "role"], ["dtv.cai2", "Cài vào A", "", "A1", "enumerator"]])}],
         "nguoi-dung/<int:user_id>/kich-hoat/": [{"active": "0"}],
@@ -318,6 +323,8 @@ WATCHED = [
     ("surveys.Answer", ("response_id", "question_id", "value")),
     ("surveys.AnswerRevision", ("response_id", "new_value")),
     ("surveys.ResponseVersion", ("response_id", "number")),
+    ("surveys.BackCheck", ("status", "discrepancy", "seed", "response_id")),
+    ("surveys.ResponseFlag", ("kind", "message")),
     ("reports.ExportJob", ("status", "kind")),
     ("units.ImportJob", ("status", "kind")),
     ("reports.Snapshot", ("status", "version")),

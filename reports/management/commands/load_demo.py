@@ -10,6 +10,7 @@ from campaigns.models import Campaign, CampaignStatus
 from campaigns.services import campaign_activate, campaign_copy
 from reports.demo import load_results_demo
 from surveys.demo import load_questionnaires_demo
+from surveys.demo_backchecks import load_backchecks_demo
 from surveys.demo_responses import load_responses_demo, load_review_demo
 from units.demo import load_units_demo
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {campaign.code}: thêm {added} phiếu trả lời mẫu")
             for line in load_review_demo(campaign):  # a response sent back to «dieutravien», a corrected one
                 self.stdout.write(f"  {campaign.code}: {line}")
+        for line in load_backchecks_demo(next(c for c in current if c.previous.code == PUBLISHED_2025[0])):
+            self.stdout.write(f"  {line}")
         codes = tuple(c.code for c in last_year + current)
         for line in load_results_demo(computed=codes, published=PUBLISHED_2025):
             self.stdout.write(f"  {line}")
