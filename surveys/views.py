@@ -203,6 +203,7 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "sections": answers_display(response),
             "form": form,
             "profile": _profile_display(response.profile),
+            "flags": response.flags.order_by("kind"),
             # which drawn person the interview belongs to: initials and a masked phone unless the reviewer may see more
             "person": person_for(request.user, response.assignment) if response.assignment else None,
         },

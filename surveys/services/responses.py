@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from campaigns.fieldwork.services import case_closed_message, case_complete
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel
 from surveys.models import Response, ResponseSource, ResponseStatus
-from surveys.payload import payload_problem, profile_validate
+from surveys.payload import name_key, payload_problem, profile_validate, respondent_keys
+from surveys.quality.flags import FlagResult, ResponseFacts, flags_store, response_flags, rules_for
+from surveys.quality.paradata import paradata_check
 from surveys.selectors import (
     COLLECT_ROLES,
     REVIEW_ROLES,
@@ -39,7 +41,6 @@ from surveys.selectors import (
 from surveys.services.answers import ValidatedAnswers, answers_create, answers_validate
 from units.models import Unit
 
-MAX_DURATION = 24 * 3600
 # Bounds of what a submission may hold, checked before anything else reads it: how deep its JSON nests
 # (a submission needs 3 levels: answers → a multiple choice → an item), how large an integer may be
 # (ids, levels and durations are far below; a SQLite column holds 2⁶³), and the calendar of timestamps
@@ -119,6 +120,8 @@ def payload_check(payload: Any) -> None:
 class SubmissionResult:
     response: Response
     created: bool
+    # (kind, reason) of the response's flags; None for a resend (read from the stored flags when asked).
+    flags: list[tuple[str, str]] | None = None
 
 
 def _parse_uuid(raw: Any) -> uuid_module.UUID:
@@ -197,7 +200,7 @@ def _resolve_target(
     assignment = None
     if payload.get("assignment") not in (None, ""):
         assignment = (
-            Assignment.objects.select_related("quota").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
+            Assignment.objects.select_related("quota", "frame_entry").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
         )
         is_owner = assignment is not None and submitter.user is not None and assignment.enumerator_id == submitter.user.pk
         if assignment is None or not (is_owner or roles & set(REVIEW_ROLES)):
@@ -269,15 +272,30 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         )
     errors: dict[str, list[str]] = {}
     started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
-    duration = payload.get("duration_seconds")
-    if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
-        errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
+    rules = rules_for(campaign)
+    paradata = paradata_check(
+        raw=payload.get("paradata"), duration=payload.get("duration_seconds"), started_at=started_at, submitted_at=now,
+        channel=channel, ask_location=rules.ask_location,
+    )
     profile, profile_errors = profile_validate(payload.get("profile"))
     errors.update(profile_errors)
-    validated = answers_validate(form=compiled_form(form.questionnaire), answers=payload.get("answers", {}), draft=status == ResponseStatus.DRAFT)
+    phone, name, key_errors = respondent_keys(payload.get("profile"))
+    errors.update(key_errors)
+    compiled = compiled_form(form.questionnaire)
+    validated = answers_validate(form=compiled, answers=payload.get("answers", {}), draft=status == ResponseStatus.DRAFT)
     errors.update(validated.errors)
     if errors:
         raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
+    phone, name = respondent_from_case(assignment, phone=phone, name=name)
+    flags = FlagResult()
+    if status != ResponseStatus.DRAFT:
+        facts = ResponseFacts(
+            campaign=campaign, form=form, compiled=compiled, unit=unit, channel=channel, validated=validated, paradata=paradata,
+            started_at=started_at, submitted_at=now, respondent_phone=phone, respondent_name=name, assignment=assignment,
+        )
+        flags = response_flags(facts=facts, rules=rules)
+        if flags.drafts and rules.hold_flagged and status == ResponseStatus.SUBMITTED:
+            status = ResponseStatus.ON_HOLD  # waits for a supervisor before it counts
     response = Response(
         uuid=key,
         campaign=campaign,
@@ -290,13 +308,21 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         source=submitter.source,
         started_at=started_at,
         submitted_at=now if status != ResponseStatus.DRAFT else None,
-        duration_seconds=duration if isinstance(duration, int) else None,
+        duration_seconds=paradata.duration,
         profile=profile,
+        paradata=paradata.paradata,
+        respondent_phone=phone,
+        respondent_name=name,
         content_hash=digest,
         online_key=submitter.online_key,
     )
     try:
-        _store(response, validated, campaign=campaign, assignment=assignment)
+        if flags.drafts:
+            with transaction.atomic():
+                _store(response, validated, campaign=campaign, assignment=assignment)
+                flags_store(response, flags)
+        else:
+            _store(response, validated, campaign=campaign, assignment=assignment)
     except IntegrityError:
         # A concurrent request stored the same UUID (or used the same online key, or interviewed the case) first.
         found = _existing(key, digest)
@@ -305,7 +331,15 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         if assignment is not None:
             case_ready_for_interview(assignment)
         raise SubmissionConflict(_("Thiết bị hoặc đường dẫn này đã được dùng để trả lời phiếu."), {"token": [_("Đã trả lời.")]}) from None
-    return SubmissionResult(response, created=True)
+    return SubmissionResult(response, created=True, flags=[(d.kind, d.message) for d in flags.drafts])
+
+
+def respondent_from_case(assignment: Assignment | None, *, phone: str, name: str) -> tuple[str, str]:
+    """The respondent's phone and name as sent, else those of the case's drawn person (the frame row)."""
+    entry = assignment.frame_entry if assignment is not None else None
+    if entry is None:
+        return phone, name
+    return phone or entry.phone, name or name_key(entry.full_name)
 
 
 def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaign, assignment: Assignment | None) -> None:
