@@ -133,7 +133,7 @@ def response_flags(*, facts: ResponseFacts, rules: QualityRules) -> FlagResult:
 
 
 def _clip(parts: list[str]) -> str:
-    text = "; ".join(parts)
+    text = "; ".join(part.rstrip(".") for part in parts)
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 

@@ -111,7 +111,7 @@ def _check_times(check: ParadataCheck, key: str, window: float | None) -> None:
     if key == "sections" and window is not None and total > window:
         check.problems.append(
             _("Tổng thời gian các phần %(total)s giây, dài hơn khoảng từ lúc bắt đầu đến lúc gửi (%(window)s giây).")
-            % {"total": _seconds_text(total), "window": _seconds_text(max(window - CLOCK_SLACK.total_seconds(), 0))}
+            % {"total": _seconds_text(total), "window": _seconds_text(round(max(window - CLOCK_SLACK.total_seconds(), 0)))}
         )
 
 
@@ -149,7 +149,7 @@ def _check_duration(check: ParadataCheck, duration: Any, window: float | None) -
         problem = _("Thời lượng phỏng vấn quá 24 giờ (%(value)s giây).") % {"value": _seconds_text(duration)}
     elif window is not None and duration > window:
         problem = _("Thời lượng phỏng vấn %(value)s giây, dài hơn khoảng từ lúc bắt đầu đến lúc gửi (%(window)s giây).") % {
-            "value": _seconds_text(duration), "window": _seconds_text(max(window - CLOCK_SLACK.total_seconds(), 0)),
+            "value": _seconds_text(duration), "window": _seconds_text(round(max(window - CLOCK_SLACK.total_seconds(), 0))),
         }
     else:
         check.duration = int(duration)

@@ -198,3 +198,23 @@ def test_the_review_queue_shows_the_flags_with_their_reasons_and_filters_by_kind
     detail = reviewer.get(f"/giam-sat/phieu/{twin['uuid']}/").content.decode()
     assert f"Cùng số điện thoại 0905***456 với phiếu #{fast['id']} (Xã A1)" in detail
     assert "0905123456" not in detail  # the supervisor may not read the frame: the phone stays masked
+
+
+def test_imported_rows_with_the_same_phone_are_both_flagged_and_held_when_asked(setup40, tree, tmp_path):
+    from django.core.management import call_command
+
+    from units.tests.xlsx import xlsx_bytes
+
+    QualityRules.objects.filter(campaign=setup40.campaign).update(hold_flagged=True)
+    answers = varied_answers(setup40)
+    header = ["unit_code", "channel", "submitted_at", "phone", "name", *answers]
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    rows = [["A1", "desk", today, "0905123456", "", *answers.values()], ["A2", "desk", today, "905 123 456", "", *answers.values()]]
+    rows.append(["A2", "desk", today, "0912000000", "", *answers.values()])
+    path = tmp_path / "phieu.xlsx"
+    path.write_bytes(xlsx_bytes([header, *rows]))
+    call_command("import_responses", setup40.campaign.code, str(path))
+    first, second, third = Response.objects.order_by("pk")
+    assert set(flags_of(first.pk)) == set(flags_of(second.pk)) == {FlagKind.DUPLICATE}
+    assert flags_of(third.pk) == {}
+    assert (first.status, second.status, third.status) == ("submitted", "on_hold", "submitted")  # the first was not flagged when it came
