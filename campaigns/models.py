@@ -302,7 +302,11 @@ class FrameEntry(models.Model):
     class Meta:
         verbose_name = _("người trong khung mẫu")
         verbose_name_plural = _("khung mẫu")
-        indexes = [models.Index(fields=["campaign", "unit"])]
+        indexes = [
+            models.Index(fields=["campaign", "unit"]),
+            # the duplicate-respondent flag looks a submitted phone up among the drawn people (surveys.quality.flags)
+            models.Index(fields=["campaign", "phone"], name="frame_phone", condition=~models.Q(phone="")),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from surveys.models import SCALED_TYPES, FlagKind, Response, ResponseFlag, Respo
 from surveys.quality.paradata import ParadataCheck
 from surveys.selectors import CompiledForm, _recall, _remember, window_open_for_submission
 from surveys.services.answers import ValidatedAnswers
+from units import db
 from units.formatting import date_vi, number_vi, percent_vi
 from units.models import Unit
 
@@ -70,8 +71,8 @@ class ResponseFacts:
 @dataclass
 class FlagResult:
     drafts: list[FlagDraft] = field(default_factory=list)
-    # Earlier responses with the same respondent: each gets a duplicate flag too, naming this one.
-    earlier_duplicates: list[Response] = field(default_factory=list)
+    # Ids of earlier responses with the same respondent: each gets a duplicate flag too, naming this one.
+    earlier_duplicates: list[int] = field(default_factory=list)
 
 
 def rules_for(campaign: Campaign) -> QualityRules:
@@ -228,38 +229,67 @@ def _paradata(facts: ResponseFacts, rules: QualityRules) -> FlagDraft | None:
     return FlagDraft(FlagKind.PARADATA, _clip(problems), {"problems": problems}) if problems else None
 
 
+@dataclass(frozen=True)
+class Namesake:
+    """An earlier response (kind "r") or another case's drawn person (kind "f") with the same respondent."""
+
+    kind: str
+    ident: int
+    assignment_id: int | None
+    phone: str
+    unit_name: str
+
+
+def _duplicates_sql(quote: Callable[[str], str]) -> str:
+    """Earlier compared responses with the phone, or the name at the unit; other cases' frame rows alike.
+    A blank phone or name matches nothing (the `%s <> ''` guards fold to false, so the index still serves)."""
+    response, unit = Response._meta.db_table, Unit._meta.db_table
+    frame, case = FrameEntry._meta.db_table, Assignment._meta.db_table
+    statuses = ", ".join(["%s"] * len(COMPARED_STATUSES))
+    return (
+        f"SELECT * FROM (SELECT 'r' AS kind, r.{quote('id')} AS ident, r.{quote('assignment_id')} AS case_id, r.{quote('respondent_phone')} AS phone, "  # noqa: S608
+        f"u.{quote('name')} AS unit_name FROM {quote(response)} r JOIN {quote(unit)} u ON u.{quote('id')} = r.{quote('unit_id')} "
+        f"WHERE r.{quote('campaign_id')} = %s AND r.{quote('status')} IN ({statuses}) "
+        f"AND ((%s <> '' AND r.{quote('respondent_phone')} = %s) OR (%s <> '' AND r.{quote('respondent_name')} = %s AND r.{quote('unit_id')} = %s)) "
+        f"ORDER BY r.{quote('id')} LIMIT 20) earlier "
+        f"UNION ALL SELECT * FROM (SELECT 'f', a.{quote('id')}, a.{quote('id')}, f.{quote('phone')}, '' FROM {quote(frame)} f "
+        f"JOIN {quote(case)} a ON a.{quote('frame_entry_id')} = f.{quote('id')} WHERE f.{quote('campaign_id')} = %s AND f.{quote('id')} <> %s "
+        f"AND ((%s <> '' AND f.{quote('phone')} = %s) OR (%s <> '' AND LOWER(f.{quote('full_name')}) = %s AND f.{quote('unit_id')} = %s)) "
+        f"LIMIT 20) drawn"
+    )
+
+
+def _namesakes(facts: ResponseFacts) -> list[Namesake]:
+    """One plain-SQL statement (units.db): this runs on the submission path for every response naming a person."""
+    phone, name, unit_id = facts.respondent_phone, facts.respondent_name, facts.unit.pk
+    own_frame = facts.assignment.frame_entry_id if facts.assignment is not None and facts.assignment.frame_entry_id else 0
+    params = [
+        facts.campaign.pk, *COMPARED_STATUSES, phone, phone, name, name, unit_id,
+        facts.campaign.pk, own_frame, phone, phone, name, name, unit_id,
+    ]
+    return [Namesake(*row) for row in db.fetch_all(db.statement("duplicate-respondents", _duplicates_sql), params)]
+
+
 def _duplicates(facts: ResponseFacts, result: FlagResult) -> None:
     """Earlier responses of the campaign with the same phone (any unit) or the same name at the same unit,
     and drawn people of other cases with that phone or name."""
-    same = Q()
-    if facts.respondent_phone:
-        same |= Q(respondent_phone=facts.respondent_phone)
-    if facts.respondent_name:
-        same |= Q(respondent_name=facts.respondent_name, unit=facts.unit)
-    earlier = list(
-        Response.objects.filter(same, campaign=facts.campaign, status__in=COMPARED_STATUSES).select_related("unit").order_by("pk")[:20]
-    )
-    frame_same = Q(phone=facts.respondent_phone) if facts.respondent_phone else Q()
-    if facts.respondent_name:
-        frame_same |= Q(full_name__iexact=facts.respondent_name, unit=facts.unit)
-    others = FrameEntry.objects.filter(frame_same, campaign=facts.campaign, assignment__isnull=False)
-    if facts.assignment is not None and facts.assignment.frame_entry_id:
-        others = others.exclude(pk=facts.assignment.frame_entry_id)
-    interviewed = {response.assignment_id for response in earlier}
-    cases = [case for case in others.values_list("assignment", flat=True)[:20] if case not in interviewed]
+    found = _namesakes(facts)
+    earlier = [other for other in found if other.kind == "r"]
+    interviewed = {other.assignment_id for other in earlier}
+    cases = [other.ident for other in found if other.kind == "f" and other.ident not in interviewed]
     if not earlier and not cases:
         return
-    parts = [_duplicate_reason(facts, response) for response in earlier[:5]]
+    parts = [_duplicate_reason(facts, other) for other in earlier[:5]]
     parts += [_("Trùng người được chọn của trường hợp #%(case)s") % {"case": case} for case in cases[:5]]
-    detail = {"responses": [response.pk for response in earlier], "cases": cases}
+    detail = {"responses": [other.ident for other in earlier], "cases": cases}
     result.drafts.append(FlagDraft(FlagKind.DUPLICATE, _clip(parts), detail))
-    result.earlier_duplicates = earlier
+    result.earlier_duplicates = [other.ident for other in earlier]
 
 
-def _duplicate_reason(facts: ResponseFacts, other: Response) -> str:
-    if facts.respondent_phone and other.respondent_phone == facts.respondent_phone:
-        return _("Cùng số điện thoại %(phone)s với phiếu #%(id)s (%(unit)s)") % {"phone": mask_phone(facts.respondent_phone), "id": other.pk, "unit": other.unit.name}
-    return _("Cùng họ tên tại %(unit)s với phiếu #%(id)s") % {"unit": other.unit.name, "id": other.pk}
+def _duplicate_reason(facts: ResponseFacts, other: Namesake) -> str:
+    if facts.respondent_phone and other.phone == facts.respondent_phone:
+        return _("Cùng số điện thoại %(phone)s với phiếu #%(id)s (%(unit)s)") % {"phone": mask_phone(facts.respondent_phone), "id": other.ident, "unit": other.unit_name}
+    return _("Cùng họ tên tại %(unit)s với phiếu #%(id)s") % {"unit": other.unit_name, "id": other.ident}
 
 
 def flags_store(response: Response, result: FlagResult) -> None:
@@ -269,7 +299,7 @@ def flags_store(response: Response, result: FlagResult) -> None:
     if result.earlier_duplicates:
         reason = _("Cùng người trả lời với phiếu #%(id)s gửi sau (%(unit)s)") % {"id": response.pk, "unit": response.unit.name}
         ResponseFlag.objects.bulk_create(
-            [ResponseFlag(response=other, kind=FlagKind.DUPLICATE, message=reason, detail={"responses": [response.pk]}) for other in result.earlier_duplicates],
+            [ResponseFlag(response_id=other, kind=FlagKind.DUPLICATE, message=reason, detail={"responses": [response.pk]}) for other in result.earlier_duplicates],
             ignore_conflicts=True,
         )
 
