@@ -129,3 +129,17 @@ def test_a_malformed_phone_or_name_is_refused_with_its_reason(api, setup, tree, 
     status, reply = post(api, payload(setup, tree["A1"], profile=profile))
     assert status == 422 and reply["errors"][field]
     assert Response.objects.count() == 0
+
+
+def test_the_response_admin_shows_the_respondents_phone_only_to_those_who_may_read_the_frame(api, setup, tree, make_user):
+    reply = post(api, payload(setup, tree["A1"], profile={"phone": "0905123456", "name": "Phạm Thị Dung"}))[1]
+    url = f"/admin/surveys/response/{reply['id']}/change/"
+    viewer = Client()
+    viewer.force_login(make_user("cb-xa", Role.OFFICIAL, tree["A1"]))  # reviews the commune's responses, not the province's frame
+    shown = viewer.get(url)
+    page = shown.content.decode()
+    assert shown.status_code == 200 and "dữ liệu quá trình" in page.lower()
+    assert "0905123456" not in page and "phạm thị dung" not in page
+    viewer.force_login(make_user("cb-tinh", Role.OFFICIAL, tree["A"]))  # the organiser's official
+    page = viewer.get(url).content.decode()
+    assert "0905123456" in page and "phạm thị dung" in page
