@@ -43,8 +43,9 @@ def recompute_campaign(campaign_id: int, full: bool = False) -> str | None:
     """Bring one campaign's indices up to date (incremental when it is dirty, everything with `full`);
     enqueued on commit of a counted change, by the sweep and by the "Tính lại ngay" button."""
     summary = index_recompute(campaign_id, full=full)
-    if summary is not None:
-        # Enumerator outliers need the whole campaign's responses: flagged after each recompute (surveys.quality.outliers).
+    if summary is not None and summary.mode != "up_to_date":
+        # Enumerator outliers need the whole campaign's responses: flagged after each recompute that found a
+        # change (surveys.quality.outliers); a redelivered task finds nothing new and flags nothing new.
         enumerator_outliers_flag(campaign_id=campaign_id, actor=SYSTEM)
     return summary.mode if summary else None
 

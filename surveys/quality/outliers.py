@@ -6,7 +6,7 @@ responses of the other enumerators there (at least MIN_RESPONSES too): z = (mean
 √(s² (1/n + 1/n_peers)), s² the two groups' pooled within-group variance (a two-sample t statistic). |z| at
 or over the campaign's `outlier_z` flags that enumerator's responses at that unit; 0 turns the rule off.
 
-Run after each recompute (reports.tasks.recompute_campaign): one grouped read, and writes only the flags
+Run after each recompute that found a change (reports.tasks.recompute_campaign): one grouped read, and writes only the flags
 that appear, change or go.
 """
 

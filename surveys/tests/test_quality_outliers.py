@@ -6,9 +6,11 @@ import json
 import uuid
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from campaigns.models import QualityRules
+from campaigns.services import campaign_mark_dirty
 from reports.tasks import recompute_campaign
 from surveys.models import FlagKind, ResponseFlag
 from surveys.quality.outliers import Cell, outlier_z
@@ -51,6 +53,8 @@ def test_an_enumerator_far_from_the_peers_is_flagged_after_the_recompute(fieldwo
 def test_outlier_flags_go_when_the_rule_is_turned_off(fieldwork):
     recompute_campaign(fieldwork.campaign.pk)
     QualityRules.objects.filter(campaign=fieldwork.campaign).update(outlier_z=0)
+    with transaction.atomic():  # the next change (a response approved, corrected…) brings the next recompute
+        campaign_mark_dirty(campaign_id=fieldwork.campaign.pk)
     recompute_campaign(fieldwork.campaign.pk)
     assert not ResponseFlag.objects.filter(kind=FlagKind.ENUMERATOR_OUTLIER).exists()
 
