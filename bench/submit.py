@@ -40,9 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pg import database_ensure  # noqa: E402
-from units.access import SYSTEM  # noqa: E402
 
-DATABASE = "hl_bench_submit"
+DATABASE = os.environ.get("BENCH_DATABASE", "hl_bench_submit")  # another name lets two sessions bench at once
 CAMPAIGN = "bench-submit"
 
 
@@ -79,6 +78,7 @@ def build_fixture(n_questions: int, n_clients: int, auth: str) -> tuple[dict, li
 
     from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
     from surveys.models import Answer, Question, Questionnaire, QuestionType, Response, Section
+    from units.access import SYSTEM  # after django.setup(): importing it loads the auth models
     from units.models import ApiToken, Membership, Role, Unit, UnitType
     from units.services import api_token_create, unit_save, unit_types_ensure
 
@@ -152,7 +152,13 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, f
     raise SystemExit("gunicorn did not start")
 
 
-def make_payload(fixture: dict, rng: random.Random) -> dict:
+def make_payload(fixture: dict, rng: random.Random, phones: float = 0.0) -> dict:
+    """A response as the entry page sends it: random levels, a duration, the profile (with a respondent's
+    phone for a share `phones` of them: the duplicate lookup), seconds per section and the time zone."""
+    profile = {"sex": rng.choice(["male", "female"]), "age_group": rng.choice(["25_34", "35_49", "50_64"])}
+    if rng.random() < phones:
+        profile["phone"] = f"09{rng.randrange(10**8):08d}"
+    sections = sorted({code.split("_")[0] for code in fixture["questions"]})
     return {
         "uuid": str(uuid.uuid4()),
         "campaign": fixture["campaign"],
@@ -160,8 +166,9 @@ def make_payload(fixture: dict, rng: random.Random) -> dict:
         "channel": "desk",
         "status": "submitted",
         "duration_seconds": rng.randint(180, 900),
-        "profile": {"sex": rng.choice(["male", "female"]), "age_group": rng.choice(["25_34", "35_49", "50_64"])},
+        "profile": profile,
         "answers": {code: rng.choices([2, 3, 4, 5], weights=[1, 2, 5, 3])[0] for code in fixture["questions"]},
+        "paradata": {"sections": {code: round(rng.uniform(40, 200), 1) for code in sections}, "tz_offset_minutes": 420},
     }
 
 
@@ -351,6 +358,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--resend", type=float, default=0.10)
+    parser.add_argument("--phones", type=float, default=0.5, help="share of responses naming the respondent's phone")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"))
     parser.add_argument("--auth", choices=["key", "session"], default="key",
                         help="how the clients log in: a personal API key (tools) or a browser session with the CSRF header")
@@ -362,7 +370,7 @@ def main() -> None:
     subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     fixture, credentials = build_fixture(args.questions, args.clients, args.auth)
     rng = random.Random(2026)
-    bodies = [make_payload(fixture, rng) for _ in range(args.responses)]
+    bodies = [make_payload(fixture, rng, args.phones) for _ in range(args.responses)]
     plan = bodies + rng.sample(bodies, int(len(bodies) * args.resend))
     rng.shuffle(plan)
 
@@ -370,7 +378,7 @@ def main() -> None:
     server = start_gunicorn(env, args.port, args.workers, args.threads, args.floor)
     results: list[tuple[str, int, float, int | None]] = []
     try:
-        warm = [make_payload(fixture, rng) for _ in range(len(credentials) * 10)]
+        warm = [make_payload(fixture, rng, args.phones) for _ in range(len(credentials) * 10)]
         run_clients(args.port, credentials, warm, [])
         before = cpu_sample(server)
         wall = run_clients(args.port, credentials, plan, results)

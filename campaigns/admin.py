@@ -24,8 +24,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
-from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, ChannelWindow, FrameEntry, SampleQuota, TargetNorm
+from campaigns.models import (
+    Assignment,
+    Campaign,
+    CampaignForm,
+    CampaignStatus,
+    ChannelWindow,
+    FrameEntry,
+    QualityRules,
+    SampleQuota,
+    TargetNorm,
+)
 from campaigns.privacy import call_list_workbook
+from campaigns.quality import quality_rules_save
 from campaigns.sampling import sample_draw
 from campaigns.selectors import (
     campaign_is_locked,
@@ -186,6 +197,27 @@ class SampleQuotaInline(CampaignPartInline):
         return super().get_queryset(request).select_related("unit", "form__questionnaire")
 
 
+class QualityRulesInline(CampaignPartInline):
+    """The campaign's data-quality rules (one row; the defaults until saved), saved by quality_rules_save."""
+
+    model = QualityRules
+    extra = 1
+    max_num = 1
+    can_delete = False
+    verbose_name = _("quy tắc chất lượng dữ liệu (gắn cờ, tạm giữ, phúc tra)")
+    verbose_name_plural = verbose_name
+    template = "admin/edit_inline/stacked.html"
+    fields = [
+        "hold_flagged", "too_fast_percent", "min_seconds_per_question", "straight_line_items", "check_duplicates",
+        "odd_hours_start", "odd_hours_end", "outlier_z", "ask_location", "backcheck_percent", "backcheck_hold_on_fail",
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "outlier_z":
+            kwargs["localize"] = True  # 2,5 as written in Vietnamese
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 class CampaignAdminForm(forms.ModelForm):
     class Meta:
         model = Campaign
@@ -255,7 +287,7 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
     fields = [*CampaignAdminForm.Meta.fields, "status", "notice_link", "draw_seed"]
     readonly_fields = ["status", "notice_link", "draw_seed"]
     raw_id_fields = ["previous"]
-    inlines = [CampaignFormInline, ChannelWindowInline, SampleQuotaInline]
+    inlines = [CampaignFormInline, ChannelWindowInline, SampleQuotaInline, QualityRulesInline]
     actions = ["activate_selected", "close_selected", "copy_to_next_year", "generate_quotas", "draw_sample"]
     change_form_template = "admin/campaigns/campaign/change_form.html"
 
@@ -306,7 +338,10 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
         for obj in formset.deleted_objects:
             campaign_part_delete(part=obj, actor=request.user)
         for obj in instances:
-            campaign_part_save(part=obj, actor=request.user)
+            if isinstance(obj, QualityRules):
+                quality_rules_save(rules=obj, actor=request.user)
+            else:
+                campaign_part_save(part=obj, actor=request.user)
         formset.save_m2m()
 
     # Actions: each calls one service per selected campaign (the queryset is already scoped to the user).

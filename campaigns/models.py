@@ -167,11 +167,11 @@ class QualityRules(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(too_fast_percent__lte=100), name="quality_too_fast_percent",
-                violation_error_message=_("Tỷ lệ «quá nhanh» phải từ 0 đến 100%."),
+                violation_error_message=_("Tỷ lệ «quá nhanh» phải từ 0 đến 100%%."),  # %% : Django formats the message with the constraint name
             ),
             models.CheckConstraint(
                 condition=models.Q(backcheck_percent__lte=100), name="quality_backcheck_percent",
-                violation_error_message=_("Tỷ lệ phúc tra phải từ 0 đến 100%."),
+                violation_error_message=_("Tỷ lệ phúc tra phải từ 0 đến 100%%."),
             ),
             models.CheckConstraint(
                 condition=models.Q(odd_hours_start__lte=23) & models.Q(odd_hours_end__lte=23), name="quality_odd_hours",
@@ -375,7 +375,11 @@ class FrameEntry(models.Model):
     class Meta:
         verbose_name = _("người trong khung mẫu")
         verbose_name_plural = _("khung mẫu")
-        indexes = [models.Index(fields=["campaign", "unit"])]
+        indexes = [
+            models.Index(fields=["campaign", "unit"]),
+            # the duplicate-respondent flag looks a submitted phone up among the drawn people (surveys.quality.flags)
+            models.Index(fields=["campaign", "phone"], name="frame_phone", condition=~models.Q(phone="")),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -17,6 +17,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from campaigns.models import Campaign, CampaignStatus
 from reports.models import ExportJob
 from reports.services import index_recompute, index_recompute_chunk, index_recompute_chunks_lost, index_recompute_plan, index_runs_prune
+from surveys.quality.outliers import enumerator_outliers_flag
+from units.access import SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,10 @@ def recompute_campaign(campaign_id: int, full: bool = False) -> str | None:
     """Bring one campaign's indices up to date (incremental when it is dirty, everything with `full`);
     enqueued on commit of a counted change, by the sweep and by the "Tính lại ngay" button."""
     summary = index_recompute(campaign_id, full=full)
+    if summary is not None and summary.mode != "up_to_date":
+        # Enumerator outliers need the whole campaign's responses: flagged after each recompute that found a
+        # change (surveys.quality.outliers); a redelivered task finds nothing new and flags nothing new.
+        enumerator_outliers_flag(campaign_id=campaign_id, actor=SYSTEM)
     return summary.mode if summary else None
 
 

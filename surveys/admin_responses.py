@@ -18,7 +18,7 @@ from surveys.forms import ResponseImportForm
 from surveys.models import Response
 from surveys.services.response_import import responses_import
 from surveys.services.review import ReviewError, responses_review
-from units.access import Action, allowed_anywhere
+from units.access import Action, allowed, allowed_anywhere
 from units.admin import ScopedAdmin
 from units.formatting import datetime_vi
 from units.import_jobs import import_in_background
@@ -46,6 +46,11 @@ class ResponseAdmin(ScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).defer("started_at")
+
+    def get_exclude(self, request: HttpRequest, obj: Response | None = None) -> list[str]:
+        """The respondent's phone and name are personal data: shown only to those who may read the frame."""
+        personal = obj is not None and allowed(request.user, Action.FRAME_READ, obj.campaign.organiser)
+        return [*self.exclude, *([] if personal else ["respondent_phone", "respondent_name"])]
 
     @admin.display(description=_("bắt đầu"))
     def started_at_shown(self, obj: Response) -> str:
@@ -109,7 +114,7 @@ class ResponseAdmin(ScopedAdmin):
             "errors": errors,
             "error_total": error_total,
             "title": _("Nhập phiếu giấy / tổng đài từ Excel"),
-            "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…",
+            "columns": "unit_code, channel, submitted_at, <mã câu hỏi>…; phone, name (người trả lời, tuỳ chọn)",
             "help_text": _(
                 "Mỗi dòng một phiếu; ô câu hỏi ghi mức (1–5) hoặc tên lựa chọn; ô trống là câu không trả lời (kể cả câu bắt buộc), "
                 "không tính vào chỉ số và được liệt kê sau khi nhập. Ngày theo dd/mm/yyyy."

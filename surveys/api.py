@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from surveys.models import Response, ResponseSource
+from surveys.models import FlagKind, Response, ResponseSource, ResponseStatus
 from surveys.services.responses import SubmissionError, Submitter, response_submit
 from surveys.services.resubmission import response_resubmit
 from units.selectors import user_for_api_key
@@ -31,11 +31,21 @@ from units.selectors import user_for_api_key
 MAX_BODY = 1024 * 1024
 
 
-def response_json(response: Response, *, created: bool, version: int | None = None) -> dict[str, Any]:
-    body = {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
-    if version is not None:  # a resubmission: the version it made
-        body["version"] = version
-    return body
+def response_json(
+    response: Response, *, created: bool, version: int | None = None, flags: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The reply to a submission: with `version` a resubmission's version of the response; with `flags` (field
+    staff and tools, not the online survey's citizens) the response's quality flags and whether it is held
+    for review (surveys.quality.flags)."""
+    reply: dict[str, Any] = {"id": response.pk, "uuid": str(response.uuid), "status": response.status, "created": created}
+    if version is not None:
+        reply["version"] = version
+    if flags is not None:
+        reply["flags"] = [{"kind": kind, "label": FlagKind(kind).label, "message": message} for kind, message in flags]
+        reply["held"] = response.status == ResponseStatus.ON_HOLD
+        if reply["held"] and flags:
+            reply["detail"] = _("Phiếu bị gắn cờ nên được tạm giữ, chờ người giám sát duyệt rồi mới được tính.")
+    return reply
 
 
 def _no_constant(name: str) -> Any:
@@ -70,7 +80,12 @@ def submission_response(payload_reader, submitter: Submitter) -> JsonResponse:  
         result = write(payload=payload, submitter=submitter)
     except SubmissionError as error:
         return JsonResponse(error.as_json(), status=error.status)
-    return JsonResponse(response_json(result.response, created=result.created, version=result.version), status=201 if result.created else 200)
+    flags = result.flags
+    if submitter.user is None:
+        flags = None
+    elif flags is None:  # a resend or a resubmission: the flags stored with the response
+        flags = list(result.response.flags.order_by("pk").values_list("kind", "message"))
+    return JsonResponse(response_json(result.response, created=result.created, version=result.version, flags=flags), status=201 if result.created else 200)
 
 
 class _CsrfCheck(CsrfViewMiddleware):

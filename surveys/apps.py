@@ -25,11 +25,12 @@ class SurveysConfig(AppConfig):
         # Submission targets are cached per process (surveys.selectors); a save here must be seen at once.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from campaigns.models import CampaignForm, ChannelWindow, SampleQuota
+        from campaigns.models import CampaignForm, ChannelWindow, QualityRules, SampleQuota
         from surveys.selectors import targets_forget
         from units.models import Unit, UnitType
 
-        for model in (CampaignForm, ChannelWindow, SampleQuota, Unit, UnitType):
+        # QualityRules: each campaign's rules are remembered with its targets (surveys.quality.flags.rules_for).
+        for model in (CampaignForm, ChannelWindow, SampleQuota, Unit, UnitType, QualityRules):
             post_save.connect(targets_forget, sender=model, dispatch_uid=f"targets_forget_save_{model.__name__}")
             post_delete.connect(targets_forget, sender=model, dispatch_uid=f"targets_forget_delete_{model.__name__}")
         for through in (CampaignForm.unit_types.through, CampaignForm.units.through, ChannelWindow.unit_types.through):

@@ -1,4 +1,6 @@
 """Demo responses: a few thousand realistic answers over a campaign's quota cells (some drafts, some on hold),
+with the paradata the entry page records and the quality flags the server computes (a few too fast, at odd
+hours, or the same respondent twice), so that the review queue shows flags;
 and the review loop: a response sent back to the demo enumerator, a corrected one with its audit.
 
 Idempotent: response UUIDs are derived from the campaign code and a counter, so a rerun adds only
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,9 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, SampleQuota
+from campaigns.models import Campaign, QualityRules, SampleQuota
 from campaigns.services import campaign_mark_dirty
 from surveys.models import QuestionType, Response, ResponseSource, ResponseStatus
+from surveys.quality.flags import FlagResult, ResponseFacts, flags_store, medians_forget, response_flags
+from surveys.quality.paradata import ParadataCheck
 from surveys.selectors import AGE_GROUP_CHOICES, CompiledForm, CompiledQuestion, compiled_form
 from surveys.services.answers import ValidatedAnswers, answers_create, answers_current, answers_validate
 from surveys.services.corrections import CorrectionError, response_correct
@@ -70,6 +75,40 @@ def _answers(form: CompiledForm, rng: random.Random, draft: bool):  # type: igno
     return answers_validate(form=form, answers={}, draft=True)
 
 
+def _office_time(moment: dt.datetime, rng: random.Random) -> dt.datetime:
+    """The same day, in office hours; one in fifty late in the evening (the odd-hours flag)."""
+    local = timezone.localtime(moment)
+    hours = rng.uniform(22, 23) if rng.random() < 0.02 else rng.uniform(7.5, 17)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(hours=hours)
+
+
+def _paradata_and_flags(response: Response, form: CompiledForm, validated, index: int, rng: random.Random, rules: QualityRules) -> FlagResult:  # type: ignore[no-untyped-def]
+    """Seconds per section (the duration shared out), the time zone, a respondent's phone for a third of the
+    responses (two in every sixty share one: a duplicate pair), and the flags the server would compute."""
+    duration = response.duration_seconds or 0
+    shares = [rng.uniform(0.5, 1.5) for _ in form.sections]
+    response.paradata = {
+        "sections": {section.code: round(duration * share / sum(shares), 1) for section, share in zip(form.sections, shares, strict=True)},
+        "tz_offset_minutes": 420,
+    }
+    if index % 60 in (29, 59):
+        response.respondent_phone = f"0905{index // 60:06d}"
+    elif rng.random() < 0.3:
+        response.respondent_phone = f"09{rng.randrange(10**8):08d}"
+    if response.status == ResponseStatus.DRAFT:
+        return FlagResult()
+    check = ParadataCheck(paradata=response.paradata, duration=response.duration_seconds)
+    facts = ResponseFacts(
+        campaign=response.campaign, form=response.form, compiled=form, unit=response.unit, channel=response.channel, validated=validated,
+        paradata=check, started_at=response.started_at, submitted_at=response.submitted_at, respondent_phone=response.respondent_phone,
+        check_window=False,
+    )
+    flags = response_flags(facts=facts, rules=rules)
+    if flags.drafts and rules.hold_flagged and response.status == ResponseStatus.SUBMITTED:
+        response.status = ResponseStatus.ON_HOLD
+    return flags
+
+
 @transaction.atomic
 def load_responses_demo(campaign: Campaign, count: int) -> int:
     """Add up to `count` demo responses spread over the campaign's quota cells; returns how many were added."""
@@ -83,6 +122,7 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
     span = max(1, (min(campaign.fieldwork_end, timezone.localdate()) - campaign.fieldwork_start).days) * 86400
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
     quota_weights = [quota.target for quota in quotas]
+    rules = QualityRules.for_campaign(campaign)
     added = 0
     for index, key in enumerate(keys):
         if key in existing:
@@ -91,7 +131,17 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
         quota = rng.choices(quotas, quota_weights)[0]  # cells fill in proportion to their targets
         status = rng.choices(statuses, weights)[0]
         validated = _answers(forms[quota.form_id], rng, draft=status == ResponseStatus.DRAFT)
-        _demo_response(key, quota, validated, rng, status=status, submitted=start + dt.timedelta(seconds=rng.randrange(span)))
+        quality = random.Random(f"{campaign.code}:{index}:quality")  # its own draws: the answers stay as they were
+        submitted = _office_time(start + dt.timedelta(seconds=rng.randrange(span)), quality)
+        if added % 50 == 0:
+            medians_forget()  # the forms' medians as the responses so far give them (remembered for minutes otherwise)
+        short = quality.random() <= 0.03  # a few interviews far too short: flagged «quá nhanh»
+        _demo_response(
+            key, quota, validated, rng, status=status, submitted=submitted, duration=quality.randint(20, 60) if short else None,
+            prepare=lambda response, quota=quota, validated=validated, index=index, quality=quality: _paradata_and_flags(
+                response, forms[quota.form_id], validated, index, quality, rules
+            ),
+        )
         added += 1
     if added:
         campaign_mark_dirty(campaign_id=campaign.pk)
@@ -99,21 +149,34 @@ def load_responses_demo(campaign: Campaign, count: int) -> int:
 
 
 def _demo_response(
-    key: uuid.UUID, quota: SampleQuota, validated: ValidatedAnswers, rng: random.Random, *, status: str, submitted: dt.datetime, **fields: Any
+    key: uuid.UUID,
+    quota: SampleQuota,
+    validated: ValidatedAnswers,
+    rng: random.Random,
+    *,
+    status: str,
+    submitted: dt.datetime,
+    duration: int | None = None,
+    prepare: Callable[[Response], FlagResult] | None = None,
+    **fields: Any,
 ) -> Response:
-    """One demo response of a quota cell, saved with its answers through the one writer."""
+    """One demo response of a quota cell, saved with its answers through the one writer; `prepare` adds its
+    paradata and returns the flags the server would compute, stored with it."""
     response = Response(
         uuid=key, campaign=quota.campaign, form=quota.form, unit=quota.unit, channel=quota.channel, status=status,
         source=rng.choice([ResponseSource.WEB, ResponseSource.WEB, ResponseSource.OFFLINE, ResponseSource.IMPORT]),
         started_at=submitted - dt.timedelta(minutes=rng.randint(4, 15)),
         submitted_at=None if status == ResponseStatus.DRAFT else submitted,
-        duration_seconds=rng.randint(240, 900),
+        duration_seconds=duration if duration is not None else rng.randint(240, 900),
         profile={"sex": rng.choice(["male", "female"]), "age_group": rng.choice([c for c, _ in AGE_GROUP_CHOICES])},
         content_hash=f"demo-{key}",  # never resent through the API
         review_reason="Phỏng vấn chưa đúng đối tượng" if status == ResponseStatus.REJECTED else "",
         **fields,
     )
+    flags = prepare(response) if prepare is not None else None
     answers_create(response, validated)  # saves the response with its index counts
+    if flags is not None:
+        flags_store(response, flags)
     return response
 
 

@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Channel
-from surveys.models import ResponseStatus
-from surveys.selectors import REVIEW_ROLES
+from surveys.models import FlagKind, ResponseStatus
+from surveys.selectors import FLAG_ANY, REVIEW_ROLES
 from surveys.services.review import REASON_REQUIRED
 from units.access import Action, scope
 from units.forms import unit_in_scope
@@ -33,6 +33,9 @@ class ReviewFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Trạng thái"), choices=[("", _("Tất cả")), *ResponseStatus.choices], required=False)
     date_from = forms.DateField(label=_("Gửi từ ngày"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
     date_to = forms.DateField(label=_("đến ngày"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}))
+    flag = forms.ChoiceField(
+        label=_("Cờ chất lượng"), required=False, choices=[("", _("Tất cả")), (FLAG_ANY, _("Có cờ (mọi loại)")), *FlagKind.choices]
+    )
 
     def __init__(self, *args, user: User | AnonymousUser, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

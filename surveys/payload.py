@@ -1,6 +1,6 @@
 """What a JSON submission may hold: the bounds found in one walk (NUL characters, nesting too deep, integers
 too large, NaN or infinite numbers; surveys.services.responses.payload_check raises on them) and the
-respondent profile."""
+respondent profile (with the respondent's phone and name, kept apart)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from surveys.selectors import AGE_GROUP_CHOICES, SEX_CHOICES
+from units.phones import normalise_phone
 
 
 def payload_problem(payload: Any, *, max_depth: int, max_integer: int) -> tuple[str, str] | None:
@@ -73,3 +74,33 @@ def profile_validate(profile: Any) -> tuple[dict[str, str], dict[str, list[str]]
         else:
             clean[key] = str(value)
     return clean, errors
+
+
+def respondent_keys(profile: Any) -> tuple[str, str, dict[str, list[str]]]:
+    """(phone in normal form, name in lower case with single spaces, errors) from the optional profile keys
+    `phone` and `name`: what the duplicate-respondent flag compares (personal data, never kept in `profile`)."""
+    if not isinstance(profile, Mapping):
+        return "", "", {}
+    errors: dict[str, list[str]] = {}
+    phone = ""
+    raw_phone = profile.get("phone")
+    if raw_phone not in (None, ""):
+        try:
+            phone = normalise_phone(raw_phone) if isinstance(raw_phone, str | int) and not isinstance(raw_phone, bool) else ""
+        except ValueError:
+            phone = ""
+        if not phone:
+            errors["profile.phone"] = [_("Số điện thoại «%(value)s» không hợp lệ.") % {"value": str(raw_phone)[:40]}]
+    raw_name = profile.get("name")
+    name = ""
+    if raw_name not in (None, ""):
+        if not isinstance(raw_name, str) or len(raw_name) > 200:
+            errors["profile.name"] = [_("Họ tên người trả lời không hợp lệ (tối đa 200 ký tự).")]
+        else:
+            name = name_key(raw_name)
+    return phone, name, errors
+
+
+def name_key(full_name: str) -> str:
+    """A person's name as compared: lower case, single spaces."""
+    return " ".join(full_name.split()).lower()

@@ -17,14 +17,14 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
 from campaigns.selectors import campaign_by_code
 from surveys.expressions import Node, parse
-from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response
+from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response, ResponseFlag
 from surveys.rules import ROLE_INDEX, question_rule
 from units import db
 from units.models import WRITE_ROLES, Role, Unit
@@ -457,7 +457,19 @@ def responses_for_review(*, user: User | AnonymousUser, filters: dict[str, Any])
         queryset = queryset.filter(submitted_at__date__gte=filters["date_from"])
     if filters.get("date_to"):
         queryset = queryset.filter(submitted_at__date__lte=filters["date_to"])
-    return queryset.order_by("-submitted_at", "-pk")
+    queryset = _with_flag(queryset, filters.get("flag"))
+    return queryset.order_by("-submitted_at", "-pk").prefetch_related(Prefetch("flags", queryset=ResponseFlag.objects.order_by("kind")))
+
+
+FLAG_ANY = "any"  # the review filter's "có cờ": a flag of any kind
+
+
+def _with_flag(queryset: QuerySet[Response], flag: str | None) -> QuerySet[Response]:
+    """Responses with a flag of kind `flag`, or of any kind (FLAG_ANY); all of them without `flag`."""
+    if not flag:
+        return queryset
+    flags = ResponseFlag.objects.filter(response=OuterRef("pk"))
+    return queryset.filter(Exists(flags if flag == FLAG_ANY else flags.filter(kind=flag)))
 
 
 def user_reviews_somewhere(user: User | AnonymousUser) -> bool:

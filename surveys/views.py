@@ -27,7 +27,9 @@ from surveys.api import read_json, submission_response
 from surveys.enumerator_home import quota_for_user
 from surveys.forms import BulkReviewForm, ReviewActionForm, ReviewFilterForm
 from surveys.models import Response, ResponseSource, ResponseStatus
+from surveys.quality.flags import rules_for
 from surveys.quality.history import correction_fields, next_for_review, response_history, resubmission_prefill
+from surveys.quality.paradata import LOCATION_CHANNELS
 from surveys.selectors import (
     AGE_GROUP_CHOICES,
     REVIEW_ROLES,
@@ -87,6 +89,8 @@ def _entry_context(*, request: HttpRequest, campaign: Campaign, unit: Unit, chan
         "mode": mode,
         "served_at": int(time.time() * 1000),  # the page's age, for the offline copy (static/js/queue.js caseTaken)
         "profile_fields": [("sex", _("Giới tính"), SEX_CHOICES), ("age_group", _("Nhóm tuổi"), AGE_GROUP_CHOICES)],
+        # the enumerator's visible choice to record the location (surveys.quality.paradata keeps it only then)
+        "ask_location": mode == "enumerator" and channel in LOCATION_CHANNELS and rules_for(campaign).ask_location,
     }
 
 
@@ -292,6 +296,7 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "form": form,
             "query": query,
             "profile": _profile_display(response.profile),
+            "flags": response.flags.order_by("kind"),
             # which drawn person the interview belongs to: initials and a masked phone unless the reviewer may see more
             "person": person_for(request.user, response.assignment) if response.assignment else None,
             "history": response_history(response),

@@ -8,12 +8,12 @@ from django.http import Http404
 from django.urls import reverse
 
 from campaigns.frames import frame_import
-from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, FrameEntry
+from campaigns.models import Assignment, Campaign, CampaignStatus, Channel, FrameEntry, QualityRules
 from campaigns.services import channel_window_add, quota_set
 from campaigns.tests.conftest import END, FRAME_HEADER, START, frame_rows, xlsx
 from units.access import SYSTEM
 from units.import_jobs import import_in_background, import_run
-from units.models import ImportJob, ImportStatus, Membership, Role
+from units.models import AuditEntry, ImportJob, ImportStatus, Membership, Role
 
 CHANGELIST = "admin:campaigns_campaign_changelist"
 
@@ -161,6 +161,7 @@ def _campaign_post(tree, **extra: str) -> dict[str, str]:
         **_inline_management("forms", 0),
         **_inline_management("windows", 0),
         **_inline_management("quotas", 0),
+        **_inline_management("quality_rules", 0),
         **extra,
     }
 
@@ -211,6 +212,7 @@ def test_a_quota_row_outside_the_organisers_subtree_is_refused_in_the_form(clien
         "quotas-0-channel": "desk", "quotas-0-form": str(form.pk), "quotas-0-target": "10",
         "quotas-1-campaign": str(ready_campaign.pk), "quotas-1-unit": str(tree["B1"].pk), "quotas-1-channel": "desk",
         "quotas-1-form": str(form.pk), "quotas-1-target": "50",
+        **_inline_management("quality_rules", 0),
     }
     page = client.post(change_url(ready_campaign), data).content.decode()
     assert "không thuộc phạm vi" in page
@@ -282,3 +284,25 @@ def test_a_frame_job_whose_uploader_lost_the_right_saves_nothing_and_says_why(cl
     job = import_run(job_id=ImportJob.objects.get().pk)
     assert job.status == ImportStatus.FAILED and "không còn quyền" in job.message and not job.file
     assert not FrameEntry.objects.filter(campaign=campaign).exists()
+
+
+QUALITY = {
+    "quality_rules-0-hold_flagged": "on", "quality_rules-0-too_fast_percent": "40", "quality_rules-0-min_seconds_per_question": "3",
+    "quality_rules-0-straight_line_items": "12", "quality_rules-0-check_duplicates": "on", "quality_rules-0-odd_hours_start": "22",
+    "quality_rules-0-odd_hours_end": "5", "quality_rules-0-outlier_z": "2,5", "quality_rules-0-backcheck_percent": "10",
+}
+
+
+def test_an_official_sets_the_quality_rules_in_the_campaign_admin_and_a_bad_share_is_refused(client, tree, alice):
+    client.force_login(alice)
+    add = reverse("admin:campaigns_campaign_add")
+    page = client.get(add).content.decode()
+    assert "tạm giữ phiếu bị gắn cờ" in page.lower() and "quá nhanh: dưới … % trung vị" in page.lower()
+    data = _campaign_post(tree, **_inline_management("quality_rules", 1), **{**QUALITY, "quality_rules-0-too_fast_percent": "150"})
+    assert "Tỷ lệ «quá nhanh» phải từ 0 đến 100%." in client.post(add, data).content.decode()
+    assert not Campaign.objects.exists()
+    saved = client.post(add, _campaign_post(tree, **_inline_management("quality_rules", 1), **QUALITY))
+    assert saved.status_code == 302
+    rules = QualityRules.objects.get(campaign__code="mot-cua-2025")
+    assert (rules.hold_flagged, rules.too_fast_percent, rules.odd_hours_start, rules.odd_hours_end, float(rules.outlier_z)) == (True, 40, 22, 5, 2.5)
+    assert AuditEntry.objects.filter(action="campaign.quality_rules.add").exists()

@@ -1,7 +1,9 @@
 /*
  * Hài Lòng: the entry form. One section per page with a progress bar; skip logic and constraints
  * evaluated with HLExpressions over the server's JSON trees (the server checks them again);
- * a draft kept in localStorage on every change; a finished response goes into HLQueue.
+ * a draft kept in localStorage on every change; a finished response goes into HLQueue with its paradata
+ * (seconds per section and question, answer changes, the time zone and, when the enumerator allows it on a
+ * campaign that asks, the location; checked on the server by surveys/quality/paradata.py).
  */
 (function () {
   "use strict";
@@ -57,7 +59,11 @@
 
   function freshState() {
     var fields = revising ? JSON.parse(JSON.stringify(schema.prefill || {})) : {};
-    return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: fields };
+    return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: fields, paradata: emptyParadata() };
+  }
+
+  function emptyParadata() {
+    return { sections: {}, questions: {}, changes: {} };
   }
 
   function loadDraft() {
@@ -70,6 +76,7 @@
   }
 
   var state = loadDraft() || freshState();
+  if (!state.paradata) state.paradata = emptyParadata(); // a draft kept before paradata existed
   var caseId = schema.submit.assignment;
 
   // One interview per drawn person: once this case's interview is on the device (sent or waiting), the
@@ -195,6 +202,62 @@
     return ok;
   }
 
+  // --- paradata ---------------------------------------------------------------------------------
+  // Seconds on each page (its section), since the previous answer for each question answered, and how
+  // many times an answer given was changed. Kept in the draft, so a reload loses nothing.
+
+  var clock = { section: null, since: Date.now(), lastAnswer: Date.now() };
+  var lastValues = {};
+
+  function addSeconds(table, code, ms) {
+    table[code] = Math.round(((table[code] || 0) * 1000 + ms) / 100) / 10;
+  }
+
+  function timeSection(code) {
+    var now = Date.now();
+    if (clock.section) addSeconds(state.paradata.sections, clock.section, now - clock.since);
+    clock.section = code;
+    clock.since = now;
+  }
+
+  function noteAnswer(name) {
+    if (!name || name.indexOf("q-") !== 0) return;
+    var code = name.slice(2);
+    var now = Date.now();
+    addSeconds(state.paradata.questions, code, now - clock.lastAnswer);
+    clock.lastAnswer = now;
+    var value = JSON.stringify(rawValue(name));
+    var before = lastValues[code];
+    if (before !== undefined && before !== '""' && before !== "[]" && before !== value) {
+      state.paradata.changes[code] = (state.paradata.changes[code] || 0) + 1;
+    }
+    lastValues[code] = value;
+  }
+
+  function rememberValues() {
+    questions.forEach(function (question) { lastValues[question.code] = JSON.stringify(rawValue("q-" + question.code)); });
+  }
+
+  // The location at submission: only where the campaign asks for it and the enumerator ticked the box
+  // (the browser then asks for its permission); without an answer in 10 seconds the response goes without it.
+  function withLocation(body, done) {
+    var consent = document.getElementById("entry-location");
+    if (!consent || !consent.checked || !navigator.geolocation) return done(body);
+    var finished = false;
+    function finish(position) {
+      if (finished) return;
+      finished = true;
+      if (position) {
+        body.paradata.location = {
+          lat: position.coords.latitude, lon: position.coords.longitude, accuracy: Math.round(position.coords.accuracy),
+        };
+      }
+      done(body);
+    }
+    navigator.geolocation.getCurrentPosition(finish, function () { finish(null); }, { timeout: 10000, maximumAge: 60000 });
+    window.setTimeout(function () { finish(null); }, 11000);
+  }
+
   // --- paging and drafts ----------------------------------------------------------------------
 
   function render() {
@@ -203,6 +266,7 @@
     if (state.page < 0) state.page = 0;
     pages.forEach(function (page) { page.classList.add("d-none"); });
     visible[state.page].classList.remove("d-none");
+    timeSection(visible[state.page].dataset.section);
     var percent = Math.round(((state.page + 1) / visible.length) * 100);
     var bar = document.getElementById("entry-progress");
     bar.style.width = percent + "%";
@@ -286,6 +350,12 @@
       duration_seconds: Math.max(0, Math.min(86400, Math.round((Date.now() - state.started_ms) / 1000))),
       profile: profile,
       answers: answers,
+      paradata: {
+        sections: state.paradata.sections,
+        questions: state.paradata.questions,
+        changes: state.paradata.changes,
+        tz_offset_minutes: -new Date().getTimezoneOffset(),
+      },
     };
     Object.keys(schema.submit).forEach(function (key) { body[key] = schema.submit[key]; });
     return body;
@@ -331,7 +401,13 @@
         return;
       }
     }
-    var body = buildPayload();
+    timeSection(null); // the last page's time, up to now
+    form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
+    withLocation(buildPayload(), queueResponse);
+  });
+
+  function queueResponse(body) {
+    form.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
     HLQueue.add({ url: form.dataset.submitUrl, body: body });
     window.localStorage.removeItem(draftKey);
     var done = document.getElementById("entry-done");
@@ -343,12 +419,14 @@
     } else if (form.dataset.mode !== "online") {
       clearForm();
       state = freshState();
+      rememberValues();
+      clock.lastAnswer = Date.now();
       render();
     } else {
       form.querySelectorAll("button").forEach(function (button) { button.disabled = true; });
     }
     HLQueue.flush();
-  });
+  }
 
   HLQueue.onResult(function (event, item, status, data) {
     if (form.dataset.mode === "online" && item.body.uuid === state.uuid) {
@@ -375,9 +453,10 @@
   });
 
   form.addEventListener("input", function () { relevance(); saveDraft(); });
-  form.addEventListener("change", function () { relevance(); saveDraft(); });
+  form.addEventListener("change", function (event) { noteAnswer(event.target.name); relevance(); saveDraft(); });
 
   restoreFields(state.fields);
+  rememberValues();
   render();
   if (caseTaken()) {
     var taken = document.getElementById("entry-done");

@@ -24,9 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel
+from campaigns.models import Campaign, CampaignForm, CampaignStatus, Channel, QualityRules
 from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseSource, ResponseStatus
+from surveys.payload import respondent_keys
+from surveys.quality.flags import ResponseFacts, flags_store, response_flags
+from surveys.quality.paradata import ParadataCheck
 from surveys.selectors import CompiledForm, compiled_form, forms_for_unit, open_window, unit_in_campaign
 from surveys.services.answers import ValidatedAnswers, answers_create, answers_validate
 from surveys.services.responses import EARLIEST_TIME, LATEST_TIME_AHEAD
@@ -46,7 +49,7 @@ from units.spreadsheets import (
     upload_bytes,
 )
 
-FIXED_COLUMNS = ("unit_code", "channel", "submitted_at")
+FIXED_COLUMNS = ("unit_code", "channel", "submitted_at", "phone", "name")  # phone, name: the respondent's, optional
 IMPORT_NAMESPACE = uuid.UUID("5b0c3f5e-6d1a-4c55-9a53-2f5a1d0b7e11")
 
 
@@ -126,7 +129,10 @@ class _Context:
         return self.windows[key]
 
 
-def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx: _Context, errors: ErrorList) -> tuple[Unit, CampaignForm, str, dt.datetime, ValidatedAnswers] | None:
+Checked = tuple[Unit, CampaignForm, str, dt.datetime, ValidatedAnswers, str, str]  # … the respondent's phone and name
+
+
+def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx: _Context, errors: ErrorList) -> Checked | None:
     """Check one row; append its errors and return what to save (None when the row has errors)."""
     before = len(errors)
     code = cell_text(record.get("unit_code"))
@@ -139,6 +145,9 @@ def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx
     submitted_at = _parse_submitted_at(record.get("submitted_at"))
     if submitted_at is None:
         errors.append(CellError(sheet, number, "submitted_at", _("Ngày gửi không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd, từ năm 2000 đến nay.")))
+    phone, name, key_errors = respondent_keys({"phone": cell_text(record.get("phone")), "name": cell_text(record.get("name"))})
+    for key, messages in key_errors.items():
+        errors.extend(CellError(sheet, number, key.removeprefix("profile."), message) for message in messages)
     if unit is None or len(errors) > before:
         return None
     assert submitted_at is not None
@@ -159,7 +168,7 @@ def _row(sheet: str, number: int, record: dict[str, Any], header: list[str], ctx
             errors.append(CellError(sheet, number, key.removeprefix("answers."), message))
     if validated.errors:
         return None
-    return unit, forms[0], channel, submitted_at, validated
+    return unit, forms[0], channel, submitted_at, validated, phone, name
 
 
 def _unknown_columns(sheet: str, header: list[str], campaign: Campaign) -> list[CellError]:
@@ -218,16 +227,24 @@ def responses_import(
             errors.append(CellError(sheet, number, None, _("Dòng này đã được nhập từ cùng tệp trước đây.")))
     if errors:
         raise ImportFailed(errors)
+    rules = QualityRules.for_campaign(campaign)
     with transaction.atomic():
-        for index, (number, (unit, form, channel, submitted_at, validated)) in enumerate(valid_rows, start=1):
+        for index, (number, (unit, form, channel, submitted_at, validated, phone, name)) in enumerate(valid_rows, start=1):
             if progress is not None and index % 2_000 == 0:
                 progress(70 + index * 29 // len(valid_rows))
+            facts = ResponseFacts(
+                campaign=campaign, form=form, compiled=ctx.form(form), unit=unit, channel=channel, validated=validated,
+                paradata=ParadataCheck(), started_at=None, submitted_at=submitted_at, respondent_phone=phone, respondent_name=name,
+                check_window=False,  # the row's date was checked against the window above
+            )
+            flags = response_flags(facts=facts, rules=rules)
             response = Response(
                 uuid=keys[number], campaign=campaign, form=form, unit=unit, channel=channel,
-                status=ResponseStatus.SUBMITTED, source=ResponseSource.IMPORT, submitted_at=submitted_at,
-                content_hash=digest,
+                status=ResponseStatus.ON_HOLD if flags.drafts and rules.hold_flagged else ResponseStatus.SUBMITTED,
+                source=ResponseSource.IMPORT, submitted_at=submitted_at, content_hash=digest, respondent_phone=phone, respondent_name=name,
             )
             answers_create(response, validated)  # saves the response with its index counts
+            flags_store(response, flags)
         blanks = _blanks_by_question(valid_rows, ctx)
         audit_record(actor=actor, action="response.import", obj=campaign, changes={"rows": len(valid_rows), "file_sha256": digest, "blanks": blanks})
         if ResponseStatus.SUBMITTED in campaign.counted_statuses:

@@ -23,12 +23,15 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from campaigns.fieldwork.services import case_closed_message, case_complete
-from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel
+from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel, QualityRules
 from surveys.models import Response, ResponseSource, ResponseStatus
-from surveys.payload import payload_problem, profile_validate
+from surveys.payload import name_key, payload_problem, profile_validate, respondent_keys
+from surveys.quality.flags import FlagResult, ResponseFacts, flags_store, response_flags, rules_for
+from surveys.quality.paradata import ParadataCheck, paradata_check
 from surveys.selectors import (
     COLLECT_ROLES,
     REVIEW_ROLES,
+    CompiledForm,
     SubmissionReads,
     compiled_form,
     response_by_uuid,
@@ -39,7 +42,6 @@ from surveys.selectors import (
 from surveys.services.answers import ValidatedAnswers, answers_create, answers_validate
 from units.models import Unit
 
-MAX_DURATION = 24 * 3600
 # Bounds of what a submission may hold, checked before anything else reads it: how deep its JSON nests
 # (a submission needs 3 levels: answers → a multiple choice → an item), how large an integer may be
 # (ids, levels and durations are far below; a SQLite column holds 2⁶³), and the calendar of timestamps
@@ -120,6 +122,8 @@ class SubmissionResult:
     response: Response
     created: bool
     version: int | None = None  # a resubmission's version of the response (surveys.services.resubmission)
+    # (kind, reason) of the response's flags; None for a resend (read from the stored flags when asked).
+    flags: list[tuple[str, str]] | None = None
 
 
 def _parse_uuid(raw: Any) -> uuid_module.UUID:
@@ -198,7 +202,7 @@ def _resolve_target(
     assignment = None
     if payload.get("assignment") not in (None, ""):
         assignment = (
-            Assignment.objects.select_related("quota").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
+            Assignment.objects.select_related("quota", "frame_entry").filter(pk=_int_or_none(payload.get("assignment")), campaign=campaign).first()
         )
         is_owner = assignment is not None and submitter.user is not None and assignment.enumerator_id == submitter.user.pk
         if assignment is None or not (is_owner or roles & set(REVIEW_ROLES)):
@@ -243,29 +247,54 @@ def _int_or_none(raw: Any) -> int | None:
 
 @dataclass
 class SubmissionDetails:
-    """What a submission says about its interview, checked: times, profile and answers."""
+    """What a submission says about its interview, checked: times and paradata (surveys.quality.paradata),
+    profile, the respondent's phone and name, answers; and the campaign's quality rules."""
 
     started_at: dt.datetime | None
-    duration: int | None
+    paradata: ParadataCheck
     profile: dict[str, str]
     validated: ValidatedAnswers
+    compiled: CompiledForm
+    phone: str
+    name: str
+    rules: QualityRules
+
+    @property
+    def duration(self) -> int | None:
+        return self.paradata.duration
+
+    def facts(self, *, campaign: Campaign, form: CampaignForm, unit: Unit, channel: str, submitted_at: dt.datetime, assignment: Assignment | None) -> ResponseFacts:
+        """What the flag rules read (surveys.quality.flags.response_flags)."""
+        return ResponseFacts(
+            campaign=campaign, form=form, compiled=self.compiled, unit=unit, channel=channel, validated=self.validated, paradata=self.paradata,
+            started_at=self.started_at, submitted_at=submitted_at, respondent_phone=self.phone, respondent_name=self.name, assignment=assignment,
+        )
 
 
-def submission_details(payload: Mapping[str, Any], *, form: CampaignForm, now: dt.datetime, draft: bool = False) -> SubmissionDetails:
-    """The start time, duration, profile and answers of a submission (or a resubmission), each checked;
-    raises SubmissionInvalid (422) with every field's errors."""
+def submission_details(
+    payload: Mapping[str, Any], *, form: CampaignForm, now: dt.datetime, campaign: Campaign, channel: str, assignment: Assignment | None = None, draft: bool = False
+) -> SubmissionDetails:
+    """The start time, paradata, profile, respondent and answers of a submission (or a resubmission), each
+    checked; raises SubmissionInvalid (422) with every field's errors. Absurd paradata (a negative or too
+    long duration included) is kept as sent and flagged, never refused."""
     errors: dict[str, list[str]] = {}
     started_at = _parse_time(payload.get("started_at"), "started_at", now=now)
-    duration = payload.get("duration_seconds")
-    if duration not in (None, "") and (isinstance(duration, bool) or not isinstance(duration, int) or not 0 <= duration <= MAX_DURATION):
-        errors["duration_seconds"] = [_("Thời lượng phỏng vấn không hợp lệ.")]
+    rules = rules_for(campaign)
+    paradata = paradata_check(
+        raw=payload.get("paradata"), duration=payload.get("duration_seconds"), started_at=started_at, submitted_at=now,
+        channel=channel, ask_location=rules.ask_location,
+    )
     profile, profile_errors = profile_validate(payload.get("profile"))
     errors.update(profile_errors)
-    validated = answers_validate(form=compiled_form(form.questionnaire), answers=payload.get("answers", {}), draft=draft)
+    phone, name, key_errors = respondent_keys(payload.get("profile"))
+    errors.update(key_errors)
+    compiled = compiled_form(form.questionnaire)
+    validated = answers_validate(form=compiled, answers=payload.get("answers", {}), draft=draft)
     errors.update(validated.errors)
     if errors:
         raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
-    return SubmissionDetails(started_at, duration if isinstance(duration, int) else None, profile, validated)
+    phone, name = respondent_from_case(assignment, phone=phone, name=name)
+    return SubmissionDetails(started_at, paradata, profile, validated, compiled, phone, name, rules)
 
 
 def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
@@ -295,8 +324,14 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
             _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
             {"channel": [_("Kênh thu thập đang đóng.")]},
         )
-    details = submission_details(payload, form=form, now=now, draft=status == ResponseStatus.DRAFT)
-    started_at, duration, profile, validated = details.started_at, details.duration, details.profile, details.validated
+    details = submission_details(payload, form=form, now=now, draft=status == ResponseStatus.DRAFT, campaign=campaign, channel=channel, assignment=assignment)
+    started_at, profile, validated, paradata = details.started_at, details.profile, details.validated, details.paradata
+    phone, name = details.phone, details.name
+    flags = FlagResult()
+    if status != ResponseStatus.DRAFT:
+        flags = response_flags(facts=details.facts(campaign=campaign, form=form, unit=unit, channel=channel, submitted_at=now, assignment=assignment), rules=details.rules)
+        if flags.drafts and details.rules.hold_flagged and status == ResponseStatus.SUBMITTED:
+            status = ResponseStatus.ON_HOLD  # waits for a supervisor before it counts
     response = Response(
         uuid=key,
         campaign=campaign,
@@ -309,13 +344,21 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         source=submitter.source,
         started_at=started_at,
         submitted_at=now if status != ResponseStatus.DRAFT else None,
-        duration_seconds=duration,
+        duration_seconds=paradata.duration,
         profile=profile,
+        paradata=paradata.paradata,
+        respondent_phone=phone,
+        respondent_name=name,
         content_hash=digest,
         online_key=submitter.online_key,
     )
     try:
-        _store(response, validated, campaign=campaign, assignment=assignment)
+        if flags.drafts:
+            with transaction.atomic():
+                _store(response, validated, campaign=campaign, assignment=assignment)
+                flags_store(response, flags)
+        else:
+            _store(response, validated, campaign=campaign, assignment=assignment)
     except IntegrityError:
         # A concurrent request stored the same UUID (or used the same online key, or interviewed the case) first.
         found = _existing(key, digest)
@@ -324,7 +367,15 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
         if assignment is not None:
             case_ready_for_interview(assignment)
         raise SubmissionConflict(_("Thiết bị hoặc đường dẫn này đã được dùng để trả lời phiếu."), {"token": [_("Đã trả lời.")]}) from None
-    return SubmissionResult(response, created=True)
+    return SubmissionResult(response, created=True, flags=[(d.kind, d.message) for d in flags.drafts])
+
+
+def respondent_from_case(assignment: Assignment | None, *, phone: str, name: str) -> tuple[str, str]:
+    """The respondent's phone and name as sent, else those of the case's drawn person (the frame row)."""
+    entry = assignment.frame_entry if assignment is not None else None
+    if entry is None:
+        return phone, name
+    return phone or entry.phone, name or name_key(entry.full_name)
 
 
 def _store(response: Response, validated: ValidatedAnswers, *, campaign: Campaign, assignment: Assignment | None) -> None:

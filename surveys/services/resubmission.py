@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import CampaignStatus
 from campaigns.services import campaign_mark_dirty
 from surveys.models import Response, ResponseStatus, ResponseVersion, RevisionKind
+from surveys.quality.flags import flags_replace, response_flags
 from surveys.selectors import COLLECT_ROLES, REVIEW_ROLES, compiled_form, response_by_uuid, unit_roles
 from surveys.services.answers import answers_current, answers_replace
 from surveys.services.responses import (
@@ -136,7 +137,9 @@ def response_resubmit(*, payload: Any, submitter: Submitter) -> SubmissionResult
     if str(payload.get("status") or ResponseStatus.SUBMITTED) != ResponseStatus.SUBMITTED:
         raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Phiếu gửi lại phải là phiếu hoàn thành.")]})
     now = timezone.now()
-    details = submission_details(payload, form=response.form, now=now)
+    details = submission_details(
+        payload, form=response.form, now=now, campaign=response.campaign, channel=response.channel, assignment=response.assignment
+    )
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign", "form__questionnaire").get(pk=response.pk)
         found = _resend(key, digest)  # the same resubmission, sent twice at once: the first one won
@@ -166,18 +169,27 @@ def _replace(
     )
     if not changes and counts_change:
         campaign_mark_dirty(campaign_id=response.campaign_id)
-    paradata = payload.get("paradata")
+    flags = response_flags(
+        facts=details.facts(
+            campaign=response.campaign, form=response.form, unit=response.unit, channel=response.channel, submitted_at=now, assignment=response.assignment
+        ),
+        rules=details.rules,
+    )
+    # A flagged new version waits for a supervisor like a flagged first submission (QualityRules.hold_flagged).
+    status = ResponseStatus.ON_HOLD if flags.drafts and details.rules.hold_flagged else ResponseStatus.SUBMITTED
     fields = {
-        "version": old_version + 1, "status": ResponseStatus.SUBMITTED, "submitted_at": now, "started_at": details.started_at,
-        "duration_seconds": details.duration, "profile": details.profile, "paradata": dict(paradata) if isinstance(paradata, Mapping) else {},
+        "version": old_version + 1, "status": status, "submitted_at": now, "started_at": details.started_at,
+        "duration_seconds": details.duration, "profile": details.profile, "paradata": details.paradata.paradata,
+        "respondent_phone": details.phone, "respondent_name": details.name,
         "review_reason": "", "reviewed_by": None, "reviewed_at": None, "updated_at": now,
     }
     Response.objects.filter(pk=response.pk).update(**fields)
     for name, value in fields.items():
         setattr(response, name, value)
+    flags_replace(response, flags)
     audit_record(
         actor=user if isinstance(user, User) else None,
         action="response.resubmit",
         obj=response,
-        changes={"version": [old_version, old_version + 1], "status": [ResponseStatus.RETURNED, ResponseStatus.SUBMITTED], "answers": {c.code: [c.old, c.new] for c in changes}},
+        changes={"version": [old_version, old_version + 1], "status": [ResponseStatus.RETURNED, status], "answers": {c.code: [c.old, c.new] for c in changes}},
     )

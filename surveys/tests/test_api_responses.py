@@ -110,7 +110,6 @@ def test_constraints_and_ranges_give_the_questionnaires_message(api, setup, tree
         json.dumps({"uuid": "xyz"}),
         json.dumps({"uuid": str(uuid.uuid4()), "answers": "x", "campaign": "sipas-2026", "unit": "A1", "channel": "desk"}),
         json.dumps({"uuid": str(uuid.uuid4()), "campaign": "sipas-2026", "unit": "A1", "channel": "fax"}),
-        json.dumps({"uuid": str(uuid.uuid4()), "campaign": "sipas-2026", "unit": "A1", "channel": "desk", "duration_seconds": "long", "answers": {}}),
         json.dumps({"uuid": str(uuid.uuid4()), "campaign": "sipas-2026", "unit": "A1", "channel": "desk", "started_at": "hôm qua"}),
         json.dumps({"uuid": str(uuid.uuid4()), "campaign": "sipas-2026", "unit": "A1", "channel": "desk", "status": "approved"}),
         json.dumps({"uuid": str(uuid.uuid4()), "campaign": "sipas-2026", "unit": "A1", "channel": "desk", "profile": {"sex": "x"}}),
