@@ -224,6 +224,7 @@ def _campaign_post(campaign: Campaign, **extra: str) -> dict[str, str]:
         **_management("forms"),
         **_management("windows"),
         **_management("quotas"),
+        **_management("quality_rules"),
         **extra,
     }
 
