@@ -86,6 +86,7 @@ class Paragraph:
     indent: bool = True  # first line indented 1 cm
     italic: bool = False
     bold_lead: str = ""  # a bold lead-in before the text ("Kết luận: ")
+    justify: bool = True  # False for a line holding a long unbreakable code (a checksum)
 
 
 @dataclass(frozen=True)
@@ -356,7 +357,7 @@ def _addressees(document, names: list[str]) -> None:
 
 def _body_paragraph(document, block: Paragraph) -> None:
     paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY if block.justify else WD_ALIGN_PARAGRAPH.LEFT
     _spacing(paragraph, after=6, line=1.15)
     if block.indent:
         paragraph.paragraph_format.first_line_indent = FIRST_LINE_INDENT

@@ -1,0 +1,124 @@
+"""The campaign's signed-format report and a unit's (reports/documents/report.py), from the published snapshot."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from docx import Document
+
+from reports.dashboards.distributions import catalogue, distributions, rules_by_question
+from reports.documents.official import MOTTO, NATIONAL_HEADING
+from reports.documents.report import ReportUnavailable, report_document, report_document_build
+from reports.models import IndexScope, IndexValue, ReportHeading
+from reports.publication import campaign_results_publish
+from reports.tests.factories_dashboard import dashboard_fixture, responses_add  # noqa: F401 (fixture)
+from units.formatting import percent_vi
+
+pytestmark = pytest.mark.django_db
+
+SHARE = re.compile(r"(\d{1,3},\d{2})%")
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def text_of(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    section = document.sections[0]
+    parts += [p.text for h in (section.header, section.first_page_header) for p in h.paragraphs]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def published(alice, dashboard_data):
+    campaign = dashboard_data.campaign
+    ReportHeading.objects.create(
+        campaign=campaign,
+        parent_body="UBND TỈNH A",
+        issuing_body="SỞ NỘI VỤ",
+        symbol="BC-SNV",
+        place="Tỉnh A",
+        signer_authority="KT. GIÁM ĐỐC",
+        signer_title="PHÓ GIÁM ĐỐC",
+        signer_name="Nguyễn Văn An",
+        recipients="Bộ Nội vụ (để báo cáo)\nCác xã, phường",
+    )
+    snapshot = campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    return campaign, snapshot
+
+
+def test_the_published_report_carries_the_heading_the_figures_and_the_signature(alice, published):
+    campaign, snapshot = published
+    data, name = report_document(actor=alice, campaign=campaign)
+    assert name == f"bao-cao-{campaign.code}-v1.docx"
+    text = text_of(data)
+    assert NATIONAL_HEADING in text and MOTTO in text and "SỞ NỘI VỤ" in text and "Số:       /BC-SNV" in text
+    assert "Nguyễn Văn An" in text and "KT. GIÁM ĐỐC" in text and "- Bộ Nội vụ (để báo cáo);" in text
+    overall = IndexValue.objects.get(snapshot=snapshot, unit=campaign.organiser, scope=IndexScope.OVERALL, key="")
+    assert f"Chỉ số hài lòng chung của Tỉnh A đạt {percent_vi(overall.value)}" in text
+    assert "TẠM TÍNH" not in text
+    assert "Số liệu theo phiên bản công bố số 1 ngày" in text and snapshot.checksum in text
+
+
+def test_the_report_is_stored_at_publication_with_its_sha256_and_served_as_stored(alice, published):
+    import hashlib
+
+    campaign, snapshot = published
+    stored = snapshot.document.read()
+    assert hashlib.sha256(stored).hexdigest() == snapshot.document_sha256
+    assert report_document(actor=alice, campaign=campaign)[0] == stored
+    assert report_document_build(campaign=campaign, snapshot=snapshot) == stored  # deterministic
+
+
+def test_every_closed_question_is_phrased_like_the_real_reports_and_adds_up_to_100(alice, published):
+    campaign, snapshot = published
+    text = text_of(report_document(actor=alice, campaign=campaign)[0])
+    items = distributions(campaign, campaign.organiser, catalogue(campaign).questions, rules_by_question(campaign), published=snapshot)
+    assert items
+    for item in items:
+        line = next(line for line in text.splitlines() if line.startswith(f"{item.question.code}. "))
+        sentence = line.split("): ", 1)[1]
+        assert re.match(r"\d{1,3},\d{2}% người được hỏi đánh giá ", sentence), sentence
+        shares = [Decimal(s.replace(",", ".")) for s in SHARE.findall(sentence)]
+        assert sum(shares) == Decimal("100.00"), line
+
+
+def test_the_ranking_names_ties_and_the_target_verdict(alice, published):
+    campaign, _snapshot = published
+    text = text_of(report_document(actor=alice, campaign=campaign)[0])
+    assert "1* | Xã A1 | 90,00%" in text and "2* | Phường A2 | 85,00%" in text and "3 | Sở Y tế A | 50,00% | 20 | CHƯA ĐẠT" in text
+    assert "không khác biệt có ý nghĩa thống kê" in text and "Xã A1, Phường A2" in text
+    assert "So với chỉ tiêu 80,00%" in text
+
+
+def test_a_unit_report_is_issued_by_the_unit_and_placed_among_its_peers(alice, published, tree):
+    campaign, _snapshot = published
+    data, name = report_document(actor=alice, campaign=campaign, unit=tree["A1"])
+    assert name == f"bao-cao-{campaign.code}-A1-v1.docx"
+    text = text_of(data)
+    assert "XÃ A1" in text and "Chỉ số hài lòng chung của Xã A1 đạt 90,00%" in text
+    assert "Vị trí so với các đơn vị cùng cấp" in text
+
+
+def test_without_published_figures_a_unit_manager_gets_a_clear_refusal_and_an_official_a_provisional_report(
+    alice, dashboard_data, make_user, tree
+):
+    from units.models import Role
+
+    manager = make_user("giamdoc", Role.UNIT_MANAGER, tree["A-BV"])
+    with pytest.raises(ReportUnavailable, match="chưa công bố kết quả"):
+        report_document(actor=manager, campaign=dashboard_data.campaign, unit=tree["A-BV"])
+    data, name = report_document(actor=alice, campaign=dashboard_data.campaign)
+    assert name.endswith("-tam-tinh.docx")
+    document = Document(io.BytesIO(data))
+    for header in (document.sections[0].header, document.sections[0].first_page_header):
+        assert "TẠM TÍNH" in "\n".join(p.text for p in header.paragraphs)
