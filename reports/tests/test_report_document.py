@@ -122,3 +122,110 @@ def test_without_published_figures_a_unit_manager_gets_a_clear_refusal_and_an_of
     document = Document(io.BytesIO(data))
     for header in (document.sections[0].header, document.sections[0].first_page_header):
         assert "TẠM TÍNH" in "\n".join(p.text for p in header.paragraphs)
+
+
+# ------------------------------------------------------------------------------------------ pages and the command
+
+
+def test_the_dashboard_and_unit_page_offer_the_report_and_the_files_download(client, alice, published, tree):
+    from django.urls import reverse
+
+    campaign, _snapshot = published
+    client.force_login(alice)
+    page = client.get(reverse("reports:dashboard", args=[campaign.code])).content.decode()
+    assert 'id="report-docx"' in page and 'id="report-heading"' in page
+    response = client.get(reverse("reports:report_document", args=[campaign.code]))
+    assert response.status_code == 200 and response["Content-Disposition"].endswith(f'bao-cao-{campaign.code}-v1.docx"')
+    unit_page = client.get(reverse("reports:unit", args=[campaign.code, "A1"])).content.decode()
+    assert 'id="report-docx"' in unit_page
+    unit_file = client.get(reverse("reports:unit_report_document", args=[campaign.code, "A1"]))
+    assert unit_file.status_code == 200 and "Xã A1" in text_of(unit_file.content)
+
+
+def test_the_public_page_offers_the_stored_report_with_its_sha256(client, published):
+    from django.urls import reverse
+
+    campaign, snapshot = published
+    page = client.get(reverse("reports:public_results", args=[campaign.code])).content.decode()
+    assert 'id="public-document"' in page and snapshot.document_sha256 in page
+    response = client.get(reverse("reports:public_document", args=[campaign.code, 1]))
+    assert response.status_code == 200 and response.content == snapshot.document.open("rb").read()
+
+
+def test_a_reader_of_an_unpublished_campaign_gets_a_vietnamese_message_not_an_error(client, bob, dashboard_data):
+    from django.urls import reverse
+
+    client.force_login(bob)
+    response = client.get(reverse("reports:report_document", args=[dashboard_data.campaign.code]))
+    assert response.status_code == 409 and "chưa công bố kết quả" in response.content.decode()
+    working = client.get(reverse("reports:report_document", args=[dashboard_data.campaign.code]) + "?so-lieu=tam-tinh")
+    assert working.status_code == 409
+    page = client.get(reverse("reports:dashboard", args=[dashboard_data.campaign.code])).content.decode()
+    assert 'id="report-none"' in page and 'id="report-working"' not in page
+
+
+def test_an_outsider_gets_404_for_the_report(client, charlie, dashboard_data):
+    from django.urls import reverse
+
+    client.force_login(charlie)
+    assert client.get(reverse("reports:report_document", args=[dashboard_data.campaign.code])).status_code == 404
+    assert client.get(reverse("reports:unit_report_document", args=[dashboard_data.campaign.code, "A1"])).status_code == 404
+
+
+def test_export_report_writes_the_docx_and_keeps_xlsx_as_the_default(published, tmp_path):
+    from django.core.management import call_command
+    from openpyxl import load_workbook
+
+    campaign, _snapshot = published
+    call_command("export_report", campaign.code, "--format", "docx", "--out", str(tmp_path / "r.docx"))
+    assert NATIONAL_HEADING in text_of((tmp_path / "r.docx").read_bytes())
+    call_command("export_report", campaign.code, "--format", "docx", "--unit", "A2", "--out", str(tmp_path / "u.docx"))
+    assert "Phường A2" in text_of((tmp_path / "u.docx").read_bytes())
+    call_command("export_report", campaign.code, "--out", str(tmp_path / "r.xlsx"))
+    assert "Tổng hợp" in load_workbook(tmp_path / "r.xlsx").sheetnames
+
+
+def test_export_report_refuses_an_unknown_unit_and_a_campaign_without_figures(published, tmp_path, tree):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    campaign, _snapshot = published
+    with pytest.raises(CommandError, match="Không có đơn vị «B1»"):
+        call_command("export_report", campaign.code, "--format", "docx", "--unit", "B1", "--out", str(tmp_path / "x.docx"))
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_the_heading_defaults_come_from_the_organiser(dashboard_data, tree):
+    from reports.documents.headings import heading_default
+
+    default = heading_default(dashboard_data.campaign)
+    assert default.issuing_body == "UBND TỈNH A" and default.symbol == "BC-A" and default.place == "A"
+    assert default.signer_title == "CHỦ TỊCH"
+
+
+def test_an_official_saves_the_heading_in_the_admin_with_defaults_offered(client, alice, dashboard_data):
+    from django.urls import reverse
+
+    client.force_login(alice)
+    campaign = dashboard_data.campaign
+    form = client.get(reverse("admin:reports_reportheading_add") + f"?campaign={campaign.pk}")
+    assert form.status_code == 200 and "BC-A" in form.content.decode() and "Cơ quan ban hành" in form.content.decode()
+    response = client.post(
+        reverse("admin:reports_reportheading_add"),
+        {
+            "campaign": campaign.pk,
+            "parent_body": "",
+            "issuing_body": "SỞ NỘI VỤ",
+            "number": "",
+            "symbol": "BC-SNV",
+            "place": "Khánh Hòa",
+            "issued_on": "",
+            "signer_authority": "KT. GIÁM ĐỐC",
+            "signer_title": "PHÓ GIÁM ĐỐC",
+            "signer_name": "Lê Thị Hoa",
+            "recipients": "Bộ Nội vụ",
+            "archive": "Lưu: VT",
+        },
+    )
+    assert response.status_code == 302
+    assert ReportHeading.objects.get(campaign=campaign).signer_name == "Lê Thị Hoa"
