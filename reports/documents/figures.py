@@ -78,7 +78,6 @@ class ReportFigures(RankingRows):
         return self.own.overall.value is not None or bool(self.own.values)
 
 
-
 def same_figures(campaign: Campaign, snapshot: Snapshot) -> bool:
     """Whether the working cells are the ones `snapshot`'s values were computed from."""
     working = working_snapshot(campaign)

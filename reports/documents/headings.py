@@ -55,10 +55,26 @@ def upper_vi(text: str) -> str:
     return text.upper()
 
 
+ADMINISTRATIVE_WORDS = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
 def body_name(unit: Unit) -> str:
-    """How a unit is named as a body: "UBND Tỉnh Khánh Hòa" for an administrative division, else its name."""
+    """How a unit is named as a body: "UBND tỉnh Khánh Hòa" for an administrative division (its kind
+    added when the name lacks one), else its name."""
     type_code = unit.type.code if unit.type_id else ""
-    return f"UBND {unit.name}" if type_code in ADMINISTRATIVE else unit.name
+    if type_code not in ADMINISTRATIVE:
+        return unit.name
+    named = unit.name.split(" ", 1)[0].lower() in {"tỉnh", "thành", "huyện", "quận", "thị", "xã", "phường", "đặc", "tp.", "tp"}
+    return f"UBND {unit.name}" if named else f"UBND {ADMINISTRATIVE_WORDS[type_code]} {unit.name}"
+
+
+def short_body(unit: Unit, place: str) -> str:
+    """An organiser's name without its province when the parent body says it: "Sở Y tế tỉnh Khánh Hòa"
+    under "UBND tỉnh Khánh Hòa" → "Sở Y tế"."""
+    for suffix in (f" tỉnh {place}", f" thành phố {place}", f" {place}"):
+        if unit.parent_id and unit.name.lower().endswith(suffix.lower()) and len(unit.name) > len(suffix):
+            return unit.name[: -len(suffix)]
+    return unit.name
 
 
 def symbol_of(unit: Unit) -> str:
@@ -87,12 +103,14 @@ def heading_default(campaign: Campaign) -> ReportHeading:
     organiser = campaign.organiser
     parent = organiser.parent
     parent_body = upper_vi(body_name(parent)) if parent else ""
+    place = place_of(organiser)
+    issuing = body_name(organiser) if organiser.type_id and organiser.type.code in ADMINISTRATIVE else short_body(organiser, place)
     return ReportHeading(
         campaign=campaign,
         parent_body=parent_body,
-        issuing_body=upper_vi(body_name(organiser)),
+        issuing_body=upper_vi(issuing),
         symbol=f"BC-{symbol_of(organiser)}",
-        place=place_of(organiser),
+        place=place,
         signer_title=HEADS.get(organiser.type.code if organiser.type_id else "", "THỦ TRƯỞNG ĐƠN VỊ"),
         recipients="\n".join(
             filter(

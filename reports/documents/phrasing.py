@@ -22,7 +22,10 @@ SCALES = SCALED_TYPES
 
 
 def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
+    """ "Rất hài lòng" → "rất hài lòng"; each part of a label with variants ("Rất hài lòng / Rất tốt");
+    an abbreviation ("BHYT") stays."""
+    parts = text.split(" / ")
+    return " / ".join(part[:1].lower() + part[1:] if part and not part[:2].isupper() else part for part in parts)
 
 
 def interval_text(score: Score) -> str:
@@ -41,7 +44,7 @@ def verdict_sentence(verdict: Verdict, target: Decimal, source: str) -> str:
     """What the one verdict function decided, never more."""
     basis = _("chỉ tiêu %(target)s") % {"target": percent_vi(target)}
     if source:
-        basis += _(" theo %(source)s") % {"source": source}
+        basis += _(" (căn cứ: %(source)s)") % {"source": source.rstrip(".")}
     return {
         REACHED: _("So với %(basis)s: ĐẠT (cả khoảng tin cậy 95%% nằm từ chỉ tiêu trở lên)."),
         NOT_REACHED: _("So với %(basis)s: CHƯA ĐẠT (cả khoảng tin cậy 95%% nằm dưới chỉ tiêu)."),

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from reports.dashboards.distributions import level_tables
+from reports.dashboards.distributions import Distribution, LevelTable, level_tables
 from reports.dashboards.values import Score
 from reports.documents import phrasing as say
 from reports.documents.charts import bars_chart, distribution_chart
@@ -347,7 +347,7 @@ def _ranking(figures: ReportFigures, numbering: Numbering) -> list[Block]:
             Table(
                 (_("Hạng"), _("Đơn vị"), _("Chỉ số"), _("Số phiếu"), _("So với chỉ tiêu"), _("Thay đổi (điểm)")),
                 rows,
-                widths_mm=(13, 52, 22, 19, 38, 21),
+                widths_mm=(15, 52, 22, 19, 36, 21),
                 caption=numbering.table(_("Xếp hạng theo chỉ số hài lòng chung")),
                 align=("c", "l", "r", "r", "c", "r"),
             )
@@ -386,18 +386,32 @@ def _peer_position(figures: ReportFigures, numbering: Numbering) -> list[Block]:
     return blocks
 
 
+CHART_ROWS = 12  # questions per distribution chart, so that a chart fits under its heading on one page
+
+
 def _distributions(figures: ReportFigures, numbering: Numbering) -> list[Block]:
+    """Every closed question with answers, grouped by element (a chart of its criteria, then a sentence
+    each), then the questions outside the index."""
     items = [d for d in figures.distributions if d.n]
     if not items:
         return []
     blocks: list[Block] = [numbering.section(_("Kết quả từng câu hỏi"))]
-    for table in level_tables([d for d in items if d.criterion]):
-        picture = distribution_chart(table)
-        blocks.append(Image(picture, caption=numbering.chart(_("Tỷ lệ người được hỏi theo từng mức đánh giá của các tiêu chí"))))
-    for distribution in items:
-        question = distribution.question
-        lead = f"{question.code}. {question.text} ({say.base_text(distribution)}): "
-        blocks.append(Paragraph(say.distribution_sentence(distribution), bold_lead=lead))
+    groups: dict[str, list[Distribution]] = {}
+    for item in items:
+        section = item.question.section
+        title = f"{section.code}. {section.title}" if item.criterion and section else _("Các câu hỏi khác")
+        groups.setdefault(title, []).append(item)
+    for title, group in groups.items():
+        blocks.append(numbering.sub(title))
+        for table in level_tables([d for d in group if d.criterion and not d.multi]):
+            for start in range(0, len(table.rows), CHART_ROWS):
+                part = LevelTable(table.labels, table.rows[start : start + CHART_ROWS])
+                caption = numbering.chart(_("Tỷ lệ người được hỏi theo từng mức đánh giá: %(title)s") % {"title": title})
+                blocks.append(Image(distribution_chart(part), caption=caption))
+        for distribution in group:
+            question = distribution.question
+            lead = f"{question.code}. {question.text} ({say.base_text(distribution)}): "
+            blocks.append(Paragraph(say.distribution_sentence(distribution), bold_lead=lead))
     return blocks
 
 
