@@ -42,10 +42,12 @@ def load_results_demo(*, computed: tuple[str, ...] = DEMO_COMPUTED, published: t
 
 
 def heading_fill(campaign: Campaign, actor) -> None:
-    """The heading an official of the organiser would fill: the defaults, a deputy director signing."""
+    """The heading an official of the organiser would fill: the defaults, a deputy of the head signing for
+    them ("KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" for a department, "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" for the province)."""
     if ReportHeading.objects.filter(campaign=campaign).exists():
         return
     heading = heading_default(campaign)
-    heading.signer_authority, heading.signer_title, heading.signer_name = "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Trần Thị Minh Thư"
+    head = heading.signer_title
+    heading.signer_authority, heading.signer_title, heading.signer_name = f"KT. {head}", f"PHÓ {head}", "Trần Thị Minh Thư"
     heading.recipients = "\n".join([heading.recipients.splitlines()[0], "Bộ Nội vụ (để báo cáo)", "Các sở, ban, ngành; UBND các xã, phường", "Cổng thông tin điện tử tỉnh (để đăng tải)"])
     report_heading_save(actor=actor, heading=heading)
