@@ -229,3 +229,16 @@ def test_an_official_saves_the_heading_in_the_admin_with_defaults_offered(client
     )
     assert response.status_code == 302
     assert ReportHeading.objects.get(campaign=campaign).signer_name == "Lê Thị Hoa"
+
+
+def test_a_unit_below_the_minimum_size_is_named_apart_with_its_count_and_never_ranked(alice, dashboard_data, make_unit, tree):
+    from reports.services import index_recompute
+
+    campaign = dashboard_data.campaign
+    small = make_unit("A3", "Xã A3", "commune", tree["A"])
+    responses_add(campaign, small, [(3, 5)])
+    index_recompute(campaign.pk, full=True)
+    campaign_results_publish(campaign_id=campaign.pk, actor=alice)
+    text = text_of(report_document(actor=alice, campaign=campaign)[0])
+    assert "Không xếp hạng các đơn vị chưa đủ cỡ mẫu tối thiểu để công bố (ít nhất 20 người trả lời" in text
+    assert "Xã A3 (3 phiếu)" in text and "| Xã A3 |" not in text
