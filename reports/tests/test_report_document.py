@@ -242,3 +242,19 @@ def test_a_unit_below_the_minimum_size_is_named_apart_with_its_count_and_never_r
     text = text_of(report_document(actor=alice, campaign=campaign)[0])
     assert "Không xếp hạng các đơn vị chưa đủ cỡ mẫu tối thiểu để công bố (ít nhất 20 người trả lời" in text
     assert "Xã A3 (3 phiếu)" in text and "| Xã A3 |" not in text
+
+
+def test_a_departments_default_heading_names_the_provinces_peoples_committee_and_the_short_body(make_unit):
+    from campaigns.models import Campaign
+    from reports.documents.headings import heading_default
+
+    province = make_unit("56", "Khánh Hòa", "province")
+    department = make_unit("KH-SYT", "Sở Y tế tỉnh Khánh Hòa", "department", province)
+    default = heading_default(Campaign(organiser=department, year=2025))
+    assert (default.parent_body, default.issuing_body, default.symbol, default.place) == (
+        "UBND TỈNH KHÁNH HÒA",
+        "SỞ Y TẾ",
+        "BC-SYT",
+        "Khánh Hòa",
+    )
+    assert default.signer_title == "GIÁM ĐỐC" and default.recipient_list[0] == "UBND tỉnh Khánh Hòa (để báo cáo)"
