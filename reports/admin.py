@@ -4,6 +4,7 @@ from django.contrib import admin  # noqa: F401
 # officials who publish (units.access: Action.RESULTS_PUBLISH), rows and campaign choices limited to
 # campaigns organised in their subtrees; saved through reports.documents.headings (audited).
 from django.contrib import admin as _admin  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 import reports.estimation.admin  # noqa: F401 (registers the admin of campaigns' population sizes)
@@ -46,6 +47,15 @@ class ReportHeadingAdmin(ScopedAdmin):
             )})
             initial["campaign"] = campaign.pk
         return initial
+
+    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        """The dashboard's link names the campaign: a campaign that has its heading opens it instead."""
+        campaign_id = str(request.GET.get("campaign", ""))
+        if request.method == "GET" and campaign_id.isdigit():
+            existing = self.get_queryset(request).filter(campaign_id=int(campaign_id)).values_list("pk", flat=True).first()
+            if existing is not None:
+                return redirect("admin:reports_reportheading_change", existing)
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         report_heading_save(actor=request.user, heading=obj)

@@ -93,23 +93,14 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def _document_context(request: HttpRequest, campaign: Campaign, unit: Unit) -> dict:
     """What the report buttons need: whether a published version exists, whether this user may have a
     provisional one, whether PDF is possible here, and the heading's admin page for who fills it."""
-    published = signed_report.latest_published(campaign) is not None
     may_heading = allowed(request.user, Action.RESULTS_PUBLISH, campaign.organiser)
     return {
-        "report_published": published,
+        "report_published": campaign.published_at is not None,  # stamped at the first publication: no query
         "report_working": allowed(request.user, Action.REPORT_WORKING, unit),
         "report_pdf": pdf.pdf_available(),
-        "report_heading_url": _heading_admin_url(campaign) if may_heading else "",
+        # the admin's add page opens the campaign's heading when it has one (ReportHeadingAdmin.add_view)
+        "report_heading_url": reverse("admin:reports_reportheading_add") + f"?campaign={campaign.pk}" if may_heading else "",
     }
-
-
-def _heading_admin_url(campaign: Campaign) -> str:
-    from reports.models import ReportHeading
-
-    heading = ReportHeading.objects.filter(campaign=campaign).only("pk").first()
-    if heading is None:
-        return reverse("admin:reports_reportheading_add") + f"?campaign={campaign.pk}"
-    return reverse("admin:reports_reportheading_change", args=[heading.pk])
 
 
 def _document_response(request: HttpRequest, campaign: Campaign, unit: Unit | None) -> HttpResponse:

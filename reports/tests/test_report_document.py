@@ -228,7 +228,10 @@ def test_an_official_saves_the_heading_in_the_admin_with_defaults_offered(client
         },
     )
     assert response.status_code == 302
-    assert ReportHeading.objects.get(campaign=campaign).signer_name == "Lê Thị Hoa"
+    heading = ReportHeading.objects.get(campaign=campaign)
+    assert heading.signer_name == "Lê Thị Hoa"
+    again = client.get(reverse("admin:reports_reportheading_add") + f"?campaign={campaign.pk}")
+    assert again.status_code == 302 and again["Location"] == reverse("admin:reports_reportheading_change", args=[heading.pk])
 
 
 def test_a_unit_below_the_minimum_size_is_named_apart_with_its_count_and_never_ranked(alice, dashboard_data, make_unit, tree):
