@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run serve test test-fast browser lint check clean
+.PHONY: run serve test test-fast browser office lint check clean
 
 # Front-end files from their npm packages, pinned and checked (ops/fetch_assets.py); not in git.
 ASSETS := static_vendor/plotly-basic.min.js
@@ -35,17 +35,21 @@ serve: $(VENV)/.installed $(ASSETS)
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
 	DEBUG=0 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
-## test: the whole suite on the embedded default (browser tests included)
-test: $(VENV)/.installed $(ASSETS) browser
+## test: the whole suite on the embedded default (browser and LibreOffice tests included)
+test: $(VENV)/.installed $(ASSETS) browser office
 	$(VENV)/bin/pytest
 
-## test-fast: the suite without the browser tests
+## test-fast: the suite without the browser and LibreOffice tests
 test-fast: $(VENV)/.installed $(ASSETS)
-	$(VENV)/bin/pytest -m "not browser"
+	$(VENV)/bin/pytest -m "not browser and not office"
 
 ## browser: Debian's Chromium for the Playwright tests (Playwright cannot download its own here)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+## office: LibreOffice Writer without its GUI, which opens the reports (.docx) and makes their PDF
+office:
+	@command -v soffice >/dev/null || { apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null; }
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -214,6 +214,10 @@ class Snapshot(models.Model):
     workbook_sha256 = models.CharField(_("SHA-256 của tệp Excel"), max_length=64, blank=True)
     figures = models.FileField(_("tệp số liệu (JSON)"), upload_to="reports/published/", blank=True)
     figures_sha256 = models.CharField(_("SHA-256 của tệp số liệu"), max_length=64, blank=True)
+    # The signed-format report (.docx, NĐ 30/2020/NĐ-CP) of the version, made at publication from the
+    # frozen figures and the campaign's ReportHeading of that moment (reports/documents/report.py).
+    document = models.FileField(_("báo cáo (Word)"), upload_to="reports/published/", blank=True)
+    document_sha256 = models.CharField(_("SHA-256 của báo cáo (Word)"), max_length=64, blank=True)
     change_note = models.TextField(_("ghi chú thay đổi"), blank=True)  # what changed since the previous version, as the publisher wrote it
     # The working snapshot's last recompute, as officials see it: asked for (the "Tính lại ngay" button),
     # started, ended; `run_error` holds why the last run failed ("" when it succeeded). Written outside
@@ -336,3 +340,44 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class ReportHeading(models.Model):
+    """What an official fills in before the campaign's report is issued in the administrative format of
+    Nghị định 30/2020/NĐ-CP: the bodies, the number and symbol, the place and date, the signer, the
+    recipients. A campaign without one gets defaults from its organiser (reports/documents/headings.py)."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="report_heading", verbose_name=_("đợt khảo sát"))
+    parent_body = models.CharField(
+        _("cơ quan chủ quản"), max_length=200, blank=True, help_text=_("Tên cơ quan chủ quản trực tiếp, ví dụ «UBND TỈNH KHÁNH HÒA»; để trống nếu không có.")
+    )
+    issuing_body = models.CharField(_("cơ quan ban hành"), max_length=200, help_text=_("Ví dụ «SỞ Y TẾ»."))
+    number = models.CharField(
+        _("số văn bản"), max_length=20, blank=True, help_text=_("Để trống để văn thư ghi số khi ban hành (in «Số:      /BC-SYT»).")
+    )
+    symbol = models.CharField(_("ký hiệu"), max_length=40, help_text=_("Phần sau dấu gạch chéo, ví dụ «BC-SYT»."))
+    place = models.CharField(_("địa danh"), max_length=100, help_text=_("Ví dụ «Khánh Hòa»."))
+    issued_on = models.DateField(
+        _("ngày ban hành"), null=True, blank=True, help_text=_("Để trống: ngày công bố số liệu (bản tạm tính để trống ngày).")
+    )
+    signer_authority = models.CharField(
+        _("thẩm quyền ký"), max_length=100, blank=True, help_text=_("Ví dụ «KT. GIÁM ĐỐC», «TM. ỦY BAN NHÂN DÂN»; để trống khi người đứng đầu ký.")
+    )
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=100, default="GIÁM ĐỐC", help_text=_("Ví dụ «PHÓ GIÁM ĐỐC»."))
+    signer_name = models.CharField(_("họ tên người ký"), max_length=100, blank=True)
+    recipients = models.TextField(
+        _("nơi nhận"), blank=True, help_text=_("Mỗi dòng một nơi nhận, ví dụ «Bộ Y tế (để báo cáo)»; dòng «Lưu» ghi ở ô dưới.")
+    )
+    archive = models.CharField(_("lưu"), max_length=100, default="Lưu: VT", help_text=_("Ví dụ «Lưu: VT, NVY»."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thông tin ký báo cáo")
+        verbose_name_plural = _("thông tin ký báo cáo")
+
+    def __str__(self) -> str:
+        return f"{self.symbol} — {self.campaign}"
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [line.strip().rstrip(";.").strip() for line in self.recipients.splitlines() if line.strip()]

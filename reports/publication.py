@@ -374,7 +374,12 @@ def _attach_files(campaign: Campaign, snapshot: Snapshot) -> None:
     document = figures_document(campaign, snapshot)
     snapshot.figures_sha256 = hashlib.sha256(document).hexdigest()
     snapshot.figures.save(figures_filename(snapshot), ContentFile(document), save=False)
-    snapshot.save(update_fields=["checksum", "workbook", "workbook_sha256", "figures", "figures_sha256"])
+    from reports.documents.report import document_filename, report_document_build  # the report reads this module's names
+
+    report = report_document_build(campaign=campaign, snapshot=snapshot)
+    snapshot.document_sha256 = hashlib.sha256(report).hexdigest()
+    snapshot.document.save(document_filename(snapshot), ContentFile(report), save=False)
+    snapshot.save(update_fields=["checksum", "workbook", "workbook_sha256", "figures", "figures_sha256", "document", "document_sha256"])
 
 
 def published_campaigns() -> QuerySet[Campaign]:

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_by_code
 from reports import dashboards, exports, freshness, publication
+from reports.documents import pdf
+from reports.documents import report as signed_report
 from reports.forms import DashboardFilterForm, ExportRequestForm, PublishForm
 from reports.models import ExportJob, ExportStatus
 from units.access import Action, allowed
@@ -63,6 +65,7 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "can_publish": allowed(request.user, Action.RESULTS_PUBLISH, reach.campaign.organiser),
         "export_form": ExportRequestForm(raw_allowed=allowed(request.user, Action.RAW_EXPORT, reach.campaign.organiser)),
         "published": dashboards.snapshot_published(reach.campaign),
+        **_document_context(request, reach.campaign, reach.campaign.organiser),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -75,8 +78,62 @@ def unit_results(request: HttpRequest, code: str, unit_code: str) -> HttpRespons
     if unit is None or not reach.covers(unit):
         raise Http404
     data = dashboards.unit_page(reach=reach, unit=unit)
-    context = {"campaign": reach.campaign, "data": data, "reach": reach, **_freshness_context(request, reach.campaign, data.snapshot)}
+    context = {
+        "campaign": reach.campaign, "data": data, "reach": reach, **_freshness_context(request, reach.campaign, data.snapshot),
+        **_document_context(request, reach.campaign, unit),
+    }
     return render(request, "reports/unit.html", context)
+
+
+# ---------------------------------------------------------------- the signed-format report (.docx, NĐ 30/2020)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _document_context(request: HttpRequest, campaign: Campaign, unit: Unit) -> dict:
+    """What the report buttons need: whether a published version exists, whether this user may have a
+    provisional one, whether PDF is possible here, and the heading's admin page for who fills it."""
+    may_heading = allowed(request.user, Action.RESULTS_PUBLISH, campaign.organiser)
+    return {
+        "report_published": campaign.published_at is not None,  # stamped at the first publication: no query
+        "report_working": allowed(request.user, Action.REPORT_WORKING, unit),
+        "report_pdf": pdf.pdf_available(),
+        # the admin's add page opens the campaign's heading when it has one (ReportHeadingAdmin.add_view)
+        "report_heading_url": reverse("admin:reports_reportheading_add") + f"?campaign={campaign.pk}" if may_heading else "",
+    }
+
+
+def _document_response(request: HttpRequest, campaign: Campaign, unit: Unit | None) -> HttpResponse:
+    working = request.GET.get("so-lieu") == "tam-tinh"
+    try:
+        data, name = signed_report.report_document(actor=request.user, campaign=campaign, unit=unit, working=working)
+        if request.GET.get("dinh-dang") == "pdf":
+            return _pdf_response(data, name)
+    except (signed_report.ReportUnavailable, pdf.PdfUnavailable) as problem:
+        return render(request, "reports/report_unavailable.html", {"campaign": campaign, "message": str(problem)}, status=409)
+    return HttpResponse(data, content_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _pdf_response(data: bytes, name: str) -> HttpResponse:
+    pdf_name = name.removesuffix(".docx") + ".pdf"
+    return HttpResponse(pdf.docx_to_pdf(data, name=name), content_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{pdf_name}"'})
+
+
+@login_required
+@require_GET
+def report_document(request: HttpRequest, code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    return _document_response(request, reach.campaign, _root_unit(reach))
+
+
+@login_required
+@require_GET
+def unit_report_document(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
+    reach = dashboards.campaign_reach(user=request.user, code=code)
+    unit = unit_by_code(unit_code, Unit.objects.select_related("parent", "type"))
+    if unit is None or not reach.covers(unit):
+        raise Http404
+    return _document_response(request, reach.campaign, unit)
 
 
 # ---------------------------------------------------------------- freshness and "Tính lại ngay"
@@ -236,7 +293,7 @@ def public_results(request: HttpRequest, code: str, version: int | None = None) 
     if snapshot is None:
         return render(request, "reports/public_missing.html", {"code": code}, status=404)
     data = dashboards.public_results(campaign=campaign, snapshot=snapshot)
-    return render(request, "reports/public_results.html", {"campaign": campaign, "data": data})
+    return render(request, "reports/public_results.html", {"campaign": campaign, "data": data, "report_pdf": pdf.pdf_available()})
 
 
 @require_GET
@@ -254,3 +311,34 @@ def public_figures(request: HttpRequest, code: str, version: int) -> HttpRespons
     if snapshot is None or not snapshot.figures:
         return render(request, "reports/public_missing.html", {"code": code}, status=404)
     return FileResponse(snapshot.figures.open("rb"), as_attachment=True, filename=publication.figures_filename(snapshot), content_type="application/json")
+
+
+def _public_document(code: str, version: int) -> tuple[Campaign | None, object, bytes | None]:
+    """A published version's signed-format report: the one stored at publication, else made from its frozen figures."""
+    campaign, snapshot = _public_snapshot(code, version)
+    if snapshot is None:
+        return campaign, None, None
+    if snapshot.document:
+        with snapshot.document.open("rb") as handle:
+            return campaign, snapshot, handle.read()
+    return campaign, snapshot, signed_report.report_document_build(campaign=campaign, snapshot=snapshot)
+
+
+@require_GET
+def public_document(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    campaign, snapshot, data = _public_document(code, version)
+    if data is None:
+        return render(request, "reports/public_missing.html", {"code": code}, status=404)
+    name = signed_report.document_filename(snapshot)
+    return HttpResponse(data, content_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@require_GET
+def public_document_pdf(request: HttpRequest, code: str, version: int) -> HttpResponse:
+    campaign, snapshot, data = _public_document(code, version)
+    if data is None:
+        return render(request, "reports/public_missing.html", {"code": code}, status=404)
+    try:
+        return _pdf_response(data, signed_report.document_filename(snapshot))
+    except pdf.PdfUnavailable as problem:
+        return render(request, "reports/report_unavailable.html", {"campaign": campaign, "message": str(problem)}, status=503)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     RESULTS_RECOMPUTE = "results.recompute"  # the "Tính lại ngay" button
     RESULTS_PUBLISH = "results.publish"  # publish a campaign's figures (a new version)
     RESULTS_RUN_STATE = "results.run_state"  # read why a recompute failed
+    REPORT_WORKING = "report.working"  # the signed-format report from working figures (marked TẠM TÍNH)
     UNITS_WRITE = "units.write"  # create a unit below, rename, move, retire or delete a unit
     NATIONAL_WRITE = "units.national_write"  # provinces, districts, communes and units at the top of the tree
     UNIT_TYPES_WRITE = "unit_types.write"  # the shared list of unit types
@@ -64,6 +65,7 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESULTS_RECOMPUTE: OFFICIALS,
     Action.RESULTS_PUBLISH: OFFICIALS,
     Action.RESULTS_RUN_STATE: OFFICIALS,
+    Action.REPORT_WORKING: OFFICIALS,
     Action.UNITS_WRITE: OFFICIALS,
     # National divisions come from the official lists (load_units); only superusers change them.
     Action.NATIONAL_WRITE: SUPERUSERS_ONLY,

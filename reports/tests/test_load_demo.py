@@ -2,12 +2,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus
-from reports.models import IndexValue, Snapshot, SnapshotStatus
+from reports.models import IndexValue, ReportHeading, Snapshot, SnapshotStatus
 from surveys.models import AnswerRevision, BackCheck, Response, ResponseFlag
 from units.models import AuditEntry
 
 
-def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rerun_adds_nothing(db, capsys):
+def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rerun_adds_nothing(db, capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("load_demo", responses=60)
     out = capsys.readouterr().out
     for username in ("canbo", "lanhdao", "giamsat", "dieutravien", "giamdoc", "xem"):
@@ -24,6 +25,11 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     assert current.previous.code == "sipas-2025-khanh-hoa"
     assert current.windows.filter(start__lte=timezone.localdate(), end__gte=timezone.localdate()).exists()
     assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2
+    # The published campaigns' signed-format reports: the heading filled (a deputy signs for the head), the .docx stored.
+    for snapshot in Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).select_related("campaign"):
+        heading = ReportHeading.objects.get(campaign=snapshot.campaign)
+        assert heading.signer_authority == f"KT. {heading.signer_title.removeprefix('PHÓ ')}" and heading.signer_name
+        assert snapshot.document and len(snapshot.document_sha256) == 64
     overall = IndexValue.objects.get(snapshot__campaign=current, snapshot__status=SnapshotStatus.WORKING, unit=current.organiser, scope="overall")
     assert 0 < overall.value <= 100
     # Every SIPAS 2023 criterion (policy 5 × 3, service delivery 3 + 4 + 3 + 3 + 3) has data at the province, and

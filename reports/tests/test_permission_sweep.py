@@ -45,7 +45,7 @@ from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
 from reports.estimation.population import population_save
-from reports.models import ExportJob, ExportStatus
+from reports.models import ExportJob, ExportStatus, ReportHeading
 from reports.services import index_recompute
 from reports.tests.factories import make_response
 from surveys.models import BackCheck, Question, Questionnaire, Response
@@ -133,6 +133,7 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         "surveys.questionnaire": questionnaire,
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
+        "reports.reportheading": ReportHeading.objects.create(campaign=campaign, issuing_body="SỞ NỘI VỤ TỈNH A", symbol="BC-SNV", place="Tỉnh A"),
     }
     backcheck = BackCheck.objects.create(campaign=campaign, response=response, enumerator=enumerator, seed=42, items=[])
     return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, backcheck, objects)
@@ -155,7 +156,7 @@ ADMIN_MODEL = re.compile(r"^admin/(\w+)/(\w+)/")
 
 def admin_model(route: str) -> str | None:
     match = ADMIN_MODEL.match(route)
-    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "axes", "otp_totp"} else None
+    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "reports", "axes", "otp_totp"} else None
 
 
 def url_for(route: str, world: World) -> str:
@@ -328,6 +329,7 @@ WATCHED = [
     ("reports.ExportJob", ("status", "kind")),
     ("units.ImportJob", ("status", "kind")),
     ("reports.Snapshot", ("status", "version")),
+    ("reports.ReportHeading", ("campaign_id", "issuing_body", "symbol", "signer_name", "recipients")),
     ("auth.User", ("username", "is_staff", "is_superuser", "password", "is_active")),
     ("units.AccountProfile", ("user_id", "phone")),
     ("admin.LogEntry", ("object_id",)),
