@@ -369,7 +369,7 @@ class ReportHeading(models.Model):
         _("nơi nhận"), blank=True, help_text=_("Mỗi dòng một nơi nhận, ví dụ «Bộ Y tế (để báo cáo)»; dòng «Lưu» ghi ở ô dưới.")
     )
     archive = models.CharField(_("lưu"), max_length=100, default="Lưu: VT", help_text=_("Ví dụ «Lưu: VT, NVY»."))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
 
     class Meta:
         verbose_name = _("thông tin ký báo cáo")

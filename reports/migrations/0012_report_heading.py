@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('signer_name', models.CharField(blank=True, max_length=100, verbose_name='họ tên người ký')),
                 ('recipients', models.TextField(blank=True, help_text='Mỗi dòng một nơi nhận, ví dụ «Bộ Y tế (để báo cáo)»; dòng «Lưu» ghi ở ô dưới.', verbose_name='nơi nhận')),
                 ('archive', models.CharField(default='Lưu: VT', help_text='Ví dụ «Lưu: VT, NVY».', max_length=100, verbose_name='lưu')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='sửa lúc')),
                 ('campaign', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='report_heading', to='campaigns.campaign', verbose_name='đợt khảo sát')),
             ],
             options={
