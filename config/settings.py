@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "reports",
+    "plans",
 ]
 
 MIDDLEWARE = [

@@ -237,12 +237,13 @@ class EvidenceFileField(forms.FileField):
         return upload
 
 
-class EvidenceLinkField(forms.URLField):
-    """A form's link input for evidence: http(s) only (`link_clean`)."""
+class EvidenceLinkField(forms.CharField):
+    """A form's link input for evidence: http(s) only (`link_clean`, one message for every bad link)."""
+
+    widget = forms.URLInput
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("max_length", LINK_MAX_CHARS)
-        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("max_length", None)
         super().__init__(**kwargs)
 
     def clean(self, value):
