@@ -4,6 +4,8 @@ calls one service, renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -106,6 +108,20 @@ def _back(plan: ImprovementPlan) -> HttpResponse:
     return redirect(reverse("plans:plan", args=[plan.campaign.code, plan.unit.code]))
 
 
+def _run(request: HttpRequest, plan: ImprovementPlan, success: str, call: Callable[[], object]) -> HttpResponse:
+    """Call one service; its success or its Vietnamese refusal as a message; back to the plan."""
+    try:
+        call()
+        messages.success(request, success)
+    except ValidationError as error:
+        _refusal(request, error)
+    return _back(plan)
+
+
+def _measure(plan: ImprovementPlan, measure_id: int) -> Measure:
+    return get_object_or_404(Measure.objects.select_related("criterion"), pk=measure_id, criterion__plan=plan)
+
+
 @login_required
 @require_POST
 def measure_add(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
@@ -116,57 +132,50 @@ def measure_add(request: HttpRequest, code: str, unit_code: str) -> HttpResponse
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}".lstrip(": "))
         return _back(plan)
     criterion = get_object_or_404(plan.criteria.all(), pk=form.cleaned_data["criterion"])
-    try:
-        services.measure_add(
-            criterion=criterion,
-            action=form.cleaned_data["action"],
-            owner=form.cleaned_data["owner"],
-            due_on=form.cleaned_data["due_on"],
-            actor=request.user,
-        )
-        messages.success(request, _("Đã thêm biện pháp."))
-    except ValidationError as error:
-        _refusal(request, error)
-    return _back(plan)
+    data = form.cleaned_data
+    return _run(
+        request,
+        plan,
+        _("Đã thêm biện pháp."),
+        lambda: services.measure_add(
+            criterion=criterion, action=data["action"], owner=data["owner"], due_on=data["due_on"], actor=request.user
+        ),
+    )
 
 
 @login_required
 @require_POST
 def measure_delete(request: HttpRequest, code: str, unit_code: str, measure_id: int) -> HttpResponse:
     plan = _plan(request, code, unit_code)
-    measure = get_object_or_404(Measure.objects.select_related("criterion"), pk=measure_id, criterion__plan=plan)
-    try:
-        services.measure_delete(measure=measure, actor=request.user)
-        messages.success(request, _("Đã xoá biện pháp."))
-    except ValidationError as error:
-        _refusal(request, error)
-    return _back(plan)
+    measure = _measure(plan, measure_id)
+    return _run(request, plan, _("Đã xoá biện pháp."), lambda: services.measure_delete(measure=measure, actor=request.user))
 
 
 @login_required
 @require_POST
 def evidence_add(request: HttpRequest, code: str, unit_code: str, measure_id: int) -> HttpResponse:
     plan = _plan(request, code, unit_code)
-    measure = get_object_or_404(Measure.objects.select_related("criterion"), pk=measure_id, criterion__plan=plan)
+    measure = _measure(plan, measure_id)
     require(request.user, Action.PLANS_FILE, plan.unit)  # before reading the file
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         _refusal(request, ValidationError([e for errors in form.errors.values() for e in errors]))
         return _back(plan)
     upload = form.cleaned_data.get("file")
-    try:
-        services.evidence_add(
+    data = form.cleaned_data
+    return _run(
+        request,
+        plan,
+        _("Đã thêm minh chứng."),
+        lambda: services.evidence_add(
             measure=measure,
             actor=request.user,
             upload=upload or None,
             filename=upload.name if upload else "",
-            link=form.cleaned_data.get("link") or "",
-            note=form.cleaned_data.get("note") or "",
-        )
-        messages.success(request, _("Đã thêm minh chứng."))
-    except ValidationError as error:
-        _refusal(request, error)
-    return _back(plan)
+            link=data.get("link") or "",
+            note=data.get("note") or "",
+        ),
+    )
 
 
 @login_required
