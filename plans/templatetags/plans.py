@@ -31,3 +31,9 @@ def plan_section(context, campaign, unit, previous) -> dict:  # type: ignore[no-
         "progress": plan_progress(campaign=campaign, unit=unit, before_campaign=previous),
     }
     return {"section": section}
+
+
+@register.inclusion_tag("plans/_dashboard_link.html", takes_context=True)
+def plans_link(context, campaign) -> dict:  # type: ignore[no-untyped-def]
+    """The dashboard's button to the department's list of plans, for those who review them."""
+    return {"campaign": campaign, "show": allowed(context["request"].user, Action.PLANS_REVIEW, campaign.organiser)}

@@ -268,3 +268,11 @@ def test_the_unit_page_shows_the_plan_with_its_status_and_due_date(world, client
     client.force_login(director)
     html = client.get(reverse("reports:unit", args=[world.published.code, "A-BV"])).content.decode()
     assert 'id="improvement-plan"' in html and 'data-plan-status="draft"' in html and "Lập / sửa kế hoạch" in html
+
+
+def test_the_dashboard_links_the_departments_list_for_those_who_review(world, client, alice, bob):
+    url = reverse("reports:dashboard", args=[world.published.code])
+    client.force_login(alice)
+    assert 'id="plans-link"' in client.get(url).content.decode()
+    client.force_login(bob)
+    assert 'id="plans-link"' not in client.get(url).content.decode()
