@@ -141,7 +141,13 @@ class Evidence(models.Model):
 
     class Meta:
         ordering = ["added_at", "pk"]
-        constraints = [models.CheckConstraint(condition=~models.Q(file="") | ~models.Q(link=""), name="evidence_file_or_link")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(file="") | ~models.Q(link=""),
+                name="evidence_file_or_link",
+                violation_error_message=_("Hãy chọn một tệp hoặc nhập một đường dẫn làm minh chứng."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name or self.link

@@ -56,7 +56,7 @@ def plans_require(*, campaign: Campaign, actor: Actor) -> list[ImprovementPlan]:
     """Create the plans the rules require from the latest published figures (idempotent: a unit's existing
     plan is kept as it is). Returns the plans created; none before publication or without rules."""
     require(actor, Action.PLANS_REVIEW, campaign.organiser)
-    rules = PlanRules.objects.filter(campaign=campaign).first()
+    rules = PlanRules.objects.select_for_update().filter(campaign=campaign).first()  # the task and the button never both create
     if rules is None:
         return []
     snapshot, requirements = plan_requirements(campaign, rules)
