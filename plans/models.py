@@ -44,14 +44,21 @@ class PlanRules(models.Model):
         verbose_name_plural = _("quy định kế hoạch cải tiến")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(weakest_count__gte=1) & models.Q(weakest_count__lte=20), name="plan_rules_weakest_range"
+                condition=models.Q(weakest_count__gte=1) & models.Q(weakest_count__lte=20),
+                name="plan_rules_weakest_range",
+                violation_error_message=_("Số tiêu chí yếu nhất phải từ 1 đến 20."),
             ),
             models.CheckConstraint(
                 condition=models.Q(due_days__isnull=False)
                 | (models.Q(yearly_due_day__isnull=False) & models.Q(yearly_due_month__isnull=False)),
                 name="plan_rules_has_due",
+                violation_error_message=_("Hãy đặt hạn nộp: số ngày sau khi công bố, hoặc một ngày hằng năm (ngày và tháng)."),
             ),
-            models.CheckConstraint(condition=models.Q(remind_every_days_after__gte=1), name="plan_rules_remind_after_positive"),
+            models.CheckConstraint(
+                condition=models.Q(remind_every_days_after__gte=1),
+                name="plan_rules_remind_after_positive",
+                violation_error_message=_("Sau hạn, nhắc lại ít nhất mỗi 1 ngày."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +202,11 @@ class SelfSurveySchedule(models.Model):
         verbose_name = _("lịch tự khảo sát định kỳ")
         verbose_name_plural = _("lịch tự khảo sát định kỳ")
         constraints = [
-            models.CheckConstraint(condition=models.Q(every_months__gte=1) & models.Q(every_months__lte=12), name="self_survey_every_range")
+            models.CheckConstraint(
+                condition=models.Q(every_months__gte=1) & models.Q(every_months__lte=12),
+                name="self_survey_every_range",
+                violation_error_message=_("Chu kỳ phải từ 1 đến 12 tháng."),
+            )
         ]
 
     def __str__(self) -> str:

@@ -110,7 +110,9 @@ def test_rules_without_a_due_date_or_with_a_date_that_does_not_exist_are_refused
         },
     )
     assert "Ngày hằng năm không có thật: 31/2" in page.content.decode()
-    page = client.post(url, {"required_units": "all", "weakest_count": 0, "due_days": 30, "remind_days_before": 7, "remind_every_days_after": 7})
+    page = client.post(
+        url, {"required_units": "all", "weakest_count": 0, "due_days": 30, "remind_days_before": 7, "remind_every_days_after": 7}
+    )
     assert "Số tiêu chí yếu nhất phải từ 1 đến 20." in page.content.decode()
     assert PlanRules.objects.get(campaign=world.published).due_days == 30
 
