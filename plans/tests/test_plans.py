@@ -280,3 +280,15 @@ def test_the_dashboard_links_the_departments_list_for_those_who_review(world, cl
     assert 'id="plans-link"' in client.get(url).content.decode()
     client.force_login(bob)
     assert 'id="plans-link"' not in client.get(url).content.decode()
+
+
+def test_the_department_list_reads_a_fixed_number_of_queries(tree, client, alice, django_assert_num_queries):
+    world = plan_world_build(tree, required=RequiredUnits.ALL)
+    plans_require(campaign=world.published, actor=SYSTEM)
+    client.force_login(alice)
+    url = reverse("plans:department", args=[world.published.code])
+    client.get(url)
+    # session and user (2), the campaign, alice's roles at the organiser, the plans with their units, the rules,
+    # and the navigation's roles (units.context_processors)
+    with django_assert_num_queries(7):
+        client.get(url)
