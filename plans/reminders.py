@@ -73,7 +73,9 @@ def plan_reminders_send(*, today: dt.date | None = None) -> int:
 
 @transaction.atomic
 def _remind(plan: ImprovementPlan, rules: PlanRules, today: dt.date) -> int:
-    plan = ImprovementPlan.objects.select_for_update().select_related("unit", "campaign").get(pk=plan.pk)  # two beats never both send
+    plan = (
+        ImprovementPlan.objects.select_for_update(of=("self",)).select_related("unit", "campaign").get(pk=plan.pk)
+    )  # two beats never both send
     last_at = plan.events.filter(kind=PlanEventKind.REMINDED).order_by("-at").values_list("at", flat=True).first()
     last = timezone.localdate(last_at) if last_at else None
     if last == today or not reminder_due(plan, rules, today, last):

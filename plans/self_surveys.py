@@ -52,7 +52,7 @@ def period_code(schedule: SelfSurveySchedule) -> str:
 def self_survey_next(*, schedule: SelfSurveySchedule, actor: Actor) -> Campaign:
     """Make the next period's draft campaign and move the schedule on by one period."""
     schedule = (
-        SelfSurveySchedule.objects.select_for_update()
+        SelfSurveySchedule.objects.select_for_update(of=("self",))
         .select_related("unit", "template__organiser", "last_campaign__organiser")
         .get(pk=schedule.pk)
     )

@@ -92,7 +92,7 @@ def _editable(plan: ImprovementPlan) -> None:
 @transaction.atomic
 def measure_add(*, criterion: PlanCriterion, action: str, owner: str, due_on: dt.date, actor: Actor) -> Measure:
     """Add a measure to a weak criterion of a plan the unit may still change (nháp or trả lại)."""
-    plan = ImprovementPlan.objects.select_for_update().select_related("unit").get(pk=criterion.plan_id)
+    plan = ImprovementPlan.objects.select_for_update(of=("self",)).select_related("unit").get(pk=criterion.plan_id)
     require(actor, Action.PLANS_FILE, plan.unit)
     _editable(plan)
     if not action.strip() or not owner.strip():
@@ -104,7 +104,7 @@ def measure_add(*, criterion: PlanCriterion, action: str, owner: str, due_on: dt
 
 @transaction.atomic
 def measure_delete(*, measure: Measure, actor: Actor) -> None:
-    plan = ImprovementPlan.objects.select_for_update().select_related("unit").get(pk=measure.criterion.plan_id)
+    plan = ImprovementPlan.objects.select_for_update(of=("self",)).select_related("unit").get(pk=measure.criterion.plan_id)
     require(actor, Action.PLANS_FILE, plan.unit)
     _editable(plan)
     names = list(measure.evidence.exclude(file="").values_list("file", flat=True))
@@ -148,7 +148,7 @@ def evidence_add(
 def plan_submit(*, plan: ImprovementPlan, actor: Actor) -> ImprovementPlan:
     """File the plan (from nháp or trả lại). Every criterion needs a measure. After the due date the plan is
     accepted and marked late; the first filing decides lateness, each filing's own lateness is in its event."""
-    plan = ImprovementPlan.objects.select_for_update().select_related("unit").get(pk=plan.pk)
+    plan = ImprovementPlan.objects.select_for_update(of=("self",)).select_related("unit").get(pk=plan.pk)
     require(actor, Action.PLANS_FILE, plan.unit)
     if plan.status not in OPEN_STATUSES:
         raise ValidationError(_("Kế hoạch đã nộp hoặc đã được duyệt."))
@@ -171,7 +171,7 @@ def plan_submit(*, plan: ImprovementPlan, actor: Actor) -> ImprovementPlan:
 @transaction.atomic
 def plan_review(*, plan: ImprovementPlan, approve: bool, comment: str, actor: Actor) -> ImprovementPlan:
     """The department approves a filed plan, or returns it with a comment (required) for the unit to complete."""
-    plan = ImprovementPlan.objects.select_for_update().select_related("campaign__organiser", "unit").get(pk=plan.pk)
+    plan = ImprovementPlan.objects.select_for_update(of=("self",)).select_related("campaign__organiser", "unit").get(pk=plan.pk)
     require(actor, Action.PLANS_REVIEW, plan.campaign.organiser)
     if plan.status != PlanStatus.SUBMITTED:
         raise ValidationError(_("Chỉ duyệt hoặc trả lại được kế hoạch đã nộp."))
