@@ -57,6 +57,10 @@ app.conf.beat_schedule = {
     "expire-exports": {"task": "reports.tasks.expire_exports", "schedule": crontab(minute=15)},
     # Erase frames' names, phones and addresses PERSONAL_DATA_RETENTION_DAYS after publication, daily at 03:30 (audited).
     "purge-personal-data": {"task": "campaigns.tasks.purge_personal_data", "schedule": crontab(hour=3, minute=30)},
+    # Improvement plans: create those newly published campaigns require, remind units before and after the due date (08:00).
+    "plan-reminders": {"task": "plans.tasks.plan_reminders", "schedule": crontab(hour=8, minute=0)},
+    # Recurring self-surveys: the draft campaign of each period that has begun (06:30).
+    "self-surveys-due": {"task": "plans.tasks.self_surveys_make", "schedule": crontab(hour=6, minute=30)},
     # A sign of life from a worker of the light queue, for /healthz (config/health.py).
     "heartbeat-worker": {"task": "units.tasks.worker_heartbeat", "schedule": 30.0, "args": [DEFAULT_QUEUE], "options": {"queue": DEFAULT_QUEUE, "expires": 60}},
     # The same from a worker of the heavy queue (a busy heavy worker answers late: /healthz allows for it).

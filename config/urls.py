@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("campaigns.fieldwork.urls")),
     path("", include("reports.urls")),
+    path("", include("plans.urls")),
 ]
 
 # The portal's own error pages (config/errors.py), in Vietnamese with the way back.

@@ -55,6 +55,9 @@ class Action(StrEnum):
     RESPONSES_CORRECT = "responses.correct"  # correct an answer of a submitted response, with a reason
     BACKCHECKS_DRAW = "backchecks.draw"  # draw a campaign's back-checks (phúc tra) and set its quality rules
     BACKCHECKS_RECORD = "backchecks.record"  # record a back-check's result, read the discrepancy rates
+    # Improvement plans (plans/): a unit files its plan; the organiser's officials approve or return it.
+    PLANS_FILE = "plans.file"  # write and submit the unit's improvement plan: measures, owners, due dates, evidence
+    PLANS_REVIEW = "plans.review"  # approve or return a plan (asked at the campaign's organiser); the department's list
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -89,6 +92,8 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESPONSES_CORRECT: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.BACKCHECKS_DRAW: OFFICIALS,
     Action.BACKCHECKS_RECORD: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.PLANS_FILE: frozenset({Role.OFFICIAL, Role.UNIT_MANAGER}),
+    Action.PLANS_REVIEW: OFFICIALS,
 }
 
 

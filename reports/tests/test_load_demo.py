@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus
+from plans.models import ImprovementPlan, PlanStatus
 from reports.models import IndexValue, ReportHeading, Snapshot, SnapshotStatus
 from surveys.models import AnswerRevision, BackCheck, Response, ResponseFlag
 from units.models import AuditEntry
@@ -39,6 +40,13 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     parts = IndexValue.objects.filter(snapshot=overall.snapshot, unit=current.organiser, scope="part", value__isnull=False)
     assert sorted(parts.values_list("key", flat=True)) == ["CS", "DV"]
 
+    # Issue 16 (plans' demo, called through PlansConfig.load_demo): two hospitals' plans, one filed late.
+    plans = {plan.unit.code: plan for plan in ImprovementPlan.objects.select_related("unit").filter(campaign__code="noi-tru-2025-khanh-hoa")}
+    assert (plans["KH-BVDK"].status, plans["KH-BVDK"].late) == (PlanStatus.SUBMITTED, False)
+    assert (plans["KH-BVNHIDONG"].status, plans["KH-BVNHIDONG"].late) == (PlanStatus.APPROVED, True)
+    assert plans["KH-BVDK"].events.filter(kind="returned").exists()
+    plan_count = ImprovementPlan.objects.count()
+
     responses = Response.objects.count()
     assert responses == 4 * 60 + 2 * 2  # and in each active campaign the review loop's two (issue 15)
     returned = Response.objects.filter(campaign=current, status="returned", enumerator__username="dieutravien").get()
@@ -56,3 +64,4 @@ def test_load_demo_builds_a_province_with_campaigns_results_and_logins_and_a_rer
     assert BackCheck.objects.filter(campaign=current).count() == checks.count()
     assert Campaign.objects.count() == 4
     assert Snapshot.objects.filter(status=SnapshotStatus.PUBLISHED).count() == 2
+    assert ImprovementPlan.objects.count() == plan_count

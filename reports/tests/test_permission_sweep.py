@@ -16,11 +16,12 @@ change forms with A's row edited, the unit import of issue 11, frame, response a
 exports with raw data, reviews (sending back, approve-and-next, every response matching a filter), corrections of
 answers, back-checks drawn and recorded (issue 15), population sizes (a row, a file, frame counts) and design settings; issue 14's
 outcomes of a case and reassignments (one by one and in bulk), new accounts (by form and by Excel list) and
-deactivations. A POST "changed nothing" when every table below keeps its rows and values.
+deactivations; issue 16's improvement plans (rules, measures, evidence files, filing, review, self-surveys). A POST "changed nothing" when every table below keeps its rows and values.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -44,6 +45,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
+from plans.models import Evidence, ImprovementPlan, Measure, PlanCriterion, PlanRules, SelfSurveySchedule
 from reports.estimation.population import population_save
 from reports.models import ExportJob, ExportStatus, ReportHeading
 from reports.services import index_recompute
@@ -54,6 +56,7 @@ from units.access import SYSTEM
 from units.models import ApiToken, AuditEntry, ImportJob, ImportStatus, Membership, Role, Unit, UnitType
 from units.services import OFFICIAL_GROUP, api_token_create
 from units.tests.xlsx import xlsx_bytes
+from units.uploads import evidence_store
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +92,21 @@ def frame_file(rows: int = 6) -> io.BytesIO:
     return io.BytesIO(xlsx_bytes(data))
 
 
+def plan_world(campaign: Campaign, unit: Unit) -> dict[str, Any]:
+    """Issue 16: an improvement plan of A1 with a measure and an evidence file, and A1's recurring self-survey."""
+    PlanRules.objects.create(campaign=campaign, due_days=30)
+    plan = ImprovementPlan.objects.create(campaign=campaign, unit=unit, snapshot_version=1, reason="CHƯA ĐẠT", due_on=dt.date(2026, 12, 31))
+    criterion = PlanCriterion.objects.create(plan=plan, code="TC1", text="Tiêu chí A", value=50)
+    measure = Measure.objects.create(criterion=criterion, action="Biện pháp của A1", owner="Trưởng phòng", due_on=dt.date(2026, 12, 31))
+    stored = evidence_store(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="bien-ban.pdf")
+    evidence = Evidence.objects.create(measure=measure, file=stored.name, original_name=stored.original_name, kind=stored.kind, size=stored.size)
+    schedule = SelfSurveySchedule.objects.create(unit=unit, template=campaign, next_start=dt.date(2027, 1, 1))
+    return {"measure_id": str(measure.pk), "evidence_id": str(evidence.pk), "schedule_id": str(schedule.pk)}
+
+
 @pytest.fixture
-def world(tree, alice, bob, charlie, make_user) -> World:
+def world(tree, alice, bob, charlie, make_user, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
     questionnaire = make_questionnaire("phieu-rieng-a", frozen=False)
     Questionnaire.objects.filter(pk=questionnaire.pk).update(title=QUESTIONNAIRE_TITLE, owner=tree["A"])
     questionnaire.refresh_from_db()
@@ -136,6 +152,7 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         "reports.reportheading": ReportHeading.objects.create(campaign=campaign, issuing_body="SỞ NỘI VỤ TỈNH A", symbol="BC-SNV", place="Tỉnh A"),
     }
     backcheck = BackCheck.objects.create(campaign=campaign, response=response, enumerator=enumerator, seed=42, items=[])
+    objects["plans"] = plan_world(campaign, tree["A1"])
     return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, backcheck, objects)
 
 
@@ -187,6 +204,7 @@ def url_for(route: str, world: World) -> str:
         "backcheck_id": str(world.backcheck.pk),
         "uidb64": "MQ",  # a password-reset link's user: a made-up one, its token refused
         "token": "khong-hop-le",
+        **world.objects["plans"],  # measure_id, evidence_id, schedule_id
     }
     if route.startswith("admin/r/"):
         values["object_id"] = str(world.campaign.pk)
@@ -297,6 +315,17 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "nguoi-dung/": [{"username": "dtv.cai", "full_name": "Cài vào A", "phone": "", "unit": tree["A1"].pk, "role": "enumerator"}],
         "nguoi-dung/nhap/": [{"file": upload([["username", "full name", "phone", "unit code", "role"], ["dtv.cai2", "Cài vào A", "", "A1", "enumerator"]])}],
         "nguoi-dung/<int:user_id>/kich-hoat/": [{"active": "0"}],
+        "ke-hoach/<slug:code>/": [{}],
+        "ke-hoach/<slug:code>/quy-dinh/": [{"required_units": "all", "weakest_count": 5, "due_days": 1, "remind_days_before": 1, "remind_every_days_after": 1}],
+        "ke-hoach/<slug:code>/don-vi/<str:unit_code>/bien-phap/": [
+            {"criterion": PlanCriterion.objects.get().pk, "action": "Cài vào A", "owner": "x", "due_on": "2026-12-31"}
+        ],
+        "ke-hoach/<slug:code>/don-vi/<str:unit_code>/bien-phap/<int:measure_id>/minh-chung/": [
+            {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"), "note": "x"},
+            {"link": "https://x.vn/"},
+        ],
+        "ke-hoach/<slug:code>/don-vi/<str:unit_code>/duyet/": [{"decision": "approve"}, {"decision": "return", "comment": "x"}],
+        "tu-khao-sat/<str:unit_code>/": [{"template": world.campaign.pk, "every_months": 3, "next_start": "2027-01-01"}],
     }
     return bodies + [{key: (SimpleUploadedFile(value.name, value.read()) if hasattr(value, "read") and value.seek(0) is None else value) for key, value in body.items()} for body in attacks.get(route, [])]
 
@@ -333,6 +362,12 @@ WATCHED = [
     ("auth.User", ("username", "is_staff", "is_superuser", "password", "is_active")),
     ("units.AccountProfile", ("user_id", "phone")),
     ("admin.LogEntry", ("object_id",)),
+    ("plans.PlanRules", ("required_units", "weakest_count", "due_days")),
+    ("plans.ImprovementPlan", ("status", "late", "due_on", "submitted_at")),
+    ("plans.Measure", ("action", "owner")),
+    ("plans.Evidence", ("file", "link")),
+    ("plans.PlanEvent", ("kind", "comment")),
+    ("plans.SelfSurveySchedule", ("next_start", "last_campaign_id")),
 ]
 
 

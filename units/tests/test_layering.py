@@ -1,4 +1,4 @@
-"""Dependencies flow one way: reports → surveys → campaigns → units (DESIGN.md §3)."""
+"""Dependencies flow one way: plans → reports → surveys → campaigns → units (DESIGN.md §3, docs/architecture.md)."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["units", "campaigns", "surveys", "reports"]
+LAYERS = ["units", "campaigns", "surveys", "reports", "plans"]
 
 
 def imported_apps(path: Path) -> set[str]:

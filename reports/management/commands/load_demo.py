@@ -1,5 +1,8 @@
-"""load_demo: every app's demo, in the order the layers stand (units → surveys → campaigns → responses → results)."""
+"""load_demo: every app's demo, in the order the layers stand (units → surveys → campaigns → responses → results),
+then the demos of apps above reports (plans): each app config with a `load_demo()` method, which reports calls
+through the app registry so that it never imports an app above it."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
@@ -50,6 +53,10 @@ class Command(BaseCommand):
         codes = tuple(c.code for c in last_year + current)
         for line in load_results_demo(computed=codes, published=PUBLISHED_2025):
             self.stdout.write(f"  {line}")
+        for app_config in apps.get_app_configs():
+            if callable(getattr(app_config, "load_demo", None)):
+                for line in app_config.load_demo():
+                    self.stdout.write(f"  {line}")
         self.stdout.write("Dữ liệu mẫu đã sẵn sàng. Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò):")
         for username, password, role in logins:
             self.stdout.write(f"  {username} / {password} — {role}")
