@@ -195,6 +195,8 @@ STORAGES = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# One evidence file (photo, scan, document) of an improvement plan or a communication activity (units/uploads.py).
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # Uploaded spreadsheets (units/spreadsheets.py) are refused beyond these before a cell is parsed; an import
 # of more rows than IMPORT_BACKGROUND_ROWS runs as a job on a worker (units/import_jobs.py).
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)

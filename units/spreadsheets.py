@@ -127,16 +127,13 @@ def _central_directory(data: bytes) -> tuple[int, int] | None:
     return int.from_bytes(data[end + 10 : end + 12], "little"), int.from_bytes(data[end + 12 : end + 16], "little")
 
 
-def package_check(data: bytes, *, sheet_hint: str = "") -> None:
-    """Refuse, before anything unpacks it, what is not an .xlsx of a size we read: checked on the zip's
-    end record and central directory (entry count, each part's unpacked size and packing ratio, their
-    sum, encryption, macros). Raises ImportFailed with a Vietnamese message; costs microseconds."""
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        # An old .xls, or an .xlsx with a password (Excel wraps those in the same container).
-        raise _refuse(sheet_hint, _("Tệp Excel cũ (.xls) hoặc tệp có mật khẩu không được nhận: hãy gỡ mật khẩu và lưu lại dưới dạng .xlsx."))
+def zip_parts(data: bytes, *, not_this: str, sheet_hint: str = "") -> list[zipfile.ZipInfo]:
+    """The parts of an Office file (a zip), read from its end record and central directory before anything
+    unpacks, within the bounds every such upload keeps (entry count, each part's unpacked size and packing
+    ratio, their sum, no encryption); ImportFailed with `not_this` when it is no zip at all."""
     directory = _central_directory(data)
     if data[:2] != b"PK" or directory is None:
-        raise _refuse(sheet_hint, _("Tệp không phải là tệp Excel (.xlsx). Hãy lưu lại dưới dạng .xlsx."))
+        raise _refuse(sheet_hint, not_this)
     entries, directory_size = directory
     if entries > MAX_ENTRIES or directory_size > MAX_ENTRIES * 1024:
         raise _refuse(sheet_hint, _("Tệp có quá nhiều thành phần (tối đa %(n)d): không phải một bảng tính thông thường.") % {"n": MAX_ENTRIES})
@@ -144,11 +141,6 @@ def package_check(data: bytes, *, sheet_hint: str = "") -> None:
         parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise _refuse(sheet_hint, _("Không đọc được tệp Excel: tệp bị hỏng.")) from None
-    names = {part.filename for part in parts}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise _refuse(sheet_hint, _("Tệp không phải là tệp Excel (.xlsx). Hãy lưu lại dưới dạng .xlsx."))
-    if names.intersection(_MACRO_PARTS):
-        raise _refuse(sheet_hint, _("Tệp có macro (.xlsm) không được nhận: hãy lưu lại dưới dạng .xlsx (không macro)."))
     unpacked_limit = settings.IMPORT_MAX_UNPACKED_BYTES
     total = 0
     for part in parts:
@@ -163,6 +155,23 @@ def package_check(data: bytes, *, sheet_hint: str = "") -> None:
             raise _refuse(sheet_hint, _("Tệp có quá nhiều chữ (tối đa %(mb)d MB khi giải nén).") % {"mb": MAX_SHARED_STRINGS // (1024 * 1024)})
     if total > unpacked_limit:
         raise _refuse(sheet_hint, _("Tệp quá lớn khi giải nén (tối đa %(mb)d MB).") % {"mb": unpacked_limit // (1024 * 1024)})
+    return parts
+
+
+def package_check(data: bytes, *, sheet_hint: str = "") -> None:
+    """Refuse, before anything unpacks it, what is not an .xlsx of a size we read: checked on the zip's
+    end record and central directory (`zip_parts`: entry count, each part's unpacked size and packing
+    ratio, their sum, encryption; then the workbook's parts, macros). Raises ImportFailed with a
+    Vietnamese message; costs microseconds."""
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        # An old .xls, or an .xlsx with a password (Excel wraps those in the same container).
+        raise _refuse(sheet_hint, _("Tệp Excel cũ (.xls) hoặc tệp có mật khẩu không được nhận: hãy gỡ mật khẩu và lưu lại dưới dạng .xlsx."))
+    not_xlsx = _("Tệp không phải là tệp Excel (.xlsx). Hãy lưu lại dưới dạng .xlsx.")
+    names = {part.filename for part in zip_parts(data, not_this=not_xlsx, sheet_hint=sheet_hint)}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _refuse(sheet_hint, not_xlsx)
+    if names.intersection(_MACRO_PARTS):
+        raise _refuse(sheet_hint, _("Tệp có macro (.xlsm) không được nhận: hãy lưu lại dưới dạng .xlsx (không macro)."))
 
 
 def open_workbook(source: str | IO[bytes], *, sheet_hint: str = "") -> Workbook:
