@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "reports",
+    "communication",  # above reports: the communication plan (issue 16)
 ]
 
 MIDDLEWARE = [

@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("campaigns.fieldwork.urls")),
     path("", include("reports.urls")),
+    path("", include("communication.urls")),
 ]

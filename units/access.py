@@ -54,6 +54,9 @@ class Action(StrEnum):
     RESPONSES_CORRECT = "responses.correct"  # correct an answer of a submitted response, with a reason
     BACKCHECKS_DRAW = "backchecks.draw"  # draw a campaign's back-checks (phúc tra) and set its quality rules
     BACKCHECKS_RECORD = "backchecks.record"  # record a back-check's result, read the discrepancy rates
+    # Communication (communication/): the organiser's plan and a responsible unit's report with its evidence.
+    COMMS_PLAN = "comms.plan"  # a campaign's communication plan, its progress, the organising letter (at the organiser)
+    COMMS_REPORT = "comms.report"  # mark a unit's communication task done with evidence (at the responsible unit)
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -87,6 +90,8 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.RESPONSES_CORRECT: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.BACKCHECKS_DRAW: OFFICIALS,
     Action.BACKCHECKS_RECORD: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
+    Action.COMMS_PLAN: OFFICIALS,
+    Action.COMMS_REPORT: frozenset({Role.OFFICIAL, Role.UNIT_MANAGER}),
 }
 
 

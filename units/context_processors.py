@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_review": bool(roles & POLICY[Action.RESPONSES_REVIEW]),
         "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+        "nav_comms": bool(roles & POLICY[Action.COMMS_REPORT]),
         "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
         "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),
     }

@@ -1,5 +1,6 @@
 """load_demo: every app's demo, in the order the layers stand (units → surveys → campaigns → responses → results)."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         codes = tuple(c.code for c in last_year + current)
         for line in load_results_demo(computed=codes, published=PUBLISHED_2025):
             self.stdout.write(f"  {line}")
+        # The apps above reports (communication, plans) bring their demo as an AppConfig method, so reports imports none of them.
+        for config in apps.get_app_configs():
+            loader = getattr(config, "load_demo", None)
+            for line in loader() if callable(loader) else []:
+                self.stdout.write(f"  {line}")
         self.stdout.write("Dữ liệu mẫu đã sẵn sàng. Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò):")
         for username, password, role in logins:
             self.stdout.write(f"  {username} / {password} — {role}")
