@@ -117,8 +117,8 @@ def load_communication_demo() -> list[str]:
     for activity, units in _activities(today, communes, centre):
         activity.plan = plan
         activity_save(activity=activity, units=units, actor=official)
-    # About half of the tasks reported: the posting by most (some late), the website by a few; the rest open or overdue.
-    posting, website = plan.activities.order_by("deadline", "pk")[:2]
+    # About half of the tasks reported: the posting by most (some late), the website and the radio by a few; the rest open or overdue.
+    posting, website, radio = plan.activities.order_by("deadline", "pk")[:3]
     for index, task in enumerate(posting.tasks.select_related("unit").order_by("unit__path")):
         if index % 4 == 3:
             continue  # overdue
@@ -129,8 +129,9 @@ def load_communication_demo() -> list[str]:
             day=posting.deadline + dt.timedelta(days=2) if late else posting.deadline - dt.timedelta(days=3),
             photo=index == 0,
         )
-    for task in list(website.tasks.select_related("unit").order_by("unit__path"))[:4]:
-        _report(task, official, day=today - dt.timedelta(days=1), photo=False)
+    for activity in (website, radio):
+        for task in list(activity.tasks.select_related("unit").order_by("unit__path"))[:4]:
+            _report(task, official, day=today - dt.timedelta(days=1), photo=False)
     done = UnitTask.objects.filter(activity__plan=plan, done_on__isnull=False).count()
     total = UnitTask.objects.filter(activity__plan=plan).count()
     return [

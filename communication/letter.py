@@ -34,6 +34,29 @@ def _place(organiser: Unit) -> str:
     return name
 
 
+def issuing_body(organiser: Unit) -> str:
+    """The body that signs: a province or a commune signs as its People's Committee ("Ủy ban nhân dân tỉnh
+    Khánh Hòa"); a department, hospital or centre as named."""
+    name = organiser.name.strip()
+    if organiser.type.code not in ("province", "commune") or name.lower().startswith(("ủy ban", "ubnd")):
+        return name
+    level = name.split(" ")[0].lower() if name.split(" ")[0].lower() in ("tỉnh", "thành", "xã", "phường", "đặc") else ""
+    if level == "thành":
+        level = "thành phố"
+    elif level == "đặc":
+        level = "đặc khu"
+    place = name[len(level) :].strip() if level else name
+    level = level or ("tỉnh" if organiser.type.code == "province" else "xã")
+    return f"Ủy ban nhân dân {level} {place}"
+
+
+def in_sentence(name: str) -> str:
+    """A name inside a sentence: "Khảo sát SIPAS 2026" → "khảo sát SIPAS 2026" (a proper noun keeps its capital)."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower() and name.split(" ")[0].lower() in ("khảo", "đợt", "điều"):
+        return name[0].lower() + name[1:]
+    return name
+
+
 def _number_and_symbol(letter_number: str) -> tuple[str, str]:
     number, _slash, symbol = letter_number.strip().partition("/")
     return (number.strip(), symbol.strip()) if symbol else ("", number.strip())
@@ -66,7 +89,7 @@ def _activity_blocks(number: int, activity: Activity, units: list[Unit]) -> list
         blocks.append(Paragraph(activity.description.strip()))
     blocks.append(
         Paragraph(
-            _("Từ ngày %(start)s đến ngày %(end)s.") % {"start": date_vi(activity.start), "end": date_vi(activity.deadline)},
+            _("từ ngày %(start)s đến ngày %(end)s.") % {"start": date_vi(activity.start), "end": date_vi(activity.deadline)},
             bold_lead=_("Thời gian: "),
         )
     )
@@ -101,13 +124,14 @@ def letter_spec(plan: CommunicationPlan, *, notice_url: str) -> OfficialDocument
     units_of = {activity.pk: [task.unit for task in sorted(activity.tasks.all(), key=lambda t: t.unit.path)] for activity in activities}
     every_unit = sorted({unit.pk: unit for units in units_of.values() for unit in units}.values(), key=lambda unit: unit.path)
     number, symbol = _number_and_symbol(plan.letter_number)
+    body = issuing_body(organiser)
     period = {"start": date_vi(campaign.fieldwork_start), "end": date_vi(campaign.fieldwork_end)}
     blocks: list = [
         Paragraph(
             _(
                 "%(organiser)s tổ chức %(campaign)s từ ngày %(start)s đến ngày %(end)s. Để người dân, tổ chức biết và tham gia đầy đủ, %(organiser)s đề nghị các đơn vị phối hợp thực hiện các nội dung truyền thông sau:"
             )
-            % {"organiser": organiser.name, "campaign": campaign.name, **period}
+            % {"organiser": body, "campaign": in_sentence(campaign.name), **period}
         )
     ]
     for index, activity in enumerate(activities, start=1):
@@ -142,8 +166,8 @@ def letter_spec(plan: CommunicationPlan, *, notice_url: str) -> OfficialDocument
     )
     return OfficialDocument(
         heading=Heading(
-            parent_body=organiser.parent.name if organiser.parent_id else "",
-            issuing_body=organiser.name,
+            parent_body=issuing_body(organiser.parent) if organiser.parent_id else "",
+            issuing_body=body,
             symbol=symbol,
             number=number,
             place=_place(organiser),
@@ -151,11 +175,11 @@ def letter_spec(plan: CommunicationPlan, *, notice_url: str) -> OfficialDocument
             year=campaign.year,
         ),
         signature=_signature(plan),
-        subject=_("phối hợp tổ chức truyền thông %(campaign)s") % {"campaign": campaign.name},
+        subject=_("phối hợp tổ chức truyền thông %(campaign)s") % {"campaign": in_sentence(campaign.name)},
         addressees=addressees,
         blocks=blocks,
         recipients=recipients,
-        author=organiser.name,
+        author=body,
     )
 
 

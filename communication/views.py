@@ -144,6 +144,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "evidence": selectors.task_evidence(task),
         "form": form,
         "may_report": may_report,
+        "reporter": (task.done_by.get_full_name() or task.done_by.username) if task.done_by else "—",
     }
     return render(request, "communication/task.html", context, status=400 if form.errors else 200)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -175,3 +177,24 @@ def test_a_closed_campaign_not_yet_published_points_to_the_results_page(client, 
     world.campaign.save()
     page = client.get(reverse("campaigns:notice", args=[world.campaign.public_key])).content.decode()
     assert "Kết quả sẽ được công bố" in page and reverse("reports:public_list") in page
+
+
+def test_the_letter_names_the_people_s_committee_and_opens_in_libreoffice(client, world, alice, tmp_path):
+    client.force_login(alice)
+    data = client.get(reverse("communication:letter_download", args=[world.campaign.code])).content
+    text = "\n".join(cell.text for table in Document(io.BytesIO(data)).tables for row in table.rows for cell in row.cells)
+    assert "ỦY BAN NHÂN DÂN TỈNH A" in text and "V/v phối hợp tổ chức truyền thông khảo sát hài lòng" in text
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice chưa được cài: chỉ kiểm tra bằng python-docx")
+    source = tmp_path / "cong-van.docx"
+    source.write_bytes(data)
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        check=True,
+        timeout=180,
+        capture_output=True,
+    )
+    pdf = (tmp_path / "cong-van.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2  # the letter, then the notice

@@ -43,6 +43,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
+from communication.models import Evidence, UnitTask
+from communication.services import plan_for, task_report
+from communication.tests.factories import make_activity, photo
 from reports.estimation.population import population_save
 from reports.models import ExportJob, ExportStatus
 from reports.services import index_recompute
@@ -88,7 +91,8 @@ def frame_file(rows: int = 6) -> io.BytesIO:
 
 
 @pytest.fixture
-def world(tree, alice, bob, charlie, make_user) -> World:
+def world(tree, alice, bob, charlie, make_user, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path  # evidence files of the communication plan
     questionnaire = make_questionnaire("phieu-rieng-a", frozen=False)
     Questionnaire.objects.filter(pk=questionnaire.pk).update(title=QUESTIONNAIRE_TITLE, owner=tree["A"])
     questionnaire.refresh_from_db()
@@ -116,6 +120,10 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         message=f"Đã nhập 6 người vào khung mẫu của «{CAMPAIGN_NAME}».",
     )
     token = api_token_create(user=alice, name="Tổng đài", actor=alice)[0]
+    # issue 16: A's communication plan, A1 reported with a photo (communication/)
+    today = campaign.fieldwork_start
+    activity = make_activity(plan_for(campaign=campaign, actor=SYSTEM), [tree["A1"], tree["A2"]], title="Niêm yết tại Xã A1", start=today, deadline=today)
+    task = task_report(task=UnitTask.objects.get(activity=activity, unit=tree["A1"]), actor=SYSTEM, files=[photo()])
     objects = {
         "auth.group": Group.objects.get(name=OFFICIAL_GROUP),
         "auth.user": alice,
@@ -131,6 +139,9 @@ def world(tree, alice, bob, charlie, make_user) -> World:
         "surveys.questionnaire": questionnaire,
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
+        "communication.communicationplan": activity.plan,
+        "communication.activity": activity,
+        "communication.evidence": Evidence.objects.get(task=task),
     }
     return World(campaign, questionnaire, setup.quotas["A1"], response, job, import_job, token, case, enumerator, objects)
 
@@ -152,7 +163,7 @@ ADMIN_MODEL = re.compile(r"^admin/(\w+)/(\w+)/")
 
 def admin_model(route: str) -> str | None:
     match = ADMIN_MODEL.match(route)
-    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "axes", "otp_totp"} else None
+    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "communication", "axes", "otp_totp"} else None
 
 
 def url_for(route: str, world: World) -> str:
@@ -182,6 +193,9 @@ def url_for(route: str, world: World) -> str:
         "case_id": str(world.case.pk),
         "uidb64": "MQ",  # a password-reset link's user: a made-up one, its token refused
         "token": "khong-hop-le",
+        "activity_id": str(world.objects["communication.activity"].pk),
+        "task_id": str(UnitTask.objects.get(activity=world.objects["communication.activity"], unit__code="A1").pk),
+        "evidence_id": str(world.objects["communication.evidence"].pk),
     }
     if route.startswith("admin/r/"):
         values["object_id"] = str(world.campaign.pk)
@@ -280,6 +294,11 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "nguoi-dung/": [{"username": "dtv.cai", "full_name": "Cài vào A", "phone": "", "unit": tree["A1"].pk, "role": "enumerator"}],
         "nguoi-dung/nhap/": [{"file": upload([["username", "full name", "phone", "unit code", "role"], ["dtv.cai2", "Cài vào A", "", "A1", "enumerator"]])}],
         "nguoi-dung/<int:user_id>/kich-hoat/": [{"active": "0"}],
+        # issue 16: the communication plan (an activity for A's communes, a report with a photo, the letter's fields)
+        "truyen-thong/<slug:code>/hoat-dong/moi/": [{"kind": "radio", "title": "Cài vào A", "start": "2025-09-01", "deadline": "2025-09-30", "unit_types": ["commune"]}],
+        "truyen-thong/<slug:code>/hoat-dong/<int:activity_id>/": [{"kind": "other", "title": "Bị sửa", "start": "2025-09-01", "deadline": "2025-09-30", "units": [tree["A1"].pk]}],
+        "truyen-thong/viec/<int:task_id>/": [{"files": [photo()], "links": "https://cai-vao.vn/", "note": "cài"}],
+        "truyen-thong/<slug:code>/cong-van/": [{"letter_number": "1/CAI", "signer_name": "Cài vào"}],
     }
     return bodies + [{key: (SimpleUploadedFile(value.name, value.read()) if hasattr(value, "read") and value.seek(0) is None else value) for key, value in body.items()} for body in attacks.get(route, [])]
 
@@ -310,6 +329,10 @@ WATCHED = [
     ("auth.User", ("username", "is_staff", "is_superuser", "password", "is_active")),
     ("units.AccountProfile", ("user_id", "phone")),
     ("admin.LogEntry", ("object_id",)),
+    ("communication.CommunicationPlan", ("letter_number", "signer_name")),
+    ("communication.Activity", ("title", "kind", "deadline")),
+    ("communication.UnitTask", ("unit_id", "done_at")),
+    ("communication.Evidence", ("task_id", "link", "stored_name")),
 ]
 
 
