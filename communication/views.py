@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -59,9 +60,12 @@ def activity_edit(request: HttpRequest, code: str, activity_id: int | None = Non
     form = ActivityForm(request.POST or None, instance=activity, organiser=campaign.organiser)
     if request.method == "POST" and form.is_valid():
         try:
-            activity.plan = plan or services.plan_for(campaign=campaign, actor=request.user)
-            services.activity_save(activity=form.instance, units=form.chosen_units(), actor=request.user)
+            with transaction.atomic():  # the plan is made with its first activity, or not at all
+                activity.plan = plan or services.plan_for(campaign=campaign, actor=request.user)
+                services.activity_save(activity=form.instance, units=form.chosen_units(), actor=request.user)
         except ValidationError as error:
+            if activity_id is None:
+                activity.pk = None  # its row was rolled back
             form.add_error(None, error)
         else:
             messages.success(request, _("Đã lưu hoạt động «%(title)s».") % {"title": activity.title})

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from docx import Document
@@ -18,7 +20,7 @@ from docx import Document
 from campaigns.models import CampaignStatus
 from communication.models import Activity, Evidence, UnitTask
 from communication.services import task_report
-from communication.tests.factories import make_plan_world, photo
+from communication.tests.factories import make_activity, make_plan_world, photo
 from units.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -198,3 +200,17 @@ def test_the_letter_names_the_people_s_committee_and_opens_in_libreoffice(client
     )
     pdf = (tmp_path / "cong-van.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2  # the letter, then the notice
+
+
+def test_the_plan_page_asks_the_same_queries_however_many_units_report(client, world, tree, alice, make_unit, django_assert_num_queries):
+    client.force_login(alice)
+    url = reverse("communication:plan", args=[world.campaign.code])
+    client.get(url)  # the session and the role caches warm up
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    communes = [make_unit(f"A{n}", f"Xã A{n}", "commune", tree["A"]) for n in range(3, 9)]
+    activity = make_activity(world.plan, communes, title="Phát loa", start=world.posting.start, deadline=world.posting.deadline)
+    for unit in communes[:4]:
+        task_report(task=world.task(activity, unit), actor=alice, links=[f"https://{unit.code}.vn/"])
+    with django_assert_num_queries(len(before.captured_queries)):
+        client.get(url)

@@ -445,13 +445,15 @@ def test_a_member_who_only_reads_writes_nothing(world, bob):
 # Where the rules refuse the owner too: pages for superusers only (accounts, login records, API keys, unit
 # types), rows never edited in the admin (responses, the frame, assignments, the audit log), a questionnaire
 # in use (locked: a new version is made instead), an active campaign (not deleted), results not yet
-# published, the online survey of a campaign with no online channel, and views that need a POST or parameters.
+# published, the online survey of a campaign with no online channel, and views that need a POST or parameters;
+# communication plans and activities are added on their pages (where units are chosen), evidence is never edited.
 EXPECTED_FOR_ALICE = re.compile(
     r"^/(admin/("
     r"(auth|axes|otp_totp)/|units/apitoken/|units/unittype/(add|\d+/delete)/"
     r"|units/auditentry/(add|\d+/delete)/|surveys/response/(add|\d+/delete|\d+/change)/"
     r"|campaigns/(frameentry|assignment)/(add|\d+/delete|\d+/change)/"
     r"|campaigns/campaign/\d+/delete/|surveys/(questionnaire|question)/\d+/delete/"
+    r"|communication/(communicationplan/add|activity/(add|\d+/delete)|evidence/(add|\d+/delete))/"
     r"|surveys/questionnaire/\d+/(new-version|confirm-roles)/|password_change/done/|logout/|autocomplete/|r/\d+/\d+/|khong-co-trang-nay/"
     r")|ket-qua/dot-bi-mat-a/|khao-sat/[-0-9a-f]+/tra-loi/)"
 )
