@@ -109,7 +109,7 @@ def load_communication_demo() -> list[str]:
         plan=plan,
         actor=official,
         letter_number="/UBND-NC",
-        signer_title="TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+        signer_title="TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH",
         signer_name="Nguyễn Văn Minh",
         letter_recipients="Như trên\nSở Nội vụ (để theo dõi)",
     )

@@ -33,7 +33,7 @@ class ActivityForm(forms.ModelForm):
         queryset=UnitType.objects.none(),
         required=False,
         to_field_name="code",
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     units = forms.ModelMultipleChoiceField(
         label=_("Và/hoặc từng đơn vị"),

@@ -63,11 +63,11 @@ def _number_and_symbol(letter_number: str) -> tuple[str, str]:
 
 
 def _signature(plan: CommunicationPlan) -> Signature:
-    """ "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" is an authority line and a title; one part is the title."""
-    authority, _slash, title = plan.signer_title.partition("/")
-    if not title:
-        authority, title = "", authority
-    return Signature(authority=authority.strip(), title=title.strip() or _("THỦ TRƯỞNG CƠ QUAN"), name=plan.signer_name.strip())
+    """ "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH": the last part is the title, those before it the
+    authority lines; one part is the title alone."""
+    parts = [part.strip() for part in plan.signer_title.split("/") if part.strip()]
+    title = parts[-1] if parts else _("THỦ TRƯỞNG CƠ QUAN")
+    return Signature(authority="\n".join(parts[:-1]), title=title, name=plan.signer_name.strip())
 
 
 def units_text(units: list[Unit]) -> str:

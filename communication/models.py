@@ -34,7 +34,12 @@ class CommunicationPlan(models.Model):
     letter_recipients = models.TextField(
         _("nơi nhận"), blank=True, help_text=_("Mỗi dòng một nơi nhận; để trống thì gửi các đơn vị thực hiện.")
     )
-    signer_title = models.CharField(_("chức vụ người ký"), max_length=120, blank=True, help_text=_("Ví dụ: KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"))
+    signer_title = models.CharField(
+        _("chức vụ người ký"),
+        max_length=120,
+        blank=True,
+        help_text=_("Các dòng cách nhau bởi «/», dòng cuối là chức vụ. Ví dụ: KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"),
+    )
     signer_name = models.CharField(_("người ký"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

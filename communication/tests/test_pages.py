@@ -149,7 +149,7 @@ def test_the_letter_is_a_docx_in_the_administrative_format_with_the_notice_attac
     assert world.posting.deadline.strftime("%d/%m/%Y") in text and "Xã A1" in text and "Bệnh viện A" in text
     assert "THÔNG BÁO" in text and "Kính mời Quý vị tham gia khảo sát sự hài lòng năm nay." in text
     assert f"/khao-sat/{world.campaign.public_key}/" in text
-    assert "PHÓ CHỦ TỊCH" in text and "Nguyễn Văn Minh" in text and "Nơi nhận:" in text
+    assert "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH" in text and "Nguyễn Văn Minh" in text and "Nơi nhận:" in text
 
 
 def test_the_poster_has_the_qr_code_a4_print_css_and_answer_now(client, world):
