@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import translation
 
 from units.access import SYSTEM
 from units.models import Role, Unit, UnitType
@@ -23,6 +24,15 @@ from units.services import membership_grant, unit_save, unit_types_ensure
 ROOT = Path(__file__).resolve().parent
 # Playwright runs an event loop in the test thread; the ORM beside it must be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language: a request in English (config/locale.py activates the cookie's
+    language) would otherwise leave English active in the test thread for the tests after it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ UNITS = 100
 
 def configure() -> None:
     os.environ.update(
-        {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0"}
+        {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}", "DJANGO_SETTINGS_MODULE": "config.settings", "CONN_MAX_AGE": "0", "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)}
     )
     sys.path.insert(0, str(ROOT))
     import django

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 QUEUE = f"bench-{os.getpid()}"
 os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", CELERY_QUEUE=QUEUE, CELERY_HEAVY_QUEUE=f"{QUEUE}-heavy")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)  # DEBUG off, as in production
 
 import django  # noqa: E402
 

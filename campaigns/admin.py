@@ -54,6 +54,7 @@ from campaigns.targets import target_with_source
 from units.access import POLICY, Action, allowed, scope
 from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
+from units.forms import rule_errors_on_fields
 from units.import_jobs import import_in_background
 from units.models import Unit
 from units.spreadsheets import ImportFailed
@@ -219,7 +220,7 @@ class CampaignAdminForm(forms.ModelForm):
         try:
             campaign_validate(candidate)
         except CampaignRuleError as problem:
-            raise forms.ValidationError(problem.messages) from None
+            rule_errors_on_fields(self, problem)
         return data
 
 

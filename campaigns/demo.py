@@ -113,7 +113,7 @@ def load_campaigns_demo(*, sipas_questionnaire: Any, inpatient_questionnaire: An
             unit_type=types["commune"], main_channel=Channel.DESK, quota_defaults={"commune": 150, "ward": 200}, phone_quota=8,
             frame_per_unit=12, procedures=PROCEDURES, scheme=IndexSchemeCode.SIPAS, target=85,
             target_source="Kế hoạch cải cách hành chính năm 2025 của UBND tỉnh (dữ liệu mẫu): 85%, trên lộ trình 90% năm 2025 của Nghị quyết 76/NQ-CP",
-            notice="Sở Nội vụ tỉnh Khánh Hòa khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước năm 2025. Xin Quý vị dành ít phút trả lời phiếu khảo sát.",
+            notice="Sở Nội vụ tỉnh Khánh Hòa khảo sát mức độ hài lòng của người dân, tổ chức đối với sự phục vụ của cơ quan hành chính nhà nước năm 2025. Xin Ông/Bà dành ít phút trả lời phiếu khảo sát.",
             seed=20250901, actor=actor,
         )
     lines.append(SIPAS_CODE)

@@ -8,10 +8,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from units.constraints import ConstraintErrorsOnFields
+from units.formatting import date_vi
 from units.models import Unit, UnitType
 
 
@@ -42,7 +45,7 @@ def default_counted_statuses() -> list[str]:
     return ["submitted", "approved"]
 
 
-class Campaign(models.Model):
+class Campaign(ConstraintErrorsOnFields, models.Model):
     code = models.SlugField(_("mã"), max_length=60, unique=True)
     name = models.CharField(_("tên"), max_length=255)
     organiser = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("đơn vị tổ chức"))
@@ -81,19 +84,31 @@ class Campaign(models.Model):
     # The first publication: personal data (frame, contacts) is purged a set number of days later (campaigns.privacy).
     published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True, editable=False)
     personal_data_purged_at = models.DateTimeField(_("đã xoá dữ liệu cá nhân lúc"), null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+
+    constraint_fields = {
+        "campaign_period_order": "fieldwork_end", "campaign_target_percent": "target_index",
+        "campaign_max_attempts_range": "max_attempts", "campaign_code_unique_any_case": "code",
+    }
 
     class Meta:
         ordering = ["-year", "code"]
         verbose_name = _("đợt khảo sát")
         verbose_name_plural = _("đợt khảo sát")
         constraints = [
-            models.CheckConstraint(condition=models.Q(fieldwork_end__gte=models.F("fieldwork_start")), name="campaign_period_order"),
             models.CheckConstraint(
-                condition=models.Q(target_index__gte=0) & models.Q(target_index__lte=100), name="campaign_target_percent"
+                condition=models.Q(fieldwork_end__gte=models.F("fieldwork_start")), name="campaign_period_order",
+                violation_error_message=_("Ngày kết thúc khảo sát không được trước ngày bắt đầu khảo sát."),
             ),
-            models.CheckConstraint(condition=models.Q(max_attempts__gte=1) & models.Q(max_attempts__lte=20), name="campaign_max_attempts_range"),
+            models.CheckConstraint(
+                condition=models.Q(target_index__gte=0) & models.Q(target_index__lte=100), name="campaign_target_percent",
+                violation_error_message=_("Chỉ tiêu phải nằm trong khoảng 0–100%."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_attempts__gte=1) & models.Q(max_attempts__lte=20), name="campaign_max_attempts_range",
+                violation_error_message=_("Số lần liên hệ tối đa phải từ 1 đến 20."),
+            ),
             # Operators type a campaign's code in any case, so two codes may not differ only by case.
             models.UniqueConstraint(
                 Upper("code"), name="campaign_code_unique_any_case", violation_error_message=_("Đã có đợt khảo sát mang mã này (không phân biệt chữ hoa, chữ thường).")
@@ -174,7 +189,7 @@ class QualityRules(models.Model):
         return found if found is not None else cls(campaign=campaign)
 
 
-class TargetNorm(models.Model):
+class TargetNorm(ConstraintErrorsOnFields, models.Model):
     """The satisfaction target a text in force sets for a scheme over a span of years, with that text:
     the default target of a new campaign of that scheme and year (campaigns.targets)."""
 
@@ -183,6 +198,8 @@ class TargetNorm(models.Model):
     year_to = models.PositiveSmallIntegerField(_("đến năm"))
     value = models.DecimalField(_("chỉ tiêu (%)"), max_digits=5, decimal_places=2)
     source = models.CharField(_("căn cứ"), max_length=255, help_text=_("Số, ngày và nội dung của văn bản, ví dụ «Nghị quyết 76/NQ-CP ngày 15/7/2021: tối thiểu 90% năm 2025»."))
+
+    constraint_fields = {"target_norm_years_order": "year_to", "target_norm_percent": "value"}
 
     class Meta:
         ordering = ["scheme", "year_from"]
@@ -203,51 +220,97 @@ class TargetNorm(models.Model):
         return f"{self.get_scheme_display()} {self.year_from}–{self.year_to}: {self.value}%"
 
 
-class CampaignForm(models.Model):
+class CampaignForm(ConstraintErrorsOnFields, models.Model):
     """Which questionnaire applies to which unit types or units in a campaign."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms", verbose_name=_("đợt khảo sát"))
     questionnaire = models.ForeignKey("surveys.Questionnaire", on_delete=models.PROTECT, related_name="campaign_forms", verbose_name=_("phiếu"))
     unit_types = models.ManyToManyField(UnitType, blank=True, verbose_name=_("áp dụng cho loại đơn vị"))
     units = models.ManyToManyField(Unit, blank=True, verbose_name=_("áp dụng cho đơn vị"))
 
+    constraint_fields = {"campaign_form_unique": "questionnaire"}
+
     class Meta:
         verbose_name = _("phiếu của đợt")
         verbose_name_plural = _("phiếu của đợt")
-        constraints = [models.UniqueConstraint(fields=["campaign", "questionnaire"], name="campaign_form_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "questionnaire"], name="campaign_form_unique", violation_error_message=_("Phiếu này đã có trong đợt khảo sát.")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign.code} · {self.questionnaire}"
 
 
-class ChannelWindow(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="windows")
+WINDOW_ORDER_MESSAGE = _("Ngày kết thúc của kênh thu thập không được trước ngày bắt đầu.")
+
+
+class ChannelWindow(ConstraintErrorsOnFields, models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="windows", verbose_name=_("đợt khảo sát"))
     channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
     start = models.DateField(_("từ ngày"))
     end = models.DateField(_("đến ngày"))
     unit_types = models.ManyToManyField(UnitType, blank=True, verbose_name=_("phục vụ loại đơn vị"))
 
+    constraint_fields = {"window_period_order": "end"}
+
     class Meta:
         ordering = ["start"]
         verbose_name = _("kênh thu thập")
         verbose_name_plural = _("kênh thu thập")
-        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="window_period_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="window_period_order",
+                violation_error_message=WINDOW_ORDER_MESSAGE,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}"
 
+    def date_problems(self) -> dict[str, str]:
+        """What is wrong with the window's dates, by field: ending before it starts, or reaching outside the
+        campaign's fieldwork period (responses are collected only inside it)."""
+        if not (self.start and self.end):
+            return {}
+        if self.end < self.start:
+            return {"end": str(WINDOW_ORDER_MESSAGE)}
+        campaign = self.campaign if self.campaign_id or ChannelWindow.campaign.is_cached(self) else None
+        problems: dict[str, str] = {}
+        if campaign is not None and campaign.fieldwork_start and self.start < campaign.fieldwork_start:
+            problems["start"] = _("Kênh không được bắt đầu (%(day)s) trước ngày bắt đầu khảo sát của đợt (%(start)s).") % {
+                "day": date_vi(self.start), "start": date_vi(campaign.fieldwork_start)
+            }
+        if campaign is not None and campaign.fieldwork_end and self.end > campaign.fieldwork_end:
+            problems["end"] = _("Kênh không được kết thúc (%(day)s) sau ngày kết thúc khảo sát của đợt (%(end)s).") % {
+                "day": date_vi(self.end), "end": date_vi(campaign.fieldwork_end)
+            }
+        return problems
 
-class SampleQuota(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quotas")
+    def clean(self) -> None:
+        if problems := self.date_problems():
+            raise ValidationError(problems)
+
+
+class SampleQuota(ConstraintErrorsOnFields, models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("đợt khảo sát"))
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
     channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
     form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("phiếu"))
     target = models.PositiveIntegerField(_("cỡ mẫu"))
 
+    constraint_fields = {"quota_cell_unique": "unit"}
+
     class Meta:
         verbose_name = _("cỡ mẫu")
         verbose_name_plural = _("cỡ mẫu")
-        constraints = [models.UniqueConstraint(fields=["campaign", "unit", "channel", "form"], name="quota_cell_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "channel", "form"], name="quota_cell_unique",
+                violation_error_message=_("Đợt đã có cỡ mẫu cho đơn vị, kênh và phiếu này."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit.name} · {self.get_channel_display()} · {self.target}"
@@ -259,39 +322,49 @@ class PopulationSource(models.TextChoices):
     ADMIN = "admin", _("Nhập tay")
 
 
-class StratumPopulation(models.Model):
+class StratumPopulation(ConstraintErrorsOnFields, models.Model):
     """The population size N of one stratum of a campaign's design: a unit × channel quota cell (and a
     form, where the population is known per questionnaire). Weights are N / respondents of the stratum
     (reports.estimation); without sizes the estimates are unweighted."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="populations")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="populations", verbose_name=_("đợt khảo sát"))
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
     channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
     form = models.ForeignKey(CampaignForm, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("phiếu"))
     population = models.PositiveIntegerField(_("cỡ tổng thể (N)"))
     source = models.CharField(_("nguồn"), max_length=10, choices=PopulationSource.choices, default=PopulationSource.ADMIN)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
+
+    constraint_fields = {
+        "stratum_population_unique": "unit", "stratum_population_unique_without_form": "unit", "stratum_population_positive": "population",
+    }
 
     class Meta:
         verbose_name = _("cỡ tổng thể của tầng")
         verbose_name_plural = _("cỡ tổng thể của các tầng")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "unit", "channel", "form"], name="stratum_population_unique"),
             models.UniqueConstraint(
-                fields=["campaign", "unit", "channel"], condition=models.Q(form__isnull=True), name="stratum_population_unique_without_form"
+                fields=["campaign", "unit", "channel", "form"], name="stratum_population_unique",
+                violation_error_message=_("Đợt đã có cỡ tổng thể cho đơn vị, kênh và phiếu này."),
             ),
-            models.CheckConstraint(condition=models.Q(population__gt=0), name="stratum_population_positive"),
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "channel"], condition=models.Q(form__isnull=True), name="stratum_population_unique_without_form",
+                violation_error_message=_("Đợt đã có cỡ tổng thể chung (không theo phiếu) cho đơn vị và kênh này."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(population__gt=0), name="stratum_population_positive", violation_error_message=_("Cỡ tổng thể phải lớn hơn 0.")
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit_id}/{self.channel}: N = {self.population}"
+        return f"{self.unit.name} · {self.get_channel_display()}: N = {self.population}"
 
 
 class FrameEntry(models.Model):
     """One person who completed a procedure (personal data: organiser's officials only)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="frame")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="frame", verbose_name=_("đợt khảo sát"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("đơn vị"))
     full_name = models.CharField(_("họ tên"), max_length=200)
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
@@ -345,9 +418,11 @@ class Assignment(models.Model):
     final outcome of its contact attempts, recorded as an AAPOR disposition code.
     """
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments")
-    quota = models.ForeignKey(SampleQuota, on_delete=models.CASCADE, related_name="assignments")
-    frame_entry = models.OneToOneField(FrameEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="assignment")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("đợt khảo sát"))
+    quota = models.ForeignKey(SampleQuota, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("cỡ mẫu"))
+    frame_entry = models.OneToOneField(
+        FrameEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="assignment", verbose_name=_("người trong khung mẫu")
+    )
     enumerator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments", verbose_name=_("điều tra viên")
     )
@@ -373,10 +448,14 @@ class Assignment(models.Model):
         indexes = [models.Index(fields=["enumerator", "status"]), models.Index(fields=["campaign", "status"])]
         constraints = [
             # A reserve is released once, and only a reserve is released.
-            models.CheckConstraint(condition=models.Q(released_at__isnull=True) | models.Q(is_reserve=True), name="assignment_release_only_reserves"),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True) | models.Q(is_reserve=True), name="assignment_release_only_reserves",
+                violation_error_message=_("Chỉ trường hợp dự phòng mới được đưa vào dùng."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", closed_at__isnull=True) | (~models.Q(status="pending") & models.Q(closed_at__isnull=False)),
                 name="assignment_closed_when_final",
+                violation_error_message=_("Trường hợp đang liên hệ chưa có thời điểm kết thúc; trường hợp đã có kết quả phải có thời điểm kết thúc."),
             ),
         ]
 
@@ -406,7 +485,7 @@ class ContactAttempt(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người liên hệ")
     )
     source = models.CharField(_("nguồn"), max_length=10, default="web")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("ghi lúc"), auto_now_add=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -414,7 +493,8 @@ class ContactAttempt(models.Model):
         verbose_name_plural = _("lần liên hệ")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(appointment_at__isnull=True) | models.Q(appointment_at__gt=models.F("at")), name="attempt_appointment_after_attempt"
+                condition=models.Q(appointment_at__isnull=True) | models.Q(appointment_at__gt=models.F("at")), name="attempt_appointment_after_attempt",
+                violation_error_message=_("Giờ hẹn gọi lại phải sau thời điểm liên hệ."),
             )
         ]
 

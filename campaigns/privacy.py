@@ -28,7 +28,7 @@ from openpyxl.cell import WriteOnlyCell
 from campaigns.models import Assignment, Campaign, FrameEntry
 from campaigns.selectors import mask_name, mask_phone
 from units.access import Action, require, scope
-from units.formatting import date_vi, number_vi
+from units.formatting import date_vi, number
 from units.services import Actor, audit_record
 
 # What a purge leaves in a frame entry's personal fields.
@@ -45,7 +45,7 @@ class PurgeResult:
     people: int  # frame entries whose name, phone or address was (or, in a dry run, would be) erased
 
     def line(self, *, dry_run: bool) -> str:
-        values = {"code": self.campaign.code, "n": number_vi(self.people), "date": date_vi(timezone.localdate(self.campaign.published_at))}
+        values = {"code": self.campaign.code, "n": number(self.people), "date": date_vi(timezone.localdate(self.campaign.published_at))}
         if dry_run:
             return _("%(code)s (công bố %(date)s): sẽ xoá họ tên, điện thoại, địa chỉ của %(n)s người trong khung mẫu.") % values
         return _("%(code)s (công bố %(date)s): đã xoá họ tên, điện thoại, địa chỉ của %(n)s người trong khung mẫu.") % values

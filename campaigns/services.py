@@ -122,15 +122,17 @@ def _period_problem(start: dt.date | None, end: dt.date | None) -> str | None:
 
 
 def campaign_validate(campaign: Campaign) -> None:
-    """Raise CampaignRuleError (Vietnamese) when a campaign's own fields break a rule; the admin form shows the same messages."""
-    period = _period_problem(campaign.fieldwork_start, campaign.fieldwork_end)
-    problems: list[str] = [period] if period else []
+    """Raise CampaignRuleError (Vietnamese) when a campaign's own fields break a rule; the admin form shows the same
+    messages, each next to its field: every error's code is the name of the field it concerns."""
+    problems: list[ValidationError] = []
+    if period := _period_problem(campaign.fieldwork_start, campaign.fieldwork_end):
+        problems.append(ValidationError(period, code="fieldwork_end"))
     if campaign.index_scheme and campaign.index_scheme not in IndexSchemeCode.values:
-        problems.append(_("Phương pháp tính «%(scheme)s» không tồn tại.") % {"scheme": campaign.index_scheme})
+        problems.append(ValidationError(_("Phương pháp tính «%(scheme)s» không tồn tại.") % {"scheme": campaign.index_scheme}, code="index_scheme"))
     if campaign.target_index is not None and not Decimal(0) <= Decimal(str(campaign.target_index)) <= Decimal(100):
-        problems.append(_("Chỉ tiêu phải nằm trong khoảng 0–100%."))
+        problems.append(ValidationError(_("Chỉ tiêu phải nằm trong khoảng 0–100%."), code="target_index"))
     if Campaign.objects.filter(code__iexact=campaign.code).exclude(pk=campaign.pk).exists():  # codes are typed in any case
-        problems.append(_("Mã đợt «%(code)s» đã tồn tại.") % {"code": campaign.code})
+        problems.append(ValidationError(_("Mã đợt «%(code)s» đã tồn tại.") % {"code": campaign.code}, code="code"))
     if problems:
         raise CampaignRuleError(problems)
 
@@ -351,8 +353,8 @@ def campaign_part_save(*, part: CampaignPart, actor: Actor) -> CampaignPart:
         quota_check(campaign=campaign, unit=part.unit, form=part.form)
     if isinstance(part, CampaignForm) and not questionnaire_usable(part.questionnaire, campaign.organiser):
         raise CampaignRuleError(_("Phiếu «%(q)s» thuộc đơn vị khác: hãy sao chép phiếu về đơn vị của mình rồi dùng bản sao.") % {"q": part.questionnaire})
-    if isinstance(part, ChannelWindow) and (period := _period_problem(part.start, part.end)):
-        raise CampaignRuleError(period)
+    if isinstance(part, ChannelWindow) and (problems := part.date_problems()):
+        raise CampaignRuleError(list(problems.values()))
     creating = part.pk is None
     part.save()
     if isinstance(part, CampaignForm):

@@ -37,7 +37,7 @@ def notice_body(campaign: Campaign) -> str:
         return campaign.notice_text
     return _(
         "%(organiser)s tổ chức khảo sát ý kiến người dân, tổ chức về mức độ hài lòng đối với sự phục vụ của cơ quan hành chính nhà nước. "
-        "Ý kiến của Quý vị giúp cải thiện chất lượng phục vụ."
+        "Ý kiến của Ông/Bà giúp cải thiện chất lượng phục vụ."
     ) % {"organiser": campaign.organiser.name}
 
 

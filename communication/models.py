@@ -41,8 +41,8 @@ class CommunicationPlan(models.Model):
         help_text=_("Các dòng cách nhau bởi «/», dòng cuối là chức vụ. Ví dụ: KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"),
     )
     signer_name = models.CharField(_("người ký"), max_length=120, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True)
 
     class Meta:
         verbose_name = _("kế hoạch truyền thông")
@@ -60,13 +60,19 @@ class Activity(models.Model):
     start = models.DateField(_("từ ngày"))
     deadline = models.DateField(_("hạn hoàn thành"))
     units = models.ManyToManyField(Unit, through="UnitTask", related_name="+", verbose_name=_("đơn vị thực hiện"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         ordering = ["deadline", "pk"]
         verbose_name = _("hoạt động truyền thông")
         verbose_name_plural = _("hoạt động truyền thông")
-        constraints = [models.CheckConstraint(condition=models.Q(deadline__gte=models.F("start")), name="comms_activity_period_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("start")),
+                name="comms_activity_period_order",
+                violation_error_message=_("Hạn hoàn thành phải từ ngày bắt đầu trở đi."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -93,10 +99,13 @@ class UnitTask(models.Model):
         verbose_name = _("việc của đơn vị")
         verbose_name_plural = _("việc của đơn vị")
         constraints = [
-            models.UniqueConstraint(fields=["activity", "unit"], name="comms_task_unique"),
+            models.UniqueConstraint(
+                fields=["activity", "unit"], name="comms_task_unique", violation_error_message=_("Đơn vị đã được giao hoạt động này.")
+            ),
             models.CheckConstraint(
                 condition=models.Q(done_at__isnull=True, done_on__isnull=True) | models.Q(done_at__isnull=False, done_on__isnull=False),
                 name="comms_task_done_both",
+                violation_error_message=_("Thời điểm và ngày thực hiện phải cùng có hoặc cùng trống."),
             ),
         ]
 
@@ -134,6 +143,7 @@ class Evidence(models.Model):
             models.CheckConstraint(
                 condition=models.Q(stored_name="", link__gt="") | (models.Q(stored_name__gt="", link="", file_kind__gt="")),
                 name="comms_evidence_file_or_link",
+                violation_error_message=_("Minh chứng là một tệp hoặc một đường dẫn, không phải cả hai."),
             ),
         ]
 

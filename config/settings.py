@@ -8,7 +8,6 @@ switch to PostgreSQL and a real Celery worker; nothing else changes.
 from __future__ import annotations
 
 import ipaddress
-from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -18,14 +17,20 @@ from config.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless set: a server started without settings is a production server (`make run` sets DEBUG=1 for the demo).
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "Thiếu SECRET_KEY: khi chạy thật (DEBUG tắt) phải đặt biến môi trường SECRET_KEY (một chuỗi ngẫu nhiên dài, "
+            "giữ bí mật; xem docs/deployment.md). Để chạy bản demo trên máy cá nhân, đặt DEBUG=1 hoặc dùng `make run`. "
+            "/ SECRET_KEY must be set when DEBUG is off; set DEBUG=1 for the local demo."
+        )
     SECRET_KEY = "dev-only-insecure-key-hai-long"  # noqa: S105 (embedded default only)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -179,8 +184,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# plotly.js ships inside the plotly package: served as /static/plotly/plotly.min.js (no CDN).
-STATICFILES_DIRS = [BASE_DIR / "static", ("plotly", Path(find_spec("plotly").origin).parent / "package_data")]
+# Front-end files from their npm packages (ops/fetch_assets.py, run by the Makefile; pinned and checked against
+# the registry's integrity): plotly.js's basic bundle (bar, pie, scatter; 1.2 MB instead of the full 4.8 MB)
+# served as /static/vendor/plotly-basic.min.js (no CDN).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", BASE_DIR / "static_vendor")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {

@@ -42,3 +42,9 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("communication.urls")),
 ]
+
+# The portal's own error pages (config/errors.py), in Vietnamese with the way back.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

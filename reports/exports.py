@@ -32,7 +32,7 @@ from reports.models import ExportJob, ExportStatus, IndexValue
 from reports.raw_export import counted_responses
 from reports.selectors import working_snapshot
 from units.access import Action, allowed, require
-from units.formatting import number_vi
+from units.formatting import number
 from units.jobs import JobQueue, lease_kept, statement_timeout
 from units.services import Actor, audit_record
 
@@ -139,7 +139,7 @@ def _build(job: ExportJob, path: Path) -> None:
         if job.filters.get("include_raw") and counted_responses(campaign).count() > RAW_IN_REPORT_MAX:
             raise ExportError(
                 _("Đợt có hơn %(max)s phiếu: trang dữ liệu thô quá lớn cho báo cáo; hãy xuất báo cáo không kèm dữ liệu thô và dùng “Dữ liệu thô”.")
-                % {"max": number_vi(RAW_IN_REPORT_MAX)}
+                % {"max": number(RAW_IN_REPORT_MAX)}
             )
         report_workbook_write(campaign=campaign, snapshot=snapshot, out=path, include_raw=bool(job.filters.get("include_raw")), progress=report)
         return

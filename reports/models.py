@@ -19,19 +19,22 @@ from units.models import Unit
 class Tally(models.Model):
     """How many counted answers of `question` at `level` a leaf cell (unit × channel × form) has."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies", db_constraint=False, db_index=False)
-    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    level = models.IntegerField()
-    n = models.PositiveIntegerField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tallies", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("phiếu của đợt"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("câu hỏi"))
+    level = models.IntegerField(_("mức"))
+    n = models.PositiveIntegerField(_("số câu trả lời"))
 
     class Meta:
         verbose_name = _("bảng đếm")
         verbose_name_plural = _("bảng đếm")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "form", "unit", "channel", "question", "level"], name="tally_cell_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "form", "unit", "channel", "question", "level"], name="tally_cell_unique",
+                violation_error_message=_("Bảng đếm đã có dòng cho câu hỏi và mức này tại ô (đơn vị, kênh, phiếu) này."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -42,9 +45,9 @@ class PeopleCounts(models.Model):
     """Counted responses, those with at least one valid index answer (respondents), and those whose
     every valid index answer is satisfied (hài lòng toàn diện)."""
 
-    responses = models.PositiveIntegerField(default=0)
-    respondents = models.PositiveIntegerField(default=0)
-    fully_satisfied = models.PositiveIntegerField(default=0)
+    responses = models.PositiveIntegerField(_("số phiếu"), default=0)
+    respondents = models.PositiveIntegerField(_("số người trả lời"), default=0)
+    fully_satisfied = models.PositiveIntegerField(_("số người hài lòng toàn diện"), default=0)
 
     class Meta:
         abstract = True
@@ -53,15 +56,18 @@ class PeopleCounts(models.Model):
 class CellCount(PeopleCounts):
     """People counts of a leaf cell (unit × channel × form)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("phiếu của đợt"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
 
     class Meta:
         verbose_name = _("số phiếu theo ô")
         verbose_name_plural = _("số phiếu theo ô")
-        constraints = [models.UniqueConstraint(fields=["campaign", "form", "unit", "channel"], name="cell_count_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["campaign", "form", "unit", "channel"], name="cell_count_unique",
+                violation_error_message=_("Đã có số phiếu của ô (đơn vị, kênh, phiếu) này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.channel}: {self.responses}"
@@ -74,21 +80,24 @@ class CellMoments(models.Model):
     one numpy call): `sums` holds Σv, `gram` the upper triangle of Σvvᵀ over the variables with
     cross-products, in the campaign's variable order (reports.estimation.sums.Variables)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
-    sex = models.CharField(max_length=20, blank=True)
-    age_group = models.CharField(max_length=20, blank=True)
-    n = models.PositiveIntegerField()
-    sums = models.BinaryField()
-    gram = models.BinaryField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
+    form = models.ForeignKey(CampaignForm, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("phiếu của đợt"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
+    sex = models.CharField(_("giới tính"), max_length=20, blank=True)
+    age_group = models.CharField(_("nhóm tuổi"), max_length=20, blank=True)
+    n = models.PositiveIntegerField(_("số phiếu"))
+    sums = models.BinaryField(_("tổng các biến"))
+    gram = models.BinaryField(_("tổng tích chéo các biến"))
 
     class Meta:
         verbose_name = _("tổng bình phương theo ô")
         verbose_name_plural = _("tổng bình phương theo ô")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "form", "unit", "channel", "sex", "age_group"], name="cell_moments_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "form", "unit", "channel", "sex", "age_group"], name="cell_moments_unique",
+                violation_error_message=_("Đã có tổng bình phương của ô (đơn vị, kênh, phiếu, giới tính, nhóm tuổi) này."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -98,10 +107,10 @@ class CellMoments(models.Model):
 class SubtreeLevelCounts(models.Model):
     """How many counted answers of `question` at `level` a unit's whole subtree has."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    level = models.IntegerField()
-    n = models.PositiveIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("câu hỏi"))
+    level = models.IntegerField(_("mức"))
+    n = models.PositiveIntegerField(_("số câu trả lời"))
 
     class Meta:
         abstract = True
@@ -111,12 +120,15 @@ class SubtreeTally(SubtreeLevelCounts):
     """Tallies rolled up over a unit's whole subtree (all forms and channels); kept so that a change in
     one unit is merged into its ancestors instead of summing the whole tree again."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
 
     class Meta:
         verbose_name = _("bảng đếm cộng dồn")
         verbose_name_plural = _("bảng đếm cộng dồn")
-        constraints = [models.UniqueConstraint(fields=["campaign", "unit", "question", "level"], name="subtree_tally_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["campaign", "unit", "question", "level"], name="subtree_tally_unique",
+                violation_error_message=_("Bảng đếm cộng dồn đã có dòng cho đơn vị, câu hỏi và mức này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.question_id}@{self.unit_id}: {self.level}×{self.n}"
@@ -125,13 +137,16 @@ class SubtreeTally(SubtreeLevelCounts):
 class SubtreeCount(PeopleCounts):
     """`CellCount` rolled up over a unit's whole subtree."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
 
     class Meta:
         verbose_name = _("số phiếu cộng dồn")
         verbose_name_plural = _("số phiếu cộng dồn")
-        constraints = [models.UniqueConstraint(fields=["campaign", "unit"], name="subtree_count_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["campaign", "unit"], name="subtree_count_unique",
+                violation_error_message=_("Đã có số phiếu cộng dồn của đơn vị này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.responses}"
@@ -140,10 +155,10 @@ class SubtreeCount(PeopleCounts):
 class RecomputeRun(models.Model):
     """A full recompute split into chunks of the unit tree; the chunk that finds all done finishes it."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    started_at = models.DateTimeField()
-    dirty_seen = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("đợt khảo sát"))
+    started_at = models.DateTimeField(_("bắt đầu lúc"))
+    dirty_seen = models.DateTimeField(_("mốc thay đổi đã tính đến"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lượt tính lại")
@@ -156,13 +171,13 @@ class RecomputeRun(models.Model):
 class RecomputeChunk(models.Model):
     """One part of a run: the subtrees under `paths`, or (no paths) every unit outside the other chunks."""
 
-    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks")
-    paths = models.JSONField(default=list, blank=True)
-    done = models.BooleanField(default=False)
+    run = models.ForeignKey(RecomputeRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("lượt tính lại"))
+    paths = models.JSONField(_("các nhánh đơn vị"), default=list, blank=True)
+    done = models.BooleanField(_("đã xong"), default=False)
     # The lease of the worker running the chunk (units/jobs.py): renewed every few seconds while it runs;
     # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(_("còn chạy lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
 
     class Meta:
         verbose_name = _("phần của lượt tính lại")
@@ -180,39 +195,44 @@ class SnapshotStatus(models.TextChoices):
 class Snapshot(models.Model):
     """A computed state of a campaign. A published snapshot never changes and carries a checksum."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="snapshots")
-    status = models.CharField(max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.WORKING)
-    version = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    responses = models.PositiveIntegerField(default=0)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("đợt khảo sát"))
+    status = models.CharField(_("trạng thái"), max_length=10, choices=SnapshotStatus.choices, default=SnapshotStatus.WORKING)
+    version = models.PositiveIntegerField(_("phiên bản"), default=0)
+    computed_at = models.DateTimeField(_("tính lúc"), null=True, blank=True)
+    published_at = models.DateTimeField(_("công bố lúc"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người công bố")
+    )
+    responses = models.PositiveIntegerField(_("số phiếu"), default=0)
     # Fingerprint of the settings (scheme, options, counted statuses, questions) the values were computed with:
     # when it changes, the next recompute starts from scratch instead of merging what changed.
-    basis = models.CharField(max_length=64, blank=True)
-    checksum = models.CharField(max_length=64, blank=True)
-    workbook = models.FileField(upload_to="reports/published/", blank=True)
+    basis = models.CharField(_("dấu cách tính"), max_length=64, blank=True)
+    checksum = models.CharField(_("mã kiểm tra"), max_length=64, blank=True)
+    workbook = models.FileField(_("tệp Excel"), upload_to="reports/published/", blank=True)
     # A published version's downloads and their SHA-256, which the public page prints so that anyone can
     # check a file with `sha256sum`; `figures` is the machine-readable JSON of the published values.
-    workbook_sha256 = models.CharField(max_length=64, blank=True)
-    figures = models.FileField(upload_to="reports/published/", blank=True)
-    figures_sha256 = models.CharField(max_length=64, blank=True)
-    change_note = models.TextField(blank=True)  # what changed since the previous version, as the publisher wrote it
+    workbook_sha256 = models.CharField(_("SHA-256 của tệp Excel"), max_length=64, blank=True)
+    figures = models.FileField(_("tệp số liệu (JSON)"), upload_to="reports/published/", blank=True)
+    figures_sha256 = models.CharField(_("SHA-256 của tệp số liệu"), max_length=64, blank=True)
+    change_note = models.TextField(_("ghi chú thay đổi"), blank=True)  # what changed since the previous version, as the publisher wrote it
     # The working snapshot's last recompute, as officials see it: asked for (the "Tính lại ngay" button),
     # started, ended; `run_error` holds why the last run failed ("" when it succeeded). Written outside
     # the run's transaction, so a failed run leaves the previous figures and says why.
-    run_requested_at = models.DateTimeField(null=True, blank=True)
-    run_started_at = models.DateTimeField(null=True, blank=True)
-    run_finished_at = models.DateTimeField(null=True, blank=True)
-    run_error = models.TextField(blank=True)
+    run_requested_at = models.DateTimeField(_("yêu cầu tính lại lúc"), null=True, blank=True)
+    run_started_at = models.DateTimeField(_("bắt đầu tính lúc"), null=True, blank=True)
+    run_finished_at = models.DateTimeField(_("tính xong lúc"), null=True, blank=True)
+    run_error = models.TextField(_("lỗi lần tính gần nhất"), blank=True)
     # The design the values were estimated with (reports.estimation.estimates.DesignSummary.as_dict): rule,
     # weighted or not, strata, Kish's deff of the weights, raking; pages name it next to the figures.
-    design = models.JSONField(default=dict, blank=True)
+    design = models.JSONField(_("thiết kế mẫu"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("ảnh chụp kết quả")
         verbose_name_plural = _("ảnh chụp kết quả")
-        constraints = [models.UniqueConstraint(fields=["campaign", "status", "version"], name="snapshot_version_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["campaign", "status", "version"], name="snapshot_version_unique",
+                violation_error_message=_("Đợt đã có ảnh chụp kết quả cùng trạng thái và phiên bản này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.status} v{self.version}"
@@ -224,12 +244,15 @@ class PublishedTally(SubtreeLevelCounts):
     these, so what was published never changes when the working tallies are recomputed."""
 
     # the unique constraint, led by the snapshot, serves every read
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+", db_index=False)
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("ảnh chụp kết quả"))
 
     class Meta:
         verbose_name = _("bảng đếm đã công bố")
         verbose_name_plural = _("bảng đếm đã công bố")
-        constraints = [models.UniqueConstraint(fields=["snapshot", "unit", "question", "level"], name="published_tally_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["snapshot", "unit", "question", "level"], name="published_tally_unique",
+                violation_error_message=_("Bảng đếm đã công bố đã có dòng cho đơn vị, câu hỏi và mức này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.question_id}@{self.unit_id} v{self.snapshot_id}: {self.level}×{self.n}"
@@ -250,26 +273,29 @@ class IndexScope(models.TextChoices):
 class IndexValue(models.Model):
     """One index of one unit (its whole subtree) in a snapshot; `value` is a percentage or a mean, None = no data."""
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="values")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=12, choices=IndexScope.choices)
-    key = models.CharField(max_length=60, blank=True)
-    value = models.DecimalField(max_digits=12, decimal_places=2, null=True)  # wide enough for a count of responses
-    n = models.PositiveIntegerField(default=0)
-    ci_low = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    ci_high = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="values", verbose_name=_("ảnh chụp kết quả"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("đơn vị"))
+    scope = models.CharField(_("loại chỉ số"), max_length=12, choices=IndexScope.choices)
+    key = models.CharField(_("mã"), max_length=60, blank=True)
+    value = models.DecimalField(_("giá trị"), max_digits=12, decimal_places=2, null=True)  # wide enough for a count of responses
+    n = models.PositiveIntegerField(_("số câu trả lời"), default=0)
+    ci_low = models.DecimalField(_("cận dưới khoảng tin cậy 95%"), max_digits=7, decimal_places=2, null=True)
+    ci_high = models.DecimalField(_("cận trên khoảng tin cậy 95%"), max_digits=7, decimal_places=2, null=True)
     # The design-based estimate behind `value` (unrounded, same scale), its standard error, design effect,
     # effective sample size and the respondents it rests on; `ci_low`/`ci_high` are its 95% interval.
-    estimate = models.FloatField(null=True)
-    se = models.FloatField(null=True)
-    deff = models.FloatField(null=True)
-    n_eff = models.FloatField(null=True)
-    respondents = models.PositiveIntegerField(default=0)
+    estimate = models.FloatField(_("ước lượng"), null=True)
+    se = models.FloatField(_("sai số chuẩn"), null=True)
+    deff = models.FloatField(_("hệ số thiết kế"), null=True)
+    n_eff = models.FloatField(_("cỡ mẫu hiệu dụng"), null=True)
+    respondents = models.PositiveIntegerField(_("số người trả lời"), default=0)
 
     class Meta:
         verbose_name = _("giá trị chỉ số")
         verbose_name_plural = _("giá trị chỉ số")
-        constraints = [models.UniqueConstraint(fields=["snapshot", "unit", "scope", "key"], name="index_value_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["snapshot", "unit", "scope", "key"], name="index_value_unique",
+                violation_error_message=_("Ảnh chụp kết quả đã có giá trị chỉ số này cho đơn vị này."),
+            )]
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}@{self.unit_id}={self.value}"
@@ -283,25 +309,25 @@ class ExportStatus(models.TextChoices):
 
 
 class ExportJob(models.Model):
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exports")
-    kind = models.CharField(max_length=20)
-    filters = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.REQUESTED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="reports/exports/", blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports", verbose_name=_("người yêu cầu"))
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="exports", verbose_name=_("đợt khảo sát"))
+    kind = models.CharField(_("loại"), max_length=20)
+    filters = models.JSONField(_("bộ lọc"), default=dict, blank=True)
+    status = models.CharField(_("trạng thái"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.REQUESTED)
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
+    file = models.FileField(_("tệp"), upload_to="reports/exports/", blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("hết hạn lúc"), null=True, blank=True)
     # Jobs that always end (reports/exports.py): when the message was last handed to the broker (the sweep
     # sends a requested job again when it was lost, e.g. in a Redis restart), the running worker's lease
     # (renewed every few seconds; a lapsed lease means the worker died), and the attempts so far, which
     # also fence a late write from a worker that lost its lease.
-    sent_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(_("chuyển cho tiến trình nền lúc"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("còn chạy lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
 
     class Meta:
         ordering = ["-created_at"]

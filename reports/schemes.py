@@ -17,6 +17,7 @@ from typing import Any
 
 # A question's role and levels belong to the questionnaire (surveys.rules); the engine imports `question_rule` from here.
 from surveys.rules import ROLE_EXPECTATION, ROLE_INDEX, ROLE_RETURN, QuestionRule, question_rule  # noqa: F401
+from units.formatting import number
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,12 @@ class IndexPart:
 
     @property
     def weight_label(self) -> str:
-        """The weight in percent as people write it: "60", "62,5"."""
-        percent = to_hundredths(self.weight * HUNDRED) or Decimal(0)
-        return format(percent.normalize(), "f").replace(".", ",")
+        """The weight in percent as people write it in the active language: "60", "62,5" (en "62.5")."""
+        return self.weight_text()
+
+    def weight_text(self, *, lang: str | None = None) -> str:
+        percent = (to_hundredths(self.weight * HUNDRED) or Decimal(0)).normalize()
+        return number(percent, max(0, -percent.as_tuple().exponent), lang=lang)
 
 
 def index_parts(definitions: Iterable[Any]) -> tuple[IndexPart, ...]:

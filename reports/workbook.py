@@ -120,7 +120,7 @@ def _scheme_text(campaign: Campaign) -> str:
 def _part_rows(parts: tuple[IndexPart, ...], own: UnitValues) -> list[tuple[str, object, str | None]]:
     """Each part of a combined index with its weight, then the weights' source (and whether it is confirmed)."""
     rows: list[tuple[str, object, str | None]] = [
-        (f"Phần «{part.title}» (trọng số {part.weight_label}%)", fraction(own.get(IndexScope.PART, part.code).value), PERCENT) for part in parts
+        (f"Phần «{part.title}» (trọng số {part.weight_text(lang='vi')}%)", fraction(own.get(IndexScope.PART, part.code).value), PERCENT) for part in parts
     ]
     sources = list(dict.fromkeys(part.source or "chưa ghi" for part in parts))
     if parts:

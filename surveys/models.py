@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Assignment, Campaign, CampaignForm, Channel
+from units.constraints import ConstraintErrorsOnFields
 from units.models import Unit
 
 
@@ -18,7 +19,7 @@ class QuestionnaireStatus(models.TextChoices):
     FROZEN = "frozen", _("Đã khoá (đang dùng)")
 
 
-class Questionnaire(models.Model):
+class Questionnaire(ConstraintErrorsOnFields, models.Model):
     """A questionnaire belongs to a unit (`owner`) and is edited only by that unit's officials; others copy it.
     Without an owner it is a shared template (the built-in ones), which only superusers change."""
 
@@ -53,7 +54,9 @@ class Questionnaire(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
         verbose_name=_("người xác nhận vai trò câu hỏi"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    constraint_fields = {"questionnaire_version_unique_any_case": "code"}
 
     class Meta:
         ordering = ["code", "-version"]
@@ -72,10 +75,10 @@ class Questionnaire(models.Model):
         return f"{self.title} (v{self.version})"
 
 
-class Section(models.Model):
+class Section(ConstraintErrorsOnFields, models.Model):
     """An element of the questionnaire, e.g. "Tiếp cận dịch vụ"."""
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="sections", verbose_name=_("phiếu khảo sát"))
     code = models.SlugField(_("mã"), max_length=60)
     title = models.CharField(_("tiêu đề"), max_length=255)
     title_en = models.CharField(_("tiêu đề tiếng Anh"), max_length=255, blank=True)
@@ -83,11 +86,15 @@ class Section(models.Model):
     relevant = models.CharField(_("điều kiện hiển thị"), max_length=500, blank=True)
     part = models.SlugField(_("thuộc phần chỉ số"), max_length=20, blank=True, help_text=_("Mã một phần trong «các phần của chỉ số» của phiếu; để trống nếu phiếu không chia phần."))
 
+    constraint_fields = {"section_code_unique": "code"}
+
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("phần (khía cạnh)")
         verbose_name_plural = _("phần (khía cạnh)")
-        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="section_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="section_code_unique", violation_error_message=_("Phiếu đã có phần mang mã này."))
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title}"
@@ -119,11 +126,11 @@ class QuestionRole(models.TextChoices):
 CHOICE_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4, QuestionType.SINGLE, QuestionType.MULTI, QuestionType.YES_NO})
 
 
-class Question(models.Model):
+class Question(ConstraintErrorsOnFields, models.Model):
     """One question. `choices` is a list of {"value": int, "name": str, "label": str, "label_en": str}."""
 
-    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions")
-    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions", verbose_name=_("phiếu khảo sát"))
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions", verbose_name=_("phần"))
     code = models.SlugField(_("mã"), max_length=60)
     text = models.TextField(_("nội dung"))
     text_en = models.TextField(_("nội dung tiếng Anh"), blank=True)
@@ -146,11 +153,17 @@ class Question(models.Model):
     appearance = models.CharField(_("hiển thị"), max_length=60, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
+    constraint_fields = {"question_code_unique": "code"}
+
     class Meta:
         ordering = ["section__order", "order", "pk"]
         verbose_name = _("câu hỏi")
         verbose_name_plural = _("câu hỏi")
-        constraints = [models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "code"], name="question_code_unique", violation_error_message=_("Phiếu đã có câu hỏi mang mã này.")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.text[:80]}"
@@ -188,20 +201,20 @@ class Response(models.Model):
     """One filled questionnaire; `uuid` comes from the client and is the idempotency key."""
 
     uuid = models.UUIDField(_("mã phiếu (UUID)"), default=uuid.uuid4, unique=True)
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses")
-    form = models.ForeignKey(CampaignForm, on_delete=models.PROTECT, related_name="responses")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="responses", verbose_name=_("đợt khảo sát"))
+    form = models.ForeignKey(CampaignForm, on_delete=models.PROTECT, related_name="responses", verbose_name=_("phiếu của đợt"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="responses", verbose_name=_("đơn vị"))
     channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
     enumerator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", verbose_name=_("điều tra viên")
     )
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses", verbose_name=_("trường hợp"))
     status = models.CharField(_("trạng thái"), max_length=10, choices=ResponseStatus.choices, default=ResponseStatus.SUBMITTED)
     source = models.CharField(_("nguồn"), max_length=10, choices=ResponseSource.choices, default=ResponseSource.WEB)
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sửa lúc"), auto_now=True, db_index=True)
     duration_seconds = models.PositiveIntegerField(_("thời lượng (giây)"), null=True, blank=True)
     profile = models.JSONField(_("thông tin người trả lời"), default=dict, blank=True)
     content_hash = models.CharField(_("dấu nội dung"), max_length=64, blank=True)
@@ -217,8 +230,8 @@ class Response(models.Model):
     # Online self-survey: "t:<token>" or "d:<campaign>:<device>"; unique, so one response per token or device.
     online_key = models.CharField(_("khoá phiếu trực tuyến"), max_length=120, null=True, blank=True, unique=True, editable=False)
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người duyệt"))
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
     # Written with the answers (surveys.services.answers.answers_create) so that full satisfaction is a
     # GROUP BY over responses; NULL = not computed (rows written before these fields), the engine then
     # recounts from the answers.
@@ -274,13 +287,13 @@ class Answer(models.Model):
     responses).
     """
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_constraint=False)
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers", db_constraint=False)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_constraint=False, verbose_name=_("phiếu trả lời"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers", db_constraint=False, verbose_name=_("câu hỏi"))
     # The (campaign, question, value) index serves lookups by campaign, so no index of its own.
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đợt khảo sát"))
     # A unit with answers has responses, and Response.unit protects it: no check (and no index) here.
-    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
-    channel = models.CharField(max_length=12, choices=Channel.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False, verbose_name=_("đơn vị"))
+    channel = models.CharField(_("kênh"), max_length=12, choices=Channel.choices)
     value = models.IntegerField(_("giá trị"), null=True, blank=True)
     number = models.DecimalField(_("số"), max_digits=14, decimal_places=4, null=True, blank=True)
     text = models.TextField(_("văn bản"), blank=True)
@@ -308,16 +321,18 @@ class ResponseFlag(models.Model):
     """A reason to look at a response again, computed on the server (surveys.quality.flags) by a rule of the
     campaign's QualityRules; a flag never rejects a response by itself."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="flags")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="flags", verbose_name=_("phiếu trả lời"))
     kind = models.CharField(_("loại cờ"), max_length=20, choices=FlagKind.choices)
     message = models.CharField(_("lý do"), max_length=500)
     detail = models.JSONField(_("chi tiết"), default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("cờ chất lượng")
         verbose_name_plural = _("cờ chất lượng")
-        constraints = [models.UniqueConstraint(fields=["response", "kind"], name="flag_one_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "kind"], name="flag_one_per_kind", violation_error_message=_("Phiếu đã có cờ loại này."))
+        ]
         indexes = [models.Index(fields=["kind", "response"])]
 
     def __str__(self) -> str:
@@ -328,7 +343,7 @@ class ResponseVersion(models.Model):
     """An earlier version of a response, kept when the enumerator resubmits it after a send-back: its answers
     (code → value as submitted), paradata and review. The response itself always holds the latest version."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="versions")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="versions", verbose_name=_("phiếu trả lời"))
     number = models.PositiveSmallIntegerField(_("phiên bản"))
     answers = models.JSONField(_("câu trả lời"), default=dict)
     paradata = models.JSONField(_("dữ liệu quá trình"), default=dict, blank=True)
@@ -336,18 +351,22 @@ class ResponseVersion(models.Model):
     submitted_at = models.DateTimeField(_("thời điểm gửi"), null=True, blank=True)
     status = models.CharField(_("trạng thái"), max_length=10, choices=ResponseStatus.choices)
     review_reason = models.CharField(_("lý do"), max_length=500, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người duyệt"))
+    reviewed_at = models.DateTimeField(_("duyệt lúc"), null=True, blank=True)
     # The submission that replaced this version (its client UUID): a resend of it is recognised, never saved twice.
     replaced_by_uuid = models.UUIDField(_("mã lần gửi thay thế"), unique=True, null=True, blank=True)
-    replaced_by_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    replaced_by_hash = models.CharField(_("dấu nội dung lần gửi thay thế"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("phiên bản phiếu")
         verbose_name_plural = _("phiên bản phiếu")
         ordering = ["response", "number"]
-        constraints = [models.UniqueConstraint(fields=["response", "number"], name="response_version_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "number"], name="response_version_unique", violation_error_message=_("Phiếu đã có phiên bản mang số này.")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.response_id} v{self.number}"
@@ -362,14 +381,14 @@ class AnswerRevision(models.Model):
     """One changed answer: who, when, why, the old and the new value (as shown: levels with their labels).
     Written by the one writer of answers (surveys.services.answers) for corrections and resubmissions."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="revisions")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("phiếu trả lời"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("câu hỏi"))
     kind = models.CharField(_("loại"), max_length=12, choices=RevisionKind.choices)
     version = models.PositiveSmallIntegerField(_("phiên bản"), default=1)
     old_value = models.TextField(_("giá trị cũ"), blank=True)
     new_value = models.TextField(_("giá trị mới"), blank=True)
     reason = models.CharField(_("lý do"), max_length=500)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người sửa"))
     changed_at = models.DateTimeField(_("lúc"), auto_now_add=True)
 
     class Meta:
@@ -391,9 +410,9 @@ class BackCheck(models.Model):
     """A completed interview drawn for a back-check (phúc tra): a supervisor re-contacts the respondent and
     asks a few verification questions (surveys.quality.backchecks). The draw is reproducible from `seed`."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="backcheck")
-    enumerator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("đợt khảo sát"))
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="backcheck", verbose_name=_("phiếu trả lời"))
+    enumerator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("điều tra viên"))
     seed = models.BigIntegerField(_("hạt giống"))
     items = models.JSONField(_("câu hỏi lặp lại"), default=list, blank=True)
     status = models.CharField(_("trạng thái"), max_length=10, choices=BackCheckStatus.choices, default=BackCheckStatus.PENDING)
@@ -404,7 +423,7 @@ class BackCheck(models.Model):
     discrepancy = models.BooleanField(_("không khớp"), null=True, blank=True)
     note = models.CharField(_("ghi chú"), max_length=500, blank=True)
     drawn_at = models.DateTimeField(_("chọn lúc"), auto_now_add=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người phúc tra"))
     checked_at = models.DateTimeField(_("phúc tra lúc"), null=True, blank=True)
 
     class Meta:

@@ -277,7 +277,7 @@ def online_submit(request: HttpRequest, public_key: str) -> HttpResponse:
     """JSON submission of the online survey; one per token or device, rate-limited per address."""
     campaign = _public_campaign(public_key)
     if online_rate_limited(campaign=campaign, client_address=client_address(request)):
-        return JsonResponse({"detail": _("Bạn gửi quá nhiều lần; vui lòng thử lại sau."), "errors": {}}, status=429)
+        return JsonResponse({"detail": _("Ông/Bà gửi quá nhiều lần; vui lòng thử lại sau."), "errors": {}}, status=429)
     device = request.COOKIES.get(DEVICE_COOKIE, "")
     try:
         key = online_key(campaign=campaign, token=request.GET.get("ma", ""), device=device_id_clean(device))

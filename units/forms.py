@@ -1,4 +1,4 @@
-"""Forms of the account pages (a personal API key), and what filter forms of other apps share."""
+"""Forms of the account pages (a personal API key), and what forms of other apps share."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,13 @@ def unit_in_scope(code: str, *, user: User | AnonymousUser, roles: Iterable[str]
     if unit is None:
         raise forms.ValidationError(_("Không tìm thấy đơn vị «%(code)s» trong phạm vi của bạn.") % {"code": code})
     return unit
+
+
+def rule_errors_on_fields(form: forms.BaseForm, problem: ValidationError) -> None:
+    """Show a service's refusal on the form: each error next to the field its code names (services that
+    know the field give it as the code), the others above the form."""
+    for error in problem.error_list:
+        form.add_error(error.code if error.code in form.fields else None, error.messages)
 
 
 class ApiTokenForm(forms.Form):

@@ -10,6 +10,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from units.constraints import ConstraintErrorsOnFields
+
 PATH_SEPARATOR = "/"
 
 # Built-in unit types: (code, Vietnamese name, English name). Officials may add more in the admin.
@@ -44,7 +46,7 @@ class UnitType(models.Model):
         return self.name
 
 
-class Unit(models.Model):
+class Unit(ConstraintErrorsOnFields, models.Model):
     """A node of the unit tree; `path` is the materialised chain of codes from the root ("56/22330/")."""
 
     code = models.CharField(_("mã"), max_length=40, unique=True)
@@ -68,6 +70,8 @@ class Unit(models.Model):
         help_text=_("Đơn vị mới sau sáp nhập, để so sánh số liệu giữa các năm."),
     )
 
+    constraint_fields = {"unit_valid_range": "valid_to", "unit_code_no_slash": "code", "unit_code_unique_any_case": "code"}
+
     class Meta:
         ordering = ["path"]
         verbose_name = _("đơn vị")
@@ -78,8 +82,12 @@ class Unit(models.Model):
                 | models.Q(valid_from__isnull=True)
                 | models.Q(valid_to__gte=models.F("valid_from")),
                 name="unit_valid_range",
+                violation_error_message=_("Ngày hết hiệu lực không được trước ngày bắt đầu hiệu lực."),
             ),
-            models.CheckConstraint(condition=~models.Q(code__contains=PATH_SEPARATOR), name="unit_code_no_slash"),
+            models.CheckConstraint(
+                condition=~models.Q(code__contains=PATH_SEPARATOR), name="unit_code_no_slash",
+                violation_error_message=_("Mã đơn vị không được chứa dấu «/»."),
+            ),
             # People type codes in any case ("kh-syt" for KH-SYT), so two codes may not differ only by case.
             models.UniqueConstraint(
                 Upper("code"), name="unit_code_unique_any_case", violation_error_message=_("Đã có đơn vị mang mã này (không phân biệt chữ hoa, chữ thường).")
@@ -109,18 +117,25 @@ WRITE_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.ENUMERATOR})
 RESULT_ROLES = frozenset({Role.OFFICIAL, Role.SUPERVISOR, Role.UNIT_MANAGER, Role.LEADERSHIP, Role.VIEWER})
 
 
-class Membership(models.Model):
+class Membership(ConstraintErrorsOnFields, models.Model):
     """A user's role at a unit; it covers the unit's whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("người dùng"))
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("đơn vị"))
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+
+    constraint_fields = {"membership_unique": "role"}
 
     class Meta:
         verbose_name = _("phân quyền")
         verbose_name_plural = _("phân quyền")
-        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="membership_unique",
+                violation_error_message=_("Người dùng này đã có vai trò này tại đơn vị này."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.unit.name}"
@@ -203,6 +218,7 @@ class ApiToken(models.Model):
             models.CheckConstraint(
                 condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("created_at")),
                 name="api_token_expires_after_creation",
+                violation_error_message=_("Khoá phải hết hạn sau thời điểm tạo khoá."),
             ),
         ]
 
@@ -221,9 +237,9 @@ class ApiToken(models.Model):
 class Heartbeat(models.Model):
     """The last sign of life of a background process (a worker of each queue, beat), read by /healthz."""
 
-    name = models.CharField(max_length=100, primary_key=True)
-    at = models.DateTimeField()
-    host = models.CharField(max_length=255, blank=True)
+    name = models.CharField(_("tiến trình"), max_length=100, primary_key=True)
+    at = models.DateTimeField(_("lúc"))
+    host = models.CharField(_("máy chủ"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("nhịp hoạt động")
@@ -236,9 +252,9 @@ class Heartbeat(models.Model):
 class PasswordChangeRequired(models.Model):
     """The user signs in with a temporary password set by an official and must choose a new one first."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    set_at = models.DateTimeField(auto_now_add=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("người dùng"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người đặt"))
+    set_at = models.DateTimeField(_("đặt lúc"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("mật khẩu tạm cần đổi")
@@ -261,23 +277,23 @@ class ImportJob(models.Model):
 
     kind = models.CharField(_("loại"), max_length=30)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports", verbose_name=_("người nhập"))
-    params = models.JSONField(default=dict, blank=True)
-    file = models.FileField(upload_to="imports/", blank=True)  # deleted once the job ends (it may hold personal data)
+    params = models.JSONField(_("tham số"), default=dict, blank=True)
+    file = models.FileField(_("tệp"), upload_to="imports/", blank=True)  # deleted once the job ends (it may hold personal data)
     file_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
     rows = models.PositiveIntegerField(_("số dòng"), default=0)
     status = models.CharField(_("trạng thái"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.REQUESTED)
-    progress = models.PositiveSmallIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
     message = models.TextField(_("kết quả"), blank=True)
     errors = models.JSONField(_("lỗi"), default=list, blank=True)  # the first IMPORT_ERRORS_SHOWN, as text
     error_count = models.PositiveIntegerField(_("số lỗi"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)  # handed to the broker (the sweep resends one never taken)
-    started_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("chuyển cho tiến trình nền lúc"), null=True, blank=True)  # handed to the broker (the sweep resends one never taken)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
     # The lease of the worker running it (units/jobs.py) and the claims so far; the attempt number fences a
     # worker that lost the job to another one.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("còn chạy lúc"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    finished_at = models.DateTimeField(_("kết thúc lúc"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -292,7 +308,7 @@ class AccountProfile(models.Model):
     """What a field staff account needs beyond Django's user: a phone, and who made it (units/people.py;
     its temporary password is a PasswordChangeRequired)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_profile", verbose_name=_("người dùng"))
     phone = models.CharField(_("điện thoại"), max_length=30, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("người tạo")

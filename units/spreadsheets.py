@@ -25,7 +25,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from units.formatting import number_vi
+from units import formatting
 
 # Bounds of an upload, checked on the zip's central directory and the sheet's XML before openpyxl reads a
 # cell: a 5 MB .xlsx can unpack to gigabytes ("zip bomb"), or declare a million rows or 16,384 columns
@@ -95,7 +95,7 @@ class ImportFailed(Exception):
         if self.total > len(lines):
             lines.append(
                 _("… và %(more)s lỗi khác: tệp có %(total)s lỗi. Hãy sửa các lỗi trên rồi nhập lại để xem các lỗi còn lại.")
-                % {"more": number_vi(self.total - len(lines)), "total": number_vi(self.total)}
+                % {"more": formatting.number(self.total - len(lines)), "total": formatting.number(self.total)}
             )
         return lines
 
@@ -281,8 +281,8 @@ def _shape_check(title: str, shape: SheetShape) -> None:
     """Refuse a sheet that is too long or too wide, or has merged cells, before reading it."""
     max_rows = settings.IMPORT_MAX_ROWS
     if shape.rows > max_rows + 1 or shape.last_row > max_rows + 1:
-        n = number_vi(max(shape.rows, shape.last_row) - 1)
-        raise _refuse(title, _("Trang tính có %(n)s dòng dữ liệu, nhiều hơn giới hạn %(max)s dòng: hãy chia thành nhiều tệp.") % {"n": n, "max": number_vi(max_rows)})
+        n = formatting.number(max(shape.rows, shape.last_row) - 1)
+        raise _refuse(title, _("Trang tính có %(n)s dòng dữ liệu, nhiều hơn giới hạn %(max)s dòng: hãy chia thành nhiều tệp.") % {"n": n, "max": formatting.number(max_rows)})
     if shape.wide:
         raise _refuse(title, _("Trang tính có dữ liệu ở sau cột %(column)s: hãy xoá các cột thừa.") % {"column": get_column_letter(MAX_COLUMNS)})
     if shape.merged:

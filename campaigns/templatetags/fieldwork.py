@@ -28,4 +28,4 @@ def fieldwork_rates(campaign: Campaign, unit: Unit | None = None) -> dict[str, A
 @register.filter
 def rate_vi(value: float | None) -> str:
     """A rate kept as a fraction, shown as a Vietnamese percentage ("—" when it has no denominator)."""
-    return formatting.percent_vi(None if value is None else value * 100)
+    return formatting.percent(None if value is None else value * 100)

@@ -137,3 +137,10 @@ def test_every_command_has_vietnamese_help(command, capsys):
     with pytest.raises(SystemExit):
         call_command(command, "--help")
     assert "đợt" in capsys.readouterr().out
+
+
+def test_the_default_notice_addresses_citizens_as_ong_ba(client, ready_campaign, alice):
+    campaign_activate(campaign=ready_campaign, actor=alice)
+    page = client.get(notice_url(ready_campaign)).content.decode()
+    assert "Ý kiến của Ông/Bà giúp cải thiện chất lượng phục vụ." in page
+    assert "Quý vị" not in page and " bạn " not in page

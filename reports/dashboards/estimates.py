@@ -21,7 +21,7 @@ from reports.models import IndexScope, Snapshot
 from reports.schemes import to_hundredths
 from reports.setup import campaign_setup
 from surveys.selectors import AGE_GROUP_CHOICES, SEX_CHOICES
-from units.formatting import number_vi
+from units.formatting import number
 from units.models import Unit
 
 
@@ -58,7 +58,7 @@ def design_note(snapshot: Snapshot | None) -> DesignNote:
             notes.append(ngettext(
                 "Thiếu cỡ tổng thể ở %(n)s tầng: số liệu là ước lượng không trọng số.",
                 "Thiếu cỡ tổng thể ở %(n)s tầng: số liệu là ước lượng không trọng số.", missing,
-            ) % {"n": number_vi(missing)})
+            ) % {"n": number(missing)})
         else:
             notes.append(_("Chưa có cỡ tổng thể của các tầng: số liệu là ước lượng không trọng số."))
     raked = design.get("raked") or []

@@ -185,9 +185,18 @@ class DashboardData(RankingRows, ClosedQuestions):
     def progress_total(self) -> tuple[int, int]:
         return sum(r.done for r in self.progress), sum(r.target for r in self.progress)
 
+    @property
+    def element_codes(self) -> list[str]:
+        return [code for code, _title, _score in self.elements]
+
+    @property
+    def heatmap_rows(self) -> list[tuple[Unit, list[Score]]]:
+        """Each unit below with its elements' values, for the heat map (reports_tables.heatmap_table)."""
+        codes = self.element_codes
+        return [(unit, [self.heatmap[unit.pk].get(IndexScope.ELEMENT, code) for code in codes]) for unit in self.heatmap_units]
+
     def chart_data(self) -> dict[str, object]:
         """What static/js/dashboard.js draws (passed with json_script, never inline script)."""
-        element_codes = [code for code, _title, _score in self.elements]
         return {
             "target": float(self.target),
             "elements": [{"code": c, "label": f"{c}. {t}", "value": s.float_value} for c, t, s in self.elements],
@@ -200,11 +209,6 @@ class DashboardData(RankingRows, ClosedQuestions):
                 for d in self.criteria_distributions
                 if d.n
             ],
-            "heatmap": {
-                "units": [u.name for u in self.heatmap_units],
-                "elements": element_codes,
-                "z": [[self.heatmap[u.pk].get(IndexScope.ELEMENT, c).float_value for c in element_codes] for u in self.heatmap_units],
-            },
             "trend": [{"label": f"{p.campaign.year} · {p.campaign.code}", "value": float(p.value) if p.value is not None else None} for p in self.trend],
         }
 

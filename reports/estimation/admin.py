@@ -35,6 +35,7 @@ from reports.estimation.population import (
 )
 from units.access import Action, scope
 from units.admin import UploadForm, raw_id_scoped
+from units.forms import rule_errors_on_fields
 from units.models import Unit
 from units.spreadsheets import ImportFailed
 
@@ -54,7 +55,7 @@ class PopulationForm(forms.ModelForm):
             try:
                 population_check(campaign=data["campaign"], unit=data["unit"], channel=data["channel"], population=data.get("population"), form=data.get("form"))
             except CampaignRuleError as problem:
-                raise forms.ValidationError(problem.messages) from None
+                rule_errors_on_fields(self, problem)
         return data
 
 

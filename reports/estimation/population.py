@@ -205,17 +205,19 @@ def population_from_frame(*, actor: User | AnonymousUser, campaign: Campaign) ->
 
 
 def population_check(*, campaign: Campaign, unit: Unit, channel: str, population: int | None, form: CampaignForm | None = None) -> None:
-    """Raise CampaignRuleError unless `population` may be the size of this stratum of the campaign."""
+    """Raise CampaignRuleError unless `population` may be the size of this stratum of the campaign; its code
+    names the field at fault."""
     campaign_ensure_editable(campaign)
     if not unit.path.startswith(campaign.organiser.path):
-        raise CampaignRuleError(_("Đơn vị không thuộc đợt khảo sát."))
+        raise CampaignRuleError(_("Đơn vị không thuộc đợt khảo sát."), code="unit")
     if channel not in Channel.values:
-        raise CampaignRuleError(_("Kênh không hợp lệ."))
+        raise CampaignRuleError(_("Kênh không hợp lệ."), code="channel")
     if form is not None and form.campaign_id != campaign.pk:
-        raise CampaignRuleError(_("Phiếu không thuộc đợt khảo sát."))
+        raise CampaignRuleError(_("Phiếu không thuộc đợt khảo sát."), code="form")
     n = counted_respondents(campaign).get((unit.pk, channel, form.pk if form else None), 0)
     if population is None or population <= 0 or population < n:
-        raise CampaignRuleError(_("Cỡ tổng thể phải lớn hơn 0 và không nhỏ hơn số phiếu được tính của tầng (%(n)d).") % {"n": n})
+        message = _("Cỡ tổng thể phải lớn hơn 0 và không nhỏ hơn số phiếu được tính của tầng (%(n)d).") % {"n": n}
+        raise CampaignRuleError(message, code="population")
 
 
 @transaction.atomic

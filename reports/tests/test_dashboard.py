@@ -72,15 +72,19 @@ def test_every_distribution_adds_up_to_exactly_one_hundred(client, alice, dashbo
     assert first == {"Rất không hài lòng": 16.67, "Không hài lòng": 3.33, "Bình thường": 5.0, "Hài lòng": 45.0, "Rất hài lòng": 30.0}
 
 
-def test_the_charts_get_elements_heat_map_and_trend(client, alice, dashboard_data):
+def test_the_charts_get_elements_and_trend_and_the_heat_map_is_a_table(client, alice, dashboard_data):
     client.force_login(alice)
     response = client.get(dashboard_url())
     data = chart_data(response)
     assert [e["value"] for e in data["elements"]] == [75.0, 75.0]
-    assert data["heatmap"]["units"] == ["Xã A1", "Phường A2", "Sở Y tế A"]
-    assert data["heatmap"]["z"] == [[90.0, 90.0], [85.0, 85.0], [50.0, 50.0]]
     assert [p["value"] for p in data["trend"]] == [71.67, 75.0]
-    assert "/static/plotly/plotly.min.js" in response.content.decode()
+    html = response.content.decode()
+    assert "/static/vendor/plotly-basic.min.js" in html
+    # The heat map is a table (a list on phones): every value printed, its colour band beside it.
+    heat = [(unit.name, [score.value for score in scores]) for unit, scores in response.context["data"].heatmap_rows]
+    assert heat == [("Xã A1", [90, 90]), ("Phường A2", [85, 85]), ("Sở Y tế A", [50, 50])]
+    assert '<td class="text-center heat-5">90,00%</td>' in html and '<td class="text-center heat-1">50,00%</td>' in html
+    assert 'id="heatmap-list"' in html
     assert "<script>" not in response.content.decode()  # no inline script (CSP)
 
 
@@ -243,3 +247,12 @@ def test_an_enumerator_collects_but_does_not_read_the_results(client, make_user,
     assert client.get(dashboard_url()).status_code == 404
     assert client.get(reverse("reports:unit", args=["ks-2026", "A1"])).status_code == 404
     assert "ks-2026" not in client.get(reverse("reports:campaign_list")).content.decode()
+
+
+def test_in_english_the_dashboard_writes_numbers_the_english_way(client, alice, dashboard_data, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(alice)
+    html = client.get(dashboard_url()).content.decode()
+    assert '<html lang="en">' in html
+    assert "75.00%" in html and "80.00%" in html  # the overall index and the target
+    assert "75,00%" not in html and "80,00%" not in html

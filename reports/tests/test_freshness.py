@@ -34,7 +34,7 @@ def test_a_fresh_interpreter_set_up_like_the_server_knows_the_recompute_task():
         "import django; django.setup(); from celery import current_app; "
         f"print({campaign_services.RECOMPUTE_TASK!r} in current_app.tasks)"
     )
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"}
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin", "DEBUG": "1"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "True"
 

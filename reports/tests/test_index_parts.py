@@ -97,3 +97,17 @@ def test_the_ministry_of_health_mean_score_out_of_five_stands_beside_the_rate(cl
     client.force_login(alice)
     html = client.get(f"/bao-cao/{campaign.code}/").content.decode()
     assert 'id="mean-level">Điểm trung bình: <strong>4,00/5</strong>' in html  # (5 + 4 + 3 + 4) / 4
+
+
+def test_a_weight_reads_in_the_pages_language_and_stays_vietnamese_in_the_workbook():
+    from fractions import Fraction
+
+    from django.utils import translation
+
+    from reports.schemes import IndexPart
+
+    part = IndexPart(code="P", weight=Fraction(5, 8))
+    assert part.weight_label == "62,5" and IndexPart(code="Q", weight=Fraction(3, 5)).weight_label == "60"
+    with translation.override("en"):
+        assert part.weight_label == "62.5"  # the dashboard in English
+        assert part.weight_text(lang="vi") == "62,5"  # the workbook's Vietnamese sheet

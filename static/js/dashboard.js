@@ -5,11 +5,13 @@
   if (!source || typeof Plotly === "undefined") { return; }
   var data = JSON.parse(source.textContent);
   var texts = (document.getElementById("dashboard-text") || { dataset: {} }).dataset;
-  var config = { displaylogo: false, responsive: true, locale: "vi" };
-  var layoutBase = { margin: { l: 60, r: 20, t: 10, b: 40 }, separators: ",.", font: { family: "system-ui, sans-serif", size: 12 } };
+  // Numbers the way the page's language writes them (units/formatting.py): vi "84,50%", en "84.50%".
+  var english = document.documentElement.lang === "en";
+  var config = { displaylogo: false, responsive: true, locale: english ? "en" : "vi" };
+  var layoutBase = { margin: { l: 60, r: 20, t: 10, b: 40 }, separators: english ? ".," : ",.", font: { family: "system-ui, sans-serif", size: 12 } };
 
   function layout(extra) { return Object.assign({}, layoutBase, extra); }
-  function percent(v) { return v === null ? "—" : v.toFixed(2).replace(".", ",") + "%"; }
+  function percent(v) { return v === null ? "—" : (english ? v.toFixed(2) : v.toFixed(2).replace(".", ",")) + "%"; }
   function draw(id, traces, extra) {
     var node = document.getElementById(id);
     if (!node) { return; }
@@ -18,9 +20,11 @@
     node.dataset.drawn = "1";
   }
 
+  // On a phone the bars get the width: elements are named by their codes (the table below has the titles).
+  var narrow = window.matchMedia("(max-width: 575.98px)").matches;
   var elements = data.elements.filter(function (e) { return e.value !== null; });
   draw("chart-elements", elements.length ? [{
-    type: "bar", orientation: "h", y: elements.map(function (e) { return e.label; }), x: elements.map(function (e) { return e.value; }),
+    type: "bar", orientation: "h", y: elements.map(function (e) { return narrow ? e.code : e.label; }), x: elements.map(function (e) { return e.value; }),
     text: elements.map(function (e) { return percent(e.value); }), textposition: "auto", marker: { color: "#1f4e79" },
     hovertemplate: "%{y}: %{text}<extra></extra>"
   }] : [], {
@@ -30,9 +34,9 @@
 
   var trend = data.trend.filter(function (p) { return p.value !== null; });
   draw("chart-trend", trend.length ? [{
-    type: "scatter", mode: "lines+markers+text", x: trend.map(function (p) { return p.label; }), y: trend.map(function (p) { return p.value; }),
+    type: "scatter", mode: "lines+markers+text", x: trend.map(function (p) { return narrow ? p.label.split(" · ")[0] : p.label; }), y: trend.map(function (p) { return p.value; }),
     text: trend.map(function (p) { return percent(p.value); }), textposition: "top center", line: { color: "#1f4e79" }
-  }] : [], { height: 260, yaxis: { range: [0, 105], ticksuffix: "%" }, xaxis: { type: "category" } });
+  }] : [], { height: 260, yaxis: { range: [0, 105], ticksuffix: "%" }, xaxis: { type: "category", range: [-0.5, trend.length - 0.5] } });
 
   var levels = [];
   data.distributions.forEach(function (d) { d.levels.forEach(function (l) { if (levels.indexOf(l.label) < 0) { levels.push(l.label); } }); });
@@ -50,9 +54,4 @@
     yaxis: { autorange: "reversed", automargin: true }, legend: { orientation: "h", y: -0.15 }
   });
 
-  var heat = data.heatmap;
-  draw("chart-heatmap", heat.units.length && heat.elements.length ? [{
-    type: "heatmap", x: heat.elements, y: heat.units, z: heat.z, zmin: 50, zmax: 100, colorscale: "RdYlGn", reversescale: true,
-    text: heat.z.map(function (row) { return row.map(percent); }), texttemplate: "%{text}", hovertemplate: "%{y} · %{x}: %{text}<extra></extra>"
-  }] : [], { height: 80 + 32 * heat.units.length, yaxis: { automargin: true, autorange: "reversed" } });
 })();

@@ -162,3 +162,28 @@ def test_behind_the_trusted_proxy_each_citizen_has_their_own_rate_limit(client, 
 
     assert [from_citizen("198.51.100.7") for _ in range(3)] == [422, 422, 429]
     assert from_citizen("198.51.100.8") == 422  # another citizen behind the same proxy is not limited
+
+
+def _says_ban(html: str) -> bool:
+    import re
+
+    return re.search(r"(?<!\w)bạn(?!\w)", html, re.IGNORECASE) is not None
+
+
+@override_settings(ONLINE_SURVEY_RATE_LIMIT=1)
+def test_the_citizen_pages_address_the_citizen_as_ong_ba_like_the_questions(client, setup, tree):
+    """One register (issue 17): the questions say «ông/bà», so the pages around them do too, never «bạn»."""
+    pick = client.get(survey_url(setup)).content.decode()
+    survey = client.get(survey_url(setup), {"don-vi": "A1"}).content.decode()
+    thanks = client.get(f"/khao-sat/{setup.campaign.public_key}/cam-on/").content.decode()
+    assert "Ông/Bà đã sử dụng dịch vụ tại cơ quan, đơn vị nào?" in pick
+    assert "câu trả lời của Ông/Bà giúp cơ quan cải thiện dịch vụ" in survey
+    assert "Cảm ơn Ông/Bà đã tham gia khảo sát!" in thanks and "Ý kiến của Ông/Bà đã được ghi nhận." in thanks
+    assert submit(client, setup, tree)[0] == 201
+    status, refused = submit(client, setup, tree)
+    assert status == 429 and refused["detail"] == "Ông/Bà gửi quá nhiều lần; vui lòng thử lại sau."
+    already = client.get(survey_url(setup), {"don-vi": "A1"}).content.decode()
+    assert "Ông/Bà đã trả lời khảo sát này rồi." in already
+    Campaign.objects.filter(pk=setup.campaign.pk).update(status=CampaignStatus.CLOSED)
+    closed = client.get(survey_url(setup), {"don-vi": "A1"}).content.decode()
+    assert [_says_ban(html) for html in (pick, survey, thanks, already, closed)] == [False] * 5

@@ -1,5 +1,8 @@
 """Template filters over units.formatting: {{ value|percent_vi }}, {{ n|number_vi }}, {{ d|date_vi }}.
 
+On pages numbers follow the active language (Vietnamese by default: "83,94%", "24.270"; English:
+"83.94%", "24,270"); the filters keep their historic `_vi` names. Dates are dd/mm/yyyy in both.
+
 A lookup that fails in a template ({{ parent.overall.value }} when there is no parent) arrives as "":
 each filter shows it as no data, like None, instead of failing the page.
 """
@@ -19,17 +22,17 @@ def _known(value: Any) -> Any:
 
 @register.filter
 def percent_vi(value: Any, decimals: int = 2) -> str:
-    return formatting.percent_vi(_known(value), decimals)
+    return formatting.percent(_known(value), decimals)
 
 
 @register.filter
 def number_vi(value: Any, decimals: int = 0) -> str:
-    return formatting.number_vi(_known(value), decimals)
+    return formatting.number(_known(value), decimals)
 
 
 @register.filter
 def signed_vi(value: Any, decimals: int = 2) -> str:
-    return formatting.signed_vi(_known(value), decimals)
+    return formatting.signed(_known(value), decimals)
 
 
 @register.filter

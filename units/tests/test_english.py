@@ -1,6 +1,5 @@
 """English, the second language (DESIGN §9): chosen with the language cookie, served from locale/en."""
 
-import ast
 import gettext
 import re
 from pathlib import Path
@@ -9,30 +8,14 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from units.django_catalogs import read_po
+
 CATALOG = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
 
 
 def _entries() -> list[dict]:
-    """The entries of django.po (header left out): msgid, msgid_plural, msgstr / msgstr[n], flags."""
-    entries, entry, key = [], None, None
-    for line in [*(CATALOG / "django.po").read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if entry and "msgid" in entry:
-                entries.append(entry)
-            entry, key = None, None
-            continue
-        entry = entry if entry is not None else {"flags": set()}
-        if line.startswith("#,"):
-            entry["flags"].update(flag.strip() for flag in line[2:].split(","))
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"'):
-            entry[key] += ast.literal_eval(line)
-        else:
-            key, _space, value = line.partition(" ")
-            entry[key] = ast.literal_eval(value)
-    return [e for e in entries if e["msgid"]]
+    return read_po(CATALOG / "django.po")
 
 
 def _translations(entry: dict) -> list[str]:
