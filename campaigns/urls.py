@@ -6,4 +6,5 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("khao-sat/<uuid:public_key>/", views.notice, name="notice"),
+    path("khao-sat/<uuid:public_key>/ap-phich/", views.poster, name="poster"),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "plans",
+    "communication",  # above reports: the communication plan (issue 16)
 ]
 
 MIDDLEWARE = [

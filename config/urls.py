@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("campaigns.fieldwork.urls")),
     path("", include("reports.urls")),
     path("", include("plans.urls")),
+    path("", include("communication.urls")),
 ]
 
 # The portal's own error pages (config/errors.py), in Vietnamese with the way back.

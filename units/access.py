@@ -58,6 +58,9 @@ class Action(StrEnum):
     # Improvement plans (plans/): a unit files its plan; the organiser's officials approve or return it.
     PLANS_FILE = "plans.file"  # write and submit the unit's improvement plan: measures, owners, due dates, evidence
     PLANS_REVIEW = "plans.review"  # approve or return a plan (asked at the campaign's organiser); the department's list
+    # Communication (communication/): the organiser's plan and a responsible unit's report with its evidence.
+    COMMS_PLAN = "comms.plan"  # a campaign's communication plan, its progress, the organising letter (at the organiser)
+    COMMS_REPORT = "comms.report"  # mark a unit's communication task done with evidence (at the responsible unit)
 
 
 OFFICIALS = frozenset({Role.OFFICIAL})
@@ -94,6 +97,8 @@ POLICY: dict[Action, frozenset[str]] = {
     Action.BACKCHECKS_RECORD: frozenset({Role.OFFICIAL, Role.SUPERVISOR}),
     Action.PLANS_FILE: frozenset({Role.OFFICIAL, Role.UNIT_MANAGER}),
     Action.PLANS_REVIEW: OFFICIALS,
+    Action.COMMS_PLAN: OFFICIALS,
+    Action.COMMS_REPORT: frozenset({Role.OFFICIAL, Role.UNIT_MANAGER}),
 }
 
 

@@ -190,7 +190,7 @@ OFFICIAL_GROUP = "Cán bộ quản lý khảo sát"
 def official_group() -> Group:
     """The group that lets officials configure campaigns in the admin (scoped to their subtree there)."""
     group, _created = Group.objects.get_or_create(name=OFFICIAL_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["units", "campaigns", "surveys", "reports"]))
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["units", "campaigns", "surveys", "reports", "communication"]))
     return group
 
 

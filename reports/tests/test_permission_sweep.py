@@ -45,6 +45,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from campaigns.frames import frame_import
 from campaigns.models import Assignment, Campaign, Channel, FrameEntry, SampleQuota
 from campaigns.sampling import sample_draw
+from communication.models import Evidence as CommsEvidence
+from communication.models import UnitTask
+from communication.services import plan_for, task_report
+from communication.tests.factories import make_activity, photo
 from plans.models import Evidence, ImprovementPlan, Measure, PlanCriterion, PlanRules, SelfSurveySchedule
 from reports.estimation.population import population_save
 from reports.models import ExportJob, ExportStatus, ReportHeading
@@ -106,7 +110,7 @@ def plan_world(campaign: Campaign, unit: Unit) -> dict[str, Any]:
 
 @pytest.fixture
 def world(tree, alice, bob, charlie, make_user, settings, tmp_path) -> World:
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = tmp_path  # evidence files of the communication plan
     questionnaire = make_questionnaire("phieu-rieng-a", frozen=False)
     Questionnaire.objects.filter(pk=questionnaire.pk).update(title=QUESTIONNAIRE_TITLE, owner=tree["A"])
     questionnaire.refresh_from_db()
@@ -134,6 +138,10 @@ def world(tree, alice, bob, charlie, make_user, settings, tmp_path) -> World:
         message=f"Đã nhập 6 người vào khung mẫu của «{CAMPAIGN_NAME}».",
     )
     token = api_token_create(user=alice, name="Tổng đài", actor=alice)[0]
+    # issue 16: A's communication plan, A1 reported with a photo (communication/)
+    today = campaign.fieldwork_start
+    activity = make_activity(plan_for(campaign=campaign, actor=SYSTEM), [tree["A1"], tree["A2"]], title="Niêm yết tại Xã A1", start=today, deadline=today)
+    task = task_report(task=UnitTask.objects.get(activity=activity, unit=tree["A1"]), actor=SYSTEM, files=[photo()])
     objects = {
         "auth.group": Group.objects.get(name=OFFICIAL_GROUP),
         "auth.user": alice,
@@ -150,6 +158,9 @@ def world(tree, alice, bob, charlie, make_user, settings, tmp_path) -> World:
         "surveys.question": Question.objects.filter(questionnaire=questionnaire).first(),
         "surveys.response": response,
         "reports.reportheading": ReportHeading.objects.create(campaign=campaign, issuing_body="SỞ NỘI VỤ TỈNH A", symbol="BC-SNV", place="Tỉnh A"),
+        "communication.communicationplan": activity.plan,
+        "communication.activity": activity,
+        "communication.evidence": CommsEvidence.objects.get(task=task),
     }
     backcheck = BackCheck.objects.create(campaign=campaign, response=response, enumerator=enumerator, seed=42, items=[])
     objects["plans"] = plan_world(campaign, tree["A1"])
@@ -173,7 +184,7 @@ ADMIN_MODEL = re.compile(r"^admin/(\w+)/(\w+)/")
 
 def admin_model(route: str) -> str | None:
     match = ADMIN_MODEL.match(route)
-    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "reports", "axes", "otp_totp"} else None
+    return f"{match[1]}.{match[2]}" if match and apps.is_installed(f"django.contrib.{match[1]}") or match and match[1] in {"units", "campaigns", "surveys", "reports", "communication", "axes", "otp_totp"} else None
 
 
 def url_for(route: str, world: World) -> str:
@@ -205,6 +216,9 @@ def url_for(route: str, world: World) -> str:
         "uidb64": "MQ",  # a password-reset link's user: a made-up one, its token refused
         "token": "khong-hop-le",
         **world.objects["plans"],  # measure_id, evidence_id, schedule_id
+        "activity_id": str(world.objects["communication.activity"].pk),
+        "task_id": str(UnitTask.objects.get(activity=world.objects["communication.activity"], unit__code="A1").pk),
+        "item_id": str(world.objects["communication.evidence"].pk),
     }
     if route.startswith("admin/r/"):
         values["object_id"] = str(world.campaign.pk)
@@ -326,6 +340,11 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         ],
         "ke-hoach/<slug:code>/don-vi/<str:unit_code>/duyet/": [{"decision": "approve"}, {"decision": "return", "comment": "x"}],
         "tu-khao-sat/<str:unit_code>/": [{"template": world.campaign.pk, "every_months": 3, "next_start": "2027-01-01"}],
+        # issue 16: the communication plan (an activity for A's communes, a report with a photo, the letter's fields)
+        "truyen-thong/<slug:code>/hoat-dong/moi/": [{"kind": "radio", "title": "Cài vào A", "start": "2025-09-01", "deadline": "2025-09-30", "unit_types": ["commune"]}],
+        "truyen-thong/<slug:code>/hoat-dong/<int:activity_id>/": [{"kind": "other", "title": "Bị sửa", "start": "2025-09-01", "deadline": "2025-09-30", "units": [tree["A1"].pk]}],
+        "truyen-thong/viec/<int:task_id>/": [{"files": [photo()], "links": "https://cai-vao.vn/", "note": "cài"}],
+        "truyen-thong/<slug:code>/cong-van/": [{"letter_number": "1/CAI", "signer_name": "Cài vào"}],
     }
     return bodies + [{key: (SimpleUploadedFile(value.name, value.read()) if hasattr(value, "read") and value.seek(0) is None else value) for key, value in body.items()} for body in attacks.get(route, [])]
 
@@ -368,6 +387,10 @@ WATCHED = [
     ("plans.Evidence", ("file", "link")),
     ("plans.PlanEvent", ("kind", "comment")),
     ("plans.SelfSurveySchedule", ("next_start", "last_campaign_id")),
+    ("communication.CommunicationPlan", ("letter_number", "signer_name")),
+    ("communication.Activity", ("title", "kind", "deadline")),
+    ("communication.UnitTask", ("unit_id", "done_at")),
+    ("communication.Evidence", ("task_id", "link", "stored_name")),
 ]
 
 
@@ -480,13 +503,15 @@ def test_a_member_who_only_reads_writes_nothing(world, bob):
 # Where the rules refuse the owner too: pages for superusers only (accounts, login records, API keys, unit
 # types), rows never edited in the admin (responses, the frame, assignments, the audit log), a questionnaire
 # in use (locked: a new version is made instead), an active campaign (not deleted), results not yet
-# published, the online survey of a campaign with no online channel, and views that need a POST or parameters.
+# published, the online survey of a campaign with no online channel, and views that need a POST or parameters;
+# communication plans and activities are added on their pages (where units are chosen), evidence is never edited.
 EXPECTED_FOR_ALICE = re.compile(
     r"^/(admin/("
     r"(auth|axes|otp_totp)/|units/apitoken/|units/unittype/(add|\d+/delete)/"
     r"|units/auditentry/(add|\d+/delete)/|surveys/response/(add|\d+/delete|\d+/change)/"
     r"|campaigns/(frameentry|assignment)/(add|\d+/delete|\d+/change)/"
     r"|campaigns/campaign/\d+/delete/|surveys/(questionnaire|question)/\d+/delete/"
+    r"|communication/(communicationplan/add|activity/(add|\d+/delete)|evidence/(add|\d+/delete))/"
     r"|surveys/questionnaire/\d+/(new-version|confirm-roles)/|password_change/done/|logout/|autocomplete/|r/\d+/\d+/|khong-co-trang-nay/"
     r")|ket-qua/dot-bi-mat-a/|khao-sat/[-0-9a-f]+/tra-loi/)"
 )

@@ -34,7 +34,7 @@ from units.constraints import ConstraintErrorsOnFields
 from units.services import api_token_create
 from units.tests.xlsx import xlsx_bytes
 
-APPS = ("units", "campaigns", "surveys", "reports")
+APPS = ("units", "campaigns", "surveys", "reports", "communication")
 START, END = dt.date(2025, 9, 1), dt.date(2025, 11, 30)
 
 

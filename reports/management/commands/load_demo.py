@@ -53,10 +53,11 @@ class Command(BaseCommand):
         codes = tuple(c.code for c in last_year + current)
         for line in load_results_demo(computed=codes, published=PUBLISHED_2025):
             self.stdout.write(f"  {line}")
-        for app_config in apps.get_app_configs():
-            if callable(getattr(app_config, "load_demo", None)):
-                for line in app_config.load_demo():
-                    self.stdout.write(f"  {line}")
+        # The apps above reports (communication, plans) bring their demo as an AppConfig method, so reports imports none of them.
+        for config in apps.get_app_configs():
+            loader = getattr(config, "load_demo", None)
+            for line in loader() if callable(loader) else []:
+                self.stdout.write(f"  {line}")
         self.stdout.write("Dữ liệu mẫu đã sẵn sàng. Tài khoản mẫu (tên đăng nhập / mật khẩu — vai trò):")
         for username, password, role in logins:
             self.stdout.write(f"  {username} / {password} — {role}")
