@@ -71,7 +71,7 @@ PERSONAL_MARKERS = ("Người dân A1-", "0905000")
 A_MARKERS = (CAMPAIGN_NAME, QUESTIONNAIRE_TITLE, "dot-bi-mat-a", "Tỉnh A", "Xã A1", "Phường A2", "Sở Y tế A", "Bệnh viện A", *PERSONAL_MARKERS)
 # Pages anyone may read: the login, the public notice and online survey, published results, the API's door.
 # The service worker's script and its offline page hold no data: they are what a phone keeps for work without signal.
-PUBLIC = re.compile(r"^/(dang-nhap/|dang-xuat/|i18n/|admin/login/|admin/logout/|khao-sat/|ket-qua/|api/v1/|quen-mat-khau/|healthz|sw\.js|ngoai-tuyen/)")
+PUBLIC = re.compile(r"^/(dang-nhap/|dang-xuat/|i18n/|admin/login/|admin/logout/|khao-sat/|ket-qua/|api/v1/|quen-mat-khau/|healthz|sw\.js|ngoai-tuyen/|cong-cu/)")
 SUPERUSER_ONLY_MODELS = {"auth.group", "auth.user", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog", "units.apitoken", "otp_totp.totpdevice"}
 
 
