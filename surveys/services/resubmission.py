@@ -130,7 +130,14 @@ def response_resubmit(*, payload: Any, submitter: Submitter) -> SubmissionResult
     if response is None:
         raise SubmissionNotFound(_("Không tìm thấy phiếu cần gửi lại."), {"revises": [_("Không tìm thấy phiếu.")]})
     resubmission_sender_check(response, submitter.user)
-    _check_returned(response)
+    try:
+        _check_returned(response)
+    except SubmissionConflict:
+        # The same resubmission, sent at once, may have replaced the version since the first look: a resend.
+        found = _resend(key, digest)
+        if found is not None:
+            return found
+        raise
     _check_same_target(payload, response)
     if response.campaign.status != CampaignStatus.ACTIVE:
         raise SubmissionForbidden(_("Đợt khảo sát «%(name)s» không còn nhận phiếu.") % {"name": response.campaign.name})
