@@ -10,28 +10,17 @@ from django.utils.translation import gettext as _
 from campaigns.models import Campaign
 from campaigns.views import notice_body
 from communication.models import Activity, CommunicationPlan
+from reports.documents.headings import place_of
 from reports.documents.official import Heading, OfficialDocument, PageBreak, Paragraph, Section, Signature, Table, official_document_bytes
 from units.formatting import date_vi
 from units.models import Unit
 
 # Above this many units an activity names its units by type ("12 xã, phường") rather than one by one.
 UNITS_NAMED_MAX = 8
-PLACE_PREFIXES = ("Tỉnh ", "Thành phố ", "tỉnh ", "thành phố ")
 
 
 def letter_filename(plan: CommunicationPlan) -> str:
     return f"cong-van-truyen-thong-{plan.campaign.code}.docx"
-
-
-def _place(organiser: Unit) -> str:
-    """The place of the date line: the province, without "Tỉnh"/"Thành phố" ("Khánh Hòa")."""
-    top_code = organiser.path.split("/")[0]
-    top = organiser if organiser.code == top_code else Unit.objects.filter(code=top_code).first() or organiser
-    name = top.name
-    for prefix in PLACE_PREFIXES:
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
 
 
 def issuing_body(organiser: Unit) -> str:
@@ -170,7 +159,7 @@ def letter_spec(plan: CommunicationPlan, *, notice_url: str) -> OfficialDocument
             issuing_body=body,
             symbol=symbol,
             number=number,
-            place=_place(organiser),
+            place=place_of(organiser),
             date=None,
             year=campaign.year,
         ),
