@@ -218,3 +218,35 @@ def test_imported_rows_with_the_same_phone_are_both_flagged_and_held_when_asked(
     assert set(flags_of(first.pk)) == set(flags_of(second.pk)) == {FlagKind.DUPLICATE}
     assert flags_of(third.pk) == {}
     assert (first.status, second.status, third.status) == ("submitted", "on_hold", "submitted")  # the first was not flagged when it came
+
+
+def test_the_issues_checks_end_to_end_the_flags_and_reasons_reach_the_review_queue_and_the_raw_export(api, setup40, tree, make_user, tmp_path):
+    """Issue 15's held-back check as a new user would run it: a 40-question interview in 20 s and two interviews
+    with the same phone at different units, sent through the API; each flagged with its reason in the
+    supervisor's queue and in the raw export (CSV and xlsx)."""
+    from openpyxl import load_workbook
+
+    from reports.raw_export import raw_export_write
+
+    fast = post(api, body(setup40, tree["A1"], duration_seconds=20))[1]
+    first = post(api, body(setup40, tree["A1"], profile={"phone": "0905 123 456"}))[1]
+    second = post(api, body(setup40, tree["A2"], profile={"phone": "0905.123.456"}))[1]
+    reasons = {
+        fast["id"]: flags_of(fast["id"])[FlagKind.TOO_FAST],
+        first["id"]: flags_of(first["id"])[FlagKind.DUPLICATE],
+        second["id"]: flags_of(second["id"])[FlagKind.DUPLICATE],
+    }
+    assert "20 giây" in reasons[fast["id"]] and "0905***456" in reasons[second["id"]]
+
+    supervisor = Client()
+    supervisor.force_login(make_user("gs", Role.SUPERVISOR, tree["A"]))
+    queue = supervisor.get("/giam-sat/phieu/", {"flag": "any"}).content.decode()
+    for reason in reasons.values():
+        assert f'title="{reason}"' in queue
+
+    raw_export_write(campaign=setup40.campaign, out=tmp_path / "raw.csv", fmt="csv")
+    text = (tmp_path / "raw.csv").read_text(encoding="utf-8-sig")
+    raw_export_write(campaign=setup40.campaign, out=tmp_path / "raw.xlsx", fmt="xlsx")
+    cells = " ".join(str(cell) for row in load_workbook(tmp_path / "raw.xlsx").active.iter_rows(values_only=True) for cell in row if cell)
+    for reason in reasons.values():
+        assert reason in text and reason in cells
