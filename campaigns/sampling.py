@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from campaigns.models import Assignment, AssignmentStatus, Campaign, CampaignStatus, Channel, FrameEntry, SampleQuota
 from campaigns.services import CampaignRuleError, audit_record, campaign_ensure_editable
 from units.access import Action, require
-from units.models import Membership, Role
+from units.models import Membership, Role, Unit
 from units.services import Actor
 
 # Channels that reach people on the frame, and what a frame entry needs for each.
@@ -105,6 +105,12 @@ def _enumerators_by_unit_path() -> list[tuple[str, int]]:
 def _covering(enumerators: list[tuple[str, int]], unit_path: str) -> list[int]:
     """Enumerators whose membership unit is the unit or one of its ancestors, each once, in id order."""
     return sorted({user_id for path, user_id in enumerators if unit_path.startswith(path)})
+
+
+def enumerators_covering(units: list[Unit]) -> dict[int, list[int]]:
+    """The active enumerators the draw gives each unit's cases to (a role at the unit or above), by unit id."""
+    enumerators = _enumerators_by_unit_path()
+    return {unit.pk: _covering(enumerators, unit.path) for unit in units}
 
 
 @transaction.atomic

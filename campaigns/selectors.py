@@ -197,7 +197,7 @@ def quotas_unmade_reasons(campaign: Campaign, *, size: int | None = None, defaul
     plan = quota_plan(campaign, size=size, defaults=defaults)
     if not plan:
         for form in forms:
-            reasons.append(_form_unmatched(campaign, form, subtree, windows))
+            reasons.append(form_unmatched_reason(campaign, form, subtree, windows))
         return reasons
     existing = set(campaign.quotas.values_list("unit_id", "channel", "form_id"))
     done = sum((cell.unit.pk, cell.channel, cell.form.pk) in existing for cell in plan)
@@ -231,7 +231,7 @@ def _coverage(campaign: Campaign, subtree: list[Unit]) -> str:
     }
 
 
-def _form_unmatched(campaign: Campaign, form: CampaignForm, subtree: list[Unit], windows: list[ChannelWindow]) -> str:
+def form_unmatched_reason(campaign: Campaign, form: CampaignForm, subtree: list[Unit], windows: list[ChannelWindow]) -> str:
     """Why one form gives no cell: no unit of its own in the organiser's subtree, or no window serving them."""
     organiser = campaign.organiser
     named = list(form.units.all())

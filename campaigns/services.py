@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -244,20 +245,53 @@ def activation_check_register(check: Callable[[Campaign], list[str]]) -> None:
         ACTIVATION_CHECKS.append(check)
 
 
+@dataclass(frozen=True)
+class ActivationRule:
+    """A rule a campaign must keep to be activated: what it says, and how the campaign breaks it (nothing: kept)."""
+
+    label: str
+    problems: list[str]
+
+    @property
+    def kept(self) -> bool:
+        return not self.problems
+
+
+def campaign_activation_rules(campaign: Campaign) -> list[ActivationRule]:
+    """Every rule that blocks activation, in Vietnamese, each with the campaign's problems against it (the
+    builder's check list shows them all; `campaign_activation_problems` only the broken ones)."""
+    windows = list(campaign.windows.order_by("start", "pk"))
+    outside = [
+        _("Kênh «%(window)s»: %(problem)s") % {"window": window, "problem": problem}
+        for window in windows for problem in window.date_problems().values()
+    ]
+    registered: list[str] = []
+    for check in ACTIVATION_CHECKS:
+        registered += check(campaign)
+    draft = [] if campaign.status == CampaignStatus.DRAFT else [
+        _("Chỉ kích hoạt được đợt đang ở trạng thái nháp (hiện tại: %(status)s).") % {"status": campaign.get_status_display()}
+    ]
+    return [
+        ActivationRule(_("Đợt đang ở trạng thái nháp"), draft),
+        ActivationRule(
+            _("Có ít nhất một phiếu khảo sát"),
+            [] if campaign.forms.exists() else [_("Đợt chưa có phiếu khảo sát nào: cần ít nhất một phiếu.")],
+        ),
+        ActivationRule(_("Các phiếu dùng được (vai trò câu hỏi đã xác nhận, các phần của chỉ số hợp lệ)"), registered),
+        ActivationRule(
+            _("Có ít nhất một kênh thu thập"), [] if windows else [_("Đợt chưa có kênh thu thập (khung thời gian) nào.")]
+        ),
+        ActivationRule(_("Mọi kênh thu thập nằm trong thời gian khảo sát của đợt"), outside),
+        ActivationRule(
+            _("Có cỡ mẫu (chỉ tiêu số phiếu) cho ít nhất một đơn vị"),
+            [] if campaign.quotas.filter(target__gt=0).exists() else [_("Đợt chưa có cỡ mẫu (chỉ tiêu số phiếu) nào.")],
+        ),
+    ]
+
+
 def campaign_activation_problems(campaign: Campaign) -> list[str]:
     """The activation rules the campaign breaks, in Vietnamese (empty when it may be activated)."""
-    problems = []
-    for check in ACTIVATION_CHECKS:
-        problems += check(campaign)
-    if campaign.status != CampaignStatus.DRAFT:
-        problems.append(_("Chỉ kích hoạt được đợt đang ở trạng thái nháp (hiện tại: %(status)s).") % {"status": campaign.get_status_display()})
-    if not campaign.forms.exists():
-        problems.append(_("Đợt chưa có phiếu khảo sát nào: cần ít nhất một phiếu."))
-    if not campaign.windows.exists():
-        problems.append(_("Đợt chưa có kênh thu thập (khung thời gian) nào."))
-    if not campaign.quotas.filter(target__gt=0).exists():
-        problems.append(_("Đợt chưa có cỡ mẫu (chỉ tiêu số phiếu) nào."))
-    return problems
+    return [problem for rule in campaign_activation_rules(campaign) for problem in rule.problems]
 
 
 def _locked(campaign: Campaign) -> Campaign:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
     path("", include("campaigns.fieldwork.urls")),
+    path("", include("campaigns.builder.urls")),
     path("", include("reports.urls")),
     path("", include("plans.urls")),
     path("", include("communication.urls")),

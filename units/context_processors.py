@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_results": bool(roles & POLICY[Action.RESULTS_VIEW]),
         "nav_backchecks": bool(roles & POLICY[Action.BACKCHECKS_RECORD]),
         "nav_cases": bool(roles & POLICY[Action.CASES_READ]),
+        "nav_campaigns": bool(roles & POLICY[Action.CAMPAIGN_CONFIGURE]),
         "nav_comms": bool(roles & POLICY[Action.COMMS_REPORT]),
         "nav_people": bool(roles & POLICY[Action.PEOPLE_MANAGE]),
         "nav_password_reset": bool(roles & POLICY[Action.USERS_PASSWORD_RESET]),
