@@ -11,7 +11,9 @@ class CampaignsConfig(AppConfig):
         from django.urls import reverse
 
         from campaigns.frames import frame_import_check, frame_import_job
+        from campaigns.models import Campaign
         from units.import_jobs import ImportKind, import_kind_register
 
-        back = lambda job: reverse("admin:campaigns_campaign_change", args=[job.params["campaign"]])  # noqa: E731
+        # The builder's frame step, for officials and the admin's users alike.
+        back = lambda job: reverse("builder:frame", args=[Campaign.objects.get(pk=job.params["campaign"]).code])  # noqa: E731
         import_kind_register("frame", ImportKind(_("Nhập khung mẫu"), frame_import_job, back, frame_import_check))

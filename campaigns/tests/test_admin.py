@@ -263,7 +263,7 @@ def test_a_large_frame_is_imported_by_a_job(client, campaign, alice, settings, t
     job = ImportJob.objects.get()
     assert answer.url == reverse("import_job", args=[job.pk]) and job.status == ImportStatus.DONE, job.message
     assert job.params == {"campaign": campaign.pk} and FrameEntry.objects.filter(campaign=campaign).count() == 4
-    assert client.get(reverse("import_job_status", args=[job.pk])).json()["back_url"] == reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    assert client.get(reverse("import_job_status", args=[job.pk])).json()["back_url"] == reverse("builder:frame", args=[campaign.code])
 
 
 def test_no_frame_job_is_stored_for_someone_who_may_not_import_the_frame(campaign, bob, charlie, settings, tmp_path):
