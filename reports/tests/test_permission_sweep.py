@@ -219,6 +219,7 @@ def url_for(route: str, world: World) -> str:
         "activity_id": str(world.objects["communication.activity"].pk),
         "task_id": str(UnitTask.objects.get(activity=world.objects["communication.activity"], unit__code="A1").pk),
         "item_id": str(world.objects["communication.evidence"].pk),
+        "window_id": str(world.campaign.windows.order_by("pk").first().pk),
     }
     if route.startswith("admin/r/"):
         values["object_id"] = str(world.campaign.pk)
@@ -345,6 +346,17 @@ def post_bodies(route: str, url: str, world: World) -> list[dict[str, Any]]:
         "truyen-thong/<slug:code>/hoat-dong/<int:activity_id>/": [{"kind": "other", "title": "Bị sửa", "start": "2025-09-01", "deadline": "2025-09-30", "units": [tree["A1"].pk]}],
         "truyen-thong/viec/<int:task_id>/": [{"files": [photo()], "links": "https://cai-vao.vn/", "note": "cài"}],
         "truyen-thong/<slug:code>/cong-van/": [{"letter_number": "1/CAI", "signer_name": "Cài vào"}],
+        # issue 17: the campaign builder
+        "dot-khao-sat/tao-moi/": [{"code": "cai-vao", "name": "Cài vào A", "organiser": tree["A"].pk, "fieldwork_start": "2027-01-01", "fieldwork_end": "2027-02-01", "index_scheme": "sipas"}],
+        "dot-khao-sat/<str:code>/thiet-lap/thong-tin/": [{"code": world.campaign.code, "name": "Bị sửa", "organiser": tree["B"].pk, "fieldwork_start": "2025-09-01", "fieldwork_end": "2025-12-31", "index_scheme": "sipas"}],
+        "dot-khao-sat/<str:code>/thiet-lap/phieu/": [{f"type_{code}": world.questionnaire.pk for code in UnitType.objects.values_list("code", flat=True)}],
+        "dot-khao-sat/<str:code>/thiet-lap/kenh/": [{"channel": "online", "start": "2025-09-01", "end": "2025-09-30"}],
+        "dot-khao-sat/<str:code>/thiet-lap/khung-mau/": [{"file": upload([["họ tên", "mã đơn vị"], ["Người lạ", "A1"]])}],
+        "dot-khao-sat/<str:code>/thiet-lap/dieu-tra-vien/": [
+            {"enumerator": world.enumerator.pk, "units": [str(tree["A2"].pk)]},
+            {"revoke": Membership.objects.filter(user=world.enumerator).values_list("pk", flat=True).first()},
+        ],
+        "dot-khao-sat/<str:code>/thiet-lap/rut-mau/": [{"reserve_percent": "10", "redraw": "1"}, {"reserve_percent": "10"}],
     }
     return bodies + [{key: (SimpleUploadedFile(value.name, value.read()) if hasattr(value, "read") and value.seek(0) is None else value) for key, value in body.items()} for body in attacks.get(route, [])]
 
