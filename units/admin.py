@@ -366,3 +366,5 @@ class AuditEntryAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+from units import admin_auth  # noqa: E402,F401  (Django's user and group pages with permissions in the active language)

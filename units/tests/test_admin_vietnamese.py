@@ -318,3 +318,15 @@ def test_a_population_size_of_zero_is_explained_once_on_its_field(client, rows, 
     assert response.context["adminform"].form.errors == {
         "population": ["Cỡ tổng thể phải lớn hơn 0 và không nhỏ hơn số phiếu được tính của tầng (0)."]
     }
+
+
+def test_permissions_on_the_user_and_group_pages_are_named_in_vietnamese(client, make_user):
+    from django.contrib.auth.models import Group
+
+    admin_user = make_user("quantri", is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    group = Group.objects.create(name="Cán bộ")
+    for url in (reverse("admin:auth_group_change", args=[group.pk]), reverse("admin:auth_user_change", args=[admin_user.pk])):
+        text = client.get(url).content.decode()
+        assert "Can add" not in text and "log entry" not in text and "content type" not in text
+        assert "Có thể thêm" in text and "Có thể xem" in text
