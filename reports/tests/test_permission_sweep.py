@@ -529,9 +529,44 @@ EXPECTED_FOR_ALICE = re.compile(
 )
 
 
+def django_english_texts() -> set[str]:
+    """Django's own English texts of several words (those of its Vietnamese catalogs: the admin, accounts,
+    forms): none may show on a page in Vietnamese mode."""
+    import gettext
+    from pathlib import Path
+
+    import django
+
+    root = Path(django.__file__).parent
+    texts: set[str] = set()
+    for catalog in [*root.glob("contrib/*/locale/vi/LC_MESSAGES/django.mo"), root / "conf/locale/vi/LC_MESSAGES/django.mo"]:
+        with catalog.open("rb") as handle:
+            texts |= {
+                key for key in gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+                if isinstance(key, str) and len(key) >= 8 and " " in key and not set(key) & set("%{}\n")
+            }
+    return texts
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    attributes = " ".join(re.findall(r'(?:title|placeholder|aria-label)="([^"]*)"', html))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html) + " " + attributes)
+
+
+def english_on_pages(results: list[Result]) -> list[str]:
+    texts = django_english_texts()
+    problems = []
+    for result in results:
+        if result.method == "GET" and result.status == 200 and result.body.lstrip().startswith(("<!doctype", "<!DOCTYPE", "<html")):
+            text = visible_text(result.body)
+            problems += [f"{result}: English «{english}»" for english in texts if english in text]
+    return problems
+
+
 def test_the_owner_works_on_every_page_of_her_province(world, alice):
     results = sweep(alice, world)
-    problems = no_server_errors(results)
+    problems = no_server_errors(results) + english_on_pages(results)
     gets = [result for result in results if result.method == "GET"]
     for result in gets:
         expected = bool(EXPECTED_FOR_ALICE.match(result.url))
