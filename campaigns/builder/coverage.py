@@ -35,6 +35,11 @@ class Coverage:
         return [unit for unit in self.units if unit.pk != self.root.unit.pk]
 
     @property
+    def root_open(self) -> bool:
+        """Whether the tree starts unfolded: when the organiser's own list is short enough to read at a glance."""
+        return len(self.root.children) <= 12
+
+    @property
     def surveys_itself(self) -> bool:
         return not self.below
 

@@ -93,7 +93,6 @@ def step_states(campaign: Campaign) -> list[StepState]:
     info.summary = _("%(organiser)s · %(start)s – %(end)s") % {
         "organiser": campaign.organiser.name, "start": date_vi(campaign.fieldwork_start), "end": date_vi(campaign.fieldwork_end)
     }
-    info.problems = rules[0].problems
 
     subtree = list(organiser_units(campaign).order_by("path"))
     windows = list(campaign.windows.prefetch_related("unit_types").order_by("channel", "start", "pk"))
@@ -161,4 +160,7 @@ def step_states(campaign: Campaign) -> list[StepState]:
     check_state.problems = [problem for rule in rules for problem in rule.problems]
     check_state.status = DONE if campaign.status != CampaignStatus.DRAFT else TODO
     check_state.summary = campaign.get_status_display()
+    if campaign.status != CampaignStatus.DRAFT:  # activated: nothing blocks any more, what is left is advice
+        for state in states:
+            state.problems = []
     return states

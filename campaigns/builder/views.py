@@ -55,6 +55,7 @@ def step_page(request: HttpRequest, campaign: Campaign, slug: str, template: str
     context.update(
         campaign=campaign, states=states, state=states[index], step=STEP_BY_SLUG[slug],
         next_step=STEPS[index + 1] if index + 1 < len(STEPS) else None, previous_step=STEPS[index - 1] if index else None,
+        advice=[(item.step, line) for item in states for line in item.advice],
     )
     return render(request, template, context)
 
@@ -249,9 +250,10 @@ def check(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Đã kích hoạt đợt «%(name)s»: các kênh bắt đầu nhận phiếu theo khung thời gian.") % {"name": campaign.name})
             return redirect("builder:check", code=campaign.code)
     rules = campaign_activation_rules(campaign)
-    return step_page(
+    response = step_page(
         request, campaign, "kiem-tra", "campaigns/builder/check.html",
         {"rules": rules, "can_activate": all(rule.kept for rule in rules)},
     )
+    return response
 
 
