@@ -229,3 +229,19 @@ def test_the_service_refuses_a_cell_the_campaign_does_not_call_for_and_saves_not
     assert quotas_save(campaign=ward_campaign, sizes={good: 5}, actor=alice) == 1
     assert quotas_save(campaign=ward_campaign, sizes={good: 5}, actor=alice) == 0  # unchanged: nothing written, no audit row
     assert AuditEntry.objects.filter(action="campaign.quotas.save").count() == 1
+
+
+def test_the_page_reads_the_same_number_of_queries_for_4_wards_as_for_8(client, official, ward_campaign, wards, make_unit, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(official)
+    params = {"rule": "equal", "total": "800"}
+    with CaptureQueriesContext(connection) as four:
+        assert client.get(_url(ward_campaign), params).status_code == 200
+    for i in range(5, 9):
+        make_unit(f"A-P{i}", f"Phường {i}", "commune", wards[0].parent)
+    assert len(four.captured_queries) <= 45, len(four.captured_queries)  # 39 on SQLite: the step list, the grid, the session
+    with django_assert_max_num_queries(len(four.captured_queries)):
+        page = client.get(_url(ward_campaign), params)
+    assert len(page.context["grid"].rows) == 8 and page.context["proposed_total"] == 800
