@@ -245,3 +245,20 @@ def test_the_page_reads_the_same_number_of_queries_for_4_wards_as_for_8(client, 
     with django_assert_max_num_queries(len(four.captured_queries)):
         page = client.get(_url(ward_campaign), params)
     assert len(page.context["grid"].rows) == 8 and page.context["proposed_total"] == 800
+
+
+def test_populations_of_the_design_fill_the_n_column_and_feed_yamane(client, official, ward_campaign, wards, questionnaire):
+    from campaigns.models import StratumPopulation
+
+    form = ward_campaign.forms.get()
+    StratumPopulation.objects.create(campaign=ward_campaign, unit=wards[0], channel=Channel.HOME_VISIT, population=400)
+    # per form on one channel, and a stratum without form on another: the form-less one counts whole, the others add up
+    StratumPopulation.objects.create(campaign=ward_campaign, unit=wards[1], channel=Channel.HOME_VISIT, form=form, population=700)
+    StratumPopulation.objects.create(campaign=ward_campaign, unit=wards[1], channel=Channel.DESK, population=300)
+    client.force_login(official)
+    page = client.get(_url(ward_campaign))
+    filled = {ward.name: page.context["rule_form"][f"population_{ward.pk}"].value() for ward in wards}
+    assert filled == {"Phường 1": 400, "Phường 2": 1000, "Phường 3": None, "Phường 4": None}
+    params = {"rule": "yamane", "margin": "5", "source": "population", **{f"population_{ward.pk}": str(filled[ward.name] or 250) for ward in wards}}
+    shown = client.get(_url(ward_campaign), params)
+    assert [int(value) for value in _shown(shown).values()] == [yamane_size(n, 0.05) for n in (400, 1000, 250, 250)] == [200, 286, 154, 154]
