@@ -63,3 +63,29 @@ def test_an_official_previews_and_saves_the_quotas_of_four_wards_on_a_phone(chro
     assert saved == shown and sum(sum(sizes) for sizes in saved.values()) == 802
     assert errors == []
     context.close()
+
+
+def test_a_one_stop_desk_previews_its_own_default_and_saves_it(chromium, live_server, make_unit, tree, alice):
+    desk = make_unit("A-HCC", "Trung tâm Phục vụ hành chính công A", "public_service_centre", tree["A"])
+    questionnaire = Questionnaire.objects.create(code="mot-cua", version=1, title="Phiếu một cửa")
+    campaign = campaign_create(code="mot-cua-2025", name="Khảo sát một cửa", organiser=desk, fieldwork_start=START, fieldwork_end=END, actor=alice)
+    campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=alice)
+    channel_window_add(campaign=campaign, channel=Channel.DESK, start=START, end=END, actor=alice)
+
+    context = chromium.new_context(locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/dang-nhap/?next=/dot-khao-sat/{campaign.code}/thiet-lap/co-mau/")
+    page.get_by_label("Tên đăng nhập").fill("alice")
+    page.get_by_label("Mật khẩu").fill("secret-pass-123")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("#quota-table")
+    page.check("input[name=rule][value=defaults]")
+    page.click("#quota-preview")
+    page.wait_for_selector("#quota-preview-note")
+    row = page.locator("#quota-table tbody tr[data-unit='A-HCC']")
+    assert row.locator(".unit-name").inner_text() == "Trung tâm Phục vụ hành chính công A"
+    assert row.locator("input[name^=q_]").input_value() == "100" and SampleQuota.objects.count() == 0
+    page.click("#quota-save")
+    page.wait_for_selector(".alert-success")
+    assert list(SampleQuota.objects.values_list("unit__code", "channel", "target")) == [("A-HCC", "desk", 100)]
+    context.close()
