@@ -22,6 +22,15 @@ WIDE = """() => {
 }"""
 
 
+def _open_quota_step(page, live_server, campaign):
+    """Sign in as alice (an official of province A) and land on the campaign's quota step."""
+    page.goto(f"{live_server.url}/dang-nhap/?next=/dot-khao-sat/{campaign.code}/thiet-lap/co-mau/")
+    page.get_by_label("Tên đăng nhập").fill("alice")
+    page.get_by_label("Mật khẩu").fill("secret-pass-123")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_selector("#quota-table")
+
+
 def test_an_official_previews_and_saves_the_quotas_of_four_wards_on_a_phone(chromium, live_server, make_unit, tree, alice, tmp_path):
     district = make_unit("A-Q1", "Quận 1", "district", tree["A"])
     for i in range(1, 5):
@@ -36,11 +45,7 @@ def test_an_official_previews_and_saves_the_quotas_of_four_wards_on_a_phone(chro
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server.url}/dang-nhap/?next=/dot-khao-sat/{campaign.code}/thiet-lap/co-mau/")
-    page.get_by_label("Tên đăng nhập").fill("alice")
-    page.get_by_label("Mật khẩu").fill("secret-pass-123")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_selector("#quota-table")
+    _open_quota_step(page, live_server, campaign)
 
     page.check("input[name=rule][value=equal]")
     page.fill("input[name=total]", "802")
@@ -74,11 +79,7 @@ def test_a_one_stop_desk_previews_its_own_default_and_saves_it(chromium, live_se
 
     context = chromium.new_context(locale="vi-VN")
     page = context.new_page()
-    page.goto(f"{live_server.url}/dang-nhap/?next=/dot-khao-sat/{campaign.code}/thiet-lap/co-mau/")
-    page.get_by_label("Tên đăng nhập").fill("alice")
-    page.get_by_label("Mật khẩu").fill("secret-pass-123")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_selector("#quota-table")
+    _open_quota_step(page, live_server, campaign)
     page.check("input[name=rule][value=defaults]")
     page.click("#quota-preview")
     page.wait_for_selector("#quota-preview-note")
