@@ -7,15 +7,14 @@ what is still to do.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.quota_services import frame_counts, frame_overruns
 from campaigns.sampling import FRAME_CHANNELS, enumerators_covering
 from campaigns.selectors import form_units, form_unmatched_reason, organiser_units, quota_cells
 from campaigns.services import campaign_activation_rules
@@ -60,27 +59,9 @@ def uses_frame(campaign: Campaign) -> bool:
     return campaign.windows.filter(channel__in=list(FRAME_CHANNELS)).exists()
 
 
-def frame_counts(campaign: Campaign) -> dict[int, int]:
-    """People on the campaign's frame, by unit id."""
-    return dict(campaign.frame.values_list("unit_id").annotate(n=Count("pk")).values_list("unit_id", "n"))
-
-
 def quotas_over_frame(campaign: Campaign, counts: dict[int, int] | None = None) -> list[str]:
     """Frame-channel quotas larger than the unit's frame, in Vietnamese: the draw would fall short there."""
-    counts = frame_counts(campaign) if counts is None else counts
-    if not counts:
-        return []
-    totals: Counter[int] = Counter()
-    names: dict[int, str] = {}
-    for quota in campaign.quotas.filter(channel__in=list(FRAME_CHANNELS), target__gt=0).select_related("unit"):
-        totals[quota.unit_id] += quota.target
-        names[quota.unit_id] = quota.unit.name
-    return [
-        _("«%(unit)s»: cỡ mẫu %(target)s lớn hơn số người trong khung mẫu (%(frame)s).")
-        % {"unit": names[unit_id], "target": number_vi(total), "frame": number_vi(counts.get(unit_id, 0))}
-        for unit_id, total in sorted(totals.items(), key=lambda item: names[item[0]])
-        if total > counts.get(unit_id, 0)
-    ]
+    return list(frame_overruns(campaign, counts=counts).values())
 
 
 def step_states(campaign: Campaign) -> list[StepState]:
