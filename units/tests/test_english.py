@@ -43,7 +43,7 @@ def test_an_officials_home_is_in_english(english, alice):
     assert '<html lang="en">' in html
     assert "Survey campaign management" in html
     assert "Role: Survey official" in html
-    assert "Open the administration site" in html
+    assert "Set up survey campaigns" in html and "Administration site" in html
     assert "Log out" in html
     assert "Quản lý đợt khảo sát" not in html
 
