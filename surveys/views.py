@@ -75,6 +75,8 @@ def _entry_context(*, request: HttpRequest, campaign: Campaign, unit: Unit, chan
         "form": form.pk,
         "assignment": assignment.pk if assignment else None,
     }
+    # what the form's metadata fields show in the browser (surveys.calculations; the server fills its own)
+    schema["meta"] = {"username": request.user.get_username() if request.user.is_authenticated else ""}
     draft_key = f"{mode}:{campaign.code}:{unit.code}:{channel}:{form.pk}:{assignment.pk if assignment else ''}"
     return {
         "campaign": campaign,

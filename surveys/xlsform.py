@@ -32,6 +32,7 @@ from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
+from surveys.calculations import METADATA_KINDS
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionRole, QuestionType
 from surveys.services.questionnaires import (
@@ -81,6 +82,10 @@ class _Row:
 
 def simple_type(xlsform_type: str) -> str | None:
     """Our question type for a non-select XLSForm type, or None when we do not collect it."""
+    if xlsform_type.lower() == "calculate":
+        return QuestionType.CALCULATE  # computed, never asked (surveys.calculations)
+    if xlsform_type.lower() in METADATA_KINDS:
+        return QuestionType.META
     spec = QUESTION_TYPE_DICT.get(xlsform_type) or QUESTION_TYPE_DICT.get(xlsform_type.lower())
     if spec is None or xlsform_type in _METADATA:
         return None
@@ -246,7 +251,7 @@ def _check_expressions(title: str, rows: list[_Row], scan: _Scan, errors: list[C
     for name, row in scan.rows.items():
         if name in scan.skipped:
             continue
-        for column in ("relevant", "relevance", "constraint"):
+        for column in ("relevant", "relevance", "constraint", "calculation"):
             text = cell_text(row.values.get(column))
             try:
                 names = referenced_names(parse(text))
@@ -415,6 +420,10 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
         _select_question(spec, node, extra)
     else:
         spec.type = simple_type(node["type"]) or QuestionType.TEXT
+        if spec.type == QuestionType.CALCULATE:
+            spec.calculation = str(bind.get("calculate", ""))
+        elif spec.type == QuestionType.META:
+            spec.calculation = node["type"].lower()
         parameters = node.get("parameters") or {}
         if node["type"] == "range":
             extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
