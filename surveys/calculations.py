@@ -80,6 +80,14 @@ def submission_metadata(*, started_at: dt.datetime | None, duration: int | None,
     return Metadata(start=started_at, end=end, username=username or "", deviceid=device)
 
 
+def response_metadata(response: Any, form: CompiledForm, answers: Mapping[str, Any]) -> Metadata:
+    """The metadata of a stored response (for a correction): its start and duration, its enumerator, and the
+    device id it stored (`answers`: its answers as `answers_current` gives them)."""
+    device = next((answers.get(q.code, "") for q in form.questions.values() if q.type == META and q.metadata == "deviceid"), "")
+    username = response.enumerator.get_username() if response.enumerator_id else ""
+    return submission_metadata(started_at=response.started_at, duration=response.duration_seconds, username=username, deviceid=device)
+
+
 @dataclass
 class FormValues:
     """The values the expressions of one response read, and the codes of the questions shown."""

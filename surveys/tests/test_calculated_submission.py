@@ -125,3 +125,17 @@ def test_the_entry_page_runs_the_calculations_and_shows_no_input_for_them(client
     questions = {q["code"]: q for section in schema["sections"] for q in section["questions"]}
     assert questions["minor"]["calculation"][0] == "call" and questions["may"]["metadata"] == "deviceid"
     assert schema["meta"] == {"username": "dtv"}
+
+
+def test_a_correction_recomputes_the_calculations_and_keeps_the_interviews_metadata(api, clinic, tree, make_user):
+    from surveys.services.corrections import response_correct
+    from units.models import Role
+
+    status, body = submit(api, clinic, tree, {"dob": "1990-06-15", "visit": "2024-05-01"}, deviceid="may-01")
+    assert status == 201, body
+    supervisor = make_user("gs", Role.SUPERVISOR, tree["A1"])
+    response = Response.objects.get(pk=body["id"])
+    response_correct(actor=supervisor, response=response, changes={"dob": "2000-05-02"}, reason="Sai năm sinh")
+    answers = stored(body["id"])
+    assert answers["age"] == "23" and answers["nguoi_nhap"] == "dtv" and answers["may"] == "may-01"
+    assert answers["bat_dau"] == "2024-05-01T08:00:00.000+07:00"
