@@ -80,6 +80,10 @@ def submission_metadata(*, started_at: dt.datetime | None, duration: int | None,
     return Metadata(start=started_at, end=end, username=username or "", deviceid=device)
 
 
+def form_reads_username(form: CompiledForm) -> bool:
+    return any(question.metadata == "username" for question in form.questions.values())
+
+
 def response_metadata(response: Any, form: CompiledForm, answers: Mapping[str, Any]) -> Metadata:
     """The metadata of a stored response (for a correction): its start and duration, its enumerator, and the
     device id it stored (`answers`: its answers as `answers_current` gives them)."""

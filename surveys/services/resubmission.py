@@ -146,7 +146,7 @@ def response_resubmit(*, payload: Any, submitter: Submitter) -> SubmissionResult
     now = timezone.now()
     details = submission_details(
         payload, form=response.form, now=now, campaign=response.campaign, channel=response.channel, assignment=response.assignment,
-        username=response.enumerator.get_username() if response.enumerator_id else "",
+        username=(lambda: response.enumerator.get_username() if response.enumerator_id else ""),
     )
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign", "form__questionnaire").get(pk=response.pk)
