@@ -139,3 +139,15 @@ def test_a_correction_recomputes_the_calculations_and_keeps_the_interviews_metad
     answers = stored(body["id"])
     assert answers["age"] == "23" and answers["nguoi_nhap"] == "dtv" and answers["may"] == "may-01"
     assert answers["bat_dau"] == "2024-05-01T08:00:00.000+07:00"
+
+
+def test_the_export_keeps_calculations_and_metadata_and_imports_again(clinic):
+    import io as _io
+
+    from surveys.xlsform_export import xlsform_export
+
+    again = xlsform_import(_io.BytesIO(xlsform_export(clinic.questionnaire)), code="kham-lai", actor=SYSTEM).questionnaire
+    fields = {code: (kind, calculation) for code, kind, calculation in again.questions.values_list("code", "type", "calculation")}
+    assert fields["age"] == (QuestionType.CALCULATE, "int((${visit} - ${dob}) div 365.25)")
+    assert fields["bat_dau"] == (QuestionType.META, "start") and fields["may"] == (QuestionType.META, "deviceid")
+    assert again.questions.get(code="visit").constraint == ". >= ${dob}"
