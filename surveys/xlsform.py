@@ -247,7 +247,22 @@ def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], error
     return scan
 
 
+def _skip_calculations_we_cannot_evaluate(scan: _Scan) -> None:
+    """A calculated field whose expression we cannot evaluate (pulldata(), random(), a syntax error) is skipped
+    with a note, like any field we cannot collect; an expression that reads it is then refused with its row."""
+    for name, row in scan.rows.items():
+        if name in scan.skipped or cell_text(row.values.get("type")).strip().lower() != "calculate":
+            continue
+        try:
+            parse(cell_text(row.values.get("calculation")))
+        except ExpressionError as error:
+            reason = _("trường tính toán có biểu thức hệ thống không tính được (%(error)s)") % {"error": str(error).rstrip(".")}
+            scan.skipped[name] = reason
+            scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s»: %(reason)s.") % {"row": row.number, "name": name, "reason": reason})
+
+
 def _check_expressions(title: str, rows: list[_Row], scan: _Scan, errors: list[CellError]) -> None:
+    _skip_calculations_we_cannot_evaluate(scan)
     for name, row in scan.rows.items():
         if name in scan.skipped:
             continue

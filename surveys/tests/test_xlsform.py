@@ -121,6 +121,13 @@ def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_v
     assert "«tong»" not in notes and "«start»" not in notes
 
 
+def test_a_calculation_we_cannot_evaluate_is_skipped_with_a_note_naming_its_row():
+    survey = [[*HEADER, "calculation"], ["calculate", "c", "", "", "pulldata('f', 'x', 'y', 'z')"], ["integer", "a", "A", "", ""]]
+    result = xlsform_import(workbook_bytes(survey, None), actor=SYSTEM)
+    assert list(result.questionnaire.questions.values_list("code", flat=True)) == ["a"]
+    assert any("Dòng 2" in note and "«c»" in note and "pulldata" in note for note in result.warnings), result.warnings
+
+
 def test_importing_the_same_form_again_makes_the_next_version():
     xlsform_import(multilingual_form(), actor=SYSTEM)
     second = xlsform_import(multilingual_form(), actor=SYSTEM)
@@ -153,7 +160,7 @@ HEADER = ["type", "name", "label", "relevant"]
         ([HEADER, ["integer", "a", "A", ". >> 2"]], None, ("survey", 2, "relevant"), "biểu thức"),
         ([HEADER, ["begin group", "g", "G", ""], ["integer", "a", "A", ""]], None, ("survey", 2, "type"), "không có dòng kết thúc"),
         ([HEADER, ["geopoint", "c", "C", ""], ["integer", "a", "A", "${c} != ''"]], None, ("survey", 3, "relevant"), "bỏ qua"),
-        ([[*HEADER, "calculation"], ["calculate", "c", "", "", "random()"], ["integer", "a", "A", "", ""]], None, ("survey", 2, "calculation"), "random"),
+        ([[*HEADER, "calculation"], ["calculate", "c", "", "", "random()"], ["integer", "a", "A", "${c} > 0.5", ""]], None, ("survey", 3, "relevant"), "random"),
         ([HEADER, ["select_one", "a", "A", ""]], None, ("survey", 2, "type"), "thiếu tên danh sách"),
         ([["type", "label"], ["integer", "A"]], None, ("survey", 1, "name"), "Thiếu cột"),
         ([HEADER, ["select_one s", "a", "A", ""]], [["list_name", "name", "label"], ["s", "1", "x"], ["s", "1", "y"]], ("choices", 3, "name"), "bị trùng"),
