@@ -4,7 +4,8 @@ Import reads the file twice: once row by row ourselves, so that every error name
 column in Vietnamese (unknown types, duplicate names, empty lists, bad expressions), then through
 pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_other` and checks the
 rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
-Types we do not collect (geopoint, photo, calculate, repeat groups, metadata ...) are skipped with a note.
+Types we do not collect (geopoint, photo, repeat groups, most metadata ...) are skipped with a note; `calculate`
+and the start, end, today, deviceid and username metadata are kept as computed fields (surveys.calculations).
 
 Our own columns (`hl_role`, `hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_part`, `hl_min`, `hl_max`)
 carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
