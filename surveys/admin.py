@@ -179,6 +179,7 @@ class QuestionInline(LockAwareInline, admin.StackedInline):
         ("satisfied_levels", "missing_codes"),
         "choices",
         ("relevant", "constraint"),
+        "calculation",
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]

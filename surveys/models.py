@@ -110,6 +110,8 @@ class QuestionType(models.TextChoices):
     TEXT = "text", _("Văn bản")
     DATE = "date", _("Ngày")
     NOTE = "note", _("Ghi chú (không trả lời)")
+    CALCULATE = "calculate", _("Giá trị tính (không hỏi)")
+    META = "meta", _("Siêu dữ liệu (hệ thống ghi)")
 
 
 SCALED_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4})
@@ -151,6 +153,11 @@ class Question(ConstraintErrorsOnFields, models.Model):
         help_text=_("Câu hỏi hài lòng: tính vào chỉ số theo các mức hài lòng và mã thiếu đã đặt. Các vai trò khác không tính vào chỉ số."),
     )
     appearance = models.CharField(_("hiển thị"), max_length=60, blank=True)
+    # surveys.calculations: the expression of a `calculate` question, the kind of a `meta` one (start, end, today, ...).
+    calculation = models.CharField(
+        _("biểu thức tính"), max_length=500, blank=True,
+        help_text=_("Giá trị tính: biểu thức XLSForm (calculation). Siêu dữ liệu: start, end, today, deviceid hoặc username."),
+    )
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     constraint_fields = {"question_code_unique": "code"}

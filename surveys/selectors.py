@@ -100,6 +100,8 @@ class CompiledQuestion:
     min_value: Decimal | None
     max_value: Decimal | None
     index_scale: IndexScale | None = None
+    calculation: Node | None = None  # a `calculate` question's expression (surveys.calculations)
+    metadata: str = ""  # a `meta` question's kind: start, end, today, deviceid, username
 
     @property
     def is_choice(self) -> bool:
@@ -192,6 +194,8 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             min_value=question.min_value,
             max_value=question.max_value,
             index_scale=index_scale(question),
+            calculation=_safe_parse(question.calculation) if question.type == QuestionType.CALCULATE else None,
+            metadata=question.calculation if question.type == QuestionType.META else "",
         )
         compiled_questions[question.code] = compiled
         by_section.setdefault(question.section_id, []).append(compiled)
@@ -230,6 +234,8 @@ def form_schema(form: CompiledForm) -> dict[str, Any]:
                         "min": float(q.min_value) if q.min_value is not None else None,
                         "max": float(q.max_value) if q.max_value is not None else None,
                         "choices": [{"value": c.value, "name": c.name} for c in q.choices],
+                        **({"calculation": q.calculation} if q.type == QuestionType.CALCULATE else {}),
+                        **({"metadata": q.metadata} if q.type == QuestionType.META else {}),
                     }
                     for q in section.questions
                 ],

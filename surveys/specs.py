@@ -30,6 +30,7 @@ class QuestionSpec:
     max_value: Decimal | None = None
     role: str = "other"  # surveys.models.QuestionRole
     appearance: str = ""
+    calculation: str = ""  # a `calculate` question's expression, a `meta` question's kind (surveys.calculations)
 
     @property
     def counts_in_index(self) -> bool:

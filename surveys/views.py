@@ -75,6 +75,8 @@ def _entry_context(*, request: HttpRequest, campaign: Campaign, unit: Unit, chan
         "form": form.pk,
         "assignment": assignment.pk if assignment else None,
     }
+    # what the form's metadata fields show in the browser (surveys.calculations; the server fills its own)
+    schema["meta"] = {"username": request.user.get_username() if request.user.is_authenticated else ""}
     draft_key = f"{mode}:{campaign.code}:{unit.code}:{channel}:{form.pk}:{assignment.pk if assignment else ''}"
     return {
         "campaign": campaign,
@@ -441,7 +443,7 @@ def online_thanks(request: HttpRequest, public_key: str) -> HttpResponse:
 # storage, hashed in production).
 OFFLINE_ASSETS = (
     "bootstrap/css/bootstrap.min.css", "bootstrap/js/bootstrap.bundle.min.js", "css/hailong.css", "css/collection.css", "favicon.svg",
-    "js/queue.js", "js/offline.js", "js/expressions.js", "js/entry.js", "js/calllist.js",
+    "js/queue.js", "js/offline.js", "js/expressions.js", "js/calculations.js", "js/entry.js", "js/calllist.js",
 )
 
 

@@ -4,7 +4,8 @@ Import reads the file twice: once row by row ourselves, so that every error name
 column in Vietnamese (unknown types, duplicate names, empty lists, bad expressions), then through
 pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_other` and checks the
 rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
-Types we do not collect (geopoint, photo, calculate, repeat groups, metadata ...) are skipped with a note.
+Types we do not collect (geopoint, photo, repeat groups, most metadata ...) are skipped with a note; `calculate`
+and the start, end, today, deviceid and username metadata are kept as computed fields (surveys.calculations).
 
 Our own columns (`hl_role`, `hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_part`, `hl_min`, `hl_max`)
 carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
@@ -32,6 +33,7 @@ from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
+from surveys.calculations import METADATA_KINDS
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionRole, QuestionType
 from surveys.services.questionnaires import (
@@ -81,6 +83,10 @@ class _Row:
 
 def simple_type(xlsform_type: str) -> str | None:
     """Our question type for a non-select XLSForm type, or None when we do not collect it."""
+    if xlsform_type.lower() == "calculate":
+        return QuestionType.CALCULATE  # computed, never asked (surveys.calculations)
+    if xlsform_type.lower() in METADATA_KINDS:
+        return QuestionType.META
     spec = QUESTION_TYPE_DICT.get(xlsform_type) or QUESTION_TYPE_DICT.get(xlsform_type.lower())
     if spec is None or xlsform_type in _METADATA:
         return None
@@ -242,11 +248,26 @@ def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], error
     return scan
 
 
+def _skip_calculations_we_cannot_evaluate(scan: _Scan) -> None:
+    """A calculated field whose expression we cannot evaluate (pulldata(), random(), a syntax error) is skipped
+    with a note, like any field we cannot collect; an expression that reads it is then refused with its row."""
+    for name, row in scan.rows.items():
+        if name in scan.skipped or cell_text(row.values.get("type")).strip().lower() != "calculate":
+            continue
+        try:
+            parse(cell_text(row.values.get("calculation")))
+        except ExpressionError as error:
+            reason = _("trường tính toán có biểu thức hệ thống không tính được (%(error)s)") % {"error": str(error).rstrip(".")}
+            scan.skipped[name] = reason
+            scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s»: %(reason)s.") % {"row": row.number, "name": name, "reason": reason})
+
+
 def _check_expressions(title: str, rows: list[_Row], scan: _Scan, errors: list[CellError]) -> None:
+    _skip_calculations_we_cannot_evaluate(scan)
     for name, row in scan.rows.items():
         if name in scan.skipped:
             continue
-        for column in ("relevant", "relevance", "constraint"):
+        for column in ("relevant", "relevance", "constraint", "calculation"):
             text = cell_text(row.values.get(column))
             try:
                 names = referenced_names(parse(text))
@@ -415,6 +436,10 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
         _select_question(spec, node, extra)
     else:
         spec.type = simple_type(node["type"]) or QuestionType.TEXT
+        if spec.type == QuestionType.CALCULATE:
+            spec.calculation = str(bind.get("calculate", ""))
+        elif spec.type == QuestionType.META:
+            spec.calculation = node["type"].lower()
         parameters = node.get("parameters") or {}
         if node["type"] == "range":
             extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))

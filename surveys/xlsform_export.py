@@ -34,6 +34,7 @@ SURVEY_COLUMNS = [
     "hl_part",
     "hl_min",
     "hl_max",
+    "calculation",
 ]
 _SELECT_TYPES = {QuestionType.MULTI: "select_multiple"}
 _SIMPLE_EXPORT = {QuestionType.TEXT: "text", QuestionType.DATE: "date", QuestionType.NOTE: "note"}
@@ -56,6 +57,10 @@ def _list_name(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -
 
 
 def _export_type(question: QuestionSpec, lists: dict[str, list[dict[str, Any]]]) -> str:
+    if question.type == QuestionType.CALCULATE:
+        return "calculate"
+    if question.type == QuestionType.META:
+        return question.calculation  # start, end, today, deviceid, username
     if question.type == QuestionType.NUMBER:
         whole = all(value is None or value == value.to_integral() for value in (question.min_value, question.max_value))
         return "integer" if whole else "decimal"
@@ -81,11 +86,12 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
         survey.append(group + [""] * (SURVEY_COLUMNS.index("hl_part") - len(group)) + [section.part])
         for q in section.questions:
             appearance = " ".join(filter(None, [q.appearance, "likert" if q.type in SCALED_TYPES else ""]))
+            computed = q.type in (QuestionType.CALCULATE, QuestionType.META)  # no label: never shown
             survey.append(
                 [
                     _export_type(q, lists),
                     q.code,
-                    q.text,
+                    "" if computed and q.text == q.code else q.text,
                     q.text_en,
                     q.hint,
                     "yes" if q.required else "",
@@ -100,6 +106,7 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
                     "",
                     _number_text(q.min_value),
                     _number_text(q.max_value),
+                    q.calculation if q.type == QuestionType.CALCULATE else "",
                 ]
             )
         survey.append(["end group", section.code])

@@ -118,40 +118,51 @@
     return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(normal) ? parseFloat(normal) : NaN;
   }
 
-  // The value an expression sees: a choice's name, a list of names, a number, or text.
+  // The value an expression sees: a choice's name, a list of names, a number, a date, or text.
   function expressionValue(question, raw) {
     if (question.type === "number") {
       var number = parseNumber(raw);
       return isNaN(number) ? raw : number;
     }
-    return raw;
+    return HLExpressions.answerValue(question.type, raw);
+  }
+
+  // Metadata fields (static/js/calculations.js): the interview's start, the enumerator, this browser's id.
+  var COMPUTED = ["calculate", "meta"];
+  var wantsDevice = questions.some(function (question) { return question.metadata === "deviceid"; });
+  function deviceId() {
+    if (!wantsDevice) return "";
+    try {
+      var id = window.localStorage.getItem("hl-device-id");
+      if (!id) {
+        id = newUuid();
+        window.localStorage.setItem("hl-device-id", id);
+      }
+      return id;
+    } catch (error) {
+      return "";
+    }
   }
 
   // --- skip logic ----------------------------------------------------------------------------
 
+  // Answers, skip logic, calculated and metadata values (HLCalculations, the twin of surveys/calculations.py).
+  // Each run is announced as an "hl:values" event on the form, for whatever shows values in labels.
   function relevance() {
-    var values = {};
+    var answers = {};
     questions.forEach(function (question) {
+      if (COMPUTED.indexOf(question.type) !== -1) return;
       var raw = rawValue("q-" + question.code);
-      if (!isBlank(raw)) values[question.code] = expressionValue(question, raw);
+      if (!isBlank(raw)) answers[question.code] = expressionValue(question, raw);
     });
-    var shown = {};
-    var sectionsShown = {};
-    schema.sections.forEach(function (section) {
-      var sectionOn = HLExpressions.isTrue(section.relevant, values);
-      section.questions.forEach(function (question) {
-        var on = sectionOn && HLExpressions.isTrue(question.relevant, values);
-        if (on) {
-          shown[question.code] = true;
-          sectionsShown[section.code] = true;
-        } else {
-          delete values[question.code];
-        }
-        var box = form.querySelector('[data-question="' + question.code + '"]');
-        if (box) box.classList.toggle("d-none", !on);
-      });
+    var meta = { start: state.started_at, username: (schema.meta || {}).username || "", deviceid: deviceId() };
+    var result = HLCalculations.formValues(schema, answers, meta);
+    questions.forEach(function (question) {
+      var box = form.querySelector('[data-question="' + question.code + '"]');
+      if (box) box.classList.toggle("d-none", !result.shown[question.code]);
     });
-    return { values: values, shown: shown, sections: sectionsShown };
+    form.dispatchEvent(new CustomEvent("hl:values", { detail: result }));
+    return { values: result.values, shown: result.shown, sections: result.sections };
   }
 
   function visiblePages() {
@@ -336,6 +347,7 @@
     var seen = relevance();
     var answers = {};
     questions.forEach(function (question) {
+      if (COMPUTED.indexOf(question.type) !== -1) return; // the server computes them again
       if (seen.shown[question.code] && !isBlank(rawValue("q-" + question.code))) answers[question.code] = answerPayload(question);
     });
     var profile = {};
@@ -358,6 +370,7 @@
       },
     };
     Object.keys(schema.submit).forEach(function (key) { body[key] = schema.submit[key]; });
+    if (wantsDevice) body.deviceid = deviceId();
     return body;
   }
 

@@ -90,7 +90,7 @@ def correction_fields(response: Response) -> list[CorrectionField]:
         )
         for section in form.sections
         for question in section.questions
-        if question.type != QuestionType.NOTE
+        if question.type not in (QuestionType.NOTE, QuestionType.CALCULATE, QuestionType.META)  # computed fields: recomputed, never typed
     ]
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
+from surveys.calculations import COMPUTED_TYPES, Metadata, form_values, stored_text
 from surveys.expressions import is_true
 from surveys.models import Answer, AnswerRevision, Question, Questionnaire, QuestionType, Response
 from surveys.rules import index_pattern
@@ -121,8 +122,7 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
                 continue
             if not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
                 return [], "", _("Ngày phải trong các năm %(first)d–%(last)d.") % {"first": DATE_YEARS[0], "last": DATE_YEARS[1]}
-            iso = day.isoformat()
-            return [(None, None, iso)], iso, None
+            return [(None, None, day.isoformat())], day, None  # expressions compare dates as dates
         return [], "", _("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
     if kind == QuestionType.NOTE:
         return [], "", None
@@ -132,8 +132,13 @@ def _parse_one(question: CompiledQuestion, raw: Any) -> tuple[list[tuple[int | N
     return [(None, None, text)], text, None
 
 
-def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, blanks_allowed: bool = False) -> ValidatedAnswers:
+def answers_validate(
+    *, form: CompiledForm, answers: Any, draft: bool = False, blanks_allowed: bool = False, metadata: Metadata | None = None, now: dt.datetime | None = None
+) -> ValidatedAnswers:
     """Check answers against the questionnaire: known codes, levels, skip logic, required, constraints.
+
+    Calculated and metadata fields (surveys.calculations) are computed here from the answers and `metadata`
+    and stored as text answers; a value sent for one of them is ignored.
 
     Answers to questions that the skip logic hides are dropped, as the browser drops them.
     A draft is not checked for required answers; nor is a form with `blanks_allowed` (paper and
@@ -151,7 +156,7 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
         if question is None:
             result.errors[f"answers.{code}"] = [_("Phiếu không có câu hỏi mã «%(code)s».") % {"code": code}]
             continue
-        if _is_blank(raw):
+        if _is_blank(raw) or question.type in COMPUTED_TYPES:
             continue
         rows, value, error = _parse_one(question, raw)
         if error:
@@ -161,12 +166,16 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
         values[question.code] = value
     if result.errors:
         return result
+    seen = form_values(form, values, metadata=metadata, now=now)
     for section in form.sections:
-        section_shown = is_true(section.relevant, values)
         for question in section.questions:
-            if not section_shown or not is_true(question.relevant, values):
-                values.pop(question.code, None)
+            if question.code not in seen.shown:
                 parsed.pop(question.code, None)
+                continue
+            if question.type in COMPUTED_TYPES:
+                text = stored_text(seen.values.get(question.code, ""))[:MAX_TEXT]
+                if text:
+                    result.rows.append((question, None, None, text))
                 continue
             if question.code not in parsed:
                 if question.type == QuestionType.NOTE:
@@ -175,8 +184,8 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
                     result.errors[f"answers.{question.code}"] = [_("Câu này bắt buộc trả lời.")]
                 result.blanks.append(question.code)
                 continue
-            current = values[question.code]
-            if question.constraint is not None and not is_true(question.constraint, values, current):
+            current = seen.values[question.code]
+            if question.constraint is not None and not is_true(question.constraint, seen.values, current, now=now):
                 message = question.constraint_message or _("Câu trả lời không thoả điều kiện của câu hỏi.")
                 result.errors[f"answers.{question.code}"] = [message]
                 continue

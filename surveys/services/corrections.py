@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from surveys.calculations import response_metadata
 from surveys.models import Response, ResponseSource, ResponseStatus, RevisionKind
 from surveys.selectors import compiled_form
 from surveys.services.answers import Revision, answers_current, answers_replace, answers_validate
@@ -56,7 +57,10 @@ def response_correct(*, actor: Actor, response: Response, changes: Mapping[str, 
             {f"answers.{code}": [_("Phiếu không có câu hỏi mã «%(code)s».") % {"code": code}] for code in unknown},
         )
     answers = {**answers_current(locked, form), **{str(code): raw for code, raw in changes.items()}}
-    validated = answers_validate(form=form, answers=answers, blanks_allowed=locked.source == ResponseSource.IMPORT)
+    validated = answers_validate(
+        form=form, answers=answers, blanks_allowed=locked.source == ResponseSource.IMPORT,
+        metadata=response_metadata(locked, form, answers), now=locked.submitted_at,  # calculations as on the day it was sent
+    )
     if validated.errors:
         raise CorrectionError(_("Không sửa được: %(n)d câu trả lời không hợp lệ.") % {"n": len(validated.errors)}, validated.errors)
     kept = {question.code for question, *_row in validated.rows}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.selectors import questionnaires_visible_to
 from surveys.builtin_forms import builtin_spec
+from surveys.calculations import METADATA_KINDS
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
 from surveys.services.roles import questionnaire_use_problems
@@ -118,7 +119,20 @@ def _choice_problems(question: QuestionSpec) -> list[str]:
 
 
 # Column limits of Question (checked here so that an import says so instead of failing in the database).
-QUESTION_LIMITS = {"code": 60, "hint": 500, "relevant": 500, "constraint": 500, "constraint_message": 255, "appearance": 60, "choice_list": 60}
+QUESTION_LIMITS = {
+    "code": 60, "hint": 500, "relevant": 500, "constraint": 500, "constraint_message": 255, "appearance": 60, "choice_list": 60, "calculation": 500,
+}
+
+
+def calculation_errors(question: QuestionSpec, *, known_names: set[str]) -> list[str]:
+    """Problems of a calculated field's expression or a metadata field's kind (surveys.calculations)."""
+    if question.type == QuestionType.CALCULATE:
+        if not (question.calculation or "").strip():
+            return [_("Trường tính toán cần một biểu thức (cột «calculation»).")]
+        return expression_errors(question.calculation, known_names=known_names)
+    if question.type == QuestionType.META and question.calculation not in METADATA_KINDS:
+        return [_("Loại siêu dữ liệu «%(kind)s» không được hỗ trợ; dùng một trong: %(kinds)s.") % {"kind": question.calculation, "kinds": ", ".join(METADATA_KINDS)}]
+    return []
 
 
 def _length_problems(question: QuestionSpec) -> list[SpecProblem]:
@@ -161,6 +175,7 @@ def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
                     SpecProblem(question.code, column, message)
                     for message in expression_errors(getattr(question, column), known_names=known)
                 ]
+            problems += [SpecProblem(question.code, "calculation", message) for message in calculation_errors(question, known_names=known)]
     if not question_codes:
         problems.append(SpecProblem("", "survey", _("Phiếu không có câu hỏi nào.")))
     return problems + _title_length_problems(spec)
@@ -345,8 +360,10 @@ def question_problems(*, question: Question, known_names: set[str]) -> list[Spec
         missing_codes=list(question.missing_codes or []),
         relevant=question.relevant,
         constraint=question.constraint,
+        calculation=question.calculation,
     )
     problems = [SpecProblem(question.code, "choices", message) for message in _choice_problems(spec)]
+    problems += [SpecProblem(question.code, "calculation", m) for m in calculation_errors(spec, known_names=known_names)]
     for column in ("relevant", "constraint"):
         problems += [SpecProblem(question.code, column, m) for m in expression_errors(getattr(question, column), known_names=known_names)]
     return problems

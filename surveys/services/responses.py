@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid as uuid_module
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.fieldwork.services import case_closed_message, case_complete
 from campaigns.models import Assignment, Campaign, CampaignForm, CampaignStatus, Channel, QualityRules
+from surveys.calculations import form_reads_username, submission_metadata
 from surveys.models import Response, ResponseSource, ResponseStatus
 from surveys.payload import name_key, payload_problem, profile_validate, respondent_keys
 from surveys.quality.flags import FlagResult, ResponseFacts, flags_store, response_flags, rules_for
@@ -272,7 +273,8 @@ class SubmissionDetails:
 
 
 def submission_details(
-    payload: Mapping[str, Any], *, form: CampaignForm, now: dt.datetime, campaign: Campaign, channel: str, assignment: Assignment | None = None, draft: bool = False
+    payload: Mapping[str, Any], *, form: CampaignForm, now: dt.datetime, campaign: Campaign, channel: str, assignment: Assignment | None = None, draft: bool = False,
+    username: Callable[[], str] | None = None,
 ) -> SubmissionDetails:
     """The start time, paradata, profile, respondent and answers of a submission (or a resubmission), each
     checked; raises SubmissionInvalid (422) with every field's errors. Absurd paradata (a negative or too
@@ -289,7 +291,12 @@ def submission_details(
     phone, name, key_errors = respondent_keys(payload.get("profile"))
     errors.update(key_errors)
     compiled = compiled_form(form.questionnaire)
-    validated = answers_validate(form=compiled, answers=payload.get("answers", {}), draft=draft)
+    raw_paradata = payload.get("paradata")
+    metadata = submission_metadata(
+        started_at=started_at, duration=paradata.duration, username=username() if username and form_reads_username(compiled) else "",
+        deviceid=payload.get("deviceid") or (raw_paradata.get("deviceid") if isinstance(raw_paradata, Mapping) else None),
+    )
+    validated = answers_validate(form=compiled, answers=payload.get("answers", {}), draft=draft, metadata=metadata, now=now)
     errors.update(validated.errors)
     if errors:
         raise SubmissionInvalid(_("Phiếu có %(n)d lỗi; hãy sửa rồi gửi lại.") % {"n": len(errors)}, errors)
@@ -324,7 +331,11 @@ def response_submit(*, payload: Any, submitter: Submitter) -> SubmissionResult:
             _("Kênh «%(channel)s» không mở cho đơn vị này vào ngày %(date)s.") % {"channel": Channel(channel).label, "date": timezone.localdate(now).strftime("%d/%m/%Y")},
             {"channel": [_("Kênh thu thập đang đóng.")]},
         )
-    details = submission_details(payload, form=form, now=now, draft=status == ResponseStatus.DRAFT, campaign=campaign, channel=channel, assignment=assignment)
+    user = submitter.user if submitter.user is not None and submitter.user.is_authenticated else None
+    details = submission_details(
+        payload, form=form, now=now, draft=status == ResponseStatus.DRAFT, campaign=campaign, channel=channel, assignment=assignment,
+        username=user.get_username if user is not None else None,  # read only by a form with a username field
+    )
     started_at, profile, validated, paradata = details.started_at, details.profile, details.validated, details.paradata
     phone, name = details.phone, details.name
     flags = FlagResult()

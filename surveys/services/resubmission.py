@@ -145,7 +145,8 @@ def response_resubmit(*, payload: Any, submitter: Submitter) -> SubmissionResult
         raise SubmissionInvalid(_("Trạng thái phiếu không hợp lệ."), {"status": [_("Phiếu gửi lại phải là phiếu hoàn thành.")]})
     now = timezone.now()
     details = submission_details(
-        payload, form=response.form, now=now, campaign=response.campaign, channel=response.channel, assignment=response.assignment
+        payload, form=response.form, now=now, campaign=response.campaign, channel=response.channel, assignment=response.assignment,
+        username=(lambda: response.enumerator.get_username() if response.enumerator_id else ""),
     )
     with transaction.atomic():
         locked = Response.objects.select_for_update().select_related("campaign", "form__questionnaire").get(pk=response.pk)

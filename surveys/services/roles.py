@@ -47,7 +47,7 @@ def role_summary(spec: QuestionnaireSpec) -> RoleSummary:
     by_role: dict[str, list[str]] = {}
     for section in spec.sections:
         for question in section.questions:
-            if question.type != QuestionType.NOTE:
+            if question.type not in (QuestionType.NOTE, QuestionType.CALCULATE, QuestionType.META):  # never answered
                 by_role.setdefault(question.role, []).append(question.code)
     return RoleSummary(by_role)
 

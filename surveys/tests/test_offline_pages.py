@@ -15,7 +15,7 @@ def test_the_service_worker_is_served_from_the_root_with_the_assets_to_keep(clie
     assert response["Service-Worker-Allowed"] == "/" and response["Cache-Control"] == "no-cache"
     text = response.content.decode()
     precache = json.loads(text.split("var PRECACHE = ")[1].split(";\n")[0])
-    assert "/static/js/queue.js" in precache and "/static/js/entry.js" in precache and "/static/bootstrap/css/bootstrap.min.css" in precache
+    assert "/static/js/queue.js" in precache and "/static/js/entry.js" in precache and "/static/js/calculations.js" in precache and "/static/bootstrap/css/bootstrap.min.css" in precache
     assert 'var OFFLINE_URL = "/ngoai-tuyen/"' in text and 'self.addEventListener("fetch"' in text
     assert client.post("/sw.js").status_code == 405
 

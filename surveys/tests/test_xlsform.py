@@ -112,10 +112,20 @@ def test_a_multilingual_form_with_likert_questions_becomes_scaled_questions_in_v
     assert questions["chi_phi"].type == QuestionType.NUMBER
     assert questions["ly_do"].type == QuestionType.MULTI and questions["ly_do"].choices[1]["label_en"] == "Red tape"
     assert (questions["ngay"].type, questions["cam_on"].type) == (QuestionType.DATE, QuestionType.NOTE)
-    assert not {"vi_tri", "tong", "start", "thanh_vien", "ten_tv"} & set(questions)
+    assert not {"vi_tri", "thanh_vien", "ten_tv"} & set(questions)
+    assert (questions["tong"].type, questions["tong"].calculation) == (QuestionType.CALCULATE, "1 + 1")  # computed, not asked
+    assert (questions["start"].type, questions["start"].calculation) == (QuestionType.META, "start")
     notes = " ".join(result.warnings)
-    for skipped in ("vi_tri", "tong", "start", "thanh_vien"):
+    for skipped in ("vi_tri", "thanh_vien"):
         assert f"«{skipped}»" in notes
+    assert "«tong»" not in notes and "«start»" not in notes
+
+
+def test_a_calculation_we_cannot_evaluate_is_skipped_with_a_note_naming_its_row():
+    survey = [[*HEADER, "calculation"], ["calculate", "c", "", "", "pulldata('f', 'x', 'y', 'z')"], ["integer", "a", "A", "", ""]]
+    result = xlsform_import(workbook_bytes(survey, None), actor=SYSTEM)
+    assert list(result.questionnaire.questions.values_list("code", flat=True)) == ["a"]
+    assert any("Dòng 2" in note and "«c»" in note and "pulldata" in note for note in result.warnings), result.warnings
 
 
 def test_importing_the_same_form_again_makes_the_next_version():
@@ -149,12 +159,13 @@ HEADER = ["type", "name", "label", "relevant"]
         ([HEADER, ["select_one yn", "a", "A", ""]], None, ("survey", 2, "type"), "không có lựa chọn"),
         ([HEADER, ["integer", "a", "A", ". >> 2"]], None, ("survey", 2, "relevant"), "biểu thức"),
         ([HEADER, ["begin group", "g", "G", ""], ["integer", "a", "A", ""]], None, ("survey", 2, "type"), "không có dòng kết thúc"),
-        ([[*HEADER, "calculation"], ["calculate", "c", "", "", "1"], ["integer", "a", "A", "${c} > 0", ""]], None, ("survey", 3, "relevant"), "bỏ qua"),
+        ([HEADER, ["geopoint", "c", "C", ""], ["integer", "a", "A", "${c} != ''"]], None, ("survey", 3, "relevant"), "bỏ qua"),
+        ([[*HEADER, "calculation"], ["calculate", "c", "", "", "random()"], ["integer", "a", "A", "${c} > 0.5", ""]], None, ("survey", 3, "relevant"), "random"),
         ([HEADER, ["select_one", "a", "A", ""]], None, ("survey", 2, "type"), "thiếu tên danh sách"),
         ([["type", "label"], ["integer", "A"]], None, ("survey", 1, "name"), "Thiếu cột"),
         ([HEADER, ["select_one s", "a", "A", ""]], [["list_name", "name", "label"], ["s", "1", "x"], ["s", "1", "y"]], ("choices", 3, "name"), "bị trùng"),
     ],
-    ids=["unknown-type", "unknown-relevant", "duplicate-name", "empty-list", "no-choices-sheet", "bad-expression", "open-group", "refers-to-skipped", "select-without-list", "no-name-column", "duplicate-choice"],
+    ids=["unknown-type", "unknown-relevant", "duplicate-name", "empty-list", "no-choices-sheet", "bad-expression", "open-group", "refers-to-skipped", "calculation-we-cannot-evaluate", "select-without-list", "no-name-column", "duplicate-choice"],
 )
 def test_a_malformed_form_is_refused_with_sheet_row_column_and_nothing_is_saved(survey, choices, where, words):
     errors = failure_of(workbook_bytes(survey, choices))
