@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
 from campaigns.selectors import campaign_by_code
+from surveys.cascades import filter_tree
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response, ResponseFlag
 from surveys.rules import ROLE_INDEX, question_rule
+from surveys.translations import browser_texts
 from units import db
 from units.models import WRITE_ROLES, Role, Unit
 from units.selectors import membership_paths, roles_at_sql, scope_queryset, subtree_q, unit_ancestor_paths, unit_by_code, user_roles_at
@@ -62,6 +64,7 @@ class CompiledChoice:
     value: int
     name: str
     label: str
+    columns: tuple[tuple[str, str], ...] = ()  # the XLSForm choice's other columns, read by choice_filter (surveys.cascades)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,10 @@ class CompiledQuestion:
     min_value: Decimal | None
     max_value: Decimal | None
     index_scale: IndexScale | None = None
+    choice_filter: Node | None = None  # surveys.cascades.filter_tree
+    required_message: str = ""
+    read_only: bool = False
+    default_value: str = ""
 
     @property
     def is_choice(self) -> bool:
@@ -134,6 +141,7 @@ class CompiledForm:
     title: str
     sections: tuple[CompiledSection, ...]
     questions: dict[str, CompiledQuestion] = field(default_factory=dict)
+    texts: dict[str, Any] = field(default_factory=dict)  # the entry page's languages and texts (surveys.translations)
 
     @property
     def index_questions(self) -> tuple[int, ...]:
@@ -148,7 +156,10 @@ class CompiledForm:
 def _choices(question: Question) -> tuple[CompiledChoice, ...]:
     if question.choices:
         return tuple(
-            CompiledChoice(int(item["value"]), str(item.get("name", item["value"])), str(item.get("label") or item.get("name") or item["value"]))
+            CompiledChoice(
+                int(item["value"]), str(item.get("name", item["value"])), str(item.get("label") or item.get("name") or item["value"]),
+                tuple((str(column), str(value)) for column, value in (item.get("columns") or {}).items()),
+            )
             for item in question.choices
             if isinstance(item, dict) and "value" in item
         )
@@ -159,6 +170,13 @@ def _safe_parse(text: str) -> Node | None:
     # Expressions were checked when the questionnaire was saved; a bad one must not block collection.
     try:
         return parse(text)
+    except ValueError:
+        return None
+
+
+def _safe_filter(text: str) -> Node | None:
+    try:
+        return filter_tree(text)
     except ValueError:
         return None
 
@@ -192,6 +210,10 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             min_value=question.min_value,
             max_value=question.max_value,
             index_scale=index_scale(question),
+            choice_filter=_safe_filter(question.choice_filter),
+            required_message=question.required_message,
+            read_only=question.read_only,
+            default_value=question.default_value,
         )
         compiled_questions[question.code] = compiled
         by_section.setdefault(question.section_id, []).append(compiled)
@@ -203,6 +225,7 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             for section in sections
         ),
         questions=compiled_questions,
+        texts=browser_texts(questionnaire, questions, sections),
     )
     if questionnaire.status == QuestionnaireStatus.FROZEN:
         if len(_COMPILED) > 200:
@@ -229,13 +252,18 @@ def form_schema(form: CompiledForm) -> dict[str, Any]:
                         "constraint_message": q.constraint_message,
                         "min": float(q.min_value) if q.min_value is not None else None,
                         "max": float(q.max_value) if q.max_value is not None else None,
-                        "choices": [{"value": c.value, "name": c.name} for c in q.choices],
+                        "choices": [{"value": c.value, "name": c.name, **({"columns": dict(c.columns)} if c.columns else {})} for c in q.choices],
+                        "choice_filter": q.choice_filter,
+                        "required_message": q.required_message,
+                        "read_only": q.read_only,
+                        "default": q.default_value,
                     }
                     for q in section.questions
                 ],
             }
             for section in form.sections
-        ]
+        ],
+        "texts": form.texts,
     }
 
 
