@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from surveys.expressions import ExpressionError, Node, evaluate, parse, referenced_names
+from surveys.expressions import ExpressionError, Node, is_true, parse, referenced_names
 
 COLUMN_PREFIX = "choice."
 # Strings and ${…} references are kept as they are; bare names elsewhere are columns unless they call a function.
@@ -70,16 +70,9 @@ def choice_allowed(tree: Node | None, answers: Mapping[str, Any], name: str, col
     if tree is None:
         return True
     try:
-        value = evaluate(tree, choice_context(answers, name, columns))
+        return is_true(tree, choice_context(answers, name, columns))
     except (ExpressionError, ValueError, TypeError, ZeroDivisionError):
         return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    if isinstance(value, list):
-        return bool(value)
-    return str(value) != ""
 
 
 def cascade_error(question: Any, answers: Mapping[str, Any], chosen: Any) -> str | None:
