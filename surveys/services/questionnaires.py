@@ -362,6 +362,7 @@ def question_problems(*, question: Question, known_names: set[str]) -> list[Spec
     problems = [SpecProblem(question.code, "choices", message) for message in _choice_problems(spec)]
     for column in ("relevant", "constraint"):
         problems += [SpecProblem(question.code, column, m) for m in expression_errors(getattr(question, column), known_names=known_names)]
+    problems += [SpecProblem(question.code, "choice_filter", m) for m in filter_problems(question.choice_filter, known_names=known_names)]
     return problems
 
 

@@ -66,3 +66,33 @@ def test_the_cascade_filters_the_next_select_and_the_menu_switches_to_a_third_la
     assert stored["huyen"].question.choices[stored["huyen"].value - 1]["name"] == "quan_1"
     assert stored["ma_ho"].text == "HO-01" and stored["so_nguoi"].number == 2
     assert errors == []
+
+
+FILTER_CASES = [
+    ("tinh=${tinh}", {"tinh": "hn"}, "a", {"tinh": "hn"}),
+    ("tinh=${tinh}", {"tinh": "hcm"}, "a", {"tinh": "hn"}),
+    ("tinh=${tinh}", {}, "a", {"tinh": "hn"}),
+    ("selected(${nhieu}, name)", {"nhieu": ["a", "c"]}, "a", {}),
+    ("selected(${nhieu}, name)", {"nhieu": ["a", "c"]}, "b", {}),
+    ("${so} >= muc and name != 'khac'", {"so": 3.0}, "x", {"muc": "2"}),
+    ("${so} >= muc", {"so": 1.0}, "x", {"muc": "2"}),
+    ("huyen=${huyen} and selected(${tinh}, tinh)", {"huyen": "q1", "tinh": "hcm"}, "bn", {"tinh": "hcm", "huyen": "q1"}),
+    ("cf = ${state} or cf = ''", {"state": "texas"}, "k", {}),
+]
+
+
+def test_the_browser_keeps_the_same_choices_as_the_server(chromium):
+    from pathlib import Path
+
+    from surveys.cascades import choice_allowed, filter_tree
+
+    root = Path(__file__).resolve().parents[2] / "static/js"
+    page = chromium.new_page()
+    page.add_script_tag(content=(root / "expressions.js").read_text())
+    page.add_script_tag(content=(root / "cascades.js").read_text())
+    for text, answers, name, columns in FILTER_CASES:
+        tree = filter_tree(text)
+        expected = choice_allowed(tree, answers, name, columns.items())
+        got = page.evaluate("([t, a, c]) => HLCascades.allowed(t, a, c)", [tree, answers, {"name": name, "columns": columns}])
+        assert got is expected, f"{text} {answers} {name}: JS {got} ≠ Python {expected}"
+    page.close()

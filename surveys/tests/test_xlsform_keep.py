@@ -263,3 +263,13 @@ def test_a_label_naming_a_question_deleted_after_import_still_converts():
     data = xlsform_export(questionnaire)
     convert(xlsform=io.BytesIO(data), file_type=".xlsx")
     assert exported_sheets(data)["survey"][2][2] == "Chào"
+
+
+def test_an_edited_choice_filter_is_checked_like_the_other_expressions():
+    from surveys.services.questionnaires import question_problems
+
+    question = Question(code="huyen", text="Huyện", type="single", choices=[{"value": 1, "name": "a"}], choice_filter="tinh = ${khong_co}")
+    problems = question_problems(question=question, known_names={"huyen", "tinh"})
+    assert [(p.column, "khong_co" in p.message) for p in problems] == [("choice_filter", True)]
+    question.choice_filter = "tinh = ${tinh}"
+    assert question_problems(question=question, known_names={"huyen", "tinh"}) == []
