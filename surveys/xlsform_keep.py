@@ -14,6 +14,7 @@ the same questionnaire.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -48,21 +49,27 @@ def _nodes(children: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _declared(form: dict[str, Any]) -> list[str]:
-    """The languages the form's texts use, in the order met."""
+    """The languages the form's texts use, in the order met. A text of a column without language (pyxform
+    leaves it a plain string) is in no language of its own: the unnamed one only when no column names one."""
     names: dict[str, None] = {}
+    plain = False
     for node in _nodes(form.get("children") or []):
         bind = node.get("bind") or {}
-        for value in (node.get("label"), node.get("hint"), bind.get("jr:constraintMsg"), bind.get("jr:requiredMsg")):
-            names.update(dict.fromkeys(_texts(value)))
-        for choice in node.get("choices") or []:
-            names.update(dict.fromkeys(_texts(choice.get("label"))))
-    return list(names)
+        values = [node.get("label"), node.get("hint"), bind.get("jr:constraintMsg"), bind.get("jr:requiredMsg")]
+        values += [choice.get("label") for choice in node.get("choices") or []]
+        for value in values:
+            if isinstance(value, Mapping):
+                names.update(dict.fromkeys(str(key) for key in value))
+            plain = plain or bool(value and isinstance(value, str))
+    return list(names) or ([UNNAMED] if plain else [])
 
 
 def _spread(texts: dict[str, str], slots: list[dict[str, str]], fallback: str = "") -> tuple[str, str, dict[str, str]]:
     """(text of the main language, of the "en" slot, {other language: text})."""
     main = next((item["name"] for item in slots if item["slot"] == "vi"), "")
     english = next((item["name"] for item in slots if item["slot"] == "en"), "")
+    if UNNAMED in texts and not any(item["name"] == UNNAMED for item in slots):
+        texts = {**texts, main: texts.get(main) or texts[UNNAMED]}  # a column without language: the main one's
     others = {item["name"]: texts[item["name"]] for item in slots if not item["slot"] and texts.get(item["name"])}
     return texts.get(main, "") or fallback, texts.get(english, "") if english else "", others
 
@@ -132,8 +139,12 @@ def keep_from_xlsform(spec: QuestionnaireSpec, form: dict[str, Any], settings: M
     slots = language_slots(_declared(form), default)
     by_name = {node.get("name"): node for node in _nodes(form.get("children") or []) if node.get("name")}
     for section in spec.sections:
-        if by_name.get(section.code, {}).get("type") in ("group", "repeat"):
-            _keep_section(section, by_name[section.code], slots)
+        # A section opened after a nested group ("<group>_2") carries its group's label.
+        group = by_name.get(section.code) or by_name.get(re.sub(r"_\d+$", "", section.code)) or {}
+        if group.get("type") in ("group", "repeat"):
+            _keep_section(section, group, slots)
+        elif slots and not any(item["slot"] == "en" for item in slots):
+            section.title_en = ""  # a section we made ("Thông tin chung"): no English where the form has none
         for question in section.questions:
             if question.code in by_name:
                 _keep_question(question, by_name[question.code], slots)

@@ -273,3 +273,39 @@ def test_an_edited_choice_filter_is_checked_like_the_other_expressions():
     assert [(p.column, "khong_co" in p.message) for p in problems] == [("choice_filter", True)]
     question.choice_filter = "tinh = ${tinh}"
     assert question_problems(question=question, known_names={"huyen", "tinh"}) == []
+
+
+def test_a_hint_column_without_language_belongs_to_the_main_language_not_to_a_language_of_its_own():
+    survey = [["type", "name", f"label::{EN}", "hint", "constraint", "constraint_message"], ["integer", "n", "Number", "More than one", ". > 1", "Too small"]]
+    questionnaire = imported(workbook(survey))
+    question = questionnaire.questions.get()
+    assert questionnaire.languages == [{"name": EN, "slot": "vi"}]
+    assert (question.text, question.hint, question.constraint_message, question.translations) == ("Number", "More than one", "Too small", {})
+    assert comparable(imported(io.BytesIO(xlsform_export(questionnaire)))) == comparable(questionnaire)
+
+
+def test_a_form_with_plain_labels_exports_plain_label_columns_and_no_declared_language():
+    questionnaire = imported(workbook([["type", "name", "label", "hint"], ["text", "ten", "Name", "Given name"]]))
+    assert questionnaire.languages == [{"name": "default", "slot": "vi"}]
+    data = xlsform_export(questionnaire)
+    sheets = exported_sheets(data)
+    assert sheets["survey"][0][:5] == ("type", "name", "label", "hint", "required")
+    assert sheets["settings"][1][sheets["settings"][0].index("default_language")] is None
+    assert "lang=" not in convert(xlsform=io.BytesIO(data), file_type=".xlsx").xform
+    assert comparable(imported(io.BytesIO(data))) == comparable(questionnaire)
+
+
+def test_a_section_after_a_nested_group_keeps_its_groups_title_in_every_language():
+    survey = [
+        ["type", "name", f"label::{EN}", f"label::{SW}"],
+        ["begin group", "nje", "Outer", "Nje"],
+        ["text", "a", "A en", "A sw"],
+        ["begin group", "ndani", "Inner", "Ndani"],
+        ["text", "b", "B en", "B sw"],
+        ["end group", "", "", ""],
+        ["text", "c", "C en", "C sw"],
+        ["end group", "", "", ""],
+    ]
+    questionnaire = imported(workbook(survey, settings=[["form_id", "default_language"], ["nested", SW]]))
+    titles = {s.code: (s.title, s.title_en) for s in questionnaire.sections.all()}
+    assert titles == {"nje": ("Nje", "Outer"), "ndani": ("Ndani", "Inner"), "nje_2": ("Nje", "Outer")}
