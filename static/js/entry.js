@@ -162,7 +162,8 @@
         if (box) box.classList.toggle("d-none", !on);
       });
     });
-    if (window.HLFormTexts) HLFormTexts.refresh(values); // ${…} in labels, in the chosen language
+    // Announced for whatever shows values in labels (static/js/form_languages.js: ${…} in the chosen language).
+    form.dispatchEvent(new CustomEvent("hl:values", { detail: { values: values, shown: shown, sections: sectionsShown } }));
     return { values: values, shown: shown, sections: sectionsShown };
   }
 

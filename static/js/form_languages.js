@@ -3,7 +3,7 @@
  * A menu lists every language the questionnaire declares (shown when it has more than one) and starts
  * on its default language; labels, hints, choices and section titles switch to the chosen one (its
  * main text where a translation is missing). `${name}` in a label or hint shows the answer to `name`,
- * empty while that question is unanswered or skipped; entry.js calls `refresh` on every change.
+ * empty while that question is unanswered or skipped; refreshed on entry.js's "hl:values" event.
  */
 (function (global) {
   "use strict";
@@ -117,5 +117,7 @@
 
   buildMenu();
   refresh({});
+  // entry.js announces the answers (and calculated values) after every change.
+  form.addEventListener("hl:values", function (event) { refresh((event.detail || {}).values || {}); });
   global.HLFormTexts = { refresh: refresh, text: text, language: function () { return current; } };
 })(window);
