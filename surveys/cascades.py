@@ -75,14 +75,19 @@ def choice_allowed(tree: Node | None, answers: Mapping[str, Any], name: str, col
         return False
 
 
-def cascade_error(question: Any, answers: Mapping[str, Any], chosen: Any) -> str | None:
-    """Why the answer `chosen` (a choice name or list of names) is outside the question's filtered choices,
-    or None. `question` is a surveys.selectors.CompiledQuestion (choice_filter: the parsed filter)."""
+def cascade_error(question: Any, answers: Mapping[str, Any], levels: Iterable[int | None]) -> str | None:
+    """Why one of the chosen `levels` is outside the question's filtered choices, or None. Levels, not names:
+    a list may repeat a name under two parents (allow_choice_duplicates). `question` is a
+    surveys.selectors.CompiledQuestion (choice_filter: the parsed filter); missing codes are always allowed."""
     tree = getattr(question, "choice_filter", None)
     if tree is None:
         return None
-    allowed = {choice.name for choice in question.choices if choice_allowed(tree, answers, choice.name, choice.columns)}
-    for name in chosen if isinstance(chosen, list) else [chosen]:
-        if str(name) not in allowed:
-            return _("Lựa chọn «%(value)s» không thuộc các lựa chọn được phép theo câu trả lời trước (bộ lọc lựa chọn của câu hỏi).") % {"value": name}
+    allowed = {choice.value for choice in question.choices if choice_allowed(tree, answers, choice.name, choice.columns)}
+    for level in levels:
+        if level is None or level in allowed or (level in question.missing_codes and question.choice_by_value(level) is None):
+            continue
+        choice = question.choice_by_value(level)
+        return _("Lựa chọn «%(value)s» không thuộc các lựa chọn được phép theo câu trả lời trước (bộ lọc lựa chọn của câu hỏi).") % {
+            "value": choice.name if choice else level
+        }
     return None

@@ -177,7 +177,7 @@ def answers_validate(*, form: CompiledForm, answers: Any, draft: bool = False, b
                 result.blanks.append(question.code)
                 continue
             current = values[question.code]
-            if (refused := cascade_error(question, values, current)) is not None:
+            if (refused := cascade_error(question, values, [row[0] for row in parsed[question.code]])) is not None:
                 result.errors[f"answers.{question.code}"] = [refused]
                 continue
             if question.constraint is not None and not is_true(question.constraint, values, current):

@@ -309,3 +309,14 @@ def test_a_section_after_a_nested_group_keeps_its_groups_title_in_every_language
     questionnaire = imported(workbook(survey, settings=[["form_id", "default_language"], ["nested", SW]]))
     titles = {s.code: (s.title, s.title_en) for s in questionnaire.sections.all()}
     assert titles == {"nje": ("Nje", "Outer"), "ndani": ("Ndani", "Inner"), "nje_2": ("Nje", "Outer")}
+
+
+def test_the_api_checks_each_level_sent_against_the_filter(client, make_user, tree):
+    survey = [["type", "name", "label", "choice_filter"], ["select_one bang", "bang", "Bang", ""], ["select_one hat", "hat", "Hạt", "bang=${bang}"]]
+    choices = [["list_name", "name", "label", "bang"], ["bang", "wa", "Washington", ""], ["bang", "tx", "Texas", ""],
+               ["hat", "king", "King (WA)", "wa"], ["hat", "pierce", "Pierce", "wa"], ["hat", "king2", "King (TX)", "tx"]]
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"]], questionnaire=imported(workbook(survey, choices)))
+    client.force_login(make_user("dtv", Role.ENUMERATOR, tree["A1"]))
+    assert submit(client, setup, tree, {"bang": "tx", "hat": 3})[0] == 201
+    status, body = submit(client, setup, tree, {"bang": "tx", "hat": 1})
+    assert status == 422 and "«king»" in body["errors"]["answers.hat"][0]
