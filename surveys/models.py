@@ -48,6 +48,11 @@ class Questionnaire(ConstraintErrorsOnFields, models.Model):
         ),
     )
     # An imported questionnaire's roles are the file's: an official confirms them before a campaign may use it.
+    # The languages the form declares, as written in its label::<language> columns, in order: [{"name", "slot"}],
+    # slot "vi" for the language held in the `text` fields, "en" for `text_en`, "" for the others (held in
+    # `translations`); empty: Vietnamese and English as in the built-in templates (surveys.translations).
+    languages = models.JSONField(_("các ngôn ngữ của phiếu"), default=list, blank=True)
+    default_language = models.CharField(_("ngôn ngữ mặc định"), max_length=100, blank=True)
     roles_pending = models.BooleanField(_("vai trò câu hỏi chờ xác nhận"), default=False, editable=False)
     roles_confirmed_at = models.DateTimeField(_("vai trò câu hỏi được xác nhận lúc"), null=True, blank=True, editable=False)
     roles_confirmed_by = models.ForeignKey(
@@ -85,6 +90,7 @@ class Section(ConstraintErrorsOnFields, models.Model):
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
     relevant = models.CharField(_("điều kiện hiển thị"), max_length=500, blank=True)
     part = models.SlugField(_("thuộc phần chỉ số"), max_length=20, blank=True, help_text=_("Mã một phần trong «các phần của chỉ số» của phiếu; để trống nếu phiếu không chia phần."))
+    translations = models.JSONField(_("bản dịch"), default=dict, blank=True)  # {language: {"label": …}}, surveys.translations
 
     constraint_fields = {"section_code_unique": "code"}
 
@@ -129,7 +135,8 @@ CHOICE_TYPES = frozenset({QuestionType.LIKERT5, QuestionType.LIKERT4, QuestionTy
 
 
 class Question(ConstraintErrorsOnFields, models.Model):
-    """One question. `choices` is a list of {"value": int, "name": str, "label": str, "label_en": str}."""
+    """One question. `choices` is a list of {"value": int, "name": str, "label": str, "label_en": str} and, from an
+    XLSForm, "labels" ({language: label} in its other languages) and "columns" ({column: value}, read by choice_filter)."""
 
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="questions", verbose_name=_("phiếu khảo sát"))
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions", verbose_name=_("phần"))
@@ -158,6 +165,13 @@ class Question(ConstraintErrorsOnFields, models.Model):
         _("biểu thức tính"), max_length=500, blank=True,
         help_text=_("Giá trị tính: biểu thức XLSForm (calculation). Siêu dữ liệu: start, end, today, deviceid hoặc username."),
     )
+    # An XLSForm choice_filter over the choices' columns (surveys.cascades); each choice may carry "columns".
+    choice_filter = models.CharField(_("bộ lọc lựa chọn"), max_length=500, blank=True)
+    default_value = models.CharField(_("giá trị mặc định"), max_length=255, blank=True)
+    required_message = models.CharField(_("thông báo khi bỏ trống câu bắt buộc"), max_length=255, blank=True)
+    read_only = models.BooleanField(_("chỉ đọc"), default=False)
+    # Labels, hints and messages in the form's other languages: {language: {"label", "hint", ...}} (surveys.translations).
+    translations = models.JSONField(_("bản dịch"), default=dict, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     constraint_fields = {"question_code_unique": "code"}

@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignForm, ChannelWindow, SampleQuota
 from campaigns.selectors import campaign_by_code
+from surveys.cascades import filter_tree
 from surveys.expressions import Node, parse
 from surveys.models import CHOICE_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Response, ResponseFlag
 from surveys.rules import ROLE_INDEX, question_rule
+from surveys.translations import browser_texts
 from units import db
 from units.models import WRITE_ROLES, Role, Unit
 from units.selectors import membership_paths, roles_at_sql, scope_queryset, subtree_q, unit_ancestor_paths, unit_by_code, user_roles_at
@@ -62,6 +64,7 @@ class CompiledChoice:
     value: int
     name: str
     label: str
+    columns: tuple[tuple[str, str], ...] = ()  # the XLSForm choice's other columns, read by choice_filter (surveys.cascades)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,10 @@ class CompiledQuestion:
     index_scale: IndexScale | None = None
     calculation: Node | None = None  # a `calculate` question's expression (surveys.calculations)
     metadata: str = ""  # a `meta` question's kind: start, end, today, deviceid, username
+    choice_filter: Node | None = None  # surveys.cascades.filter_tree
+    required_message: str = ""
+    read_only: bool = False
+    default_value: str = ""
 
     @property
     def is_choice(self) -> bool:
@@ -136,6 +143,7 @@ class CompiledForm:
     title: str
     sections: tuple[CompiledSection, ...]
     questions: dict[str, CompiledQuestion] = field(default_factory=dict)
+    texts: dict[str, Any] = field(default_factory=dict)  # the entry page's languages and texts (surveys.translations)
 
     @property
     def index_questions(self) -> tuple[int, ...]:
@@ -150,7 +158,10 @@ class CompiledForm:
 def _choices(question: Question) -> tuple[CompiledChoice, ...]:
     if question.choices:
         return tuple(
-            CompiledChoice(int(item["value"]), str(item.get("name", item["value"])), str(item.get("label") or item.get("name") or item["value"]))
+            CompiledChoice(
+                int(item["value"]), str(item.get("name", item["value"])), str(item.get("label") or item.get("name") or item["value"]),
+                tuple((str(column), str(value)) for column, value in (item.get("columns") or {}).items()),
+            )
             for item in question.choices
             if isinstance(item, dict) and "value" in item
         )
@@ -161,6 +172,13 @@ def _safe_parse(text: str) -> Node | None:
     # Expressions were checked when the questionnaire was saved; a bad one must not block collection.
     try:
         return parse(text)
+    except ValueError:
+        return None
+
+
+def _safe_filter(text: str) -> Node | None:
+    try:
+        return filter_tree(text)
     except ValueError:
         return None
 
@@ -196,6 +214,10 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             index_scale=index_scale(question),
             calculation=_safe_parse(question.calculation) if question.type == QuestionType.CALCULATE else None,
             metadata=question.calculation if question.type == QuestionType.META else "",
+            choice_filter=_safe_filter(question.choice_filter),
+            required_message=question.required_message,
+            read_only=question.read_only,
+            default_value=question.default_value,
         )
         compiled_questions[question.code] = compiled
         by_section.setdefault(question.section_id, []).append(compiled)
@@ -207,6 +229,7 @@ def compiled_form(questionnaire: Questionnaire) -> CompiledForm:
             for section in sections
         ),
         questions=compiled_questions,
+        texts=browser_texts(questionnaire, questions, sections),
     )
     if questionnaire.status == QuestionnaireStatus.FROZEN:
         if len(_COMPILED) > 200:
@@ -236,12 +259,18 @@ def form_schema(form: CompiledForm) -> dict[str, Any]:
                         "choices": [{"value": c.value, "name": c.name} for c in q.choices],
                         **({"calculation": q.calculation} if q.type == QuestionType.CALCULATE else {}),
                         **({"metadata": q.metadata} if q.type == QuestionType.META else {}),
+                        "choices": [{"value": c.value, "name": c.name, **({"columns": dict(c.columns)} if c.columns else {})} for c in q.choices],
+                        "choice_filter": q.choice_filter,
+                        "required_message": q.required_message,
+                        "read_only": q.read_only,
+                        "default": q.default_value,
                     }
                     for q in section.questions
                 ],
             }
             for section in form.sections
-        ]
+        ],
+        "texts": form.texts,
     }
 
 

@@ -31,6 +31,11 @@ class QuestionSpec:
     role: str = "other"  # surveys.models.QuestionRole
     appearance: str = ""
     calculation: str = ""  # a `calculate` question's expression, a `meta` question's kind (surveys.calculations)
+    choice_filter: str = ""
+    default_value: str = ""
+    required_message: str = ""
+    read_only: bool = False
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # surveys.translations
 
     @property
     def counts_in_index(self) -> bool:
@@ -45,6 +50,7 @@ class SectionSpec:
     relevant: str = ""
     questions: list[QuestionSpec] = field(default_factory=list)
     part: str = ""  # the code of one of the questionnaire's index parts, or ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,3 +66,6 @@ class QuestionnaireSpec:
     parts: list[dict[str, Any]] = field(default_factory=list)
     # Whether the questions' roles are the author's own (built-in, typed in) or still to be confirmed (imported).
     roles_confirmed: bool = True
+    # The form's own languages ([{"name", "slot"}], surveys.translations) and its default language; empty: vi + en.
+    languages: list[dict[str, str]] = field(default_factory=list)
+    default_language: str = ""

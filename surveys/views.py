@@ -443,7 +443,7 @@ def online_thanks(request: HttpRequest, public_key: str) -> HttpResponse:
 # storage, hashed in production).
 OFFLINE_ASSETS = (
     "bootstrap/css/bootstrap.min.css", "bootstrap/js/bootstrap.bundle.min.js", "css/hailong.css", "css/collection.css", "favicon.svg",
-    "js/queue.js", "js/offline.js", "js/expressions.js", "js/calculations.js", "js/entry.js", "js/calllist.js",
+    "js/queue.js", "js/offline.js", "js/expressions.js", "js/calculations.js", "js/cascades.js", "js/form_languages.js", "js/entry.js", "js/calllist.js",
 )
 
 

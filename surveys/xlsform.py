@@ -44,6 +44,7 @@ from surveys.services.questionnaires import (
 )
 from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from surveys.xlsform_keep import keep_from_xlsform
 from units.access import Action, require
 from units.codes import code_from_text
 from units.models import Unit
@@ -594,6 +595,7 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
         parts=_parts(settings.get("hl_parts"), errors),
         roles_confirmed=False,  # the file's roles are confirmed by an official before use
     )
+    keep_from_xlsform(spec, form, settings, scan.rows, scan.warnings)
     for problem in questionnaire_spec_problems(spec):
         row = scan.rows.get(problem.code)
         errors.append(CellError(title if problem.code else SETTINGS, row.number if row else None, problem.column, problem.message))

@@ -14,6 +14,7 @@ from surveys.models import SCALED_TYPES, Questionnaire, QuestionType
 from surveys.services.questionnaires import questionnaire_to_spec
 from surveys.specs import QuestionSpec
 from surveys.xlsform import CHOICES, EN_LABEL, SETTINGS, SURVEY, VI_LABEL
+from surveys.xlsform_keep import keep_choices_sheet, keep_default_language, keep_survey_sheet
 from units.spreadsheets import sheet_text_guard
 
 SURVEY_COLUMNS = [
@@ -110,14 +111,16 @@ def xlsform_export(questionnaire: Questionnaire) -> bytes:
                 ]
             )
         survey.append(["end group", section.code])
+    keep_survey_sheet(survey, spec)
     choices = workbook.create_sheet(CHOICES)
     choices.append(["list_name", "name", f"label::{VI_LABEL}", f"label::{EN_LABEL}"])
     for list_name, items in lists.items():
         for item in items:
             choices.append([list_name, item.get("name") or str(item["value"]), item.get("label", ""), item.get("label_en", "")])
+    keep_choices_sheet(choices, spec, lists)
     settings = workbook.create_sheet(SETTINGS)
     settings.append(["form_id", "version", "form_title", "default_language", "hl_parts"])
-    settings.append([spec.code, str(spec.version), spec.title, VI_LABEL, json.dumps(spec.parts, ensure_ascii=False) if spec.parts else ""])
+    settings.append([spec.code, str(spec.version), spec.title, keep_default_language(spec), json.dumps(spec.parts, ensure_ascii=False) if spec.parts else ""])
     for sheet in workbook.worksheets:
         sheet_text_guard(sheet)  # a label such as "=HYPERLINK(…)" stays text
     buffer = io.BytesIO()

@@ -58,8 +58,18 @@
   var revising = Boolean(schema.submit.revises);
 
   function freshState() {
-    var fields = revising ? JSON.parse(JSON.stringify(schema.prefill || {})) : {};
+    var fields = revising ? JSON.parse(JSON.stringify(schema.prefill || {})) : defaultFields();
     return { uuid: newUuid(), started_at: new Date().toISOString(), started_ms: Date.now(), page: 0, fields: fields, paradata: emptyParadata() };
+  }
+
+  // A question's XLSForm default is its answer until changed (a multi-choice default lists names with spaces).
+  function defaultFields() {
+    var fields = {};
+    questions.forEach(function (question) {
+      if (question.default === undefined || question.default === null || question.default === "") return;
+      fields["q-" + question.code] = question.type === "multi" ? String(question.default).split(/\s+/) : String(question.default);
+    });
+    return fields;
   }
 
   function emptyParadata() {
@@ -155,6 +165,7 @@
       var raw = rawValue("q-" + question.code);
       if (!isBlank(raw)) answers[question.code] = expressionValue(question, raw);
     });
+    if (window.HLCascades) HLCascades.apply(form, questions, answers); // choice_filter: only the choices it keeps
     var meta = { start: state.started_at, username: (schema.meta || {}).username || "", deviceid: deviceId() };
     var result = HLCalculations.formValues(schema, answers, meta);
     questions.forEach(function (question) {
@@ -178,9 +189,14 @@
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
 
+  // The questionnaire's own message in the chosen language (surveys/translations.py), else its main one.
+  function ownText(question, key) {
+    return (window.HLFormTexts && HLFormTexts.text(question.code, key)) || question[key] || "";
+  }
+
   function checkQuestion(question, values) {
     var raw = rawValue("q-" + question.code);
-    if (isBlank(raw)) return question.required ? text.required : "";
+    if (isBlank(raw)) return question.required ? ownText(question, "required_message") || text.required : "";
     if (question.type === "number") {
       var number = parseNumber(raw);
       if (isNaN(number)) return text.number;
@@ -188,7 +204,7 @@
       if (question.max !== null && number > question.max) return format(text.max, { max: question.max });
     }
     if (question.constraint && !HLExpressions.isTrue(question.constraint, values, expressionValue(question, raw))) {
-      return question.constraint_message || text.constraint;
+      return ownText(question, "constraint_message") || text.constraint;
     }
     return "";
   }
@@ -432,6 +448,7 @@
     } else if (form.dataset.mode !== "online") {
       clearForm();
       state = freshState();
+      restoreFields(state.fields);
       rememberValues();
       clock.lastAnswer = Date.now();
       render();
@@ -469,6 +486,9 @@
   form.addEventListener("change", function (event) { noteAnswer(event.target.name); relevance(); saveDraft(); });
 
   restoreFields(state.fields);
+  questions.forEach(function (question) {
+    if (question.read_only) inputs("q-" + question.code).forEach(function (el) { el.readOnly = true; if (el.type === "radio" || el.type === "checkbox") el.disabled = true; });
+  });
   rememberValues();
   render();
   if (caseTaken()) {

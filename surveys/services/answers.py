@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.services import campaign_became_dirty, campaign_dirty_params, campaign_dirty_sql, campaign_mark_dirty
 from surveys.calculations import COMPUTED_TYPES, Metadata, form_values, stored_text
+from surveys.cascades import cascade_error
 from surveys.expressions import is_true
 from surveys.models import Answer, AnswerRevision, Question, Questionnaire, QuestionType, Response
 from surveys.rules import index_pattern
@@ -181,10 +182,13 @@ def answers_validate(
                 if question.type == QuestionType.NOTE:
                     continue
                 if question.required and not (draft or blanks_allowed):
-                    result.errors[f"answers.{question.code}"] = [_("Câu này bắt buộc trả lời.")]
+                    result.errors[f"answers.{question.code}"] = [question.required_message or _("Câu này bắt buộc trả lời.")]
                 result.blanks.append(question.code)
                 continue
             current = seen.values[question.code]
+            if (refused := cascade_error(question, seen.values, [row[0] for row in parsed[question.code]])) is not None:
+                result.errors[f"answers.{question.code}"] = [refused]
+                continue
             if question.constraint is not None and not is_true(question.constraint, seen.values, current, now=now):
                 message = question.constraint_message or _("Câu trả lời không thoả điều kiện của câu hỏi.")
                 result.errors[f"answers.{question.code}"] = [message]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from campaigns.selectors import questionnaires_visible_to
 from surveys.builtin_forms import builtin_spec
 from surveys.calculations import METADATA_KINDS
+from surveys.cascades import filter_problems
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import CHOICE_TYPES, SCALED_TYPES, Question, Questionnaire, QuestionnaireStatus, QuestionType, Section
 from surveys.services.roles import questionnaire_use_problems
@@ -121,6 +122,7 @@ def _choice_problems(question: QuestionSpec) -> list[str]:
 # Column limits of Question (checked here so that an import says so instead of failing in the database).
 QUESTION_LIMITS = {
     "code": 60, "hint": 500, "relevant": 500, "constraint": 500, "constraint_message": 255, "appearance": 60, "choice_list": 60, "calculation": 500,
+    "choice_filter": 500, "default_value": 255, "required_message": 255,
 }
 
 
@@ -170,6 +172,7 @@ def questionnaire_spec_problems(spec: QuestionnaireSpec) -> list[SpecProblem]:
                 problems.append(SpecProblem(question.code, "type", _("Loại câu hỏi «%(type)s» không tồn tại.") % {"type": question.type}))
             problems += [SpecProblem(question.code, "type", message) for message in _choice_problems(question)]
             problems += _length_problems(question)
+            problems += [SpecProblem(question.code, "choice_filter", message) for message in filter_problems(question.choice_filter, known_names=known)]
             for column in ("relevant", "constraint"):
                 problems += [
                     SpecProblem(question.code, column, message)
@@ -252,10 +255,13 @@ def _questionnaire_create(*, spec: QuestionnaireSpec, actor: Actor, owner: Unit 
         owner=owner,
         parts=copy.deepcopy(spec.parts),
         roles_pending=not spec.roles_confirmed,
+        languages=copy.deepcopy(spec.languages),
+        default_language=spec.default_language[:100],
     )
     sections = Section.objects.bulk_create(
         [
-            Section(questionnaire=questionnaire, code=s.code, title=s.title[:255], title_en=s.title_en[:255], order=n, relevant=s.relevant, part=s.part)
+            Section(questionnaire=questionnaire, code=s.code, title=s.title[:255], title_en=s.title_en[:255], order=n, relevant=s.relevant, part=s.part,
+                    translations=copy.deepcopy(s.translations))
             for n, s in enumerate(spec.sections, start=1)
         ]
     )
@@ -273,7 +279,10 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
     """The spec of a saved questionnaire (used to copy it and to export it)."""
     sections: dict[int, SectionSpec] = {}
     for section in questionnaire.sections.order_by("order", "pk"):
-        sections[section.pk] = SectionSpec(code=section.code, title=section.title, title_en=section.title_en, relevant=section.relevant, part=section.part)
+        sections[section.pk] = SectionSpec(
+            code=section.code, title=section.title, title_en=section.title_en, relevant=section.relevant, part=section.part,
+            translations=copy.deepcopy(section.translations or {}),
+        )
     for q in questionnaire.questions.order_by("section__order", "order", "pk"):
         sections[q.section_id].questions.append(QuestionSpec(**{name: copy.deepcopy(getattr(q, name)) for name in QUESTION_FIELDS}))
     return QuestionnaireSpec(
@@ -286,6 +295,8 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
         sections=list(sections.values()),
         parts=copy.deepcopy(questionnaire.parts or []),
         roles_confirmed=not questionnaire.roles_pending,
+        languages=copy.deepcopy(questionnaire.languages or []),
+        default_language=questionnaire.default_language,
     )
 
 
@@ -366,6 +377,7 @@ def question_problems(*, question: Question, known_names: set[str]) -> list[Spec
     problems += [SpecProblem(question.code, "calculation", m) for m in calculation_errors(spec, known_names=known_names)]
     for column in ("relevant", "constraint"):
         problems += [SpecProblem(question.code, column, m) for m in expression_errors(getattr(question, column), known_names=known_names)]
+    problems += [SpecProblem(question.code, "choice_filter", m) for m in filter_problems(question.choice_filter, known_names=known_names)]
     return problems
 
 
