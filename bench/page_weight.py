@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ASSET = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="(/static/[^"?#]+)"')
+# Scripts and style sheets, and a script a page fetches once it is parsed (data-lazy-script: plotly.js on the dashboard).
+ASSET = re.compile(r'(?:<script[^>]*\ssrc|<link[^>]*\shref|\sdata-lazy-script)="(/static/[^"?#]+)"')
 
 
 def configure(workdir: str, responses: int) -> None:

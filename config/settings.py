@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",  # i11-ops: first, so that every log line of the request has its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise (which compresses the static files itself), above every middleware that reads the body.
+    "config.compression.PageGZipMiddleware",
     "config.input_bounds.RefuseNulMiddleware",  # before sessions: a NUL cookie is dropped before it is looked up
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.VietnameseFirstLocaleMiddleware",
@@ -184,7 +186,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's output (whitenoise serves it when DEBUG is off; nginx serves it in production, ops/nginx.conf).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Front-end files from their npm packages (ops/fetch_assets.py, run by the Makefile; pinned and checked against
 # the registry's integrity): plotly.js's basic bundle (bar, pie, scatter; 1.2 MB instead of the full 4.8 MB)
 # served as /static/vendor/plotly-basic.min.js (no CDN).
