@@ -16,7 +16,7 @@ lists what counts and what does not, and an official confirms before the questio
 
 from __future__ import annotations
 
-import io
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from pyxform import aliases
-from pyxform.errors import PyXFormError
+from pyxform.builder import create_survey_element_from_dict
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json import workbook_to_json
-from pyxform.xls2json_backends import get_xlsform
 
+from surveys import xlsform_notes as notes
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionRole, QuestionType
 from surveys.services.questionnaires import (
@@ -42,17 +41,19 @@ from surveys.services.questionnaires import (
 )
 from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from surveys.xlsform_read import SheetRow, XLSFormBook, pyxform_refusal, read_xlsform
 from units.access import Action, require
 from units.codes import code_from_text
 from units.models import Unit
 from units.services import Actor
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ImportFailed, cell_text
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
 DEFAULT_SECTION = "chung"
 MAX_VERSION = 2_147_483_647
-_CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)$", re.IGNORECASE)
+# `begin loop over LIST` repeats its questions once per choice of LIST: read like a repeat.
+_CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)(?:\s+(?:over\s+)?\S+)?$", re.IGNORECASE)
 _INTEGER = re.compile(r"^-?\d+$")
 _OR_OTHER = re.compile(r"selected\(\s*\.\./([A-Za-z_][\w.\-]*)\s*,\s*'other'\s*\)")
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
@@ -70,10 +71,7 @@ class XLSFormImport:
     roles: list[str] = field(default_factory=list)  # what counts and what does not, to be confirmed
 
 
-@dataclass
-class _Row:
-    number: int
-    values: dict[str, Any]
+_Row = SheetRow
 
 
 # ------------------------------------------------------------------------------------------ type rules
@@ -137,23 +135,22 @@ def _read_bytes(source: str | Path | IO[bytes]) -> tuple[bytes, str]:
         raise ImportFailed([CellError("", None, None, _("Không mở được tệp «%(path)s».") % {"path": source})]) from None
 
 
-def _sheet_rows(workbook: Workbook, wanted: str) -> tuple[str, list[str], list[_Row]] | None:
-    actual = next((name for name in workbook.sheetnames if name.strip().lower() == wanted), None)
-    if actual is None:
-        return None
-    title, header, records = read_rows(workbook, sheet=actual)
-    return title, header, [_Row(number, values) for number, values in records]
+def _sheet_rows(book: XLSFormBook, wanted: str) -> tuple[str, list[str], list[_Row]] | None:
+    sheet = book.sheets.get(wanted)
+    return (sheet.title, sheet.header, sheet.rows) if sheet is not None else None
 
 
 def _column(header: list[str], *names: str) -> str | None:
     return next((name for name in names if name in header), None)
 
 
-def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list[CellError]) -> dict[str, int]:
+def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list[CellError], *, allow_duplicates: bool = False) -> dict[str, int]:
     """Number of choices per list name; errors for rows without a name and duplicate names."""
     if sheet is None:
         return {}
     title, header, rows = sheet
+    if not rows:
+        return {}  # an empty optional sheet
     list_column, name_column = _column(header, "list_name", "list name"), _column(header, "name", "value")
     if list_column is None or name_column is None:
         errors.append(CellError(title, 1, None, _("Trang tính «choices» cần hai cột «list_name» và «name».")))
@@ -167,7 +164,7 @@ def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list
         if not name:
             errors.append(CellError(title, row.number, name_column, _("Lựa chọn của danh sách «%(list)s» thiếu tên.") % {"list": list_name}))
             continue
-        if (list_name, name) in seen:
+        if (list_name, name) in seen and not allow_duplicates:  # the settings' allow_choice_duplicates
             errors.append(
                 CellError(
                     title,
@@ -189,52 +186,71 @@ class _Scan:
     rows: dict[str, _Row] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    skipped_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, name, type) of every field not taken
 
 
-def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], errors: list[CellError]) -> _Scan:
+def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], errors: list[CellError], *, pyxform_accepts: bool = True) -> _Scan:
     scan = _Scan()
     stack: list[tuple[str, str, int]] = []  # (kind, name, row)
+    repeat: tuple[int, int, str, str, list[tuple[int, str]]] | None = None  # the outermost repeat open: its note's place, row, name, type, fields
     for row in rows:
         type_text, name = cell_text(row.values.get("type")), cell_text(row.values.get("name"))
+        if aliases.yes_no.get(cell_text(row.values.get("disabled")), False):
+            scan.warnings.append(notes.disabled_row(row.number, name or type_text))
+            continue  # pyxform leaves such rows out of the form
         if not type_text:
             if name:
                 errors.append(CellError(title, row.number, "type", _("Dòng có tên «%(name)s» nhưng thiếu loại câu hỏi.") % {"name": name}))
             continue
         kind, detail = classify(type_text)
         in_repeat = any(level[0] == "repeat" for level in stack)
+        if not name and kind == "simple" and detail == QuestionType.NOTE:
+            name = notes.note_name(row)  # pyxform's own name for a note without one
+        if kind == "unknown" and pyxform_accepts:  # pyxform knows it (e.g. osm), we do not collect it
+            kind, detail = "unsupported", type_text
+        elif kind == "unknown":
+            errors.append(CellError(title, row.number, "type", _("Loại câu hỏi «%(type)s» không tồn tại trong chuẩn XLSForm.") % {"type": type_text}))
         if kind in ("end_group", "end_repeat"):
             if not stack or stack[-1][0] != kind[4:]:
                 errors.append(CellError(title, row.number, "type", _("«%(type)s» không khớp với nhóm nào đang mở.") % {"type": type_text}))
             else:
                 stack.pop()
+            if kind == "end_repeat" and repeat is not None and not any(level[0] == "repeat" for level in stack):
+                scan.warnings[repeat[0]] = notes.repeat_skipped(*repeat[1:])
+                repeat = None
             continue
-        if kind == "unknown":
-            errors.append(CellError(title, row.number, "type", _("Loại câu hỏi «%(type)s» không tồn tại trong chuẩn XLSForm.") % {"type": type_text}))
-        elif kind == "missing_list":
+        if kind == "missing_list":
             errors.append(CellError(title, row.number, "type", _("Câu hỏi chọn «%(type)s» thiếu tên danh sách lựa chọn.") % {"type": type_text}))
         elif kind == "select" and not list_sizes.get(detail) and not in_repeat:
             errors.append(
                 CellError(title, row.number, "type", _("Danh sách lựa chọn «%(list)s» không có lựa chọn nào trong trang tính «choices».") % {"list": detail})
             )
+        skipped_here = in_repeat or kind in ("begin_repeat", "unsupported")
         if not name:
             errors.append(CellError(title, row.number, "name", _("Thiếu tên (name) của câu hỏi hoặc nhóm.")))
-        elif name in scan.rows:
-            errors.append(
-                CellError(title, row.number, "name", _("Tên «%(name)s» bị trùng (đã dùng ở dòng %(row)d).") % {"name": name, "row": scan.rows[name].number})
-            )
-        else:
-            scan.rows[name] = row
+        elif name in scan.rows and not skipped_here and name not in scan.skipped:
+            errors.append(CellError(title, row.number, "name", notes.duplicate_name(name, scan.rows[name].number)))
+        elif name not in scan.rows or not skipped_here:
+            scan.rows[name] = row  # a name used in a skipped part and again outside it: the kept one counts
+            scan.skipped.pop(name, None)
+        if name and not skipped_here and (problem := notes.name_problem(name)):
+            errors.append(CellError(title, row.number, "name", problem))
         if kind in ("begin_group", "begin_repeat"):
             stack.append((kind[6:], name, row.number))
             if kind == "begin_repeat" and not in_repeat:
-                scan.warnings.append(
-                    _("Dòng %(row)d: bỏ qua nhóm lặp «%(name)s» và các câu hỏi bên trong (hệ thống chưa hỗ trợ nhóm lặp).") % {"row": row.number, "name": name}
-                )
-        if name and (in_repeat or kind == "begin_repeat"):
-            scan.skipped[name] = _("nằm trong nhóm lặp")
+                repeat = (len(scan.warnings), row.number, name, type_text, [])
+                scan.warnings.append("")  # written below, with the fields inside
+        if name and in_repeat:
+            scan.skipped.setdefault(name, _("nằm trong nhóm lặp"))
+            scan.skipped_rows.append((row.number, name, type_text))
+            repeat[4].append((row.number, name))
+        elif name and kind == "begin_repeat":
+            scan.skipped.setdefault(name, _("nhóm lặp"))
+            scan.skipped_rows.append((row.number, name, type_text))
         elif name and kind == "unsupported":
             reason = _skip_reason(detail)
-            scan.skipped[name] = _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": reason}
+            scan.skipped.setdefault(name, _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": reason})
+            scan.skipped_rows.append((row.number, name, type_text))
             scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s» loại «%(type)s»: %(reason)s.") % {"row": row.number, "name": name, "type": type_text, "reason": reason})
     for kind, name, number in stack:
         errors.append(CellError(title, number, "type", _("Nhóm «%(name)s» mở ở đây nhưng không có dòng kết thúc (end %(kind)s).") % {"name": name, "kind": kind}))
@@ -511,24 +527,21 @@ def _version(value: Any, warnings: list[str]) -> int:
     return number
 
 
-def _settings(workbook: Workbook) -> dict[str, Any]:
-    sheet = _sheet_rows(workbook, SETTINGS)
-    if sheet is None or not sheet[2]:
+def _settings(book: XLSFormBook) -> dict[str, Any]:
+    sheet = _sheet_rows(book, SETTINGS)
+    if sheet is None or not sheet[2] or sheet[2][0].number != 2:
         return {}
     return sheet[2][0].values
 
 
-def _pyxform_json(data: bytes) -> dict[str, Any]:
+def _pyxform_json(book: XLSFormBook) -> dict[str, Any]:
+    """pyxform's reading of the form; a form pyxform refuses is refused with its reason and row."""
     try:
-        return workbook_to_json(get_xlsform(data, file_type=".xlsx"), form_name="data", warnings=[])
+        form = workbook_to_json(copy.deepcopy(book.definition), form_name="data", warnings=[])
+        create_survey_element_from_dict(copy.deepcopy(form)).to_xml(validate=False, warnings=[])  # references, includes, ...
+        return form
     except Exception as error:  # pyxform raises PyXFormError and, on odd input, plain Python errors
-        detail = str(error)
-        row = _PYXFORM_ROW.search(detail)
-        sheet = CHOICES if "choices" in detail.lower() and not row else SURVEY
-        reason = detail if isinstance(error, PyXFormError) else type(error).__name__
-        raise ImportFailed(
-            [CellError(sheet, int(row.group(1)) if row else None, None, _("Tệp không đúng chuẩn XLSForm (pyxform báo: %(detail)s).") % {"detail": reason})]
-        ) from None
+        raise pyxform_refusal(error, book.sheets) from None
 
 
 def questionnaire_code(raw: str) -> str:
@@ -541,22 +554,29 @@ def questionnaire_code(raw: str) -> str:
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
     """Read and check an XLSForm; return the spec and the warnings. Raises ImportFailed with every error."""
     data, stem = _read_bytes(source)
-    workbook = open_workbook(io.BytesIO(data), sheet_hint=SURVEY)
+    book = read_xlsform(data)
+    try:
+        form, refusal = _pyxform_json(book), None
+    except ImportFailed as failure:  # told after our own errors, which name the cell in Vietnamese
+        form, refusal = {}, failure
     errors: list[CellError] = []
-    survey = _sheet_rows(workbook, SURVEY)
+    survey = _sheet_rows(book, SURVEY)
     if survey is None:
-        raise ImportFailed([CellError(SURVEY, None, None, _("Thiếu trang tính «survey»: tệp không phải là một XLSForm."))])
+        raise ImportFailed([CellError(SURVEY, None, None, _("Thiếu trang tính «survey»: tệp không phải là một XLSForm.")), *(refusal.errors if refusal else [])])
     title, header, rows = survey
     missing = [column for column in ("type", "name") if column not in header]
     if missing:
         raise ImportFailed([CellError(title, 1, column, _("Thiếu cột bắt buộc «%(column)s».") % {"column": column}) for column in missing])
-    list_sizes = _check_choices(_sheet_rows(workbook, CHOICES), errors)
-    scan = _scan_survey(title, rows, list_sizes, errors)
-    if errors:
-        raise ImportFailed(errors)
-    form = _pyxform_json(data)
-    settings = _settings(workbook)
+    settings = _settings(book)
+    allow_duplicates = aliases.yes_no.get(cell_text(settings.get("allow_choice_duplicates")), False)
+    list_sizes = _check_choices(_sheet_rows(book, CHOICES), errors, allow_duplicates=allow_duplicates)
+    scan = _scan_survey(title, rows, list_sizes, errors, pyxform_accepts=refusal is None)
+    if errors or refusal:
+        raise ImportFailed(errors + (refusal.errors if refusal else []))
     sections = _build_sections(form.get("children", []), scan, title, errors)
+    if not any(section.questions for section in sections):
+        raise ImportFailed([CellError(title, None, None, notes.nothing_collected(scan.skipped_rows))])
+    scan.warnings += notes.import_losses(book.sheets, scan.skipped_rows, settings)
     # A form_id longer than a code is refused; a code made from the file's name is only shortened.
     raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
