@@ -41,6 +41,7 @@ from surveys.services.questionnaires import (
 )
 from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
+from surveys.xlsform_languages import language_code
 from surveys.xlsform_read import SheetRow, XLSFormBook, pyxform_refusal, read_xlsform
 from units.access import Action, require
 from units.codes import code_from_text
@@ -302,6 +303,8 @@ def pick_text(value: Any) -> tuple[str, str]:
     en = _language_key(keys, "en", "english")
     main = vi or ("default" if "default" in keys else None) or keys[0]
     english = value[en] if en and en != main else ""
+    if english == value[main]:
+        english = ""  # the export writes the main text where English is missing (pyxform would write "-")
     return str(value[main]), str(english)
 
 
@@ -390,6 +393,12 @@ def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, 
         spec.satisfied_levels = extra["satisfied"] or []
 
 
+def number_type_by_bounds(spec: QuestionSpec) -> str:
+    """integer or decimal, from a number question's bounds: what a question without an XLSForm type exports as."""
+    whole = all(value is None or value == value.to_integral() for value in (spec.min_value, spec.max_value))
+    return "integer" if whole else "decimal"
+
+
 def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[CellError]) -> QuestionSpec:
     bind, control = node.get("bind") or {}, node.get("control") or {}
     text, text_en = pick_text(node.get("label"))
@@ -436,6 +445,10 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
             extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
             extra["max"] = extra["max"] if extra["max"] is not None else _decimal(parameters.get("end"))
         spec.min_value, spec.max_value = extra["min"], extra["max"]
+        # Kept where the bounds would not tell it: a decimal with whole bounds, a range and its parameters.
+        if spec.type == QuestionType.NUMBER and node["type"] in ("integer", "decimal", "range") and node["type"] != number_type_by_bounds(spec):
+            spec.xlsform_type = node["type"]
+            spec.parameters = cell_text(values.get("parameters")) if node["type"] == "range" else ""
     if extra["role"] is not None:
         spec.role = extra["role"]
     elif extra["counts"]:  # files exported before hl_role
@@ -527,6 +540,12 @@ def _version(value: Any, warnings: list[str]) -> int:
     return number
 
 
+def _version_text(value: Any) -> str:
+    """The version as written, when it says more than its number (e.g. "2024-05-01", "1.2"): exported back as is."""
+    text = cell_text(value)[:60]
+    return "" if not text or text == str(_version(text, [])) else text
+
+
 def _settings(book: XLSFormBook) -> dict[str, Any]:
     sheet = _sheet_rows(book, SETTINGS)
     if sheet is None or not sheet[2] or sheet[2][0].number != 2:
@@ -542,6 +561,26 @@ def _pyxform_json(book: XLSFormBook) -> dict[str, Any]:
         return form
     except Exception as error:  # pyxform raises PyXFormError and, on odd input, plain Python errors
         raise pyxform_refusal(error, book.sheets) from None
+
+
+def _default_section_titles(spec: QuestionnaireSpec) -> None:
+    """The section made for questions outside any group is titled in the form's language: "General" in an
+    English form; its English title only where the form has English texts (else the export would add a language)."""
+    defaults = [s for s in spec.sections if s.title == _("Thông tin chung") and s.title_en == "General"]
+    english = any(
+        (s.title_en and s not in defaults) or any(q.text_en or any(c.get("label_en") for c in q.choices) for q in s.questions) for s in spec.sections
+    )
+    for section in defaults:
+        if spec.language == "en":
+            section.title, section.title_en = "General", ""
+        elif not english:
+            section.title_en = ""
+
+
+def form_language(header: list[str], default_language: str) -> str:
+    """The code of the language of the texts we keep as the main ones (see pick_text)."""
+    main, _english = notes.kept_languages(header, default_language.lower())
+    return language_code(main) or language_code(default_language)
 
 
 def questionnaire_code(raw: str) -> str:
@@ -576,6 +615,7 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     sections = _build_sections(form.get("children", []), scan, title, errors)
     if not any(section.questions for section in sections):
         raise ImportFailed([CellError(title, None, None, notes.nothing_collected(scan.skipped_rows))])
+    scan.warnings += notes.empty_groups({k: v for k, v in scan.rows.items() if k not in scan.skipped}, {s.code for s in sections})
     scan.warnings += notes.import_losses(book.sheets, scan.skipped_rows, settings)
     # A form_id longer than a code is refused; a code made from the file's name is only shortened.
     raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
@@ -584,11 +624,14 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
         code=questionnaire_code(raw_code),
         title=form_title,
         version=_version(settings.get("version"), scan.warnings),
+        version_text=_version_text(settings.get("version")),
         sections=sections,
-        language="vi",
+        language=form_language(header, cell_text(settings.get("default_language"))),
         parts=_parts(settings.get("hl_parts"), errors),
         roles_confirmed=False,  # the file's roles are confirmed by an official before use
     )
+    _default_section_titles(spec)
+    scan.warnings += notes.unkept_references(spec, scan.rows)
     for problem in questionnaire_spec_problems(spec):
         row = scan.rows.get(problem.code)
         errors.append(CellError(title if problem.code else SETTINGS, row.number if row else None, problem.column, problem.message))

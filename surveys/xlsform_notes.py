@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from surveys.specs import QuestionnaireSpec
 from surveys.xlsform_read import Sheet, SheetRow
 
 CODE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")  # the same rule as surveys.services.questionnaires
@@ -130,7 +131,9 @@ def column_losses(sheet: Sheet | None, kept: frozenset[str], skip_rows: set[int]
         if row.number in skip_rows:
             continue
         for column, value in row.values.items():
-            if value not in (None, "") and not _kept(column, kept, main, english):
+            base, main_column = _base(column), f"{_base(column)}::{main}" if main else _base(column)
+            stand_in = column != main_column and value == row.values.get(main_column)  # a translation that repeats the main text
+            if value not in (None, "") and not stand_in and not _kept(column, kept, main, english):
                 lost.setdefault(column, []).append(row.number)
     return [
         _("Trang tính «%(sheet)s»: cột «%(column)s» không được giữ khi nhập (dòng %(rows)s).") % {"sheet": sheet.title, "column": column, "rows": _rows_text(rows)}
@@ -156,3 +159,44 @@ def import_losses(sheets: dict[str, Sheet], skipped: list[tuple[int, str, str]],
         + column_losses(sheets.get("choices"), KEPT_CHOICE_COLUMNS, set(), default_language)
         + settings_losses(settings, settings_sheet.title if settings_sheet else "settings")
     )
+
+
+REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+def unkept_references(spec: QuestionnaireSpec, rows: dict[str, SheetRow]) -> list[str]:
+    """A `${name}` in a text whose field we do not keep can show nothing: it is written «[name]» (so that the
+    export still converts with pyxform) and noted with its row."""
+    kept = {question.code for section in spec.sections for question in section.questions}
+    found: list[str] = []
+
+    def plain(text: str, owner: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(1) in kept:
+                return match.group(0)
+            row = rows.get(owner)
+            found.append(
+                _("Dòng %(row)s: «%(name)s» dùng «${%(field)s}» trong nội dung nhưng trường này không được giữ: ghi thành «[%(field)s]».")
+                % {"row": row.number if row else "?", "name": owner, "field": match.group(1)}
+            )
+            return f"[{match.group(1)}]"
+
+        return REFERENCE.sub(replace, text) if text and "${" in text else text
+
+    for section in spec.sections:
+        section.title, section.title_en = plain(section.title, section.code), plain(section.title_en, section.code)
+        for question in section.questions:
+            for attribute in ("text", "text_en", "hint", "constraint_message"):
+                setattr(question, attribute, plain(getattr(question, attribute), question.code))
+            for choice in question.choices:
+                choice["label"], choice["label_en"] = plain(choice.get("label", ""), question.code), plain(choice.get("label_en", ""), question.code)
+    return list(dict.fromkeys(found))
+
+
+def empty_groups(rows: dict[str, SheetRow], kept_sections: set[str]) -> list[str]:
+    """Groups left without a question we keep (all skipped): their title goes with them."""
+    return [
+        _("Dòng %(row)d: nhóm «%(name)s» không còn câu hỏi nào được giữ nên không thành một phần của phiếu.") % {"row": row.number, "name": name}
+        for name, row in rows.items()
+        if " ".join(str(row.values.get("type", "")).split()).lower() in ("begin group", "begin_group") and name not in kept_sections
+    ]

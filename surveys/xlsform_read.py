@@ -78,6 +78,9 @@ def pyxform_refusal(error: Exception, sheets: dict[str, Sheet] | None = None) ->
     sheet, row, column = _locate(detail, sheets or {})
     if found:
         sheet, row = (sheets or {}).get(SURVEY, Sheet(SURVEY, [])).title, int(found.group(1) or found.group(2))
+    elif re.search(r"\bheaders?\b", detail, re.IGNORECASE):
+        row, column = 1, None  # the header row; pyxform names the sheet when it is not the survey
+        sheet = next((name for name in (CHOICES, SETTINGS) if f"'{name}'" in detail), SURVEY)
     elif row is None and re.search(r"choices|list.name", detail, re.IGNORECASE):
         sheet = CHOICES
     elif row is None and "settings" in detail.lower():
@@ -115,10 +118,21 @@ def _title(definition: DefinitionData, wanted: str) -> str:
     return next((name for name in names if name.lower() == wanted), wanted)
 
 
+# Columns written as pyxform's inner names (`bind:relevant`, `bind::jr:constraintMsg`): the standard name.
+_INNER_NAMES = {
+    "bind:relevant": "relevant", "bind:constraint": "constraint", "bind:required": "required", "bind:calculate": "calculation",
+    "bind:readonly": "read_only", "bind:jr:constraintmsg": "constraint_message", "bind:jr:requiredmsg": "required_message",
+    "control:appearance": "appearance", "control:jr:count": "repeat_count",
+}
+
+
 def _header_key(header: str) -> str:
-    """Our key for a column: NFC, lower case; a one-word alias of pyxform's (`relevance`, `bind::relevant`
-    is left alone) becomes its standard name so that each column is read under one name."""
+    """Our key for a column: NFC, lower case; a one-word alias of pyxform's (`caption`, `command`) or an inner
+    name (`bind:relevant`) becomes its standard name, so that each column is read under one name."""
     key = text_key(header)
+    inner = _INNER_NAMES.get(key.replace("::", ":"))
+    if inner:
+        return inner
     alias = aliases.survey_header.get(key)
     return alias if isinstance(alias, str) and "::" not in key else key
 
