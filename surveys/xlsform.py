@@ -1,10 +1,12 @@
 """XLSForm (ODK / KoboToolbox spreadsheet) import and export.
 
-Import reads the file twice: once row by row ourselves, so that every error names its sheet, row and
-column in Vietnamese (unknown types, duplicate names, empty lists, bad expressions), then through
-pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_other` and checks the
-rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
-Types we do not collect (geopoint, photo, calculate, repeat groups, metadata ...) are skipped with a note.
+Import reads the file (.xlsx or .xls) as pyxform reads it (surveys.xlsform_read), lets pyxform judge it
+(a form it refuses is refused with its reason and a row), then checks it row by row ourselves, so that every
+error of ours names its sheet, row and column in Vietnamese (product limits: names, expressions we cannot
+evaluate), and builds it from pyxform's `workbook_to_json`, which resolves type aliases, languages and
+`or_other`. The result becomes a `QuestionnaireSpec`, saved in one transaction. Types we do not collect
+(geopoint, photo, calculate, repeat groups and loops, metadata ...) are skipped with a note naming the row, as
+is every column and setting not kept (surveys.xlsform_notes); what is kept, skipped and refused: docs/xlsform.md.
 
 Our own columns (`hl_role`, `hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_part`, `hl_min`, `hl_max`)
 carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
@@ -241,16 +243,21 @@ def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], error
             if kind == "begin_repeat" and not in_repeat:
                 repeat = (len(scan.warnings), row.number, name, type_text, [])
                 scan.warnings.append("")  # written below, with the fields inside
-        if name and in_repeat:
+        if name and scan.rows.get(name) is not row and name not in scan.skipped:
+            pass  # the same name is kept elsewhere: this skipped row does not hide it
+        elif name and in_repeat:
             scan.skipped.setdefault(name, _("nằm trong nhóm lặp"))
+        elif name and kind == "begin_repeat":
+            scan.skipped.setdefault(name, _("nhóm lặp"))
+        elif name and kind == "unsupported":
+            scan.skipped.setdefault(name, _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": _skip_reason(detail)})
+        if name and in_repeat:
             scan.skipped_rows.append((row.number, name, type_text))
             repeat[4].append((row.number, name))
         elif name and kind == "begin_repeat":
-            scan.skipped.setdefault(name, _("nhóm lặp"))
             scan.skipped_rows.append((row.number, name, type_text))
         elif name and kind == "unsupported":
             reason = _skip_reason(detail)
-            scan.skipped.setdefault(name, _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": reason})
             scan.skipped_rows.append((row.number, name, type_text))
             scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s» loại «%(type)s»: %(reason)s.") % {"row": row.number, "name": name, "type": type_text, "reason": reason})
     for kind, name, number in stack:

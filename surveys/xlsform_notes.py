@@ -131,7 +131,7 @@ def column_losses(sheet: Sheet | None, kept: frozenset[str], skip_rows: set[int]
         if row.number in skip_rows:
             continue
         for column, value in row.values.items():
-            base, main_column = _base(column), f"{_base(column)}::{main}" if main else _base(column)
+            main_column = f"{_base(column)}::{main}" if main else _base(column)
             stand_in = column != main_column and value == row.values.get(main_column)  # a translation that repeats the main text
             if value not in (None, "") and not stand_in and not _kept(column, kept, main, english):
                 lost.setdefault(column, []).append(row.number)

@@ -99,14 +99,14 @@ def _definition(data: bytes) -> tuple[DefinitionData, str]:
         package_check(data, sheet_hint=SURVEY)
     try:
         return get_xlsform(io.BytesIO(data), file_type=file_type), file_type
-    except PyXFormReadError:
+    except (PyXFormReadError, PyXFormError) as error:
+        if isinstance(error, PyXFormError) and not isinstance(error, PyXFormReadError) and "supported type" not in str(error):
+            raise pyxform_refusal(error) from None  # e.g. a duplicate column header, an ambiguous date
         if file_type == ".xls":
             raise _refuse(
                 _("Không đọc được tệp Excel .xls (tệp có mật khẩu, bị hỏng hoặc không phải bảng tính): hãy gỡ mật khẩu và lưu lại dưới dạng .xlsx.")
             ) from None
         raise _refuse(_("Không đọc được tệp Excel: tệp bị hỏng.")) from None
-    except PyXFormError as error:  # e.g. a duplicate column header, an ambiguous date
-        raise pyxform_refusal(error) from None
     except Exception:  # xlrd and openpyxl raise many kinds on damaged files
         raise _refuse(_("Không đọc được tệp Excel: tệp bị hỏng.")) from None
 
