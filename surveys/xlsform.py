@@ -456,6 +456,8 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
         if spec.type == QuestionType.NUMBER and node["type"] in ("integer", "decimal", "range") and node["type"] != number_type_by_bounds(spec):
             spec.xlsform_type = node["type"]
             spec.parameters = cell_text(values.get("parameters")) if node["type"] == "range" else ""
+            if len(spec.parameters) > 255:  # the column's size: refused, not cut
+                errors.append(CellError(title, row.number if row else None, "parameters", _("Quá dài: tối đa %(n)d ký tự.") % {"n": 255}))
     if extra["role"] is not None:
         spec.role = extra["role"]
     elif extra["counts"]:  # files exported before hl_role

@@ -156,3 +156,9 @@ def test_an_official_uploads_an_xls_form_and_sees_what_was_skipped(client, charl
         response = client.post(reverse("admin:surveys_questionnaire_import"), {"file": upload, "owner": tree["B"].pk}, follow=True)
     assert response.status_code == 200 and Questionnaire.objects.get().questions.count() == 2
     assert "repeat_test" in response.content.decode()
+
+
+def test_range_parameters_longer_than_their_column_are_refused_not_cut():
+    parameters = "start=0 end=10 step=0." + "0" * 240 + "1"
+    errors = failure_of(workbook_bytes([["type", "name", "label", "parameters"], ["range", "muc", "Mức", parameters]]))
+    assert any((e.row, e.column, e.message) == (2, "parameters", "Quá dài: tối đa 255 ký tự.") for e in errors), errors
