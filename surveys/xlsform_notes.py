@@ -113,6 +113,8 @@ def kept_languages(header: list[str], default_language: str = "") -> tuple[str, 
 
 def _kept(column: str, kept: frozenset[str], main: str, english: str) -> bool:
     base = _base(column)
+    if base.startswith("$"):
+        return True  # KoboToolbox's bookkeeping ($kuid, $autoname, $xpath): no content of the form
     if base.startswith("hl_") or base not in kept:
         return base.startswith("hl_")
     language = _language(column)

@@ -90,8 +90,8 @@ def test_names_pyxform_accepts_and_we_cannot_keep_are_refused_with_a_vietnamese_
 
 def test_every_column_and_setting_not_kept_is_noted_with_its_rows():
     result = imported(
-        [["type", "name", "label::Tiếng Việt (vi)", "label::Français (fr)", "default", "media::image"],
-         ["integer", "tuoi", "Tuổi", "Âge", "30", ""], ["text", "ten", "Tên", "Nom", "", "anh.jpg"], ["text", "dc", "Địa chỉ", "Địa chỉ", "", ""]],
+        [["type", "name", "label::Tiếng Việt (vi)", "label::Français (fr)", "default", "media::image", "$kuid"],
+         ["integer", "tuoi", "Tuổi", "Âge", "30", "", "a1"], ["text", "ten", "Tên", "Nom", "", "anh.jpg", "b2"], ["text", "dc", "Địa chỉ", "Địa chỉ", "", "", "c3"]],
         settings=[["form_id", "instance_name"], ["phieu", "${ten}"]],
     )
     notes = result.warnings
@@ -99,6 +99,7 @@ def test_every_column_and_setting_not_kept_is_noted_with_its_rows():
     assert "Trang tính «survey»: cột «default» không được giữ khi nhập (dòng 2)." in notes
     assert "Trang tính «survey»: cột «media::image» không được giữ khi nhập (dòng 3)." in notes
     assert "Trang tính «settings»: cài đặt «instance_name» = «${ten}» không được giữ khi nhập." in notes
+    assert len(notes) == 4  # KoboToolbox's $kuid is bookkeeping, not content
     assert result.questionnaire.language == "vi"
 
 
