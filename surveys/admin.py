@@ -365,7 +365,7 @@ class QuestionnaireAdmin(ScopedAdmin):
             errors=errors,
             error_total=error_total,
             title=_("Nhập phiếu từ XLSForm"),
-            help_text=_("Tệp XLSForm (.xlsx) theo chuẩn ODK/KoboToolbox, gồm trang tính survey, choices và settings."),
+            help_text=_("Tệp XLSForm (.xlsx hoặc .xls) theo chuẩn ODK/KoboToolbox, gồm trang tính survey, choices và settings. Phần hệ thống không giữ được (nhóm lặp, vị trí, ảnh, …) được liệt kê kèm số dòng sau khi nhập."),
         )
 
     def load_template_view(self, request: HttpRequest) -> HttpResponse:

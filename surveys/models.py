@@ -28,7 +28,11 @@ class Questionnaire(ConstraintErrorsOnFields, models.Model):
     title = models.CharField(_("tiêu đề"), max_length=255)
     title_en = models.CharField(_("tiêu đề tiếng Anh"), max_length=255, blank=True)
     status = models.CharField(_("trạng thái"), max_length=10, choices=QuestionnaireStatus.choices, default=QuestionnaireStatus.DRAFT)
-    language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi")
+    # The language of the main texts (code, e.g. "vi", "en", or a name as the XLSForm wrote it); blank: not declared.
+    language = models.CharField(_("ngôn ngữ"), max_length=10, default="vi", blank=True)
+    xlsform_version = models.CharField(
+        _("phiên bản ghi trong XLSForm"), max_length=60, blank=True, help_text=_("Phiên bản như tệp XLSForm đã ghi (ví dụ «2024-05-01»); xuất lại đúng như vậy.")
+    )
     template = models.SlugField(_("mẫu gốc"), max_length=40, blank=True)
     owner = models.ForeignKey(
         Unit,
@@ -172,6 +176,9 @@ class Question(ConstraintErrorsOnFields, models.Model):
     read_only = models.BooleanField(_("chỉ đọc"), default=False)
     # Labels, hints and messages in the form's other languages: {language: {"label", "hint", ...}} (surveys.translations).
     translations = models.JSONField(_("bản dịch"), default=dict, blank=True)
+    # A number question's XLSForm type (integer, decimal, range) and parameters, so that the export gives them back.
+    xlsform_type = models.CharField(_("loại trong XLSForm"), max_length=20, blank=True)
+    parameters = models.CharField(_("tham số XLSForm"), max_length=255, blank=True)
     order = models.PositiveIntegerField(_("thứ tự"), default=0)
 
     constraint_fields = {"question_code_unique": "code"}

@@ -256,7 +256,6 @@ def form_schema(form: CompiledForm) -> dict[str, Any]:
                         "constraint_message": q.constraint_message,
                         "min": float(q.min_value) if q.min_value is not None else None,
                         "max": float(q.max_value) if q.max_value is not None else None,
-                        "choices": [{"value": c.value, "name": c.name} for c in q.choices],
                         **({"calculation": q.calculation} if q.type == QuestionType.CALCULATE else {}),
                         **({"metadata": q.metadata} if q.type == QuestionType.META else {}),
                         "choices": [{"value": c.value, "name": c.name, **({"columns": dict(c.columns)} if c.columns else {})} for c in q.choices],

@@ -36,6 +36,8 @@ class QuestionSpec:
     required_message: str = ""
     read_only: bool = False
     translations: dict[str, dict[str, str]] = field(default_factory=dict)  # surveys.translations
+    xlsform_type: str = ""  # integer, decimal or range for a number question read from an XLSForm
+    parameters: str = ""  # the XLSForm's parameters, e.g. "start=0 end=10 step=0.5"
 
     @property
     def counts_in_index(self) -> bool:
@@ -61,6 +63,7 @@ class QuestionnaireSpec:
     title_en: str = ""
     version: int = 1
     language: str = "vi"
+    version_text: str = ""  # the version as the XLSForm wrote it
     template: str = ""
     # Parts of the index: [{"code", "title", "title_en", "weight" (percent), "rule", "source", "confirmed"}].
     parts: list[dict[str, Any]] = field(default_factory=list)

@@ -1,11 +1,14 @@
 """XLSForm (ODK / KoboToolbox spreadsheet) import and export.
 
-Import reads the file twice: once row by row ourselves, so that every error names its sheet, row and
-column in Vietnamese (unknown types, duplicate names, empty lists, bad expressions), then through
-pyxform's `workbook_to_json`, which resolves type aliases, languages and `or_other` and checks the
-rest of the standard. The result becomes a `QuestionnaireSpec`, saved in one transaction.
-Types we do not collect (geopoint, photo, repeat groups, most metadata ...) are skipped with a note; `calculate`
-and the start, end, today, deviceid and username metadata are kept as computed fields (surveys.calculations).
+Import reads the file (.xlsx or .xls) as pyxform reads it (surveys.xlsform_read), lets pyxform judge it
+(a form it refuses is refused with its reason and a row), then checks it row by row ourselves, so that every
+error of ours names its sheet, row and column in Vietnamese (product limits: names, expressions we cannot
+evaluate), and builds it from pyxform's `workbook_to_json`, which resolves type aliases, languages and
+`or_other`. The result becomes a `QuestionnaireSpec`, saved in one transaction. Types we do not collect
+(geopoint, photo, repeat groups and loops, most metadata ...) are skipped with a note naming the row, as
+is every column and setting not kept (surveys.xlsform_notes); what is kept, skipped and refused: docs/xlsform.md.
+`calculate` and the start, end, today, deviceid and username metadata are kept as computed fields
+(surveys.calculations); languages, cascades, defaults, required messages and read-only by surveys.xlsform_keep.
 
 Our own columns (`hl_role`, `hl_type`, `hl_satisfied_levels`, `hl_missing_codes`, `hl_part`, `hl_min`, `hl_max`)
 carry what XLSForm has no place for, so that export followed by import gives the same questionnaire;
@@ -17,7 +20,7 @@ lists what counts and what does not, and an official confirms before the questio
 
 from __future__ import annotations
 
-import io
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,13 +29,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from pyxform import aliases
-from pyxform.errors import PyXFormError
+from pyxform.builder import create_survey_element_from_dict
 from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
 from pyxform.xls2json import workbook_to_json
-from pyxform.xls2json_backends import get_xlsform
 
+from surveys import xlsform_notes as notes
 from surveys.calculations import METADATA_KINDS
 from surveys.expressions import ExpressionError, parse, referenced_names
 from surveys.models import SCALED_TYPES, Questionnaire, QuestionRole, QuestionType
@@ -45,17 +47,20 @@ from surveys.services.questionnaires import (
 from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from surveys.xlsform_keep import keep_from_xlsform
+from surveys.xlsform_languages import language_code
+from surveys.xlsform_read import SheetRow, XLSFormBook, pyxform_refusal, read_xlsform
 from units.access import Action, require
 from units.codes import code_from_text
 from units.models import Unit
 from units.services import Actor
-from units.spreadsheets import CellError, ImportFailed, cell_text, open_workbook, read_rows
+from units.spreadsheets import CellError, ImportFailed, cell_text
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
 DEFAULT_SECTION = "chung"
 MAX_VERSION = 2_147_483_647
-_CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)$", re.IGNORECASE)
+# `begin loop over LIST` repeats its questions once per choice of LIST: read like a repeat.
+_CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)(?:\s+(?:over\s+)?\S+)?$", re.IGNORECASE)
 _INTEGER = re.compile(r"^-?\d+$")
 _OR_OTHER = re.compile(r"selected\(\s*\.\./([A-Za-z_][\w.\-]*)\s*,\s*'other'\s*\)")
 _PYXFORM_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
@@ -73,10 +78,7 @@ class XLSFormImport:
     roles: list[str] = field(default_factory=list)  # what counts and what does not, to be confirmed
 
 
-@dataclass
-class _Row:
-    number: int
-    values: dict[str, Any]
+_Row = SheetRow
 
 
 # ------------------------------------------------------------------------------------------ type rules
@@ -144,23 +146,22 @@ def _read_bytes(source: str | Path | IO[bytes]) -> tuple[bytes, str]:
         raise ImportFailed([CellError("", None, None, _("Không mở được tệp «%(path)s».") % {"path": source})]) from None
 
 
-def _sheet_rows(workbook: Workbook, wanted: str) -> tuple[str, list[str], list[_Row]] | None:
-    actual = next((name for name in workbook.sheetnames if name.strip().lower() == wanted), None)
-    if actual is None:
-        return None
-    title, header, records = read_rows(workbook, sheet=actual)
-    return title, header, [_Row(number, values) for number, values in records]
+def _sheet_rows(book: XLSFormBook, wanted: str) -> tuple[str, list[str], list[_Row]] | None:
+    sheet = book.sheets.get(wanted)
+    return (sheet.title, sheet.header, sheet.rows) if sheet is not None else None
 
 
 def _column(header: list[str], *names: str) -> str | None:
     return next((name for name in names if name in header), None)
 
 
-def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list[CellError]) -> dict[str, int]:
+def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list[CellError], *, allow_duplicates: bool = False) -> dict[str, int]:
     """Number of choices per list name; errors for rows without a name and duplicate names."""
     if sheet is None:
         return {}
     title, header, rows = sheet
+    if not rows:
+        return {}  # an empty optional sheet
     list_column, name_column = _column(header, "list_name", "list name"), _column(header, "name", "value")
     if list_column is None or name_column is None:
         errors.append(CellError(title, 1, None, _("Trang tính «choices» cần hai cột «list_name» và «name».")))
@@ -174,7 +175,7 @@ def _check_choices(sheet: tuple[str, list[str], list[_Row]] | None, errors: list
         if not name:
             errors.append(CellError(title, row.number, name_column, _("Lựa chọn của danh sách «%(list)s» thiếu tên.") % {"list": list_name}))
             continue
-        if (list_name, name) in seen:
+        if (list_name, name) in seen and not allow_duplicates:  # the settings' allow_choice_duplicates
             errors.append(
                 CellError(
                     title,
@@ -196,52 +197,76 @@ class _Scan:
     rows: dict[str, _Row] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    skipped_rows: list[tuple[int, str, str]] = field(default_factory=list)  # (row, name, type) of every field not taken
 
 
-def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], errors: list[CellError]) -> _Scan:
+def _scan_survey(title: str, rows: list[_Row], list_sizes: dict[str, int], errors: list[CellError], *, pyxform_accepts: bool = True) -> _Scan:
     scan = _Scan()
     stack: list[tuple[str, str, int]] = []  # (kind, name, row)
+    repeat: tuple[int, int, str, str, list[tuple[int, str]]] | None = None  # the outermost repeat open: its note's place, row, name, type, fields
     for row in rows:
         type_text, name = cell_text(row.values.get("type")), cell_text(row.values.get("name"))
+        if aliases.yes_no.get(cell_text(row.values.get("disabled")), False):
+            scan.warnings.append(notes.disabled_row(row.number, name or type_text))
+            continue  # pyxform leaves such rows out of the form
         if not type_text:
             if name:
                 errors.append(CellError(title, row.number, "type", _("Dòng có tên «%(name)s» nhưng thiếu loại câu hỏi.") % {"name": name}))
             continue
         kind, detail = classify(type_text)
         in_repeat = any(level[0] == "repeat" for level in stack)
+        if not name and kind == "simple" and detail == QuestionType.NOTE:
+            name = notes.note_name(row)  # pyxform's own name for a note without one
+        if kind == "unknown" and pyxform_accepts:  # pyxform knows it (e.g. osm), we do not collect it
+            kind, detail = "unsupported", type_text
+        elif kind == "unknown":
+            errors.append(CellError(title, row.number, "type", _("Loại câu hỏi «%(type)s» không tồn tại trong chuẩn XLSForm.") % {"type": type_text}))
         if kind in ("end_group", "end_repeat"):
             if not stack or stack[-1][0] != kind[4:]:
                 errors.append(CellError(title, row.number, "type", _("«%(type)s» không khớp với nhóm nào đang mở.") % {"type": type_text}))
             else:
                 stack.pop()
+            if kind == "end_repeat" and repeat is not None and not any(level[0] == "repeat" for level in stack):
+                scan.warnings[repeat[0]] = notes.repeat_skipped(*repeat[1:])
+                repeat = None
             continue
-        if kind == "unknown":
-            errors.append(CellError(title, row.number, "type", _("Loại câu hỏi «%(type)s» không tồn tại trong chuẩn XLSForm.") % {"type": type_text}))
-        elif kind == "missing_list":
+        if kind == "missing_list":
             errors.append(CellError(title, row.number, "type", _("Câu hỏi chọn «%(type)s» thiếu tên danh sách lựa chọn.") % {"type": type_text}))
         elif kind == "select" and not list_sizes.get(detail) and not in_repeat:
             errors.append(
                 CellError(title, row.number, "type", _("Danh sách lựa chọn «%(list)s» không có lựa chọn nào trong trang tính «choices».") % {"list": detail})
             )
+        skipped_here = in_repeat or kind in ("begin_repeat", "unsupported")
         if not name:
             errors.append(CellError(title, row.number, "name", _("Thiếu tên (name) của câu hỏi hoặc nhóm.")))
-        elif name in scan.rows:
-            errors.append(
-                CellError(title, row.number, "name", _("Tên «%(name)s» bị trùng (đã dùng ở dòng %(row)d).") % {"name": name, "row": scan.rows[name].number})
-            )
-        else:
-            scan.rows[name] = row
+        elif name in scan.rows and not skipped_here and name not in scan.skipped:
+            errors.append(CellError(title, row.number, "name", notes.duplicate_name(name, scan.rows[name].number)))
+        elif name not in scan.rows or not skipped_here:
+            scan.rows[name] = row  # a name used in a skipped part and again outside it: the kept one counts
+            scan.skipped.pop(name, None)
+        if name and not skipped_here and (problem := notes.name_problem(name)):
+            errors.append(CellError(title, row.number, "name", problem))
         if kind in ("begin_group", "begin_repeat"):
             stack.append((kind[6:], name, row.number))
             if kind == "begin_repeat" and not in_repeat:
-                scan.warnings.append(
-                    _("Dòng %(row)d: bỏ qua nhóm lặp «%(name)s» và các câu hỏi bên trong (hệ thống chưa hỗ trợ nhóm lặp).") % {"row": row.number, "name": name}
-                )
-        if name and (in_repeat or kind == "begin_repeat"):
-            scan.skipped[name] = _("nằm trong nhóm lặp")
+                repeat = (len(scan.warnings), row.number, name, type_text, [])
+                scan.warnings.append("")  # written below, with the fields inside
+        if name and scan.rows.get(name) is not row and name not in scan.skipped:
+            pass  # the same name is kept elsewhere: this skipped row does not hide it
+        elif name and in_repeat:
+            scan.skipped.setdefault(name, _("nằm trong nhóm lặp"))
+        elif name and kind == "begin_repeat":
+            scan.skipped.setdefault(name, _("nhóm lặp"))
+        elif name and kind == "unsupported":
+            scan.skipped.setdefault(name, _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": _skip_reason(detail)})
+        if name and in_repeat:
+            scan.skipped_rows.append((row.number, name, type_text))
+            repeat[4].append((row.number, name))
+        elif name and kind == "begin_repeat":
+            scan.skipped_rows.append((row.number, name, type_text))
         elif name and kind == "unsupported":
             reason = _skip_reason(detail)
-            scan.skipped[name] = _("loại «%(type)s»: %(reason)s") % {"type": type_text, "reason": reason}
+            scan.skipped_rows.append((row.number, name, type_text))
             scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s» loại «%(type)s»: %(reason)s.") % {"row": row.number, "name": name, "type": type_text, "reason": reason})
     for kind, name, number in stack:
         errors.append(CellError(title, number, "type", _("Nhóm «%(name)s» mở ở đây nhưng không có dòng kết thúc (end %(kind)s).") % {"name": name, "kind": kind}))
@@ -260,6 +285,7 @@ def _skip_calculations_we_cannot_evaluate(scan: _Scan) -> None:
         except ExpressionError as error:
             reason = _("trường tính toán có biểu thức hệ thống không tính được (%(error)s)") % {"error": str(error).rstrip(".")}
             scan.skipped[name] = reason
+            scan.skipped_rows.append((row.number, name, "calculate"))
             scan.warnings.append(_("Dòng %(row)d: bỏ qua «%(name)s»: %(reason)s.") % {"row": row.number, "name": name, "reason": reason})
 
 
@@ -308,6 +334,8 @@ def pick_text(value: Any) -> tuple[str, str]:
     en = _language_key(keys, "en", "english")
     main = vi or ("default" if "default" in keys else None) or keys[0]
     english = value[en] if en and en != main else ""
+    if english == value[main]:
+        english = ""  # the export writes the main text where English is missing (pyxform would write "-")
     return str(value[main]), str(english)
 
 
@@ -396,6 +424,12 @@ def _select_question(spec: QuestionSpec, node: dict[str, Any], extra: dict[str, 
         spec.satisfied_levels = extra["satisfied"] or []
 
 
+def number_type_by_bounds(spec: QuestionSpec) -> str:
+    """integer or decimal, from a number question's bounds: what a question without an XLSForm type exports as."""
+    whole = all(value is None or value == value.to_integral() for value in (spec.min_value, spec.max_value))
+    return "integer" if whole else "decimal"
+
+
 def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[CellError]) -> QuestionSpec:
     bind, control = node.get("bind") or {}, node.get("control") or {}
     text, text_en = pick_text(node.get("label"))
@@ -446,6 +480,12 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
             extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
             extra["max"] = extra["max"] if extra["max"] is not None else _decimal(parameters.get("end"))
         spec.min_value, spec.max_value = extra["min"], extra["max"]
+        # Kept where the bounds would not tell it: a decimal with whole bounds, a range and its parameters.
+        if spec.type == QuestionType.NUMBER and node["type"] in ("integer", "decimal", "range") and node["type"] != number_type_by_bounds(spec):
+            spec.xlsform_type = node["type"]
+            spec.parameters = cell_text(values.get("parameters")) if node["type"] == "range" else ""
+            if len(spec.parameters) > 255:  # the column's size: refused, not cut
+                errors.append(CellError(title, row.number if row else None, "parameters", _("Quá dài: tối đa %(n)d ký tự.") % {"n": 255}))
     if extra["role"] is not None:
         spec.role = extra["role"]
     elif extra["counts"]:  # files exported before hl_role
@@ -537,24 +577,47 @@ def _version(value: Any, warnings: list[str]) -> int:
     return number
 
 
-def _settings(workbook: Workbook) -> dict[str, Any]:
-    sheet = _sheet_rows(workbook, SETTINGS)
-    if sheet is None or not sheet[2]:
+def _version_text(value: Any) -> str:
+    """The version as written, when it says more than its number (e.g. "2024-05-01", "1.2"): exported back as is."""
+    text = cell_text(value)[:60]
+    return "" if not text or text == str(_version(text, [])) else text
+
+
+def _settings(book: XLSFormBook) -> dict[str, Any]:
+    sheet = _sheet_rows(book, SETTINGS)
+    if sheet is None or not sheet[2] or sheet[2][0].number != 2:
         return {}
     return sheet[2][0].values
 
 
-def _pyxform_json(data: bytes) -> dict[str, Any]:
+def _pyxform_json(book: XLSFormBook) -> dict[str, Any]:
+    """pyxform's reading of the form; a form pyxform refuses is refused with its reason and row."""
     try:
-        return workbook_to_json(get_xlsform(data, file_type=".xlsx"), form_name="data", warnings=[])
+        form = workbook_to_json(copy.deepcopy(book.definition), form_name="data", warnings=[])
+        create_survey_element_from_dict(copy.deepcopy(form)).to_xml(validate=False, warnings=[])  # references, includes, ...
+        return form
     except Exception as error:  # pyxform raises PyXFormError and, on odd input, plain Python errors
-        detail = str(error)
-        row = _PYXFORM_ROW.search(detail)
-        sheet = CHOICES if "choices" in detail.lower() and not row else SURVEY
-        reason = detail if isinstance(error, PyXFormError) else type(error).__name__
-        raise ImportFailed(
-            [CellError(sheet, int(row.group(1)) if row else None, None, _("Tệp không đúng chuẩn XLSForm (pyxform báo: %(detail)s).") % {"detail": reason})]
-        ) from None
+        raise pyxform_refusal(error, book.sheets) from None
+
+
+def _default_section_titles(spec: QuestionnaireSpec) -> None:
+    """The section made for questions outside any group is titled in the form's language: "General" in an
+    English form; its English title only where the form has English texts (else the export would add a language)."""
+    defaults = [s for s in spec.sections if s.title == _("Thông tin chung") and s.title_en == "General"]
+    english = any(
+        (s.title_en and s not in defaults) or any(q.text_en or any(c.get("label_en") for c in q.choices) for q in s.questions) for s in spec.sections
+    )
+    for section in defaults:
+        if spec.language == "en":
+            section.title, section.title_en = "General", ""
+        elif not english:
+            section.title_en = ""
+
+
+def form_language(header: list[str], default_language: str) -> str:
+    """The code of the language of the texts we keep as the main ones (see pick_text)."""
+    main, _english = notes.kept_languages(header, default_language.lower())
+    return language_code(main) or language_code(default_language)
 
 
 def questionnaire_code(raw: str) -> str:
@@ -567,22 +630,33 @@ def questionnaire_code(raw: str) -> str:
 def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tuple[QuestionnaireSpec, list[str]]:
     """Read and check an XLSForm; return the spec and the warnings. Raises ImportFailed with every error."""
     data, stem = _read_bytes(source)
-    workbook = open_workbook(io.BytesIO(data), sheet_hint=SURVEY)
+    book = read_xlsform(data)
+    try:
+        form, refusal = _pyxform_json(book), None
+    except ImportFailed as failure:  # told after our own errors, which name the cell in Vietnamese
+        form, refusal = {}, failure
     errors: list[CellError] = []
-    survey = _sheet_rows(workbook, SURVEY)
+    survey = _sheet_rows(book, SURVEY)
     if survey is None:
-        raise ImportFailed([CellError(SURVEY, None, None, _("Thiếu trang tính «survey»: tệp không phải là một XLSForm."))])
+        raise ImportFailed([CellError(SURVEY, None, None, _("Thiếu trang tính «survey»: tệp không phải là một XLSForm.")), *(refusal.errors if refusal else [])])
     title, header, rows = survey
     missing = [column for column in ("type", "name") if column not in header]
     if missing:
         raise ImportFailed([CellError(title, 1, column, _("Thiếu cột bắt buộc «%(column)s».") % {"column": column}) for column in missing])
-    list_sizes = _check_choices(_sheet_rows(workbook, CHOICES), errors)
-    scan = _scan_survey(title, rows, list_sizes, errors)
-    if errors:
-        raise ImportFailed(errors)
-    form = _pyxform_json(data)
-    settings = _settings(workbook)
+    settings = _settings(book)
+    allow_duplicates = aliases.yes_no.get(cell_text(settings.get("allow_choice_duplicates")), False)
+    list_sizes = _check_choices(_sheet_rows(book, CHOICES), errors, allow_duplicates=allow_duplicates)
+    scan = _scan_survey(title, rows, list_sizes, errors, pyxform_accepts=refusal is None)
+    if errors or refusal:
+        raise ImportFailed(errors + (refusal.errors if refusal else []))
     sections = _build_sections(form.get("children", []), scan, title, errors)
+    if not any(question.type not in (QuestionType.CALCULATE, QuestionType.META) for section in sections for question in section.questions):
+        # computed fields alone (metadata, calculations) ask nobody anything: named with what was skipped
+        computed = [(scan.rows[q.code].number, q.code, q.type if q.type == QuestionType.CALCULATE else q.calculation)
+                    for section in sections for q in section.questions if q.code in scan.rows]
+        raise ImportFailed([CellError(title, None, None, notes.nothing_collected(sorted(scan.skipped_rows + computed)))])
+    scan.warnings += notes.empty_groups({k: v for k, v in scan.rows.items() if k not in scan.skipped}, {s.code for s in sections})
+    scan.warnings += notes.import_losses(book.sheets, scan.skipped_rows, settings)
     # A form_id longer than a code is refused; a code made from the file's name is only shortened.
     raw_code = code or cell_text(settings.get("form_id")) or questionnaire_code(stem)[:60] or "xlsform"
     form_title = cell_text(settings.get("form_title")) or stem or raw_code
@@ -590,12 +664,15 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
         code=questionnaire_code(raw_code),
         title=form_title,
         version=_version(settings.get("version"), scan.warnings),
+        version_text=_version_text(settings.get("version")),
         sections=sections,
-        language="vi",
+        language=form_language(header, cell_text(settings.get("default_language"))),
         parts=_parts(settings.get("hl_parts"), errors),
         roles_confirmed=False,  # the file's roles are confirmed by an official before use
     )
     keep_from_xlsform(spec, form, settings, scan.rows, scan.warnings)
+    _default_section_titles(spec)
+    scan.warnings += notes.unkept_references(spec, scan.rows)
     for problem in questionnaire_spec_problems(spec):
         row = scan.rows.get(problem.code)
         errors.append(CellError(title if problem.code else SETTINGS, row.number if row else None, problem.column, problem.message))

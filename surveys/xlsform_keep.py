@@ -70,8 +70,12 @@ def _spread(texts: dict[str, str], slots: list[dict[str, str]], fallback: str = 
     english = next((item["name"] for item in slots if item["slot"] == "en"), "")
     if UNNAMED in texts and not any(item["name"] == UNNAMED for item in slots):
         texts = {**texts, main: texts.get(main) or texts[UNNAMED]}  # a column without language: the main one's
-    others = {item["name"]: texts[item["name"]] for item in slots if not item["slot"] and texts.get(item["name"])}
-    return texts.get(main, "") or fallback, texts.get(english, "") if english else "", others
+    text = texts.get(main, "") or fallback
+    others = {item["name"]: texts[item["name"]] for item in slots if not item["slot"] and texts.get(item["name"]) and texts[item["name"]] != text}
+    in_english = texts.get(english, "") if english else ""
+    # An English text that repeats the main one is the export's stand-in for a missing one (pyxform would write
+    # "-" in an empty cell): no English (as surveys.xlsform.pick_text reads it).
+    return text, "" if in_english == text else in_english, others
 
 
 def _set_translation(target: dict[str, dict[str, str]], language: str, key: str, text: str) -> None:
@@ -165,6 +169,12 @@ def _main_and_english(spec: QuestionnaireSpec) -> tuple[str, str | None, list[st
     main = next((item["name"] for item in spec.languages if item["slot"] == "vi"), VI_NAME)
     english = next((item["name"] for item in spec.languages if item["slot"] == "en"), None)
     return main, english, [item["name"] for item in spec.languages if not item["slot"]]
+
+
+def main_language_column(spec: QuestionnaireSpec) -> str:
+    """The language part of the export's main-text columns ("" for columns without a language)."""
+    main, _english, _others = _main_and_english(spec)
+    return "" if main == UNNAMED else main
 
 
 def _column(key: str, language: str) -> str:

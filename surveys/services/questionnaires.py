@@ -251,6 +251,7 @@ def _questionnaire_create(*, spec: QuestionnaireSpec, actor: Actor, owner: Unit 
         title=spec.title[:255],
         title_en=spec.title_en[:255],
         language=spec.language,
+        xlsform_version=spec.version_text[:60],
         template=spec.template,
         owner=owner,
         parts=copy.deepcopy(spec.parts),
@@ -291,6 +292,7 @@ def questionnaire_to_spec(questionnaire: Questionnaire) -> QuestionnaireSpec:
         title_en=questionnaire.title_en,
         version=questionnaire.version,
         language=questionnaire.language,
+        version_text=questionnaire.xlsform_version,
         template=questionnaire.template,
         sections=list(sections.values()),
         parts=copy.deepcopy(questionnaire.parts or []),
@@ -323,7 +325,7 @@ def questionnaire_new_version(*, questionnaire: Questionnaire, actor: Actor) -> 
     with the same owner: for the owner's officials (others use questionnaire_copy)."""
     _require_questionnaire_write(actor, questionnaire)
     spec = questionnaire_to_spec(questionnaire)
-    spec.version = _next_version(questionnaire.code)
+    spec.version, spec.version_text = _next_version(questionnaire.code), ""  # a new version is no longer the file's
     copy = _questionnaire_create(spec=spec, actor=actor, owner=questionnaire.owner, action="questionnaire.new_version")
     audit_record(actor=actor, action="questionnaire.copied", obj=questionnaire, changes={"new_version": copy.version})
     return copy

@@ -172,9 +172,15 @@ def test_a_malformed_form_is_refused_with_sheet_row_column_and_nothing_is_saved(
     assert any((e.sheet, e.row, e.column) == where and words in e.message for e in errors), errors
 
 
-def test_a_workbook_without_a_survey_sheet_is_refused():
-    errors = failure_of(workbook_bytes([HEADER, ["integer", "a", "A", ""]], survey_title="cau_hoi"))
+def test_a_workbook_of_one_sheet_is_read_as_its_survey_whatever_its_name_as_pyxform_reads_it():
+    result = xlsform_import(workbook_bytes([HEADER, ["integer", "a", "A", ""]], survey_title="cau_hoi"), actor=SYSTEM)
+    assert list(result.questionnaire.questions.values_list("code", flat=True)) == ["a"]
+
+
+def test_a_workbook_of_several_sheets_without_a_survey_sheet_is_refused_with_pyxforms_reason():
+    errors = failure_of(workbook_bytes([HEADER, ["integer", "a", "A", ""]], choices=[["list_name", "name", "label"]], survey_title="cau_hoi"))
     assert errors[0].sheet == "survey" and "Thiếu trang tính «survey»" in errors[0].message
+    assert any("pyxform báo: You must have a sheet named 'survey'" in error.message for error in errors)
 
 
 @pytest.mark.parametrize(
@@ -242,7 +248,7 @@ def test_over_long_codes_titles_and_list_names_are_refused_not_cut():
     assert where[("survey", "choice_list")] == "Quá dài: tối đa 60 ký tự."
 
 
-def test_a_formula_in_an_xlsform_is_refused_with_its_cell_named():
+def test_a_formula_without_a_stored_value_in_an_xlsform_is_refused_with_its_cell_named():
     errors = failure_of(workbook_bytes([["type", "name", VI], ["text", "q1", "=HYPERLINK(\"http://x\")"]]))
     assert (errors[0].sheet, errors[0].row, errors[0].column) == ("survey", 2, VI.lower())
     assert "Ô C2 chứa công thức" in errors[0].message

@@ -13,10 +13,10 @@ from units.spreadsheets import ImportFailed
 
 
 class Command(BaseCommand):
-    help = "Nhập một phiếu XLSForm (.xlsx, chuẩn ODK/KoboToolbox) thành phiếu khảo sát nháp."
+    help = "Nhập một phiếu XLSForm (.xlsx hoặc .xls, chuẩn ODK/KoboToolbox) thành phiếu khảo sát nháp; in ra phần không giữ được kèm số dòng."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="đường dẫn tệp .xlsx")
+        parser.add_argument("file", help="đường dẫn tệp .xlsx hoặc .xls")
         parser.add_argument("--code", help="mã phiếu (mặc định: form_id trong trang tính settings, hoặc tên tệp)")
         parser.add_argument("--owner", metavar="UNIT", help="mã đơn vị sở hữu phiếu (mặc định: không có, phiếu mẫu dùng chung)")
         parser.add_argument(
