@@ -178,6 +178,9 @@ class RecomputeChunk(models.Model):
     # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
     heartbeat_at = models.DateTimeField(_("còn chạy lúc"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    # What the chunk changed in its units' leaf rows (reports.tallies.LeafChanges, summed per unit), for
+    # the run's end to merge into the roll-ups; None once merged, or taken in by a rebuild from the leaves.
+    changes = models.JSONField(_("thay đổi của các dòng lá"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("phần của lượt tính lại")

@@ -18,7 +18,7 @@ import io
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
@@ -385,6 +385,53 @@ def _multi_respondents(cursor, campaign_id: int, plan: TallyPlan, units: UnitFil
     return cursor.fetchall()
 
 
+TALLY_COLUMNS = ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"]
+CELL_COUNT_COLUMNS = ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"]
+
+
+@dataclass
+class LeafChanges:
+    """What a re-tally changed in the leaf rows, from `replace_rows`: (key, old values, new values) of the
+    tallies (key: campaign, form, unit, channel, question, level; values: n), of the cell counts (key:
+    campaign, form, unit, channel; values: responses, respondents, fully satisfied) and of the cells'
+    moments (key: campaign, form, unit, channel, sex, age group). The unit is the key's third column."""
+
+    tallies: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    moments: list = field(default_factory=list)
+
+    @property
+    def units(self) -> set[int]:
+        return {key[2] for rows in (self.tallies, self.cells, self.moments) for key, _old, _new in rows}
+
+    def deltas(self) -> tuple[UnitLevels, UnitPeople]:
+        """The changes summed per unit (over forms and channels), as roll_up takes them: new minus old."""
+        levels: UnitLevels = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        people: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for key, old, new in self.tallies:
+            levels[key[2]][key[4]][key[5]] += (new[0] if new else 0) - (old[0] if old else 0)
+        for key, old, new in self.cells:
+            for i in range(3):
+                people[key[2]][i] += (int(new[i]) if new else 0) - (int(old[i]) if old else 0)
+        return levels, {unit: (r, v, f) for unit, (r, v, f) in people.items()}
+
+
+def deltas_as_json(units: Iterable[int], levels: UnitLevels, people: UnitPeople) -> dict:
+    """Per-unit leaf changes as JSON (RecomputeChunk.changes): lists, since JSON keys are strings."""
+    return {
+        "units": sorted(units),
+        "levels": [[u, q, lv, d] for u, questions in levels.items() for q, by_level in questions.items() for lv, d in by_level.items() if d],
+        "people": [[u, *triple] for u, triple in people.items() if any(triple)],
+    }
+
+
+def deltas_from_json(data: Mapping) -> tuple[set[int], UnitLevels, UnitPeople]:
+    levels: UnitLevels = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for u, q, lv, d in data.get("levels", []):
+        levels[u][q][lv] += d
+    return set(data.get("units", [])), levels, {u: (r, v, f) for u, r, v, f in data.get("people", [])}
+
+
 @dataclass
 class PatternGroups:
     """Filled by `write_leaf_rows` when its statement read the responses' index patterns (else `rows` stays None)."""
@@ -393,21 +440,27 @@ class PatternGroups:
 
 
 def write_leaf_rows(
-    *, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None, pattern_groups: PatternGroups | None = None
+    *, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None, pattern_groups: PatternGroups | None = None,
+    changes: LeafChanges | None = None,
 ) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
-    deleted the old cell counts of these units in the same transaction; the tallies replace the old ones
-    where they differ (`replace_rows`). Returns whether the cell counts came
+    writes in one transaction; tallies and cell counts replace the old ones where they differ
+    (`replace_rows`), and `changes`, when given, receives what differed. Returns whether the cell counts came
     from the index counts stored per response (True) or a recount from the answers (False); None when
     nothing was tallied. `cell_responses`, when given, receives the counted responses per (form, unit,
     channel) that the cell counts hold; `pattern_groups`, when given, receives the responses' index
     patterns per form × unit × channel × sex × age group when the statement read them (PostgreSQL with
     stored counts), so the estimates' sums need no other pass over the responses.
     """
-    if units.empty or not plan.statuses:
+    if units.empty:
+        return None
+    where = f"campaign_id = %s{units.sql('unit_id')}"
+    if not plan.statuses:  # nothing is counted: no leaf rows
+        replace_rows(Tally, TALLY_COLUMNS, 6, [], where=where, params=[campaign_id], changes=changes.tallies if changes else None)
+        replace_rows(CellCount, CELL_COUNT_COLUMNS, 4, [], where=where, params=[campaign_id], changes=changes.cells if changes else None)
         return None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -423,12 +476,12 @@ def write_leaf_rows(
         if form is not None:  # a question of a questionnaire the campaign does not use: not counted
             merged[(form, unit, channel, question, int(level))] += int(n)
     replace_rows(
-        Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"], 6,
-        ((campaign_id, *key, n) for key, n in merged.items()), where=f"campaign_id = %s{units.sql('unit_id')}", params=[campaign_id],
+        Tally, TALLY_COLUMNS, 6, ((campaign_id, *key, n) for key, n in merged.items()), where=where, params=[campaign_id],
+        changes=changes.tallies if changes else None,
     )
-    insert_rows(
-        CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
-        ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
+    replace_rows(
+        CellCount, CELL_COUNT_COLUMNS, 4, ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
+        where=where, params=[campaign_id], changes=changes.cells if changes else None,
     )
     if cell_responses is not None:
         cell_responses.update({(f, u, c): int(r) for f, u, c, r, _v, _s in counts})
@@ -487,11 +540,14 @@ def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(pending)), [v for r in pending for v in r])
 
 
-def replace_rows(model: type, columns: Sequence[str], keys: int, rows: Iterable[Sequence], *, where: str, params: Sequence) -> int:
+def replace_rows(
+    model: type, columns: Sequence[str], keys: int, rows: Iterable[Sequence], *, where: str, params: Sequence, changes: list | None = None
+) -> int:
     """Make the rows of `model` that match `where` equal `rows` (values of `columns`, the first `keys` of
     them a unique key), writing only the difference: a row whose values are unchanged stays in place,
     changed and vanished rows are deleted by id, new and changed ones inserted (`insert_rows`).
-    Returns the number of rows inserted.
+    Returns the number of rows inserted. `changes`, when given, receives (key, old values or None, new
+    values or None) for every key whose row changed, appeared or vanished.
 
     A full recompute rebuilds tens of thousands of leaf and roll-up rows of which, most of the time, few
     changed since the last run: reading them back costs far less than deleting and rewriting them all."""
@@ -499,16 +555,25 @@ def replace_rows(model: type, columns: Sequence[str], keys: int, rows: Iterable[
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id, {names} FROM {table} WHERE {where}", list(params))
-        stored = {tuple(row[1 : 1 + keys]): (row[0], tuple(row[1 + keys :])) for row in cursor.fetchall()}
+        found = cursor.fetchall()
+        binary = [i for i, v in enumerate(found[0][1 + keys :]) if isinstance(v, memoryview)] if found else []
+        if binary:  # bytea comes back as memoryview, which never equals the bytes written
+            found = [(*row[: 1 + keys], *(bytes(v) if isinstance(v, memoryview) else v for v in row[1 + keys :])) for row in found]
+        stored = {tuple(row[1 : 1 + keys]): (row[0], tuple(row[1 + keys :])) for row in found}
         fresh, stale = [], []
         for row in rows:
-            old = stored.pop(tuple(row[:keys]), None)
+            key = tuple(row[:keys])
+            old = stored.pop(key, None)
             if old is not None:
                 if old[1] == tuple(row[keys:]):
                     continue
                 stale.append(old[0])
             fresh.append(row)
+            if changes is not None:
+                changes.append((key, None if old is None else old[1], tuple(row[keys:])))
         stale.extend(pk for pk, _values in stored.values())
+        if changes is not None:
+            changes.extend((key, values, None) for key, (_pk, values) in stored.items())
         for start in range(0, len(stale), 10_000):
             ids = ",".join(str(int(pk)) for pk in stale[start : start + 10_000])
             cursor.execute(f"DELETE FROM {table} WHERE id IN ({ids})")
