@@ -211,6 +211,7 @@ def generate_in_sql(campaign: Campaign, form: CampaignForm, leaves: list[Unit], 
     table = partition_name(campaign.pk) if answers_partitioned() else None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")  # consistent by construction: no FK triggers (superuser)
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the partition's indexes are built at ATTACH
         cursor.execute("SELECT setseed(%s)", [seed])
         cursor.execute(
             f"INSERT INTO {Response._meta.db_table} ({','.join(columns)}) "
@@ -317,28 +318,38 @@ def derived_rows_delete(campaign: Campaign) -> None:
         IndexValue.objects.filter(snapshot__campaign=campaign, snapshot__status="working").delete()
 
 
-def chunked_in_threads(campaign: Campaign, workers: int) -> float:
-    """The chunked full recompute with `workers` threads (own connections) standing in for Celery workers."""
-    from concurrent.futures import ThreadPoolExecutor
+def _chunk_in_process(chunk_id: int) -> bool:
+    from django.db import connections
+
+    try:
+        return index_recompute_chunk(chunk_id=chunk_id)
+    finally:
+        connections.close_all()
+
+
+def chunked_in_processes(campaign: Campaign, workers: int) -> float:
+    """The chunked full recompute with `workers` processes (each its own connection) standing in for
+    Celery workers: processes, as Celery's are, so that the chunks' Python runs side by side too."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from django.db import connections
 
-    def run(chunk_id: int) -> bool:
-        try:
-            return index_recompute_chunk(chunk_id=chunk_id)
-        finally:
-            connections.close_all()
-
     start = time.perf_counter()
     chunk_ids = index_recompute_plan(campaign_id=campaign.pk)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        finished = list(pool.map(run, chunk_ids))
-    assert sum(finished) >= 1, "no chunk finished the run"
+    connections.close_all()  # the children must not share this process's connection
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        finished = list(pool.map(_chunk_in_process, chunk_ids))
+    assert sum(finished) == 1, "the run must end exactly once"
     return time.perf_counter() - start
 
 
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def max_rss_children_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def load_average() -> str:
@@ -406,14 +417,20 @@ def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], lea
     figures = {
         "campaign": campaign.code, "responses": summary.responses, "fulls": fulls, "floors": floors, "full": median(fulls),
         "colds": colds, "cold": median(colds),
-        "floor": median(floors), "summary": summary, "rss_before": rss_before, "rss_after": rss_after, "chunked": None, "same": None,
+        "floor": median(floors), "summary": summary, "rss_before": rss_before, "rss_after": rss_after, "chunked": None, "chunked1": None, "same": None,
     }
-    if chunked:
-        from reports.selectors import index_tables
+    from reports.selectors import index_tables
 
-        single = index_tables(campaign)
-        figures["chunked"] = chunked_in_threads(campaign, workers=2)
-        figures["same"] = index_tables(campaign) == single
+    single = index_tables(campaign)
+    figures["same"] = True
+    if chunked:  # 1 worker, then 2, on the same rows as (a); each must leave exactly the tables of (a)
+        figures["chunked1"] = chunked_in_processes(campaign, workers=1)
+        figures["same"] &= index_tables(campaign) == single
+        figures["chunked"] = chunked_in_processes(campaign, workers=2)
+        figures["same"] &= index_tables(campaign) == single
+    derived_rows_delete(campaign)  # and (a) from scratch gives them too
+    index_recompute(campaign.pk, full=True)
+    figures["same"] &= index_tables(campaign) == single
 
     unit = leaves[0]
     with transaction.atomic():
@@ -426,6 +443,11 @@ def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], lea
     start = time.perf_counter()
     figures["incremental_summary"] = index_recompute(campaign.pk)
     figures["incremental"] = time.perf_counter() - start
+    incremental = index_tables(campaign)
+    derived_rows_delete(campaign)
+    index_recompute(campaign.pk, full=True)
+    figures["same"] &= index_tables(campaign) == incremental  # the incremental run left the tables of a full one
+    figures["rss_children"] = max_rss_children_mb()
     loads.append(load_average())
     figures["loads"] = loads
     return figures
@@ -455,8 +477,15 @@ def report(figures: dict) -> None:
     ratios = ", ".join(f"{a / c:.2f}" for a, c in zip(figures["fulls"], figures["floors"], strict=True))
     print(f"(a)/(c) = {full / floor:.2f} (từng lần / run by run: {ratios})")
     if figures["chunked"] is not None:
-        print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {figures['chunked']:8.2f} s  (bảng giống hệt (a): {'có' if figures['same'] else 'KHÔNG'})")
-    print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a)")
+        print(
+            f"(a') chia phần / chunked: 1 tiến trình / worker {figures['chunked1']:8.2f} s, 2 tiến trình / workers {figures['chunked']:8.2f} s "
+            f"(2/1 = {figures['chunked'] / figures['chunked1']:.2f}; mục tiêu / goal ≤ 0.65)"
+        )
+    print(f"Bảng giống hệt giữa mọi cách / tables identical between all modes: {'có / yes' if figures['same'] else 'KHÔNG / NO'}")
+    print(
+        f"Bộ nhớ tối đa / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a); "
+        f"tiến trình con / chunk workers {figures['rss_children']:.0f} MB"
+    )
     print(f"Tải máy / load average: {figures['loads'][0]} → {figures['loads'][1]}")
     campaign = Campaign.objects.get(code=figures["campaign"])
     design = Snapshot.objects.get(campaign=campaign, status="working").design
@@ -475,31 +504,40 @@ def main() -> None:
         "--sizes", help="nhiều cỡ trong một lần chạy, vd. 20000,200000,1000000; mỗi cỡ một đợt bench-N<cỡ>, sinh một lần rồi dùng lại / "
         "several sizes in one run; one campaign bench-N<size> each, generated once and reused",
     )
+    parser.add_argument("--generate-only", action="store_true", help="chỉ sinh dữ liệu các cỡ, không đo / only generate the sizes' data")
     parser.add_argument("--copy", action="store_true", help="sinh dữ liệu bằng COPY từ Python (cách cũ, chậm) / generate with COPY from Python (the old, slow way)")
     parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
     parser.add_argument("--repeat", type=int, default=3, help="lần đo (a) và (c), lấy trung vị / runs of (a) and (c), median kept")
     parser.add_argument("--campaign", help="dùng lại dữ liệu đã sinh của đợt này / reuse a generated campaign (code)")
-    parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') / also time (a′) (mặc định: có khi một cỡ / default: with one size)")
+    parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') với 1 và 2 tiến trình / also time (a′) with 1 and 2 workers (mặc định: có / default: yes)")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [None]
-    chunked = args.chunked if args.chunked is not None else not args.sizes
+    chunked = args.chunked if args.chunked is not None else True
     table = []
     for size in sizes:
         campaign, form, question_ids, leaves = campaign_for(args, size)
+        if args.generate_only:
+            continue
         figures = measure(campaign, form, question_ids, leaves, repeat=args.repeat, chunked=chunked)
         report(figures)
         table.append(figures)
     if len(table) > 1:
         print()
-        print("| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) | peak RSS | load at start → end |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print(
+            "| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) "
+            "| chunked, 1 worker | chunked, 2 workers | 2 / 1 | tables identical | peak RSS (bench / worker) | load at start → end |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for f in table:
+            chunked = (
+                f"{f['chunked1']:.2f} s | {f['chunked']:.2f} s | {f['chunked'] / f['chunked1']:.2f}" if f["chunked"] is not None else "— | — | —"
+            )
             print(
                 f"| {f['responses']:,} | {f['floor']:.2f} s | {f['cold']:.2f} s | {f['cold'] / f['floor']:.2f} | {f['full']:.2f} s "
-                f"| {f['full'] / f['floor']:.2f} | {f['incremental']:.2f} s "
-                f"| {f['rss_after']:.0f} MB | {f['loads'][0]} → {f['loads'][1]} |"
+                f"| {f['full'] / f['floor']:.2f} | {f['incremental']:.2f} s | {chunked} | {'yes' if f['same'] else 'NO'} "
+                f"| {f['rss_after']:.0f} / {f['rss_children']:.0f} MB | {f['loads'][0]} → {f['loads'][1]} |"
             )
 
 

@@ -126,7 +126,7 @@ def _replace_leaf_rows(setup: CampaignSetup, units: UnitFilter, changes: LeafCha
     cells = cell_moments(
         campaign_id=campaign_id, statuses=setup.statuses, layouts=setup.estimation.layouts, variables=setup.estimation.variables,
         units=units, expected=expected, groups=groups.rows,
-    ) if not units.empty else []
+    ) if not units.empty else {}
     replace_rows(
         CellMoments, CELL_MOMENTS_COLUMNS, 6, cell_moments_rows(campaign_id, cells), where=f"campaign_id = %s{units.sql('unit_id')}",
         params=[campaign_id], changes=changes.moments if changes is not None else None,
@@ -456,7 +456,10 @@ def index_recompute_plan(*, campaign_id: int, chunks: int | None = None) -> list
         return []
     children = list(Unit.objects.filter(parent_id=campaign.organiser_id).order_by("path").values_list("path", flat=True))
     weights = dict.fromkeys(children, 0)
-    for unit_path, n in Response.objects.filter(campaign=campaign).values("unit__path").annotate(n=Count("pk")).values_list("unit__path", "n"):
+    # balanced by the counted responses of the last run's leaf rows: a few hundred rows, where counting the
+    # responses again would read them all before any chunk starts (one child each when nothing is stored)
+    stored = CellCount.objects.filter(campaign=campaign).values("unit__path").annotate(n=Sum("responses")).values_list("unit__path", "n")
+    for unit_path, n in stored:
         for child in children:
             if unit_path.startswith(child):
                 weights[child] += n
@@ -474,12 +477,32 @@ def index_recompute_plan(*, campaign_id: int, chunks: int | None = None) -> list
     return list(RecomputeChunk.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
 
 
+def _units_with_responses(campaign_id: int) -> set[int]:
+    """The units that have responses in the campaign, found by skipping along the (campaign, unit, channel)
+    index one unit at a time (a few hundred probes, not a read of every response)."""
+    table = connection.ops.quote_name(Response._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE u(unit_id) AS (SELECT MIN(unit_id) FROM {table} WHERE campaign_id = %s "
+            f"UNION ALL SELECT (SELECT MIN(r.unit_id) FROM {table} r WHERE r.campaign_id = %s AND r.unit_id > u.unit_id) "
+            "FROM u WHERE u.unit_id IS NOT NULL) SELECT unit_id FROM u WHERE unit_id IS NOT NULL",
+            [campaign_id, campaign_id],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _chunk_units(chunk: RecomputeChunk) -> UnitFilter:
+    """The units a chunk re-tallies: its subtrees; for the chunk without paths, every unit with responses
+    (or leaf rows to clear) outside the other chunks' subtrees, named one by one so that it reads only
+    their responses."""
     if chunk.paths:
         return UnitFilter(include=frozenset(Unit.objects.filter(subtree_q(chunk.paths)).values_list("pk", flat=True)))
     siblings = [p for paths in RecomputeChunk.objects.filter(run_id=chunk.run_id).values_list("paths", flat=True) for p in paths]
-    covered = Unit.objects.filter(subtree_q(siblings)).values_list("pk", flat=True) if siblings else []
-    return UnitFilter(exclude=frozenset(covered))
+    covered = set(Unit.objects.filter(subtree_q(siblings)).values_list("pk", flat=True)) if siblings else set()
+    campaign_id = chunk.run.campaign_id
+    # a unit with leaf rows (tallies and moments only exist beside its cell counts) whose responses are gone
+    present = _units_with_responses(campaign_id) | set(CellCount.objects.filter(campaign_id=campaign_id).values_list("unit_id", flat=True).distinct())
+    return UnitFilter(include=frozenset(present - covered))
 
 
 def _chunk_claim(chunk_id: int) -> int | None:

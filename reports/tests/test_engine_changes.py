@@ -125,3 +125,16 @@ def test_an_incremental_recompute_equals_one_from_scratch_with_weights(weighted,
     change_a1(weighted, tree)
     services.index_recompute(weighted.pk, ["A/A1/"])
     assert index_tables(weighted) == from_scratch(weighted)
+
+
+def test_the_chunk_of_the_rest_names_its_units_and_reads_no_other(campaign, tree):
+    make_response(campaign, tree["B1"], {"A1": 4})  # outside the organiser's subtree: counted at itself
+    index_recompute(campaign.pk, full=True)
+    single = index_tables(campaign)
+    chunk_ids = index_recompute_plan(campaign_id=campaign.pk, chunks=2)
+    rest = RecomputeChunk.objects.select_related("run").get(pk=chunk_ids[-1])
+    assert rest.paths == []
+    assert services._chunk_units(rest).include == {tree["A"].pk, tree["B1"].pk}  # not "every unit but the others'"
+    for chunk_id in chunk_ids:
+        index_recompute_chunk(chunk_id=chunk_id)
+    assert index_tables(campaign) == single
