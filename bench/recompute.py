@@ -318,18 +318,35 @@ def derived_rows_delete(campaign: Campaign) -> None:
         IndexValue.objects.filter(snapshot__campaign=campaign, snapshot__status="working").delete()
 
 
-def _chunk_in_process(chunk_id: int) -> bool:
+def _chunk_in_process(chunk_id: int) -> tuple[bool, float, float]:
+    """One chunk in a worker process: (whether it ended the run, its seconds, the seconds of the run's end in it)."""
     from django.db import connections
 
+    from reports import services
+
+    ending = [0.0]
+    finish = services.index_recompute_finish
+
+    def timed_finish(**kwargs):
+        start = time.perf_counter()
+        try:
+            return finish(**kwargs)
+        finally:
+            ending[0] = time.perf_counter() - start
+
+    services.index_recompute_finish = timed_finish
+    start = time.perf_counter()
     try:
-        return index_recompute_chunk(chunk_id=chunk_id)
+        return index_recompute_chunk(chunk_id=chunk_id), time.perf_counter() - start, ending[0]
     finally:
+        services.index_recompute_finish = finish
         connections.close_all()
 
 
-def chunked_in_processes(campaign: Campaign, workers: int) -> float:
+def chunked_in_processes(campaign: Campaign, workers: int) -> tuple[float, dict]:
     """The chunked full recompute with `workers` processes (each its own connection) standing in for
-    Celery workers: processes, as Celery's are, so that the chunks' Python runs side by side too."""
+    Celery workers: processes, as Celery's are, so that the chunks' Python runs side by side too.
+    Returns the wall time and its parts: the plan, each chunk, the run's end (inside the last chunk)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -337,11 +354,20 @@ def chunked_in_processes(campaign: Campaign, workers: int) -> float:
 
     start = time.perf_counter()
     chunk_ids = index_recompute_plan(campaign_id=campaign.pk)
+    plan = time.perf_counter() - start
     connections.close_all()  # the children must not share this process's connection
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        finished = list(pool.map(_chunk_in_process, chunk_ids))
-    assert sum(finished) == 1, "the run must end exactly once"
-    return time.perf_counter() - start
+        results = list(pool.map(_chunk_in_process, chunk_ids))
+    assert sum(ended for ended, _s, _f in results) == 1, "the run must end exactly once"
+    wall = time.perf_counter() - start
+    return wall, {"plan": plan, "chunks": [s for _e, s, _f in results], "finish": sum(f for _e, _s, f in results)}
+
+
+def projected(parts: dict, workers: int) -> float:
+    """The wall time the 1-worker parts predict for `workers` workers with as many chunks of equal share:
+    the plan and the run's end once, the chunks' own work divided."""
+    serial = parts["plan"] + parts["finish"]
+    return serial + (sum(parts["chunks"]) - parts["finish"]) / workers
 
 
 def max_rss_mb() -> float:
@@ -383,9 +409,9 @@ def campaign_for(args, size: int | None) -> tuple[Campaign, CampaignForm, list[i
         generate_in_sql(campaign, form, leaves, question_ids, n)
     else:
         generate(campaign, form, leaves, question_ids, n)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # as autovacuum would: statistics, and the visibility map for index-only reads
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+            cursor.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
             cursor.execute(f"ANALYZE {Answer._meta.db_table}")
     print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
     return campaign, form, question_ids, leaves
@@ -424,9 +450,9 @@ def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], lea
     single = index_tables(campaign)
     figures["same"] = True
     if chunked:  # 1 worker, then 2, on the same rows as (a); each must leave exactly the tables of (a)
-        figures["chunked1"] = chunked_in_processes(campaign, workers=1)
+        figures["chunked1"], figures["parts"] = chunked_in_processes(campaign, workers=1)
         figures["same"] &= index_tables(campaign) == single
-        figures["chunked"] = chunked_in_processes(campaign, workers=2)
+        figures["chunked"], _parts = chunked_in_processes(campaign, workers=2)
         figures["same"] &= index_tables(campaign) == single
     derived_rows_delete(campaign)  # and (a) from scratch gives them too
     index_recompute(campaign.pk, full=True)
@@ -481,6 +507,12 @@ def report(figures: dict) -> None:
             f"(a') chia phần / chunked: 1 tiến trình / worker {figures['chunked1']:8.2f} s, 2 tiến trình / workers {figures['chunked']:8.2f} s "
             f"(2/1 = {figures['chunked'] / figures['chunked1']:.2f}; mục tiêu / goal ≤ 0.65)"
         )
+        parts = figures["parts"]
+        print(
+            f"    1 tiến trình / worker: kế hoạch / plan {parts['plan']:.2f} s, các phần / chunks "
+            + ", ".join(f"{t:.2f}" for t in parts["chunks"]) + f" s, kết thúc lượt / run's end {parts['finish']:.2f} s; "
+            f"dự tính / projected 8 workers {projected(parts, 8):.2f} s = {projected(parts, 8) / figures['chunked1']:.2f} × 1 worker (goal ≤ 0.275)"
+        )
     print(f"Bảng giống hệt giữa mọi cách / tables identical between all modes: {'có / yes' if figures['same'] else 'KHÔNG / NO'}")
     print(
         f"Bộ nhớ tối đa / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a); "
@@ -497,6 +529,32 @@ def report(figures: dict) -> None:
     )
 
 
+def settings_effect(args) -> None:
+    """`--settings CODE`: the engine's full recompute (a0, every row written; a, again) and the floor under
+    each combination of the engine session's work_mem and parallel workers, alternated `--repeat` times."""
+    campaign = Campaign.objects.select_related("organiser").get(code=args.settings)
+    combos = [(w, p) for w in ("4MB", "64MB", "256MB") for p in ("0", "2")]
+    results: dict[tuple[str, str], dict[str, list[float]]] = {c: {"a0": [], "a": [], "c": []} for c in combos}
+    index_recompute(campaign.pk, full=True)
+    for _ in range(max(1, args.repeat)):
+        for work_mem, workers in combos:
+            os.environ.update(REPORTS_WORK_MEM=work_mem, REPORTS_PARALLEL_WORKERS=workers)
+            derived_rows_delete(campaign)
+            start = time.perf_counter()
+            index_recompute(campaign.pk, full=True)
+            results[(work_mem, workers)]["a0"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            index_recompute(campaign.pk, full=True)
+            results[(work_mem, workers)]["a"].append(time.perf_counter() - start)
+            results[(work_mem, workers)]["c"].append(floor_tally(campaign))
+    print(f"Đợt {campaign.code}; tải máy / load {load_average()}")
+    print("| work_mem | max_parallel_workers_per_gather | (a0) full, every row written | (a) full again | (c) floor |")
+    print("|---|---|---|---|---|")
+    for (work_mem, workers), runs in results.items():
+        cells = " | ".join(f"{median(runs[k]):.2f} s ({', '.join(f'{t:.2f}' for t in runs[k])})" for k in ("a0", "a", "c"))
+        print(f"| {work_mem} | {workers} | {cells} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="số phiếu / responses (mặc định 1.000.000)")
@@ -504,6 +562,7 @@ def main() -> None:
         "--sizes", help="nhiều cỡ trong một lần chạy, vd. 20000,200000,1000000; mỗi cỡ một đợt bench-N<cỡ>, sinh một lần rồi dùng lại / "
         "several sizes in one run; one campaign bench-N<size> each, generated once and reused",
     )
+    parser.add_argument("--settings", metavar="CODE", help="đo ảnh hưởng của work_mem và số tiến trình song song trên một đợt / the session settings' effect on one campaign")
     parser.add_argument("--generate-only", action="store_true", help="chỉ sinh dữ liệu các cỡ, không đo / only generate the sizes' data")
     parser.add_argument("--copy", action="store_true", help="sinh dữ liệu bằng COPY từ Python (cách cũ, chậm) / generate with COPY from Python (the old, slow way)")
     parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
@@ -513,6 +572,9 @@ def main() -> None:
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
+    if args.settings:
+        settings_effect(args)
+        return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [None]
     chunked = args.chunked if args.chunked is not None else True
     table = []
@@ -527,12 +589,13 @@ def main() -> None:
         print()
         print(
             "| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) "
-            "| chunked, 1 worker | chunked, 2 workers | 2 / 1 | tables identical | peak RSS (bench / worker) | load at start → end |"
+            "| chunked, 1 worker | chunked, 2 workers | 2 / 1 | 8 / 1 projected | tables identical | peak RSS (bench / worker) | load at start → end |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for f in table:
             chunked = (
-                f"{f['chunked1']:.2f} s | {f['chunked']:.2f} s | {f['chunked'] / f['chunked1']:.2f}" if f["chunked"] is not None else "— | — | —"
+                f"{f['chunked1']:.2f} s | {f['chunked']:.2f} s | {f['chunked'] / f['chunked1']:.2f} | {projected(f['parts'], 8) / f['chunked1']:.2f}"
+                if f["chunked"] is not None else "— | — | — | —"
             )
             print(
                 f"| {f['responses']:,} | {f['floor']:.2f} s | {f['cold']:.2f} s | {f['cold'] / f['floor']:.2f} | {f['full']:.2f} s "

@@ -55,14 +55,20 @@ ALL_UNITS = UnitFilter()
 
 
 def session_tuning_sql() -> list[str]:
-    """Statements that give the aggregate room to hash in memory for the current transaction only
-    (PostgreSQL; REPORTS_WORK_MEM, default 256MB). Nothing on SQLite."""
+    """Statements that tune the engine's transaction only (PostgreSQL; nothing on SQLite): room to hash
+    its grouped reads in memory (REPORTS_WORK_MEM, default 256MB) and, when REPORTS_PARALLEL_WORKERS is
+    set, how many parallel workers one statement may take (else the server's
+    max_parallel_workers_per_gather). Measured effect: docs/deployment.md."""
     if connection.vendor != "postgresql":
         return []
     work_mem = os.environ.get("REPORTS_WORK_MEM", "256MB")
     if not work_mem.isalnum():
         work_mem = "256MB"
-    return [f"SET LOCAL work_mem = '{work_mem}'"]
+    statements = [f"SET LOCAL work_mem = '{work_mem}'"]
+    workers = os.environ.get("REPORTS_PARALLEL_WORKERS", "")
+    if workers.isdigit():
+        statements.append(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
+    return statements
 
 
 def tune_session() -> None:
