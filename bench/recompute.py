@@ -1,23 +1,28 @@
 """Benchmark of the index engine: N responses × 20 Likert questions over a province-sized unit tree.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hl_speed_bench .venv/bin/python bench/recompute.py [--n 1000000]
-    DATABASE_URL=... .venv/bin/python bench/recompute.py --sizes 20000,200000,1000000
+    DATABASE_URL=... .venv/bin/python bench/recompute.py --sizes 20000,200000,1000000,5000000 [--repeat 3] [--repeat-large 1]
+    DATABASE_URL=... .venv/bin/python bench/recompute.py --settings bench-N200000   # work_mem × parallel workers
 
-Generates the responses straight into the configured database (COPY on PostgreSQL, bulk inserts on
-SQLite), each with its index counts and index pattern as the real writer stores them, and population
-sizes for every stratum (unit × channel), so the recompute weighs responses by N/n and gives every
-value its design-based standard error. Then times
+Generates the responses straight into the configured database, each with its index counts and index
+pattern as the real writer stores them: on PostgreSQL inside the database (generate_series; the answers
+loaded into the campaign's own partition, then attached; `--copy` for the old COPY from Python), on
+SQLite with bulk inserts; and population sizes for every stratum (unit × channel), so the recompute
+weighs responses by N/n and gives every value its design-based standard error. Then times
   (a0) the full recompute (tallies, per-cell sums and cross-products, roll-up, weighted estimates with
       their SEs, index values, snapshot) with the campaign's derived tables emptied first, so that it
-      writes every row,
-  (a) the full recompute again on unchanged responses (rows that did not change are left in place),
+      writes every row (every cell changed),
+  (a) the full recompute again on unchanged responses (it re-tallies everything and finds no cell changed),
   (b) the recompute after one new response (the incremental path of a dirty campaign),
   (c) the floor: the same leaf-level tally (unit × channel × question × level) as one bare SQL
       statement over the same rows,
-and prints (a0)/(c) and (a)/(c) with the median of `--repeat` runs of each, (a′) the chunked recompute with 2
-threads, the peak memory and the load average. `--sizes 20000,200000,1000000` measures several sizes in
-one invocation (each size's campaign `bench-N<size>` generated once and reused by later runs) and ends
-with a table. Results go to docs/benchmarks.md by hand.
+  (a′) the chunked full recompute with 1, then 2 worker processes (standing in for Celery workers; the
+      parts of the 1-worker run project 8 workers),
+checks that every way leaves the same tables, and prints (a0)/(c) and (a)/(c) with the median of
+`--repeat` runs (`--repeat-large` from 1,000,000 responses), the peak memory and the load average.
+`--sizes` measures several sizes in one invocation (each size's campaign `bench-N<size>` generated once
+and reused by later runs; `--generate-only` to generate ahead) and ends with a table. Results go to
+docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -567,6 +572,7 @@ def main() -> None:
     parser.add_argument("--copy", action="store_true", help="sinh dữ liệu bằng COPY từ Python (cách cũ, chậm) / generate with COPY from Python (the old, slow way)")
     parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
     parser.add_argument("--repeat", type=int, default=3, help="lần đo (a) và (c), lấy trung vị / runs of (a) and (c), median kept")
+    parser.add_argument("--repeat-large", type=int, default=1, help="lần đo ở cỡ từ 1.000.000 phiếu / runs at sizes from 1,000,000 (mặc định 1)")
     parser.add_argument("--campaign", help="dùng lại dữ liệu đã sinh của đợt này / reuse a generated campaign (code)")
     parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') với 1 và 2 tiến trình / also time (a′) with 1 and 2 workers (mặc định: có / default: yes)")
     args = parser.parse_args()
@@ -582,7 +588,8 @@ def main() -> None:
         campaign, form, question_ids, leaves = campaign_for(args, size)
         if args.generate_only:
             continue
-        figures = measure(campaign, form, question_ids, leaves, repeat=args.repeat, chunked=chunked)
+        repeat = args.repeat if size is None or size < 1_000_000 else args.repeat_large
+        figures = measure(campaign, form, question_ids, leaves, repeat=repeat, chunked=chunked)
         report(figures)
         table.append(figures)
     if len(table) > 1:
