@@ -1,12 +1,18 @@
 """Every write to the index tables: the recompute of a campaign, whole, in part, or in chunks.
 
 Three ways, one result:
-- full: tally every answer of the campaign, then rebuild roll-ups and index values;
+- full: re-tally every unit of the campaign; the leaf rows are rewritten where they differ, and what
+  differed is merged into the roll-ups and index values of the changed units' chains, so the work above
+  the tally grows with the cells that changed (none: nothing more to do). Roll-ups and index values are
+  rebuilt from all leaf rows when they cannot be trusted to hold them (settings changed, never computed);
 - incremental (a dirty campaign): re-tally only the units whose responses changed since the last run
   and merge the difference into their ancestors' roll-ups (DHIS2-style continuous analytics);
-- chunked: one full recompute split per child of the organiser (Celery group); the chunk that finds
-  every chunk done rebuilds roll-ups and index values from the leaf tallies, exactly as `full` does.
-Every path replaces rows rather than adding to them, so running it twice gives the same tables.
+- chunked: one full recompute split per child of the organiser (Celery group); each chunk re-tallies its
+  units (reading only their responses) and records what changed; the chunk that finds every chunk done
+  ends the run once, merging those changes as `full` does.
+Leaf changes are merged exactly once whatever the order of runs (roll-ups = those of the leaf rows less
+the changes of chunks not yet merged; a rebuild from the leaves takes those in), and every path replaces
+rows rather than adding to them, so running it twice gives the same tables.
 """
 
 from __future__ import annotations
