@@ -45,21 +45,15 @@ from reports.models import (
     SubtreeCount,
     SubtreeTally,
 )
+from reports.rows import LeafChanges, UnitLevels, UnitPeople, deltas_as_json, deltas_from_json, insert_rows, replace_rows
 from reports.schemes import People, to_hundredths, unit_indices
 from reports.setup import CampaignSetup, campaign_setup
 from reports.tallies import (
     ALL_UNITS,
-    LeafChanges,
     PatternGroups,
     UnitFilter,
-    UnitLevels,
-    UnitPeople,
     ancestor_chain,
-    deltas_as_json,
-    deltas_from_json,
-    insert_rows,
     leaf_sums,
-    replace_rows,
     roll_up,
     tune_session,
     write_leaf_rows,
