@@ -483,10 +483,12 @@ def _units_with_responses(campaign_id: int) -> set[int]:
     table = connection.ops.quote_name(Response._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH RECURSIVE u(unit_id) AS (SELECT MIN(unit_id) FROM {table} WHERE campaign_id = %s "
+            # from unit id 0, each step the next unit: a first step of its own (MIN(unit_id) for the campaign)
+            # took the unit index and crossed every other campaign's rows (1.6 s at 5 M)
+            f"WITH RECURSIVE u(unit_id) AS (SELECT CAST(0 AS BIGINT) "
             f"UNION ALL SELECT (SELECT MIN(r.unit_id) FROM {table} r WHERE r.campaign_id = %s AND r.unit_id > u.unit_id) "
-            "FROM u WHERE u.unit_id IS NOT NULL) SELECT unit_id FROM u WHERE unit_id IS NOT NULL",
-            [campaign_id, campaign_id],
+            "FROM u WHERE u.unit_id IS NOT NULL) SELECT unit_id FROM u WHERE unit_id IS NOT NULL AND unit_id > 0",
+            [campaign_id],
         )
         return {row[0] for row in cursor.fetchall()}
 
