@@ -1,23 +1,28 @@
 """Benchmark of the index engine: N responses × 20 Likert questions over a province-sized unit tree.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hl_speed_bench .venv/bin/python bench/recompute.py [--n 1000000]
-    DATABASE_URL=... .venv/bin/python bench/recompute.py --sizes 20000,200000,1000000
+    DATABASE_URL=... .venv/bin/python bench/recompute.py --sizes 20000,200000,1000000,5000000 [--repeat 3] [--repeat-large 1]
+    DATABASE_URL=... .venv/bin/python bench/recompute.py --settings bench-N200000   # work_mem × parallel workers
 
-Generates the responses straight into the configured database (COPY on PostgreSQL, bulk inserts on
-SQLite), each with its index counts and index pattern as the real writer stores them, and population
-sizes for every stratum (unit × channel), so the recompute weighs responses by N/n and gives every
-value its design-based standard error. Then times
+Generates the responses straight into the configured database, each with its index counts and index
+pattern as the real writer stores them: on PostgreSQL inside the database (generate_series; the answers
+loaded into the campaign's own partition, then attached; `--copy` for the old COPY from Python), on
+SQLite with bulk inserts; and population sizes for every stratum (unit × channel), so the recompute
+weighs responses by N/n and gives every value its design-based standard error. Then times
   (a0) the full recompute (tallies, per-cell sums and cross-products, roll-up, weighted estimates with
       their SEs, index values, snapshot) with the campaign's derived tables emptied first, so that it
-      writes every row,
-  (a) the full recompute again on unchanged responses (rows that did not change are left in place),
+      writes every row (every cell changed),
+  (a) the full recompute again on unchanged responses (it re-tallies everything and finds no cell changed),
   (b) the recompute after one new response (the incremental path of a dirty campaign),
   (c) the floor: the same leaf-level tally (unit × channel × question × level) as one bare SQL
       statement over the same rows,
-and prints (a0)/(c) and (a)/(c) with the median of `--repeat` runs of each, (a′) the chunked recompute with 2
-threads, the peak memory and the load average. `--sizes 20000,200000,1000000` measures several sizes in
-one invocation (each size's campaign `bench-N<size>` generated once and reused by later runs) and ends
-with a table. Results go to docs/benchmarks.md by hand.
+  (a′) the chunked full recompute with 1, then 2 worker processes (standing in for Celery workers; the
+      parts of the 1-worker run project 8 workers),
+checks that every way leaves the same tables, and prints (a0)/(c) and (a)/(c) with the median of
+`--repeat` runs (`--repeat-large` from 1,000,000 responses), the peak memory and the load average.
+`--sizes` measures several sizes in one invocation (each size's campaign `bench-N<size>` generated once
+and reused by later runs; `--generate-only` to generate ahead) and ends with a table. Results go to
+docs/benchmarks.md by hand.
 """
 
 from __future__ import annotations
@@ -131,6 +136,9 @@ def compiled_questions(form: CampaignForm, question_ids: list[int]) -> list[Comp
 def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], question_ids: list[int], n: int, seed: int = 2026) -> None:
     """N responses with 20 answers each, in chunks (memory flat in N); each response carries its index
     counts, computed by the same function as every other path that writes answers."""
+    from surveys.partitions import answer_partition_ensure
+
+    answer_partition_ensure(campaign_id=campaign.pk)  # PostgreSQL: the campaign's own partition (nothing on SQLite)
     rng = random.Random(seed)
     scales = [q.index_scale for q in compiled_questions(form, question_ids)]
     index_questions = compiled_form(form.questionnaire).index_questions
@@ -170,6 +178,71 @@ def generate(campaign: Campaign, form: CampaignForm, leaves: list[Unit], questio
     if postgres:
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def generate_in_sql(campaign: Campaign, form: CampaignForm, leaves: list[Unit], question_ids: list[int], n: int, seed: float = 0.2026) -> None:
+    """PostgreSQL: the same N responses × 20 answers as `generate`, drawn inside the database with
+    generate_series (≈ 10× faster than COPY from Python: 5 M responses in minutes, not half an hour).
+
+    Each response draws its levels (LEVELS with WEIGHTS) as its index pattern, the one-character-a-level
+    string the real writer stores (surveys.rules.index_pattern: these levels are the digits 1–9); its
+    index counts are counted from the pattern (valid: not 9; unsatisfied: 1–3, this questionnaire's
+    scale) and its 20 answers are the pattern's characters, so all three agree as `answers_create` keeps
+    them. The answers go into the campaign's own partition, loaded apart and then attached (its indexes
+    built once, not row by row)."""
+    from surveys.partitions import PARENT, answers_partitioned, partition_name
+
+    assert all(q.index_scale and q.index_scale.satisfied == frozenset({4, 5}) for q in compiled_questions(form, question_ids))
+    saved = timezone.now() - dt.timedelta(days=1)  # collected yesterday: not "recently changed"
+    explicit = {"id", "uuid", "campaign", "form", "unit", "channel", "status", "source", "submitted_at", "created_at", "updated_at",
+                "index_valid", "index_unsatisfied", "index_pattern"}
+    constants = [f for f in Response._meta.concrete_fields if f.name not in explicit]
+    thresholds, total = [], 0.0
+    for level, weight in zip(LEVELS, WEIGHTS, strict=True):
+        total += weight
+        thresholds.append((round(total, 6), level))
+    draw = "CASE " + " ".join(f"WHEN x < {t} THEN '{level}'" for t, level in thresholds[:-1]) + f" ELSE '{thresholds[-1][1]}' END"
+    statuses = "ARRAY[" + ",".join(f"'{s}'" for s in STATUSES) + "]"
+    channels = "ARRAY[" + ",".join(f"'{c}'" for c in CHANNELS) + "]"
+    units = "ARRAY[" + ",".join(str(int(u.pk)) for u in leaves) + "]::bigint[]"
+    questions = "ARRAY[" + ",".join(str(int(q)) for q in question_ids) + "]::bigint[]"
+    k = len(question_ids)
+    first_response = _reserve_ids(Response, n)
+    first_answer = _reserve_ids(Answer, n * k)
+    columns = ["id", "uuid", "campaign_id", "form_id", "unit_id", "channel", "status", "source", "submitted_at", "created_at", "updated_at",
+               "index_valid", "index_unsatisfied", "index_pattern", *(f.column for f in constants)]
+    constant_values = [f.get_prep_value(f.get_default()) for f in constants]
+    constant_values = [json.dumps(v) if isinstance(v, dict | list) else v for v in constant_values]
+    table = partition_name(campaign.pk) if answers_partitioned() else None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # consistent by construction: no FK triggers (superuser)
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")  # the partition's indexes are built at ATTACH
+        cursor.execute("SELECT setseed(%s)", [seed])
+        cursor.execute(
+            f"INSERT INTO {Response._meta.db_table} ({','.join(columns)}) "
+            f"SELECT {first_response} + g, gen_random_uuid(), %s, %s, ({units})[1 + floor(random() * {len(leaves)})::int], "
+            f"({channels})[1 + floor(random() * {len(CHANNELS)})::int], ({statuses})[1 + floor(random() * {len(STATUSES)})::int], "
+            "'import', %s, %s, %s, "
+            f"{k} - (length(p) - length(replace(p, '9', ''))), length(p) - length(translate(p, '123', '')), p, "
+            + ", ".join(["%s"] * len(constants))
+            + f" FROM (SELECT g, (SELECT string_agg({draw}, '') FROM (SELECT random() AS x FROM generate_series(1, {k} + 0 * g)) d) AS p "
+            f"FROM generate_series(0, {n - 1}) g) s",
+            [campaign.pk, form.pk, saved, saved, saved, *constant_values],
+        )
+        target = table or Answer._meta.db_table
+        if table:
+            cursor.execute(f"CREATE TABLE {table} (LIKE {PARENT} INCLUDING DEFAULTS)")
+        cursor.execute(
+            f"INSERT INTO {target} (id, response_id, question_id, campaign_id, unit_id, channel, value, number, text) "
+            f"SELECT {first_answer} + (r.id - {first_response}) * {k} + q - 1, r.id, ({questions})[q], r.campaign_id, r.unit_id, r.channel, "
+            f"substr(r.index_pattern, q, 1)::int, NULL, '' FROM {Response._meta.db_table} r CROSS JOIN generate_series(1, {k}) q "
+            "WHERE r.campaign_id = %s",
+            [campaign.pk],
+        )
+        if table:  # the check lets ATTACH skip its scan; the parent's indexes are built on the loaded rows
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_campaign CHECK (campaign_id = {int(campaign.pk)})")
+            cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES IN ({int(campaign.pk)})")
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_campaign")
 
 
 def _copy_chunk(response_fields, answer_columns, responses, answers, campaign, question_ids) -> None:
@@ -250,28 +323,73 @@ def derived_rows_delete(campaign: Campaign) -> None:
         IndexValue.objects.filter(snapshot__campaign=campaign, snapshot__status="working").delete()
 
 
-def chunked_in_threads(campaign: Campaign, workers: int) -> float:
-    """The chunked full recompute with `workers` threads (own connections) standing in for Celery workers."""
-    from concurrent.futures import ThreadPoolExecutor
+def _chunk_in_process(chunk_id: int) -> tuple[bool, float, float]:
+    """One chunk in a worker process: (whether it ended the run, its seconds, the seconds of the run's end in it)."""
+    from django.db import connections
+
+    from reports import services
+
+    ending = [0.0]
+    finish = services.index_recompute_finish
+
+    def timed_finish(**kwargs):
+        start = time.perf_counter()
+        try:
+            return finish(**kwargs)
+        finally:
+            ending[0] = time.perf_counter() - start
+
+    services.index_recompute_finish = timed_finish
+    start = time.perf_counter()
+    try:
+        return index_recompute_chunk(chunk_id=chunk_id), time.perf_counter() - start, ending[0]
+    finally:
+        services.index_recompute_finish = finish
+        connections.close_all()
+
+
+def _worker_warm(campaign_id: int) -> None:
+    """What a worker that has served before holds: its connection, the campaign's compiled setup, numpy."""
+    from reports.setup import campaign_setup
+
+    campaign_setup(Campaign.objects.select_related("organiser").get(pk=campaign_id))
+
+
+def chunked_in_processes(campaign: Campaign, workers: int) -> tuple[float, dict]:
+    """The chunked full recompute with `workers` processes (each its own connection) standing in for
+    Celery workers: processes, as Celery's are, so that the chunks' Python runs side by side too.
+    Returns the wall time and its parts: the plan, each chunk, the run's end (inside the last chunk)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from django.db import connections
 
-    def run(chunk_id: int) -> bool:
-        try:
-            return index_recompute_chunk(chunk_id=chunk_id)
-        finally:
-            connections.close_all()
+    connections.close_all()  # the children must not share this process's connection
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_warm, initargs=(campaign.pk,)) as pool:
+        list(pool.map(time.sleep, [0.3] * workers))  # every worker started and warm, as Celery's long-lived workers are
+        start = time.perf_counter()
+        chunk_ids = index_recompute_plan(campaign_id=campaign.pk)
+        plan = time.perf_counter() - start
+        connections.close_all()
+        results = list(pool.map(_chunk_in_process, chunk_ids))
+    assert sum(ended for ended, _s, _f in results) == 1, "the run must end exactly once"
+    wall = time.perf_counter() - start
+    return wall, {"plan": plan, "chunks": [s for _e, s, _f in results], "finish": sum(f for _e, _s, f in results)}
 
-    start = time.perf_counter()
-    chunk_ids = index_recompute_plan(campaign_id=campaign.pk)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        finished = list(pool.map(run, chunk_ids))
-    assert sum(finished) >= 1, "no chunk finished the run"
-    return time.perf_counter() - start
+
+def projected(parts: dict, workers: int) -> float:
+    """The wall time the 1-worker parts predict for `workers` workers with as many chunks of equal share:
+    the plan and the run's end once, the chunks' own work divided."""
+    serial = parts["plan"] + parts["finish"]
+    return serial + (sum(parts["chunks"]) - parts["finish"]) / workers
 
 
 def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def max_rss_children_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def load_average() -> str:
@@ -301,10 +419,13 @@ def campaign_for(args, size: int | None) -> tuple[Campaign, CampaignForm, list[i
     campaign, form, question_ids = build_campaign(tag, province)
     print(f"Đợt {campaign.code}")
     start = time.perf_counter()
-    generate(campaign, form, leaves, question_ids, n)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not args.copy:
+        generate_in_sql(campaign, form, leaves, question_ids, n)
+    else:
+        generate(campaign, form, leaves, question_ids, n)
+    if connection.vendor == "postgresql":  # as autovacuum would: statistics, and the visibility map for index-only reads
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Response._meta.db_table}")
+            cursor.execute(f"VACUUM ANALYZE {Response._meta.db_table}")
             cursor.execute(f"ANALYZE {Answer._meta.db_table}")
     print(f"Sinh dữ liệu: {time.perf_counter() - start:.1f} s")
     return campaign, form, question_ids, leaves
@@ -336,14 +457,20 @@ def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], lea
     figures = {
         "campaign": campaign.code, "responses": summary.responses, "fulls": fulls, "floors": floors, "full": median(fulls),
         "colds": colds, "cold": median(colds),
-        "floor": median(floors), "summary": summary, "rss_before": rss_before, "rss_after": rss_after, "chunked": None, "same": None,
+        "floor": median(floors), "summary": summary, "rss_before": rss_before, "rss_after": rss_after, "chunked": None, "chunked1": None, "same": None,
     }
-    if chunked:
-        from reports.selectors import index_tables
+    from reports.selectors import index_tables
 
-        single = index_tables(campaign)
-        figures["chunked"] = chunked_in_threads(campaign, workers=2)
-        figures["same"] = index_tables(campaign) == single
+    single = index_tables(campaign)
+    figures["same"] = True
+    if chunked:  # 1 worker, then 2, on the same rows as (a); each must leave exactly the tables of (a)
+        figures["chunked1"], figures["parts"] = chunked_in_processes(campaign, workers=1)
+        figures["same"] &= index_tables(campaign) == single
+        figures["chunked"], _parts = chunked_in_processes(campaign, workers=2)
+        figures["same"] &= index_tables(campaign) == single
+    derived_rows_delete(campaign)  # and (a) from scratch gives them too
+    index_recompute(campaign.pk, full=True)
+    figures["same"] &= index_tables(campaign) == single
 
     unit = leaves[0]
     with transaction.atomic():
@@ -356,6 +483,11 @@ def measure(campaign: Campaign, form: CampaignForm, question_ids: list[int], lea
     start = time.perf_counter()
     figures["incremental_summary"] = index_recompute(campaign.pk)
     figures["incremental"] = time.perf_counter() - start
+    incremental = index_tables(campaign)
+    derived_rows_delete(campaign)
+    index_recompute(campaign.pk, full=True)
+    figures["same"] &= index_tables(campaign) == incremental  # the incremental run left the tables of a full one
+    figures["rss_children"] = max_rss_children_mb()
     loads.append(load_average())
     figures["loads"] = loads
     return figures
@@ -385,8 +517,21 @@ def report(figures: dict) -> None:
     ratios = ", ".join(f"{a / c:.2f}" for a, c in zip(figures["fulls"], figures["floors"], strict=True))
     print(f"(a)/(c) = {full / floor:.2f} (từng lần / run by run: {ratios})")
     if figures["chunked"] is not None:
-        print(f"(a') chia theo đơn vị con, 2 luồng / chunked, 2 workers: {figures['chunked']:8.2f} s  (bảng giống hệt (a): {'có' if figures['same'] else 'KHÔNG'})")
-    print(f"Bộ nhớ tối đa của tiến trình / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a)")
+        print(
+            f"(a') chia phần / chunked: 1 tiến trình / worker {figures['chunked1']:8.2f} s, 2 tiến trình / workers {figures['chunked']:8.2f} s "
+            f"(2/1 = {figures['chunked'] / figures['chunked1']:.2f}; mục tiêu / goal ≤ 0.65)"
+        )
+        parts = figures["parts"]
+        print(
+            f"    1 tiến trình / worker: kế hoạch / plan {parts['plan']:.2f} s, các phần / chunks "
+            + ", ".join(f"{t:.2f}" for t in parts["chunks"]) + f" s, kết thúc lượt / run's end {parts['finish']:.2f} s; "
+            f"dự tính / projected 8 workers {projected(parts, 8):.2f} s = {projected(parts, 8) / figures['chunked1']:.2f} × 1 worker (goal ≤ 0.275)"
+        )
+    print(f"Bảng giống hệt giữa mọi cách / tables identical between all modes: {'có / yes' if figures['same'] else 'KHÔNG / NO'}")
+    print(
+        f"Bộ nhớ tối đa / peak RSS: {figures['rss_before']:.0f} MB trước (a), {figures['rss_after']:.0f} MB sau (a); "
+        f"tiến trình con / chunk workers {figures['rss_children']:.0f} MB"
+    )
     print(f"Tải máy / load average: {figures['loads'][0]} → {figures['loads'][1]}")
     campaign = Campaign.objects.get(code=figures["campaign"])
     design = Snapshot.objects.get(campaign=campaign, status="working").design
@@ -398,6 +543,32 @@ def report(figures: dict) -> None:
     )
 
 
+def settings_effect(args) -> None:
+    """`--settings CODE`: the engine's full recompute (a0, every row written; a, again) and the floor under
+    each combination of the engine session's work_mem and parallel workers, alternated `--repeat` times."""
+    campaign = Campaign.objects.select_related("organiser").get(code=args.settings)
+    combos = [(w, p) for w in ("4MB", "64MB", "256MB") for p in ("0", "2")]
+    results: dict[tuple[str, str], dict[str, list[float]]] = {c: {"a0": [], "a": [], "c": []} for c in combos}
+    index_recompute(campaign.pk, full=True)
+    for _ in range(max(1, args.repeat)):
+        for work_mem, workers in combos:
+            os.environ.update(REPORTS_WORK_MEM=work_mem, REPORTS_PARALLEL_WORKERS=workers)
+            derived_rows_delete(campaign)
+            start = time.perf_counter()
+            index_recompute(campaign.pk, full=True)
+            results[(work_mem, workers)]["a0"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            index_recompute(campaign.pk, full=True)
+            results[(work_mem, workers)]["a"].append(time.perf_counter() - start)
+            results[(work_mem, workers)]["c"].append(floor_tally(campaign))
+    print(f"Đợt {campaign.code}; tải máy / load {load_average()}")
+    print("| work_mem | max_parallel_workers_per_gather | (a0) full, every row written | (a) full again | (c) floor |")
+    print("|---|---|---|---|---|")
+    for (work_mem, workers), runs in results.items():
+        cells = " | ".join(f"{median(runs[k]):.2f} s ({', '.join(f'{t:.2f}' for t in runs[k])})" for k in ("a0", "a", "c"))
+        print(f"| {work_mem} | {workers} | {cells} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1_000_000, help="số phiếu / responses (mặc định 1.000.000)")
@@ -405,30 +576,47 @@ def main() -> None:
         "--sizes", help="nhiều cỡ trong một lần chạy, vd. 20000,200000,1000000; mỗi cỡ một đợt bench-N<cỡ>, sinh một lần rồi dùng lại / "
         "several sizes in one run; one campaign bench-N<size> each, generated once and reused",
     )
+    parser.add_argument("--settings", metavar="CODE", help="đo ảnh hưởng của work_mem và số tiến trình song song trên một đợt / the session settings' effect on one campaign")
+    parser.add_argument("--generate-only", action="store_true", help="chỉ sinh dữ liệu các cỡ, không đo / only generate the sizes' data")
+    parser.add_argument("--copy", action="store_true", help="sinh dữ liệu bằng COPY từ Python (cách cũ, chậm) / generate with COPY from Python (the old, slow way)")
     parser.add_argument("--communes", type=int, default=100, help="số xã / communes under the province (mặc định 100)")
     parser.add_argument("--repeat", type=int, default=3, help="lần đo (a) và (c), lấy trung vị / runs of (a) and (c), median kept")
+    parser.add_argument("--repeat-large", type=int, default=1, help="lần đo ở cỡ từ 1.000.000 phiếu / runs at sizes from 1,000,000 (mặc định 1)")
     parser.add_argument("--campaign", help="dùng lại dữ liệu đã sinh của đợt này / reuse a generated campaign (code)")
-    parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') / also time (a′) (mặc định: có khi một cỡ / default: with one size)")
+    parser.add_argument("--chunked", action=argparse.BooleanOptionalAction, default=None, help="đo cả (a') với 1 và 2 tiến trình / also time (a′) with 1 and 2 workers (mặc định: có / default: yes)")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
+    if args.settings:
+        settings_effect(args)
+        return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [None]
-    chunked = args.chunked if args.chunked is not None else not args.sizes
+    chunked = args.chunked if args.chunked is not None else True
     table = []
     for size in sizes:
         campaign, form, question_ids, leaves = campaign_for(args, size)
-        figures = measure(campaign, form, question_ids, leaves, repeat=args.repeat, chunked=chunked)
+        if args.generate_only:
+            continue
+        repeat = args.repeat if size is None or size < 1_000_000 else args.repeat_large
+        figures = measure(campaign, form, question_ids, leaves, repeat=repeat, chunked=chunked)
         report(figures)
         table.append(figures)
     if len(table) > 1:
         print()
-        print("| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) | peak RSS | load at start → end |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print(
+            "| responses | floor (c) | full, empty tables (a0) | (a0)/(c) | full again (a) | (a)/(c) | incremental (b) "
+            "| chunked, 1 worker | chunked, 2 workers | 2 / 1 | 8 / 1 projected | tables identical | peak RSS (bench / worker) | load at start → end |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for f in table:
+            chunked = (
+                f"{f['chunked1']:.2f} s | {f['chunked']:.2f} s | {f['chunked'] / f['chunked1']:.2f} | {projected(f['parts'], 8) / f['chunked1']:.2f}"
+                if f["chunked"] is not None else "— | — | — | —"
+            )
             print(
                 f"| {f['responses']:,} | {f['floor']:.2f} s | {f['cold']:.2f} s | {f['cold'] / f['floor']:.2f} | {f['full']:.2f} s "
-                f"| {f['full'] / f['floor']:.2f} | {f['incremental']:.2f} s "
-                f"| {f['rss_after']:.0f} MB | {f['loads'][0]} → {f['loads'][1]} |"
+                f"| {f['full'] / f['floor']:.2f} | {f['incremental']:.2f} s | {chunked} | {'yes' if f['same'] else 'NO'} "
+                f"| {f['rss_after']:.0f} / {f['rss_children']:.0f} MB | {f['loads'][0]} → {f['loads'][1]} |"
             )
 
 

@@ -245,6 +245,16 @@ def activation_check_register(check: Callable[[Campaign], list[str]]) -> None:
         ACTIVATION_CHECKS.append(check)
 
 
+# What the layers above prepare when a campaign opens, in the activation's transaction (surveys: the
+# campaign's partition of the answer table on PostgreSQL, surveys.partitions).
+ACTIVATION_HOOKS: list[Callable[[Campaign], None]] = []
+
+
+def activation_hook_register(hook: Callable[[Campaign], None]) -> None:
+    if hook not in ACTIVATION_HOOKS:
+        ACTIVATION_HOOKS.append(hook)
+
+
 @dataclass(frozen=True)
 class ActivationRule:
     """A rule a campaign must keep to be activated: what it says, and how the campaign breaks it (nothing: kept)."""
@@ -309,6 +319,8 @@ def campaign_activate(*, campaign: Campaign, actor: Actor) -> Campaign:
     frozen = _freeze_questionnaires(list(current.forms.select_related("questionnaire").order_by("pk")))
     current.status = CampaignStatus.ACTIVE
     current.save(update_fields=["status", "updated_at"])
+    for hook in ACTIVATION_HOOKS:
+        hook(current)
     _audit_campaign(current, "activate", actor, frozen_questionnaires=frozen)
     campaign.status = current.status
     return current

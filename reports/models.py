@@ -11,7 +11,8 @@ from surveys.models import Question
 from units.models import Unit
 
 # The engine's derived tables (tallies, counts, roll-ups) carry no database FK constraints and no
-# per-column FK indexes (their unique constraint, led by the campaign, serves every read): they are
+# per-column FK indexes (their unique constraint, led by the campaign and, for the leaf rows, the unit,
+# serves every read, a chunk's units too): they are
 # rebuilt from the answers on every recompute, deletes still cascade through the ORM, and checking and
 # indexing tens of thousands of rows cost about a second of every recompute (docs/benchmarks.md).
 
@@ -32,7 +33,7 @@ class Tally(models.Model):
         verbose_name_plural = _("bảng đếm")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "form", "unit", "channel", "question", "level"], name="tally_cell_unique",
+                fields=["campaign", "unit", "form", "channel", "question", "level"], name="tally_cell_unique",
                 violation_error_message=_("Bảng đếm đã có dòng cho câu hỏi và mức này tại ô (đơn vị, kênh, phiếu) này."),
             )
         ]
@@ -65,7 +66,7 @@ class CellCount(PeopleCounts):
         verbose_name = _("số phiếu theo ô")
         verbose_name_plural = _("số phiếu theo ô")
         constraints = [models.UniqueConstraint(
-                fields=["campaign", "form", "unit", "channel"], name="cell_count_unique",
+                fields=["campaign", "unit", "form", "channel"], name="cell_count_unique",
                 violation_error_message=_("Đã có số phiếu của ô (đơn vị, kênh, phiếu) này."),
             )]
 
@@ -95,7 +96,7 @@ class CellMoments(models.Model):
         verbose_name_plural = _("tổng bình phương theo ô")
         constraints = [
             models.UniqueConstraint(
-                fields=["campaign", "form", "unit", "channel", "sex", "age_group"], name="cell_moments_unique",
+                fields=["campaign", "unit", "form", "channel", "sex", "age_group"], name="cell_moments_unique",
                 violation_error_message=_("Đã có tổng bình phương của ô (đơn vị, kênh, phiếu, giới tính, nhóm tuổi) này."),
             )
         ]
@@ -178,6 +179,9 @@ class RecomputeChunk(models.Model):
     # a chunk whose lease lapsed lost its worker and is sent again by the sweep (`attempts` caps that).
     heartbeat_at = models.DateTimeField(_("còn chạy lúc"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    # What the chunk changed in its units' leaf rows (reports.tallies.LeafChanges, summed per unit), for
+    # the run's end to merge into the roll-ups; None once merged, or taken in by a rebuild from the leaves.
+    changes = models.JSONField(_("thay đổi của các dòng lá"), null=True, blank=True, default=None)
 
     class Meta:
         verbose_name = _("phần của lượt tính lại")

@@ -14,17 +14,16 @@ The roll-up then reads these few rows summed per unit (units × questions × lev
 
 from __future__ import annotations
 
-import io
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import connection
 
 from reports.models import CellCount, Tally
 from reports.patterns import PATTERN_SEPARATOR, pattern_tallies
+from reports.rows import LeafChanges, UnitLevels, UnitPeople, replace_rows
 from reports.schemes import ROLE_INDEX, QuestionRule
 from surveys.models import Answer, Response
 
@@ -55,14 +54,20 @@ ALL_UNITS = UnitFilter()
 
 
 def session_tuning_sql() -> list[str]:
-    """Statements that give the aggregate room to hash in memory for the current transaction only
-    (PostgreSQL; REPORTS_WORK_MEM, default 256MB). Nothing on SQLite."""
+    """Statements that tune the engine's transaction only (PostgreSQL; nothing on SQLite): room to hash
+    its grouped reads in memory (REPORTS_WORK_MEM, default 256MB) and, when REPORTS_PARALLEL_WORKERS is
+    set, how many parallel workers one statement may take (else the server's
+    max_parallel_workers_per_gather). Measured effect: docs/deployment.md."""
     if connection.vendor != "postgresql":
         return []
     work_mem = os.environ.get("REPORTS_WORK_MEM", "256MB")
     if not work_mem.isalnum():
         work_mem = "256MB"
-    return [f"SET LOCAL work_mem = '{work_mem}'"]
+    statements = [f"SET LOCAL work_mem = '{work_mem}'"]
+    workers = os.environ.get("REPORTS_PARALLEL_WORKERS", "")
+    if workers.isdigit():
+        statements.append(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
+    return statements
 
 
 def tune_session() -> None:
@@ -385,6 +390,10 @@ def _multi_respondents(cursor, campaign_id: int, plan: TallyPlan, units: UnitFil
     return cursor.fetchall()
 
 
+TALLY_COLUMNS = ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"]
+CELL_COUNT_COLUMNS = ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"]
+
+
 @dataclass
 class PatternGroups:
     """Filled by `write_leaf_rows` when its statement read the responses' index patterns (else `rows` stays None)."""
@@ -393,21 +402,27 @@ class PatternGroups:
 
 
 def write_leaf_rows(
-    *, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None, pattern_groups: PatternGroups | None = None
+    *, campaign_id: int, plan: TallyPlan, units: UnitFilter, cell_responses: dict | None = None, pattern_groups: PatternGroups | None = None,
+    changes: LeafChanges | None = None,
 ) -> bool | None:
     """Tally the answers of `units` and store the leaf tallies and cell counts.
 
     On PostgreSQL one statement reads the answers once; the rows it returns number units × channels ×
     questions × levels whatever the number of answers, and are written with COPY. The caller has
-    deleted the old cell counts of these units in the same transaction; the tallies replace the old ones
-    where they differ (`replace_rows`). Returns whether the cell counts came
+    writes in one transaction; tallies and cell counts replace the old ones where they differ
+    (`replace_rows`), and `changes`, when given, receives what differed. Returns whether the cell counts came
     from the index counts stored per response (True) or a recount from the answers (False); None when
     nothing was tallied. `cell_responses`, when given, receives the counted responses per (form, unit,
     channel) that the cell counts hold; `pattern_groups`, when given, receives the responses' index
     patterns per form × unit × channel × sex × age group when the statement read them (PostgreSQL with
     stored counts), so the estimates' sums need no other pass over the responses.
     """
-    if units.empty or not plan.statuses:
+    if units.empty:
+        return None
+    where = f"campaign_id = %s{units.sql('unit_id')}"
+    if not plan.statuses:  # nothing is counted: no leaf rows
+        replace_rows(Tally, TALLY_COLUMNS, 6, [], where=where, params=[campaign_id], changes=changes.tallies if changes else None)
+        replace_rows(CellCount, CELL_COUNT_COLUMNS, 4, [], where=where, params=[campaign_id], changes=changes.cells if changes else None)
         return None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -423,101 +438,16 @@ def write_leaf_rows(
         if form is not None:  # a question of a questionnaire the campaign does not use: not counted
             merged[(form, unit, channel, question, int(level))] += int(n)
     replace_rows(
-        Tally, ["campaign_id", "form_id", "unit_id", "channel", "question_id", "level", "n"], 6,
-        ((campaign_id, *key, n) for key, n in merged.items()), where=f"campaign_id = %s{units.sql('unit_id')}", params=[campaign_id],
+        Tally, TALLY_COLUMNS, 6, ((campaign_id, *key, n) for key, n in merged.items()), where=where, params=[campaign_id],
+        changes=changes.tallies if changes else None,
     )
-    insert_rows(
-        CellCount, ["campaign_id", "form_id", "unit_id", "channel", "responses", "respondents", "fully_satisfied"],
-        ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
+    replace_rows(
+        CellCount, CELL_COUNT_COLUMNS, 4, ((campaign_id, f, u, c, int(r), int(v or 0), int(s or 0)) for f, u, c, r, v, s in counts),
+        where=where, params=[campaign_id], changes=changes.cells if changes else None,
     )
     if cell_responses is not None:
         cell_responses.update({(f, u, c): int(r) for f, u, c, r, _v, _s in counts})
     return used_stored
-
-
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, bytes):  # bytea in COPY's text format: \\x and hex digits
-        return "\\\\x" + value.hex()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-# COPY text for the types the engine writes most (tens of thousands of integer rows): one dictionary
-# lookup per value instead of a chain of isinstance checks; anything else goes through _copy_text.
-def _copy_str(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return _copy_text(value)
-    return value
-
-
-_COPY_FORMATS = {int: str, float: repr, Decimal: str, str: _copy_str, type(None): lambda _value: "\\N"}
-
-
-def _copy_line(row: Sequence) -> str:
-    return "\t".join([_COPY_FORMATS.get(type(v), _copy_text)(v) for v in row]) + "\n"
-
-
-def insert_rows(model: type, columns: Sequence[str], rows: Iterable[Sequence], *, batch: int = 1000) -> None:
-    """Insert plain tuples: COPY on PostgreSQL, multi-row INSERT statements elsewhere.
-
-    The engine writes tens of thousands of derived rows per recompute; building model instances or
-    binding parameters for them cost more than the aggregate over the answers.
-    """
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", None)
-        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
-            buffer = io.StringIO()
-            buffer.writelines(map(_copy_line, rows))
-            buffer.seek(0)
-            raw.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-            return
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        pending: list = []
-        for row in rows:
-            pending.append(row)
-            if len(pending) == batch:
-                cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(pending)), [v for r in pending for v in r])
-                pending.clear()
-        if pending:
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * len(pending)), [v for r in pending for v in r])
-
-
-def replace_rows(model: type, columns: Sequence[str], keys: int, rows: Iterable[Sequence], *, where: str, params: Sequence) -> int:
-    """Make the rows of `model` that match `where` equal `rows` (values of `columns`, the first `keys` of
-    them a unique key), writing only the difference: a row whose values are unchanged stays in place,
-    changed and vanished rows are deleted by id, new and changed ones inserted (`insert_rows`).
-    Returns the number of rows inserted.
-
-    A full recompute rebuilds tens of thousands of leaf and roll-up rows of which, most of the time, few
-    changed since the last run: reading them back costs far less than deleting and rewriting them all."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {names} FROM {table} WHERE {where}", list(params))
-        stored = {tuple(row[1 : 1 + keys]): (row[0], tuple(row[1 + keys :])) for row in cursor.fetchall()}
-        fresh, stale = [], []
-        for row in rows:
-            old = stored.pop(tuple(row[:keys]), None)
-            if old is not None:
-                if old[1] == tuple(row[keys:]):
-                    continue
-                stale.append(old[0])
-            fresh.append(row)
-        stale.extend(pk for pk, _values in stored.values())
-        for start in range(0, len(stale), 10_000):
-            ids = ",".join(str(int(pk)) for pk in stale[start : start + 10_000])
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({ids})")
-    insert_rows(model, columns, fresh)
-    return len(fresh)
-
-
-UnitLevels = dict[int, dict[int, dict[int, int]]]  # unit → question → level → n
-UnitPeople = dict[int, tuple[int, int, int]]  # unit → (responses, respondents, fully satisfied)
 
 
 def leaf_sums(*, campaign_id: int, units: UnitFilter) -> tuple[UnitLevels, UnitPeople]:

@@ -22,6 +22,12 @@ class SurveysConfig(AppConfig):
 
         activation_check_register(campaign_questionnaire_problems)
 
+        # An activated campaign gets its own partition of the answer table (PostgreSQL; surveys.partitions).
+        from campaigns.services import activation_hook_register
+        from surveys.partitions import answer_partition_on_activation
+
+        activation_hook_register(answer_partition_on_activation)
+
         # Submission targets are cached per process (surveys.selectors); a save here must be seen at once.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 

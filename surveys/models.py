@@ -274,8 +274,14 @@ class Response(models.Model):
         verbose_name = _("phiếu trả lời")
         verbose_name_plural = _("phiếu trả lời")
         indexes = [
-            models.Index(fields=["campaign", "status"]),
-            models.Index(fields=["campaign", "unit", "channel"]),
+            # with the unit: the incremental recompute counts each unit's counted responses from this index alone
+            models.Index(fields=["campaign", "status", "unit"], name="surveys_res_campaig_6deee2_idx"),
+            # Also the index engine's read (reports.tallies): it carries every column the engine reads of a
+            # response, so that a chunk of units reads only its units' index entries, never the table (issue 19).
+            models.Index(
+                fields=["campaign", "unit", "channel"], name="surveys_res_campaig_9dfb75_idx",
+                include=["status", "form", "index_valid", "index_unsatisfied", "index_pattern", "profile"],
+            ),
             models.Index(fields=["campaign", "respondent_phone"], name="response_phone", condition=~models.Q(respondent_phone="")),
             # Finds at once whether a campaign has responses without index counts (empty once all have them).
             models.Index(
