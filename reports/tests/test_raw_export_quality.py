@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
+from campaigns.models import QualityRules
 from reports.raw_export import META_HEADERS, raw_export_write, raw_rows, raw_rows_append
 from surveys.models import AnswerRevision, BackCheck, FlagKind, Question, Response, ResponseFlag, ResponseStatus, ResponseVersion
 from surveys.quality.backchecks import BackCheckAnswers, backcheck_record, backchecks_draw
@@ -33,6 +34,8 @@ def export(tree, make_user):
     """Three interviews by An (one flagged, sent back once and corrected, approved by Bình; one drawn and
     back-checked without a match; one drawn and not reached) and one by Chi (nothing special)."""
     setup = make_campaign(organiser=tree["A"], units=[tree["A1"]], target=100)
+    # No odd-hours flag whatever the clock says (21:00–06:00 by default): the flags here are the ones made below.
+    QualityRules.objects.create(campaign=setup.campaign, odd_hours_start=0, odd_hours_end=0)
     an = make_user("dtv.an", Role.ENUMERATOR, tree["A1"], first_name="Nguyễn Văn An")
     chi = make_user("dtv.chi", Role.ENUMERATOR, tree["A1"])
     reviewer = make_user("gs.binh", Role.SUPERVISOR, tree["A"], first_name="Trần Bình")

@@ -28,7 +28,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(tree):
-    return make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]], target=100)
+    setup = make_campaign(organiser=tree["A"], units=[tree["A1"], tree["A2"]], target=100)
+    # No odd-hours flag whatever the clock says (21:00–06:00 by default): these tests are about back-checks.
+    QualityRules.objects.create(campaign=setup.campaign, odd_hours_start=0, odd_hours_end=0)
+    return setup
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def test_the_draw_is_reproducible_from_its_seed(setup, interviews):
 def test_the_draw_takes_the_share_of_each_enumerator_among_completed_interviews(setup, interviews, enumerators):
     done, left_out = interviews
     an, binh = enumerators
-    QualityRules.objects.create(campaign=setup.campaign, backcheck_percent=20)
+    QualityRules.objects.filter(campaign=setup.campaign).update(backcheck_percent=20)
     result = backchecks_draw(actor=SYSTEM, campaign=setup.campaign, seed=5)
     assert [(row.enumerator.username, row.completed, row.drawn_now) for row in result.rows] == [("dtv.an", 25, 5), ("dtv.binh", 8, 2)]
     by_enumerator = {user.pk: BackCheck.objects.filter(enumerator=user).count() for user in enumerators}
@@ -232,7 +235,7 @@ def test_a_failed_back_check_holds_the_enumerators_other_responses_and_they_stop
 
 
 def test_no_hold_when_the_campaign_says_so(checks, supervisor, setup, enumerators):
-    QualityRules.objects.create(campaign=setup.campaign, backcheck_hold_on_fail=False)
+    QualityRules.objects.filter(campaign=setup.campaign).update(backcheck_hold_on_fail=False)
     backcheck = checks[0]
     backcheck_record(actor=supervisor, backcheck=backcheck, answers=said(backcheck, interviewed=False))
     assert not AuditEntry.objects.filter(action="response.hold").exists()
