@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.copying import campaign_copy
 from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
 from campaigns.models import (
     Assignment,
@@ -52,7 +53,6 @@ from campaigns.services import (
     CampaignRuleError,
     campaign_activate,
     campaign_close,
-    campaign_copy,
     campaign_delete,
     campaign_part_delete,
     campaign_part_save,

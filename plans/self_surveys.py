@@ -1,5 +1,5 @@
 """A unit's recurring self-survey (tự khảo sát định kỳ, e.g. every quarter): each period is a draft copy
-(campaigns.services.campaign_copy) of the latest period's campaign, moved to the period's start, with its
+(campaigns.copying.campaign_copy) of the latest period's campaign, moved to the period's start, with its
 quotas kept only inside the unit's subtree. The daily beat task makes the periods that are due; the
 button "Tạo đợt tự khảo sát quý tới" makes the next one now."""
 
@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.copying import campaign_copy
 from campaigns.models import Campaign, ChannelWindow, SampleQuota
-from campaigns.services import campaign_copy
 from plans.models import SelfSurveySchedule
 from units.access import SYSTEM, Action, require
 from units.models import Unit

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from campaigns.copying import campaign_copy
 from campaigns.models import Campaign, CampaignStatus, Channel, SampleQuota
 from campaigns.quotas import default_quota_for, yamane_size
 from campaigns.selectors import campaign_accepts_responses
@@ -13,7 +14,6 @@ from campaigns.services import (
     CampaignRuleError,
     campaign_activate,
     campaign_close,
-    campaign_copy,
     campaign_create,
     campaign_form_add,
     campaign_publish,

@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from campaigns.copying import campaign_copy
 from campaigns.models import Campaign
-from campaigns.services import campaign_copy, campaign_create
+from campaigns.services import campaign_create
 from campaigns.targets import own_target_source
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from campaigns.copying import campaign_setup
 from campaigns.models import IndexSchemeCode
 from campaigns.selectors import questionnaire_latest, quotas_unmade_reasons
-from campaigns.services import CampaignRuleError, campaign_setup
+from campaigns.services import CampaignRuleError
 from units.access import SYSTEM
 from units.selectors import unit_by_code
 

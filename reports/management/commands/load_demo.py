@@ -8,9 +8,10 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from campaigns.copying import campaign_copy
 from campaigns.demo import load_campaigns_demo, load_fieldwork_demo
 from campaigns.models import Campaign, CampaignStatus
-from campaigns.services import campaign_activate, campaign_copy
+from campaigns.services import campaign_activate
 from reports.demo import load_results_demo
 from surveys.demo import load_questionnaires_demo
 from surveys.demo_backchecks import load_backchecks_demo
