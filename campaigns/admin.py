@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.copying import campaign_copy
-from campaigns.frames import FRAME_COLUMNS_HELP, frame_import
+from campaigns.frames import FRAME_COLUMNS_HELP, frame_upload
 from campaigns.models import (
     Assignment,
     Campaign,
@@ -66,7 +66,6 @@ from units.access import POLICY, Action, allowed, scope
 from units.admin import ScopedAdmin, UploadForm, raw_id_scoped
 from units.formatting import date_vi
 from units.forms import rule_errors_on_fields
-from units.import_jobs import import_in_background
 from units.models import Unit
 from units.spreadsheets import ImportFailed
 
@@ -403,10 +402,10 @@ class CampaignAdmin(OfficialOnlyMixin, ScopedAdmin):
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                job = import_in_background(actor=request.user, kind="frame", upload=form.cleaned_data["file"], params={"campaign": campaign.pk})
-                if job is not None:  # a large file: a worker imports it, its page shows the progress
-                    return redirect("import_job", job.pk)
-                count = frame_import(campaign=campaign, source=form.cleaned_data["file"], actor=request.user)
+                outcome = frame_upload(campaign=campaign, upload=form.cleaned_data["file"], actor=request.user)
+                if not isinstance(outcome, int):  # a large file: a worker imports it, its page shows the progress
+                    return redirect("import_job", outcome.pk)
+                count = outcome
             except ImportFailed as failure:
                 errors, error_total = failure.messages(), failure.total
             except CampaignRuleError as problem:

@@ -162,6 +162,15 @@ def frame_import(*, campaign: Campaign, source: str | IO[bytes], actor: Actor, p
     return len(entries)
 
 
+def frame_upload(*, campaign: Campaign, upload: IO[bytes], actor: Actor) -> ImportJob | int:
+    """A frame file sent from a page (the builder's frame step, the admin): a job for a large file, which a
+    worker imports (units.import_jobs), else imported now; returns the job or the number of people imported."""
+    from units.import_jobs import import_in_background
+
+    job = import_in_background(actor=actor, kind="frame", upload=upload, params={"campaign": campaign.pk})
+    return job if job is not None else frame_import(campaign=campaign, source=upload, actor=actor)
+
+
 def frame_import_check(actor: Actor, params: dict[str, Any]) -> None:
     """Whether `actor` may replace the frame of the campaign in a job's `params` (before the file is stored)."""
     require(actor, Action.FRAME_IMPORT, Campaign.objects.select_related("organiser").get(pk=params["campaign"]).organiser)

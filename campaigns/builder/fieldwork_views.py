@@ -15,11 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.builder import fieldwork
 from campaigns.builder.views import campaign_for, step_page
-from campaigns.frames import frame_import
+from campaigns.frames import frame_upload
 from campaigns.sampling import DEFAULT_RESERVE_RATIO, sample_draw
 from campaigns.services import CampaignRuleError
 from units.access import Action, allowed
-from units.import_jobs import import_in_background
 from units.models import Membership, Role
 from units.services import membership_grant, membership_revoke
 from units.spreadsheets import ImportFailed
@@ -41,10 +40,10 @@ def frame(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = import_in_background(actor=request.user, kind="frame", upload=upload, params={"campaign": campaign.pk})
-            if job is not None:  # a large file: a worker imports it, its page shows the progress
-                return redirect("import_job", job.pk)
-            count = frame_import(campaign=campaign, source=upload, actor=request.user)
+            outcome = frame_upload(campaign=campaign, upload=upload, actor=request.user)
+            if not isinstance(outcome, int):  # a large file: a worker imports it, its page shows the progress
+                return redirect("import_job", outcome.pk)
+            count = outcome
         except ImportFailed as failure:
             errors, error_total = failure.messages(), failure.total
         except CampaignRuleError as problem:
