@@ -21,10 +21,9 @@ lists what counts and what does not, and an official confirms before the questio
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,8 +46,9 @@ from surveys.services.questionnaires import (
 from surveys.services.roles import role_summary_lines
 from surveys.specs import QuestionnaireSpec, QuestionSpec, SectionSpec
 from surveys.xlsform_keep import keep_from_xlsform
-from surveys.xlsform_languages import language_code
+from surveys.xlsform_languages import form_language
 from surveys.xlsform_read import SheetRow, XLSFormBook, pyxform_refusal, read_xlsform
+from surveys.xlsform_values import pick_text, read_decimal, read_flag, read_levels, read_parts, read_role, read_version, read_version_text
 from units.access import Action, require
 from units.codes import code_from_text
 from units.models import Unit
@@ -58,7 +58,6 @@ from units.spreadsheets import CellError, ImportFailed, cell_text
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 VI_LABEL, EN_LABEL = "Tiếng Việt (vi)", "English (en)"
 DEFAULT_SECTION = "chung"
-MAX_VERSION = 2_147_483_647
 # `begin loop over LIST` repeats its questions once per choice of LIST: read like a repeat.
 _CONTROL = re.compile(r"^(begin|end)[ _](group|repeat|loop|lgroup|looped group)(?:\s+(?:over\s+)?\S+)?$", re.IGNORECASE)
 _INTEGER = re.compile(r"^-?\d+$")
@@ -313,71 +312,6 @@ def _check_expressions(title: str, rows: list[_Row], scan: _Scan, errors: list[C
 # ------------------------------------------------------------------------------------------ building
 
 
-def _language_key(keys: list[str], *markers: str) -> str | None:
-    for key in keys:
-        lowered = key.strip().lower()
-        if any(lowered == marker or lowered.endswith(f"({marker})") or lowered.startswith(marker) for marker in markers):
-            return key
-    return None
-
-
-def pick_text(value: Any) -> tuple[str, str]:
-    """(Vietnamese-first text, English text) of a label that is a plain string or a {language: text} dict."""
-    if not value:
-        return "", ""
-    if isinstance(value, str):
-        return value, ""
-    keys = [key for key, text in value.items() if text]
-    if not keys:
-        return "", ""
-    vi = _language_key(keys, "vi", "tiếng việt", "vietnamese")
-    en = _language_key(keys, "en", "english")
-    main = vi or ("default" if "default" in keys else None) or keys[0]
-    english = value[en] if en and en != main else ""
-    if english == value[main]:
-        english = ""  # the export writes the main text where English is missing (pyxform would write "-")
-    return str(value[main]), str(english)
-
-
-def _levels(value: Any) -> list[int] | None:
-    text = cell_text(value)
-    if not text:
-        return None
-    return [int(part) for part in re.split(r"[\s,;]+", text) if part]
-
-
-def _flag(value: Any) -> bool | None:
-    text = cell_text(value).lower()
-    if not text:
-        return None
-    return text in ("yes", "true", "true()", "1", "có", "co")
-
-
-# hl_role: our codes, and the words an official may write in Vietnamese.
-ROLE_WORDS = {
-    **{role: role for role in QuestionRole.values},
-    "hai_long": QuestionRole.INDEX, "hài lòng": QuestionRole.INDEX, "chi_so": QuestionRole.INDEX, "chỉ số": QuestionRole.INDEX,
-    "mong_doi": QuestionRole.EXPECTATION, "mong đợi": QuestionRole.EXPECTATION,
-    "quay_lai": QuestionRole.RETURN, "quay lại": QuestionRole.RETURN,
-    "thong_tin": QuestionRole.PROFILE, "thông tin": QuestionRole.PROFILE,
-    "khong_tinh": QuestionRole.OTHER, "không tính": QuestionRole.OTHER,
-}
-
-
-def _role(value: Any) -> str | None:
-    text = cell_text(value).strip().lower()
-    if not text:
-        return None
-    if text not in ROLE_WORDS:
-        raise ValueError(text)
-    return ROLE_WORDS[text]
-
-
-def _decimal(value: Any) -> Decimal | None:
-    text = cell_text(value)
-    return Decimal(text) if text else None
-
-
 def _choices(node: dict[str, Any]) -> list[dict[str, Any]]:
     raw = node.get("choices") or []
     names = [cell_text(choice.get("name")) for choice in raw]
@@ -452,12 +386,12 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
     extra: dict[str, Any] = {}
     for key, column, reader in (
         ("type", "hl_type", cell_text),
-        ("satisfied", "hl_satisfied_levels", _levels),
-        ("missing", "hl_missing_codes", _levels),
-        ("role", "hl_role", _role),
-        ("counts", "hl_counts_in_index", _flag),
-        ("min", "hl_min", _decimal),
-        ("max", "hl_max", _decimal),
+        ("satisfied", "hl_satisfied_levels", read_levels),
+        ("missing", "hl_missing_codes", read_levels),
+        ("role", "hl_role", read_role),
+        ("counts", "hl_counts_in_index", read_flag),
+        ("min", "hl_min", read_decimal),
+        ("max", "hl_max", read_decimal),
     ):
         try:
             extra[key] = reader(values.get(column))
@@ -477,8 +411,8 @@ def _question(node: dict[str, Any], row: _Row | None, title: str, errors: list[C
             spec.calculation = node["type"].lower()
         parameters = node.get("parameters") or {}
         if node["type"] == "range":
-            extra["min"] = extra["min"] if extra["min"] is not None else _decimal(parameters.get("start"))
-            extra["max"] = extra["max"] if extra["max"] is not None else _decimal(parameters.get("end"))
+            extra["min"] = extra["min"] if extra["min"] is not None else read_decimal(parameters.get("start"))
+            extra["max"] = extra["max"] if extra["max"] is not None else read_decimal(parameters.get("end"))
         spec.min_value, spec.max_value = extra["min"], extra["max"]
         # Kept where the bounds would not tell it: a decimal with whole bounds, a range and its parameters.
         if spec.type == QuestionType.NUMBER and node["type"] in ("integer", "decimal", "range") and node["type"] != number_type_by_bounds(spec):
@@ -550,39 +484,6 @@ def _build_sections(children: list[dict[str, Any]], scan: _Scan, title: str, err
     return [section for section in builder.sections if section.questions]
 
 
-def _parts(value: Any, errors: list[CellError]) -> list[dict[str, Any]]:
-    """The index parts from the settings sheet's `hl_parts` (a JSON list, as our export writes it)."""
-    text = cell_text(value)
-    if not text:
-        return []
-    try:
-        parts = json.loads(text)
-    except ValueError:
-        parts = None
-    if not isinstance(parts, list) or not all(isinstance(part, dict) for part in parts):
-        errors.append(CellError(SETTINGS, 2, "hl_parts", _("«hl_parts» phải là một danh sách JSON các phần, ví dụ [{\"code\": \"CS\", \"weight\": 50}].")))
-        return []
-    return parts
-
-
-def _version(value: Any, warnings: list[str]) -> int:
-    text = cell_text(value)
-    digits = re.search(r"\d+", text)
-    if not digits:
-        return 1
-    number = int(digits.group())
-    if not 1 <= number <= MAX_VERSION:
-        warnings.append(_("Phiên bản «%(version)s» không dùng được làm số phiên bản; dùng 1.") % {"version": text})
-        return 1
-    return number
-
-
-def _version_text(value: Any) -> str:
-    """The version as written, when it says more than its number (e.g. "2024-05-01", "1.2"): exported back as is."""
-    text = cell_text(value)[:60]
-    return "" if not text or text == str(_version(text, [])) else text
-
-
 def _settings(book: XLSFormBook) -> dict[str, Any]:
     sheet = _sheet_rows(book, SETTINGS)
     if sheet is None or not sheet[2] or sheet[2][0].number != 2:
@@ -612,12 +513,6 @@ def _default_section_titles(spec: QuestionnaireSpec) -> None:
             section.title, section.title_en = "General", ""
         elif not english:
             section.title_en = ""
-
-
-def form_language(header: list[str], default_language: str) -> str:
-    """The code of the language of the texts we keep as the main ones (see pick_text)."""
-    main, _english = notes.kept_languages(header, default_language.lower())
-    return language_code(main) or language_code(default_language)
 
 
 def questionnaire_code(raw: str) -> str:
@@ -663,11 +558,11 @@ def xlsform_spec(source: str | Path | IO[bytes], code: str | None = None) -> tup
     spec = QuestionnaireSpec(
         code=questionnaire_code(raw_code),
         title=form_title,
-        version=_version(settings.get("version"), scan.warnings),
-        version_text=_version_text(settings.get("version")),
+        version=read_version(settings.get("version"), scan.warnings),
+        version_text=read_version_text(settings.get("version")),
         sections=sections,
         language=form_language(header, cell_text(settings.get("default_language"))),
-        parts=_parts(settings.get("hl_parts"), errors),
+        parts=read_parts(settings.get("hl_parts"), errors),
         roles_confirmed=False,  # the file's roles are confirmed by an official before use
     )
     keep_from_xlsform(spec, form, settings, scan.rows, scan.warnings)

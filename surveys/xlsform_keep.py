@@ -74,7 +74,7 @@ def _spread(texts: dict[str, str], slots: list[dict[str, str]], fallback: str = 
     others = {item["name"]: texts[item["name"]] for item in slots if not item["slot"] and texts.get(item["name"]) and texts[item["name"]] != text}
     in_english = texts.get(english, "") if english else ""
     # An English text that repeats the main one is the export's stand-in for a missing one (pyxform would write
-    # "-" in an empty cell): no English (as surveys.xlsform.pick_text reads it).
+    # "-" in an empty cell): no English (as surveys.xlsform_values.pick_text reads it).
     return text, "" if in_english == text else in_english, others
 
 

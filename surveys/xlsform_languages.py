@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from surveys.xlsform_notes import kept_languages
+
 # Codes and the names ODK's convention writes before them: `label::English (en)`.
 NAMES = {
     "vi": "Tiếng Việt", "en": "English", "fr": "French", "es": "Spanish", "pt": "Portuguese", "ar": "Arabic",
@@ -42,3 +44,9 @@ def column(base: str, code: str) -> str:
     """`label::English (en)`, or plain `label` for a form that declares no language."""
     language = language_column(code)
     return f"{base}::{language}" if language else base
+
+
+def form_language(header: list[str], default_language: str) -> str:
+    """The code of the language of the texts we keep as the main ones (see pick_text)."""
+    main, _english = kept_languages(header, default_language.lower())
+    return language_code(main) or language_code(default_language)

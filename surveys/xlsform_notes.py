@@ -106,7 +106,7 @@ def _is(language: str, markers: Iterable[str]) -> bool:
 
 
 def kept_languages(header: list[str], default_language: str = "") -> tuple[str, str]:
-    """(main, English) among the languages of the label columns, as surveys.xlsform.pick_text chooses them."""
+    """(main, English) among the languages of the label columns, as surveys.xlsform_values.pick_text chooses them."""
     languages = list(dict.fromkeys(_language(column) for column in header if _base(column) == "label"))
     main = next((lang for lang in languages if _is(lang, VI_MARKERS)), None)
     if main is None:
