@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -167,6 +168,68 @@ def celery_worker_process(celery_queue) -> Iterator[subprocess.Popen]:
         yield process
     finally:
         worker_stop(process)
+
+
+class _OneRequestAtATime:
+    """The live server's application, one request at a time, its response closed inside the lock.
+
+    On SQLite the live server's threads share the test's in-memory connection, so two requests at once (a page
+    and its fetch) would interleave their transactions on one connection ("on_commit() cannot be used in manual
+    transaction management"), and a request still running when its test ends (a recompute after a save, the
+    `request_finished` signal closing old connections) would meet the next test's flush. `idle()` waits for the
+    request in progress."""
+
+    lock = threading.Lock()
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            result = self.app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()  # Django's request_finished runs here, still inside the lock
+        return [body]
+
+    @classmethod
+    def idle(cls, timeout: float = 60) -> None:
+        if cls.lock.acquire(timeout=timeout):
+            cls.lock.release()
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest):
+    """pytest-django's live server, its requests served one at a time (see _OneRequestAtATime)."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from pytest_django.live_server_helper import LiveServer
+
+    class Server(ThreadedWSGIServer):
+        def set_app(self, application):
+            super().set_app(_OneRequestAtATime(application))
+
+    server = LiveServer(request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost", start=False)
+    server.thread.server_class = Server
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_quiet_at_end(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that used the live server ends with its browser pages closed and no request in progress, before
+    its database is flushed."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up before this fixture, so flushed after it
+    yield
+    if "chromium" in request.fixturenames:
+        for context in request.getfixturevalue("chromium").contexts:
+            context.close()
+    _OneRequestAtATime.idle()
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
