@@ -59,8 +59,9 @@ from bench.recompute_data import (  # noqa: E402
     population_set,
 )
 from campaigns.models import Campaign, CampaignForm  # noqa: E402
+from reports.chunks import index_recompute_chunk, index_recompute_plan  # noqa: E402
 from reports.models import IndexValue, Snapshot  # noqa: E402
-from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan  # noqa: E402
+from reports.services import index_recompute  # noqa: E402
 from reports.tallies import session_tuning_sql  # noqa: E402
 from surveys.models import Answer, Question, Response  # noqa: E402
 from surveys.selectors import compiled_form  # noqa: E402
@@ -101,10 +102,10 @@ def _chunk_in_process(chunk_id: int) -> tuple[bool, float, float]:
     """One chunk in a worker process: (whether it ended the run, its seconds, the seconds of the run's end in it)."""
     from django.db import connections
 
-    from reports import services
+    from reports import chunks
 
     ending = [0.0]
-    finish = services.index_recompute_finish
+    finish = chunks.index_recompute_finish
 
     def timed_finish(**kwargs):
         start = time.perf_counter()
@@ -113,12 +114,12 @@ def _chunk_in_process(chunk_id: int) -> tuple[bool, float, float]:
         finally:
             ending[0] = time.perf_counter() - start
 
-    services.index_recompute_finish = timed_finish
+    chunks.index_recompute_finish = timed_finish
     start = time.perf_counter()
     try:
         return index_recompute_chunk(chunk_id=chunk_id), time.perf_counter() - start, ending[0]
     finally:
-        services.index_recompute_finish = finish
+        chunks.index_recompute_finish = finish
         connections.close_all()
 
 

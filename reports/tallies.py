@@ -53,26 +53,29 @@ class UnitFilter:
 ALL_UNITS = UnitFilter()
 
 
-def session_tuning_sql() -> list[str]:
+def session_tuning_sql(*, chunk: bool = False) -> list[str]:
     """Statements that tune the engine's transaction only (PostgreSQL; nothing on SQLite): room to hash
     its grouped reads in memory (REPORTS_WORK_MEM, default 256MB) and, when REPORTS_PARALLEL_WORKERS is
     set, how many parallel workers one statement may take (else the server's
-    max_parallel_workers_per_gather). Measured effect: docs/deployment.md."""
+    max_parallel_workers_per_gather). A `chunk` of a chunked recompute takes REPORTS_CHUNK_PARALLEL_WORKERS
+    (default 0): the chunks running side by side on several workers are the parallelism, one core each, so
+    that k workers use k of the server's cores instead of each asking for all of them. Measured effect:
+    docs/deployment.md."""
     if connection.vendor != "postgresql":
         return []
     work_mem = os.environ.get("REPORTS_WORK_MEM", "256MB")
     if not work_mem.isalnum():
         work_mem = "256MB"
     statements = [f"SET LOCAL work_mem = '{work_mem}'"]
-    workers = os.environ.get("REPORTS_PARALLEL_WORKERS", "")
+    workers = os.environ.get("REPORTS_CHUNK_PARALLEL_WORKERS", "0") if chunk else os.environ.get("REPORTS_PARALLEL_WORKERS", "")
     if workers.isdigit():
         statements.append(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
     return statements
 
 
-def tune_session() -> None:
+def tune_session(*, chunk: bool = False) -> None:
     with connection.cursor() as cursor:
-        for statement in session_tuning_sql():
+        for statement in session_tuning_sql(chunk=chunk):
             cursor.execute(statement)
 
 

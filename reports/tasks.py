@@ -15,8 +15,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from campaigns.models import Campaign, CampaignStatus
+from reports.chunks import index_recompute_chunk, index_recompute_chunks_lost, index_recompute_plan, index_runs_prune
 from reports.models import ExportJob
-from reports.services import index_recompute, index_recompute_chunk, index_recompute_chunks_lost, index_recompute_plan, index_runs_prune
+from reports.services import index_recompute
 from surveys.quality.outliers import enumerator_outliers_flag
 from units.access import SYSTEM
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_mark_dirty
-from reports import services, tasks
+from reports import chunks, services, tasks
 from reports.dashboards.distributions import distributions, rules_by_question
 from reports.models import ExportJob, IndexValue, SubtreeTally, Tally
 from reports.selectors import index_tables, index_values, working_snapshot
@@ -188,7 +188,7 @@ def test_a_chunked_recompute_gives_exactly_the_single_process_result(campaign, t
 def test_a_redelivered_chunk_changes_nothing(campaign):
     index_recompute(campaign.pk, full=True)
     single = index_tables(campaign)
-    chunk_ids = services.index_recompute_plan(campaign_id=campaign.pk)
+    chunk_ids = chunks.index_recompute_plan(campaign_id=campaign.pk)
     finished = [tasks.recompute_chunk.delay(chunk_id).get() for chunk_id in chunk_ids]
     assert finished[-1] is True
     assert tasks.recompute_chunk.delay(chunk_ids[0]).get() is False  # the run is over: nothing to do

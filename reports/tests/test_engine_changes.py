@@ -7,10 +7,11 @@ import pytest
 from django.db import transaction
 
 from campaigns.models import StratumPopulation
-from reports import services
+from reports import chunks, services
+from reports.chunks import index_recompute_chunk, index_recompute_finish, index_recompute_plan
 from reports.models import CellCount, CellMoments, IndexValue, RecomputeChunk, Snapshot, SubtreeCount, SubtreeTally, Tally
 from reports.selectors import index_tables, working_snapshot
-from reports.services import index_recompute, index_recompute_chunk, index_recompute_finish, index_recompute_plan
+from reports.services import index_recompute
 from reports.tests.factories import MISSING, make_campaign, make_questionnaire, make_response
 from surveys.models import Response
 
@@ -134,7 +135,43 @@ def test_the_chunk_of_the_rest_names_its_units_and_reads_no_other(campaign, tree
     chunk_ids = index_recompute_plan(campaign_id=campaign.pk, chunks=2)
     rest = RecomputeChunk.objects.select_related("run").get(pk=chunk_ids[-1])
     assert rest.paths == []
-    assert services._chunk_units(rest).include == {tree["A"].pk, tree["B1"].pk}  # not "every unit but the others'"
+    assert chunks._chunk_units(rest).include == {tree["A"].pk, tree["B1"].pk}  # not "every unit but the others'"
     for chunk_id in chunk_ids:
         index_recompute_chunk(chunk_id=chunk_id)
     assert index_tables(campaign) == single
+
+
+def test_a_chunk_runs_on_one_core_and_a_whole_recompute_may_take_more(campaign, tree, monkeypatch):
+    """The chunks running side by side on several workers are the parallelism (issue 19 item 2): each chunk's
+    transaction asks PostgreSQL for no parallel workers, so that k workers use k cores of the server; a whole
+    recompute keeps the server's parallel aggregation."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("cần PostgreSQL: SQLite không có truy vấn song song")
+    seen: list[str] = []
+    real = services.write_leaf_rows
+
+    def watched(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            seen.append(cursor.fetchone()[0])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "write_leaf_rows", watched)
+    monkeypatch.delenv("REPORTS_PARALLEL_WORKERS", raising=False)
+    monkeypatch.delenv("REPORTS_CHUNK_PARALLEL_WORKERS", raising=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        server = cursor.fetchone()[0]
+    index_recompute(campaign.pk, full=True)
+    assert seen == [server]
+    seen.clear()
+    for chunk_id in index_recompute_plan(campaign_id=campaign.pk):
+        index_recompute_chunk(chunk_id=chunk_id)
+    assert seen and set(seen) == {"0"}
+    seen.clear()
+    monkeypatch.setenv("REPORTS_CHUNK_PARALLEL_WORKERS", "3")  # a server with cores to spare per chunk
+    for chunk_id in index_recompute_plan(campaign_id=campaign.pk):
+        index_recompute_chunk(chunk_id=chunk_id)
+    assert set(seen) == {"3"}

@@ -17,9 +17,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from campaigns.models import Campaign, StratumPopulation
+from reports.chunks import index_recompute_chunk, index_recompute_plan
 from reports.models import IndexValue
 from reports.selectors import index_tables, working_snapshot
-from reports.services import index_recompute, index_recompute_chunk, index_recompute_plan
+from reports.services import index_recompute
 from reports.tests.factories import make_campaign, make_questionnaire, make_response
 from reports.tests.r_reference import POINT, SE_RELATIVE, SKIP, close, run_r
 from surveys.models import Answer, Question, Response

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reports import exports, services, tasks
+from reports import chunks, exports, tasks
 from reports.models import ExportJob, ExportStatus, RecomputeChunk, RecomputeRun
 from reports.selectors import index_tables, working_snapshot
 from reports.services import index_recompute
@@ -157,14 +157,14 @@ def campaign(tree):
 
 def test_a_chunk_whose_worker_died_is_found_within_a_lease_not_fifteen_minutes(campaign, settings):
     settings.JOB_LEASE_SECONDS = 60
-    chunk_ids = services.index_recompute_plan(campaign_id=campaign.pk)
+    chunk_ids = chunks.index_recompute_plan(campaign_id=campaign.pk)
     RecomputeChunk.objects.filter(pk=chunk_ids[0]).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=61), attempts=1)
     RecomputeChunk.objects.filter(pk=chunk_ids[1]).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=20), attempts=1)
-    assert services.index_recompute_chunks_lost() == [chunk_ids[0]]  # the other still holds its lease
+    assert chunks.index_recompute_chunks_lost() == [chunk_ids[0]]  # the other still holds its lease
     # A redelivery of the live chunk is skipped; of the dead one, it runs.
-    assert services.index_recompute_chunk(chunk_id=chunk_ids[1]) is False
+    assert chunks.index_recompute_chunk(chunk_id=chunk_ids[1]) is False
     assert RecomputeChunk.objects.get(pk=chunk_ids[1]).done is False
-    services.index_recompute_chunk(chunk_id=chunk_ids[0])
+    chunks.index_recompute_chunk(chunk_id=chunk_ids[0])
     assert RecomputeChunk.objects.get(pk=chunk_ids[0]).done is True
 
 
@@ -172,7 +172,7 @@ def test_the_sweep_finishes_a_run_whose_chunks_were_lost_with_exact_tables(campa
     index_recompute(campaign.pk, full=True)
     single = index_tables(campaign)
     settings.JOB_RESEND_AFTER_SECONDS = 0  # e.g. Redis restarted: the group's messages are gone
-    services.index_recompute_plan(campaign_id=campaign.pk)
+    chunks.index_recompute_plan(campaign_id=campaign.pk)
     tasks.sweep_dirty.delay().get()
     assert RecomputeRun.objects.get().finished_at is not None
     assert index_tables(campaign) == single
@@ -180,9 +180,9 @@ def test_the_sweep_finishes_a_run_whose_chunks_were_lost_with_exact_tables(campa
 
 def test_a_chunk_that_kills_its_worker_again_and_again_is_given_up_and_the_next_run_is_full(campaign):
     index_recompute(campaign.pk, full=True)
-    chunk_ids = services.index_recompute_plan(campaign_id=campaign.pk)
+    chunk_ids = chunks.index_recompute_plan(campaign_id=campaign.pk)
     RecomputeChunk.objects.filter(pk=chunk_ids[0]).update(heartbeat_at=timezone.now() - LONG_AGO, attempts=3)
-    assert services.index_recompute_chunks_lost(max_attempts=3) == []
+    assert chunks.index_recompute_chunks_lost(max_attempts=3) == []
     assert RecomputeRun.objects.get().finished_at is not None
     snapshot = working_snapshot(campaign)
     assert "ChunkLost" in snapshot.run_error and snapshot.basis == ""
