@@ -90,3 +90,43 @@ def test_a_one_stop_desk_previews_its_own_default_and_saves_it(chromium, live_se
     page.wait_for_selector(".alert-success")
     assert list(SampleQuota.objects.values_list("unit__code", "channel", "target")) == [("A-HCC", "desk", 100)]
     context.close()
+
+
+def test_a_long_grid_has_a_search_box_and_saves_the_rows_it_hides(chromium, live_server, make_unit, tree, alice):
+    district = make_unit("A-Q2", "Quận 2", "district", tree["A"])
+    for i in range(1, 15):
+        make_unit(f"A-W{i}", f"Phường {i}", "commune", district)
+    questionnaire = Questionnaire.objects.create(code="mot-cua", version=1, title="Phiếu một cửa")
+    campaign = campaign_create(code="quan-2-2025", name="Khảo sát 14 phường", organiser=district, fieldwork_start=START, fieldwork_end=END, actor=alice)
+    campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=alice)
+    for channel in (Channel.HOME_VISIT, Channel.DESK):
+        channel_window_add(campaign=campaign, channel=channel, start=START, end=END, actor=alice)
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _open_quota_step(page, live_server, campaign)
+    page.check("input[name=rule][value=equal]")
+    page.fill("input[name=total]", "1400")
+    page.click("#quota-preview")
+    page.wait_for_selector("#quota-preview-note")
+
+    search = page.get_by_label("Tìm đơn vị (tên hoặc mã, gõ không dấu cũng được)")
+    visible = page.locator("#quota-table tbody tr[data-unit]:visible")
+    assert visible.count() == 14
+    search.fill("phuong 1")  # without accents: Phường 1 and 10–14
+    assert sorted(visible.locator(".unit-name").all_inner_texts()) == ["Phường 1", "Phường 10", "Phường 11", "Phường 12", "Phường 13", "Phường 14"]
+    assert page.locator("#quota-table-filter-count").inner_text() == "Đang hiện 6 / 14 đơn vị"
+    assert page.locator("#quota-totals").is_visible()  # the totals row stays
+    search.fill("A-W3")  # by code
+    assert visible.locator(".unit-name").all_inner_texts() == ["Phường 3"]
+    seen = page.evaluate(WIDE)
+    assert seen["scroll"] <= seen["width"] and seen["wide"] == [], seen
+
+    page.click("#quota-save")  # the 13 hidden wards are saved too
+    page.wait_for_selector(".alert-success")
+    assert SampleQuota.objects.filter(campaign=campaign).values("unit").distinct().count() == 14
+    assert sum(SampleQuota.objects.filter(campaign=campaign).values_list("target", flat=True)) == 1400
+    assert errors == []
+    context.close()
