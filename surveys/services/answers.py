@@ -139,7 +139,8 @@ def answers_validate(
     """Check answers against the questionnaire: known codes, levels, skip logic, required, constraints.
 
     Calculated and metadata fields (surveys.calculations) are computed here from the answers and `metadata`
-    and stored as text answers; a value sent for one of them is ignored.
+    and stored as text answers; a value sent for one of them is ignored. A read-only field's answer is its
+    default (none without one), as in ODK, whatever was sent.
 
     Answers to questions that the skip logic hides are dropped, as the browser drops them.
     A draft is not checked for required answers; nor is a form with `blanks_allowed` (paper and
@@ -157,7 +158,7 @@ def answers_validate(
         if question is None:
             result.errors[f"answers.{code}"] = [_("Phiếu không có câu hỏi mã «%(code)s».") % {"code": code}]
             continue
-        if _is_blank(raw) or question.type in COMPUTED_TYPES:
+        if _is_blank(raw) or question.type in COMPUTED_TYPES or question.read_only:
             continue
         rows, value, error = _parse_one(question, raw)
         if error:
@@ -165,6 +166,13 @@ def answers_validate(
             continue
         parsed[question.code] = rows
         values[question.code] = value
+    for question in form.questions.values():
+        if question.read_only and question.default_value and question.type not in COMPUTED_TYPES:
+            default = question.default_value.split() if question.type == QuestionType.MULTI else question.default_value
+            rows, value, error = _parse_one(question, default)
+            if error is None:
+                parsed[question.code] = rows
+                values[question.code] = value
     if result.errors:
         return result
     seen = form_values(form, values, metadata=metadata, now=now)

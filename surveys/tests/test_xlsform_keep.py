@@ -210,6 +210,19 @@ def test_the_api_answers_a_missing_required_answer_with_the_forms_own_message(cl
     assert body["errors"]["answers.huyen"] == ["Câu này bắt buộc trả lời."]
 
 
+def test_the_server_keeps_a_read_only_fields_default_whatever_the_device_sent(client, make_user, tree, cascade_campaign):
+    """ODK does not let a read-only field be changed: its value is its default. A device (an old page, a script)
+    sending another value does not change it; one sending nothing gets the default too."""
+    from surveys.models import Answer
+
+    client.force_login(make_user("dtv", Role.ENUMERATOR, tree["A1"]))
+    for sent in ({"ma_ho": "HO-99"}, {}):
+        status, body = submit(client, cascade_campaign, tree, {"tinh": "hcm", "huyen": "quan_1", "xa": "ben_nghe", **sent})
+        assert status == 201, body
+        stored = Answer.objects.filter(response__uuid=body["uuid"], question__code="ma_ho").values_list("text", flat=True)
+        assert list(stored) == ["HO-01"]
+
+
 # ------------------------------------------------------------------------------------------ export
 
 
