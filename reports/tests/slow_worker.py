@@ -12,13 +12,13 @@ def slow_down() -> None:
     import django
 
     django.setup()
-    from reports import raw_export, services
+    from reports import chunks, raw_export
     from units import services as unit_services
 
     export_pause = float(os.environ.get("HL_SLOW_EXPORT", "0"))
     chunk_pause = float(os.environ.get("HL_SLOW_CHUNK", "0"))
     import_pause = float(os.environ.get("HL_SLOW_IMPORT", "0"))
-    write, replace, add_units = raw_export.raw_export_write, services._replace_leaf_rows, unit_services._bulk_add_units
+    write, replace, add_units = raw_export.raw_export_write, chunks._replace_leaf_rows, unit_services._bulk_add_units
 
     def slow_write(*args, progress=None, **kwargs):
         if progress:
@@ -35,7 +35,7 @@ def slow_down() -> None:
         return add_units(*args, **kwargs)
 
     raw_export.raw_export_write = slow_write
-    services._replace_leaf_rows = slow_replace
+    chunks._replace_leaf_rows = slow_replace  # what a chunk calls (reports/chunks.py)
     unit_services._bulk_add_units = slow_add_units
 
 
