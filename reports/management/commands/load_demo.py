@@ -2,15 +2,18 @@
 then the demos of apps above reports (plans): each app config with a `load_demo()` method, which reports calls
 through the app registry so that it never imports an app above it."""
 
+import datetime as dt
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns.copying import campaign_copy
 from campaigns.demo import load_campaigns_demo, load_fieldwork_demo
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.models import Campaign, CampaignStatus, ChannelWindow
 from campaigns.services import campaign_activate
 from reports.demo import load_results_demo
 from surveys.demo import load_questionnaires_demo
@@ -71,7 +74,20 @@ class Command(BaseCommand):
             return existing
         actor = User.objects.filter(username="canbo").first()
         copy = campaign_copy(campaign=campaign, actor=actor)
+        _open_from_today(copy)
         if copy.status == CampaignStatus.DRAFT:
             campaign_activate(campaign=copy, actor=actor)
         load_fieldwork_demo(campaign=copy, seed=copy.year * 1000 + copy.pk, actor=actor)
         return copy
+
+
+def _open_from_today(campaign: Campaign) -> None:
+    """The demo is for trying now: this year's campaign (a draft copy, September–November) stays open for at least
+    30 more days from today, its windows that ended with it too, so that a demo loaded after its period still has
+    fieldwork to do."""
+    end = max(campaign.fieldwork_end, timezone.localdate() + dt.timedelta(days=30))
+    if end == campaign.fieldwork_end:
+        return
+    ChannelWindow.objects.filter(campaign=campaign, end=campaign.fieldwork_end).update(end=end)
+    Campaign.objects.filter(pk=campaign.pk).update(fieldwork_end=end)
+    campaign.fieldwork_end = end
