@@ -31,20 +31,31 @@ def _open_quota_step(page, live_server, campaign):
     page.wait_for_selector("#quota-table")
 
 
-def test_an_official_previews_and_saves_the_quotas_of_four_wards_on_a_phone(chromium, live_server, make_unit, tree, alice, tmp_path):
-    district = make_unit("A-Q1", "Quận 1", "district", tree["A"])
-    for i in range(1, 5):
-        make_unit(f"A-P{i}", f"Phường {i}", "commune", district)
+def _wards_campaign(make_unit, parent, alice, *, district: str, wards: int, code: str):
+    """A district of `wards` wards (Phường 1…) surveyed at home and at the desk with one form, by alice."""
+    organiser = make_unit(f"{parent.code}-{district}", f"Quận {district}", "district", parent)
+    for i in range(1, wards + 1):
+        make_unit(f"{organiser.code}-W{i}", f"Phường {i}", "commune", organiser)
     questionnaire = Questionnaire.objects.create(code="mot-cua", version=1, title="Phiếu một cửa")
-    campaign = campaign_create(code="phuong-2025", name="Khảo sát 4 phường", organiser=district, fieldwork_start=START, fieldwork_end=END, actor=alice)
+    campaign = campaign_create(code=code, name=f"Khảo sát {wards} phường", organiser=organiser, fieldwork_start=START, fieldwork_end=END, actor=alice)
     campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=alice)
     for channel in (Channel.HOME_VISIT, Channel.DESK):
         channel_window_add(campaign=campaign, channel=channel, start=START, end=END, actor=alice)
+    return campaign
 
+
+def _phone(chromium):
+    """A 390 px phone's page, and the console errors it logs."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", is_mobile=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return context, page, errors
+
+
+def test_an_official_previews_and_saves_the_quotas_of_four_wards_on_a_phone(chromium, live_server, make_unit, tree, alice, tmp_path):
+    campaign = _wards_campaign(make_unit, tree["A"], alice, district="Q1", wards=4, code="phuong-2025")
+    context, page, errors = _phone(chromium)
     _open_quota_step(page, live_server, campaign)
 
     page.check("input[name=rule][value=equal]")
@@ -93,19 +104,8 @@ def test_a_one_stop_desk_previews_its_own_default_and_saves_it(chromium, live_se
 
 
 def test_a_long_grid_has_a_search_box_and_saves_the_rows_it_hides(chromium, live_server, make_unit, tree, alice):
-    district = make_unit("A-Q2", "Quận 2", "district", tree["A"])
-    for i in range(1, 15):
-        make_unit(f"A-W{i}", f"Phường {i}", "commune", district)
-    questionnaire = Questionnaire.objects.create(code="mot-cua", version=1, title="Phiếu một cửa")
-    campaign = campaign_create(code="quan-2-2025", name="Khảo sát 14 phường", organiser=district, fieldwork_start=START, fieldwork_end=END, actor=alice)
-    campaign_form_add(campaign=campaign, questionnaire=questionnaire, actor=alice)
-    for channel in (Channel.HOME_VISIT, Channel.DESK):
-        channel_window_add(campaign=campaign, channel=channel, start=START, end=END, actor=alice)
-
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", is_mobile=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    campaign = _wards_campaign(make_unit, tree["A"], alice, district="Q2", wards=14, code="quan-2-2025")
+    context, page, errors = _phone(chromium)
     _open_quota_step(page, live_server, campaign)
     page.check("input[name=rule][value=equal]")
     page.fill("input[name=total]", "1400")
@@ -119,7 +119,7 @@ def test_a_long_grid_has_a_search_box_and_saves_the_rows_it_hides(chromium, live
     assert sorted(visible.locator(".unit-name").all_inner_texts()) == ["Phường 1", "Phường 10", "Phường 11", "Phường 12", "Phường 13", "Phường 14"]
     assert page.locator("#quota-table-filter-count").inner_text() == "Đang hiện 6 / 14 đơn vị"
     assert page.locator("#quota-totals").is_visible()  # the totals row stays
-    search.fill("A-W3")  # by code
+    search.fill("A-Q2-W3")  # by code
     assert visible.locator(".unit-name").all_inner_texts() == ["Phường 3"]
     seen = page.evaluate(WIDE)
     assert seen["scroll"] <= seen["width"] and seen["wide"] == [], seen
